@@ -1,0 +1,70 @@
+//! The one place the build script reads the environment. Every variable read
+//! is registered with `rerun-if-env-changed` as it is read.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Everything the environment says about where Python 2.7 is and how to build.
+pub struct Env {
+    /// Explicit mode: the directories holding `Python.h` and `pyconfig.h`.
+    pub include_dirs: Option<Vec<PathBuf>>,
+    /// Explicit mode: the directory holding the library.
+    pub lib_dir: Option<PathBuf>,
+    /// Explicit mode: the library name, as for `-l` (`python2.7`, `python2.7_d`).
+    pub lib_name: Option<String>,
+    /// The pkg-config module to use instead of the default search.
+    pub pkg_config_name: Option<String>,
+    /// Print the resolved configuration and stop.
+    pub print_config: bool,
+    /// Do not link libpython (extension modules), as the `extension-module` feature.
+    pub no_link: bool,
+    /// Target pointer width, in bits, as cargo gives it.
+    pub pointer_width: u32,
+    /// Where generated files go.
+    pub out_dir: PathBuf,
+    /// The crate's own directory.
+    pub manifest_dir: PathBuf,
+}
+
+pub const INCLUDE_DIR: &str = "LEGACY_BUFFER_SYS_PYTHON_INCLUDE_DIR";
+pub const LIB_DIR: &str = "LEGACY_BUFFER_SYS_PYTHON_LIB_DIR";
+pub const LIB_NAME: &str = "LEGACY_BUFFER_SYS_PYTHON_LIB_NAME";
+pub const PKG_CONFIG_NAME: &str = "LEGACY_BUFFER_SYS_PKG_CONFIG_NAME";
+pub const PRINT_CONFIG: &str = "LEGACY_BUFFER_SYS_PRINT_CONFIG";
+pub const NO_LINK: &str = "LEGACY_BUFFER_SYS_NO_LINK";
+
+fn var_os(name: &str) -> Option<OsString> {
+    println!("cargo:rerun-if-env-changed={name}");
+    std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
+fn var(name: &str) -> Option<String> {
+    var_os(name).map(|v| v.to_string_lossy().into_owned())
+}
+
+fn flag(name: &str) -> bool {
+    matches!(var(name).as_deref(), Some(v) if v != "0")
+}
+
+/// A variable cargo sets for build scripts (no rerun registration needed).
+fn cargo_var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("cargo did not set {name}"))
+}
+
+impl Env {
+    pub fn read() -> Env {
+        Env {
+            include_dirs: var_os(INCLUDE_DIR).map(|v| std::env::split_paths(&v).collect()),
+            lib_dir: var_os(LIB_DIR).map(PathBuf::from),
+            lib_name: var(LIB_NAME),
+            pkg_config_name: var(PKG_CONFIG_NAME),
+            print_config: flag(PRINT_CONFIG),
+            no_link: flag(NO_LINK) || std::env::var_os("CARGO_FEATURE_EXTENSION_MODULE").is_some(),
+            pointer_width: cargo_var("CARGO_CFG_TARGET_POINTER_WIDTH")
+                .parse()
+                .expect("CARGO_CFG_TARGET_POINTER_WIDTH is a number"),
+            out_dir: PathBuf::from(cargo_var("OUT_DIR")),
+            manifest_dir: PathBuf::from(cargo_var("CARGO_MANIFEST_DIR")),
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Build script of legacy-buffer-sys: find a Python 2.7, read its headers'
+//! own configuration, generate bindings with bindgen, compile the macro shim
+//! with cc, and tell cargo (and dependants, through `DEP_LEGACY_BUFFER_PYTHON27_*`)
+//! what was found.
+
+mod bindings;
+mod env;
+mod find;
+mod probe;
+
+use std::process::ExitCode;
+
+/// A build failure: one `cargo:warning` line, then actionable detail, and a
+/// non-zero exit instead of a panic backtrace.
+pub struct Failure {
+    summary: String,
+    detail: String,
+}
+
+impl Failure {
+    pub fn new(summary: impl Into<String>, detail: impl Into<String>) -> Failure {
+        Failure {
+            summary: summary.into(),
+            detail: detail.into(),
+        }
+    }
+
+    fn not_found(tried: Vec<String>) -> Failure {
+        let mut detail = String::from("Looked for Python 2.7 headers and library:\n");
+        for t in tried {
+            detail.push_str(&format!("  - {t}\n"));
+        }
+        detail.push_str(&format!(
+            "\nTo fix this, either\n\
+             - install Python 2.7's development files (Debian 11: apt-get install \
+             libpython2.7-dev pkg-config; on Debian 12 run ci/install-deps from the \
+             legacy-buffer repository, which adds Debian 11's archive pinned low), or\n\
+             - set PKG_CONFIG_PATH so that pkg-config finds python-2.7.pc, or {} to name \
+             another module (e.g. python-2.7-dbg), or\n\
+             - set {}, {} and {} together (e.g. /usr/include/python2.7, /usr/lib, python2.7).",
+            env::PKG_CONFIG_NAME,
+            env::INCLUDE_DIR,
+            env::LIB_DIR,
+            env::LIB_NAME
+        ));
+        Failure::new("no Python 2.7 found", detail)
+    }
+
+    fn report(&self) {
+        println!("cargo:warning=legacy-buffer-sys: {}", self.summary);
+        eprintln!("\nlegacy-buffer-sys: {}\n\n{}\n", self.summary, self.detail);
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            failure.report();
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Failure> {
+    for f in [
+        "build/main.rs",
+        "build/env.rs",
+        "build/find.rs",
+        "build/probe.rs",
+    ] {
+        println!("cargo:rerun-if-changed={f}");
+    }
+    for f in [
+        "build/bindings.rs",
+        "build/expando.c",
+        "src/shim.c",
+        "src/shim.h",
+        "wrapper.h",
+    ] {
+        println!("cargo:rerun-if-changed={f}");
+    }
+    let env = env::Env::read();
+    let python = find::find(&env)?;
+    let headers = probe::probe(&python, &env.manifest_dir.join("build/expando.c"))?;
+
+    if (headers.major, headers.minor) != (2, 7) {
+        return Err(Failure::new(
+            format!("found Python {}.{}, not 2.7", headers.major, headers.minor),
+            format!(
+                "The headers from {} ({:?}) are Python {}.{}.{}. This crate binds \
+                 CPython 2.7 only: point {} at a python-2.7 pkg-config module.",
+                python.source,
+                python.include_dirs,
+                headers.major,
+                headers.minor,
+                headers.micro,
+                env::PKG_CONFIG_NAME
+            ),
+        ));
+    }
+    if headers.sizeof_size_t * 8 != env.pointer_width {
+        return Err(Failure::new(
+            "Python's Py_ssize_t does not match the target's pointer width",
+            format!(
+                "The headers from {} have SIZEOF_SIZE_T = {} ({} bits) but the Rust target \
+                 is {}-bit: Py_ssize_t could not be isize. Use headers built for this target.",
+                python.source,
+                headers.sizeof_size_t,
+                headers.sizeof_size_t * 8,
+                env.pointer_width
+            ),
+        ));
+    }
+
+    if env.print_config {
+        let lines = [
+            format!("source: {}", python.source),
+            format!("include dirs: {:?}", python.include_dirs),
+            format!("lib dirs: {:?}", python.lib_dirs),
+            format!("libs: {:?}", python.libs),
+            format!(
+                "version: {}.{}.{} (hex {:#010x})",
+                headers.major,
+                headers.minor,
+                headers.micro,
+                headers.version_hex()
+            ),
+            format!("Py_DEBUG: {}", headers.py_debug),
+            format!("Py_TRACE_REFS: {}", headers.trace_refs),
+            format!("Py_REF_DEBUG: {}", headers.ref_debug),
+            format!("Py_UNICODE_SIZE: {}", headers.unicode_size),
+            format!("SIZEOF_SIZE_T: {}", headers.sizeof_size_t),
+            format!("link libpython: {}", !env.no_link),
+        ];
+        for line in &lines {
+            println!("cargo:warning={line}");
+            eprintln!("{line}");
+        }
+        return Err(Failure::new(
+            format!("stopped: {} is set", env::PRINT_CONFIG),
+            "The configuration above is what the build would use; unset the variable to build.",
+        ));
+    }
+
+    let wrapper = env.manifest_dir.join("wrapper.h");
+    let shim_header = env.manifest_dir.join("src/shim.h");
+    bindings::generate(
+        &python,
+        &wrapper,
+        &shim_header,
+        &env.out_dir.join("bindings.rs"),
+    )?;
+
+    let mut shim = cc::Build::new();
+    shim.file(env.manifest_dir.join("src/shim.c"))
+        .warnings(true)
+        .extra_warnings(true)
+        .warnings_into_errors(true);
+    for dir in &python.include_dirs {
+        shim.include(dir);
+    }
+    shim.try_compile("legacy_buffer_sys_shim")
+        .map_err(|e| Failure::new("the C shim did not compile", e.to_string()))?;
+
+    if !env.no_link {
+        for dir in &python.lib_dirs {
+            println!("cargo:rustc-link-search=native={}", dir.display());
+        }
+        for lib in &python.libs {
+            println!("cargo:rustc-link-lib={lib}");
+        }
+    }
+
+    // Configuration for this crate's code and, through DEP_*, for dependants.
+    for cfg in ["Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG"] {
+        println!("cargo:rustc-check-cfg=cfg({cfg})");
+    }
+    println!("cargo:rustc-check-cfg=cfg(Py_UNICODE_WIDE)");
+    let flags = [
+        ("Py_DEBUG", headers.py_debug),
+        ("Py_TRACE_REFS", headers.trace_refs),
+        ("Py_REF_DEBUG", headers.ref_debug),
+        ("Py_UNICODE_WIDE", headers.unicode_size == 4),
+    ];
+    for (cfg, on) in flags {
+        if on {
+            println!("cargo:rustc-cfg={cfg}");
+        }
+    }
+    let includes = std::env::join_paths(&python.include_dirs)
+        .map_err(|e| Failure::new("an include path cannot be passed on", e.to_string()))?;
+    println!("cargo:include={}", includes.to_string_lossy());
+    println!("cargo:version_hex={:#010x}", headers.version_hex());
+    println!("cargo:py_debug={}", u8::from(headers.py_debug));
+    println!("cargo:trace_refs={}", u8::from(headers.trace_refs));
+    println!("cargo:unicode_size={}", headers.unicode_size);
+
+    let config = format!(
+        "/// `PY_VERSION_HEX` of the headers bound.\n\
+         pub const PY_VERSION_HEX: u32 = {:#010x};\n\
+         /// `PY_VERSION` of the headers bound.\n\
+         pub const PY_VERSION: &str = \"{}.{}.{}\";\n\
+         /// Whether the headers define `Py_DEBUG` (a debug build of Python).\n\
+         pub const PY_DEBUG: bool = {};\n\
+         /// Whether the headers define `Py_TRACE_REFS` (a different `PyObject` layout).\n\
+         pub const PY_TRACE_REFS: bool = {};\n\
+         /// Whether the headers define `Py_REF_DEBUG` (`sys.gettotalrefcount` exists).\n\
+         pub const PY_REF_DEBUG: bool = {};\n\
+         /// `Py_UNICODE_SIZE`: 4 on UCS4 builds, 2 on UCS2 builds.\n\
+         pub const PY_UNICODE_SIZE: usize = {};\n\
+         /// Whether this crate was built without linking libpython (extension modules).\n\
+         pub const LINKS_LIBPYTHON: bool = {};\n",
+        headers.version_hex(),
+        headers.major,
+        headers.minor,
+        headers.micro,
+        headers.py_debug,
+        headers.trace_refs,
+        headers.ref_debug,
+        headers.unicode_size,
+        !env.no_link,
+    );
+    std::fs::write(env.out_dir.join("config.rs"), config)
+        .map_err(|e| Failure::new("could not write config.rs", e.to_string()))
+}

@@ -1,0 +1,62 @@
+#include "shim.h"
+
+void lbsys_Py_INCREF(PyObject *o) { Py_INCREF(o); }
+void lbsys_Py_DECREF(PyObject *o) { Py_DECREF(o); }
+void lbsys_Py_XINCREF(PyObject *o) { Py_XINCREF(o); }
+void lbsys_Py_XDECREF(PyObject *o) { Py_XDECREF(o); }
+Py_ssize_t lbsys_Py_REFCNT(PyObject *o) { return Py_REFCNT(o); }
+
+PyTypeObject *lbsys_Py_TYPE(PyObject *o) { return Py_TYPE(o); }
+const char *lbsys_Py_TYPE_NAME(PyObject *o) { return Py_TYPE(o)->tp_name; }
+int lbsys_PyString_Check(PyObject *o) { return PyString_Check(o); }
+int lbsys_PyString_CheckExact(PyObject *o) { return PyString_CheckExact(o); }
+int lbsys_PyByteArray_Check(PyObject *o) { return PyByteArray_Check(o); }
+int lbsys_PyByteArray_CheckExact(PyObject *o) { return PyByteArray_CheckExact(o); }
+int lbsys_PyUnicode_Check(PyObject *o) { return PyUnicode_Check(o); }
+int lbsys_PyBuffer_Check(PyObject *o) { return PyBuffer_Check(o); }
+int lbsys_PyTuple_Check(PyObject *o) { return PyTuple_Check(o); }
+int lbsys_PyObject_CheckBuffer(PyObject *o) { return PyObject_CheckBuffer(o); }
+int lbsys_PyExceptionClass_Check(PyObject *o) { return PyExceptionClass_Check(o); }
+const char *lbsys_PyExceptionClass_Name(PyObject *o) { return PyExceptionClass_Name(o); }
+
+PyObject *lbsys_Py_None(void) { return Py_None; }
+
+char *lbsys_PyString_AS_STRING(PyObject *o) { return PyString_AS_STRING(o); }
+Py_ssize_t lbsys_PyString_GET_SIZE(PyObject *o) { return PyString_GET_SIZE(o); }
+
+PyObject *lbsys_PyUnicode_FromStringAndSize(const char *u, Py_ssize_t size)
+{
+    return PyUnicode_FromStringAndSize(u, size);
+}
+PyObject *lbsys_PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors)
+{
+    return PyUnicode_DecodeUTF8(s, size, errors);
+}
+PyObject *lbsys_PyUnicode_AsUTF8String(PyObject *unicode) { return PyUnicode_AsUTF8String(unicode); }
+
+PyObject *lbsys_PyRun_String(const char *str, int start, PyObject *globals, PyObject *locals)
+{
+    return PyRun_String(str, start, globals, locals);
+}
+int lbsys_PyRun_SimpleString(const char *command) { return PyRun_SimpleString(command); }
+
+PyObject *lbsys_Py_InitModule4(const char *name, PyMethodDef *methods, const char *doc,
+                               PyObject *self, int apiver)
+{
+    return Py_InitModule4(name, methods, doc, self, apiver);
+}
+PyObject *lbsys_Py_InitModule(const char *name, PyMethodDef *methods)
+{
+    return Py_InitModule(name, methods);
+}
+
+int lbsys_gil_held(void)
+{
+    /* The thread state of this OS thread (NULL if Python never saw it) is the
+     * current one exactly when this thread holds the GIL. */
+    PyThreadState *mine = PyGILState_GetThisThreadState();
+    return mine != NULL && mine == _PyThreadState_Current;
+}
+
+size_t lbsys_sizeof_Py_buffer(void) { return sizeof(Py_buffer); }
+size_t lbsys_sizeof_PyObject(void) { return sizeof(PyObject); }

@@ -1,0 +1,64 @@
+/* Real functions for what CPython 2.7 offers only as macros (or under
+ * build-dependent names), so one Rust source serves release and debug
+ * builds: the shim is compiled with cc against the same headers bindgen read.
+ * Every name starts with lbsys_; the Rust crate re-exports each under the
+ * macro's own name. */
+#ifndef LEGACY_BUFFER_SYS_SHIM_H
+#define LEGACY_BUFFER_SYS_SHIM_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* Reference counting (object.h). */
+void lbsys_Py_INCREF(PyObject *o);
+void lbsys_Py_DECREF(PyObject *o);
+void lbsys_Py_XINCREF(PyObject *o);
+void lbsys_Py_XDECREF(PyObject *o);
+Py_ssize_t lbsys_Py_REFCNT(PyObject *o);
+
+/* Types. */
+PyTypeObject *lbsys_Py_TYPE(PyObject *o);
+/* tp_name of the object's type (PyTypeObject is opaque to Rust). */
+const char *lbsys_Py_TYPE_NAME(PyObject *o);
+int lbsys_PyString_Check(PyObject *o);
+int lbsys_PyString_CheckExact(PyObject *o);
+int lbsys_PyByteArray_Check(PyObject *o);
+int lbsys_PyByteArray_CheckExact(PyObject *o);
+int lbsys_PyUnicode_Check(PyObject *o);
+int lbsys_PyBuffer_Check(PyObject *o);
+int lbsys_PyTuple_Check(PyObject *o);
+int lbsys_PyObject_CheckBuffer(PyObject *o);
+int lbsys_PyExceptionClass_Check(PyObject *o);
+const char *lbsys_PyExceptionClass_Name(PyObject *o);
+
+/* Singletons. */
+PyObject *lbsys_Py_None(void);
+
+/* str internals (stringobject.h). */
+char *lbsys_PyString_AS_STRING(PyObject *o);
+Py_ssize_t lbsys_PyString_GET_SIZE(PyObject *o);
+
+/* unicode: renamed to PyUnicodeUCS2_* or PyUnicodeUCS4_* by the headers. */
+PyObject *lbsys_PyUnicode_FromStringAndSize(const char *u, Py_ssize_t size);
+PyObject *lbsys_PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors);
+PyObject *lbsys_PyUnicode_AsUTF8String(PyObject *unicode);
+
+/* Running code (pythonrun.h macros over the *Flags functions). */
+PyObject *lbsys_PyRun_String(const char *str, int start, PyObject *globals, PyObject *locals);
+int lbsys_PyRun_SimpleString(const char *command);
+
+/* Extension modules: Py_InitModule4 is renamed to Py_InitModule4_64 or
+ * Py_InitModule4TraceRefs_64 depending on the build. */
+PyObject *lbsys_Py_InitModule4(const char *name, PyMethodDef *methods, const char *doc,
+                               PyObject *self, int apiver);
+PyObject *lbsys_Py_InitModule(const char *name, PyMethodDef *methods);
+
+/* Whether the calling thread holds the GIL (Python 2.7 has no
+ * PyGILState_Check). */
+int lbsys_gil_held(void);
+
+/* Layout facts, for checking the Rust bindings against the C compiler. */
+size_t lbsys_sizeof_Py_buffer(void);
+size_t lbsys_sizeof_PyObject(void);
+
+#endif

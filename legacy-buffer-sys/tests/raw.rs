@@ -1,0 +1,256 @@
+//! The raw bindings against the real interpreter this crate was built for
+//! (release or debug build): the four old-buffer functions on a str, a
+//! bytearray, a unicode and an int, layout agreement with the C compiler, and
+//! the refcount shim.
+
+use legacy_buffer_sys::*;
+use std::ffi::{CStr, CString};
+use std::ptr;
+use std::sync::Once;
+
+/// Initialise Python once per test binary and release the GIL, so every test
+/// (on cargo's test threads) takes it with `PyGILState_Ensure`.
+fn with_gil<R>(f: impl FnOnce() -> R) -> R {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| unsafe {
+        Py_InitializeEx(0);
+        PyEval_InitThreads();
+        PyEval_SaveThread();
+    });
+    // Released on unwind too: a failing assertion must not leave the GIL
+    // held by a finished test thread.
+    struct Gil(PyGILState_STATE);
+    impl Drop for Gil {
+        fn drop(&mut self) {
+            unsafe { PyGILState_Release(self.0) }
+        }
+    }
+    let _gil = Gil(unsafe { PyGILState_Ensure() });
+    f()
+}
+
+/// Evaluate a Python expression; panics with the Python error if it fails.
+unsafe fn eval(expr: &str) -> *mut PyObject {
+    let code = CString::new(expr).unwrap();
+    let main = PyImport_AddModule(c"__main__".as_ptr());
+    let globals = PyModule_GetDict(main);
+    let obj = PyRun_String(code.as_ptr(), Py_eval_input as i32, globals, globals);
+    assert!(!obj.is_null(), "evaluating {expr} failed");
+    obj
+}
+
+/// Fetch, clear and describe the pending exception as `Type: message`.
+unsafe fn take_error() -> String {
+    assert!(!PyErr_Occurred().is_null(), "expected a Python exception");
+    let (mut t, mut v, mut tb) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+    PyErr_Fetch(&mut t, &mut v, &mut tb);
+    PyErr_NormalizeException(&mut t, &mut v, &mut tb);
+    let name = CStr::from_ptr(PyExceptionClass_Name(t))
+        .to_string_lossy()
+        .into_owned();
+    // Built-in exceptions live in the `exceptions` module; Python prints them bare.
+    let name = name.strip_prefix("exceptions.").unwrap_or(&name);
+    let s = PyObject_Str(v);
+    let msg = CStr::from_ptr(PyString_AS_STRING(s))
+        .to_string_lossy()
+        .into_owned();
+    Py_DECREF(s);
+    Py_XDECREF(t);
+    Py_XDECREF(v);
+    Py_XDECREF(tb);
+    assert!(PyErr_Occurred().is_null());
+    format!("{name}: {msg}")
+}
+
+unsafe fn read(obj: *mut PyObject) -> Result<Vec<u8>, String> {
+    let mut buf: *const libc::c_void = ptr::null();
+    let mut len: Py_ssize_t = -1;
+    if PyObject_AsReadBuffer(obj, &mut buf, &mut len) == 0 {
+        Ok(std::slice::from_raw_parts(buf.cast::<u8>(), len as usize).to_vec())
+    } else {
+        Err(take_error())
+    }
+}
+
+unsafe fn chars(obj: *mut PyObject) -> Result<Vec<u8>, String> {
+    let mut buf: *const libc::c_char = ptr::null();
+    let mut len: Py_ssize_t = -1;
+    if PyObject_AsCharBuffer(obj, &mut buf, &mut len) == 0 {
+        Ok(std::slice::from_raw_parts(buf.cast::<u8>(), len as usize).to_vec())
+    } else {
+        Err(take_error())
+    }
+}
+
+unsafe fn write(obj: *mut PyObject, fill: u8) -> Result<usize, String> {
+    let mut buf: *mut libc::c_void = ptr::null_mut();
+    let mut len: Py_ssize_t = -1;
+    if PyObject_AsWriteBuffer(obj, &mut buf, &mut len) == 0 {
+        ptr::write_bytes(buf.cast::<u8>(), fill, len as usize);
+        Ok(len as usize)
+    } else {
+        Err(take_error())
+    }
+}
+
+#[test]
+fn str_gives_its_bytes_and_refuses_writes() {
+    with_gil(|| unsafe {
+        let s = eval("'ab\\x00c'");
+        assert_eq!(PyObject_CheckReadBuffer(s), 1);
+        assert_eq!(read(s).unwrap(), b"ab\0c");
+        assert_eq!(chars(s).unwrap(), b"ab\0c");
+        assert_eq!(
+            write(s, 0).unwrap_err(),
+            "TypeError: Cannot use string as modifiable buffer"
+        );
+        Py_DECREF(s);
+    })
+}
+
+#[test]
+fn bytearray_is_readable_and_writable() {
+    with_gil(|| unsafe {
+        let ba = PyByteArray_FromStringAndSize(c"xyz".as_ptr(), 3);
+        assert!(!ba.is_null());
+        assert_eq!(PyObject_CheckReadBuffer(ba), 1);
+        assert_eq!(read(ba).unwrap(), b"xyz");
+        assert_eq!(chars(ba).unwrap(), b"xyz");
+        assert_eq!(write(ba, b'q').unwrap(), 3);
+        // Python sees what was written through the pointer.
+        let mut raw = ptr::null_mut();
+        let mut len = 0;
+        let s = PyObject_Str(ba);
+        assert_eq!(PyString_AsStringAndSize(s, &mut raw, &mut len), 0);
+        assert_eq!(
+            std::slice::from_raw_parts(raw.cast::<u8>(), len as usize),
+            b"qqq"
+        );
+        Py_DECREF(s);
+        Py_DECREF(ba);
+    })
+}
+
+#[test]
+fn unicode_char_buffer_is_encoded_read_buffer_is_raw() {
+    with_gil(|| unsafe {
+        let ascii = eval("u'hi'");
+        assert_eq!(chars(ascii).unwrap(), b"hi");
+        let raw = read(ascii).unwrap();
+        assert_eq!(raw.len(), 2 * PY_UNICODE_SIZE);
+        assert_eq!(raw[0], b'h');
+        Py_DECREF(ascii);
+
+        let accented = PyUnicode_DecodeUTF8(c"h\xc3\xa9".as_ptr(), 3, ptr::null());
+        assert!(!accented.is_null());
+        let err = chars(accented).unwrap_err();
+        assert!(
+            err.starts_with("UnicodeEncodeError: 'ascii' codec can't encode character u'\\xe9'"),
+            "{err}"
+        );
+        assert_eq!(read(accented).unwrap().len(), 2 * PY_UNICODE_SIZE);
+        assert_eq!(PyObject_CheckReadBuffer(accented), 1);
+        Py_DECREF(accented);
+    })
+}
+
+#[test]
+fn int_supports_no_buffer_interface() {
+    with_gil(|| unsafe {
+        let n = PyInt_FromLong(7);
+        assert_eq!(PyObject_CheckReadBuffer(n), 0);
+        assert!(PyErr_Occurred().is_null());
+        assert_eq!(
+            read(n).unwrap_err(),
+            "TypeError: expected a readable buffer object"
+        );
+        assert_eq!(
+            chars(n).unwrap_err(),
+            "TypeError: expected a string or other character buffer object"
+        );
+        assert_eq!(
+            write(n, 0).unwrap_err(),
+            "TypeError: expected a writeable buffer object"
+        );
+        Py_DECREF(n);
+    })
+}
+
+#[test]
+fn new_protocol_struct_matches_the_c_compiler() {
+    assert_eq!(std::mem::size_of::<Py_buffer>(), unsafe {
+        sizeof_Py_buffer()
+    });
+    // PyObject is opaque on the Rust side; its C size is what tells the builds apart.
+    let expected = if PY_TRACE_REFS { 32 } else { 16 };
+    assert_eq!(unsafe { sizeof_PyObject() }, expected);
+}
+
+#[test]
+fn new_protocol_pins_a_bytearray() {
+    with_gil(|| unsafe {
+        let ba = PyByteArray_FromStringAndSize(c"pin".as_ptr(), 3);
+        let mut view: Py_buffer = std::mem::zeroed();
+        assert_eq!(PyObject_GetBuffer(ba, &mut view, PyBUF_SIMPLE as i32), 0);
+        assert_eq!(view.len, 3);
+        // While exported, resizing raises BufferError instead of moving the memory.
+        let main = PyImport_AddModule(c"__main__".as_ptr());
+        let globals = PyModule_GetDict(main);
+        assert_eq!(PyDict_SetItemString(globals, c"pinned".as_ptr(), ba), 0);
+        assert!(PyRun_String(
+            c"pinned.extend('more')".as_ptr(),
+            Py_eval_input as i32,
+            globals,
+            globals
+        )
+        .is_null());
+        assert_eq!(
+            take_error(),
+            "BufferError: Existing exports of data: object cannot be re-sized"
+        );
+        PyBuffer_Release(&mut view);
+        assert_eq!(
+            PyDict_SetItemString(globals, c"pinned".as_ptr(), Py_None()),
+            0
+        );
+        Py_DECREF(ba);
+    })
+}
+
+/// Total references, via `sys.gettotalrefcount()` (debug builds only).
+unsafe fn total_refcount() -> Option<isize> {
+    let sys = PyImport_ImportModule(c"sys".as_ptr());
+    let f = PyObject_GetAttrString(sys, c"gettotalrefcount".as_ptr());
+    Py_DECREF(sys);
+    if f.is_null() {
+        PyErr_Clear();
+        return None;
+    }
+    let r = PyObject_CallObject(f, ptr::null_mut());
+    Py_DECREF(f);
+    let n = PyInt_AsSsize_t(r);
+    Py_DECREF(r);
+    Some(n)
+}
+
+#[test]
+fn refcount_shim_moves_the_interpreters_counts() {
+    with_gil(|| unsafe {
+        let s = PyString_FromStringAndSize(c"counted".as_ptr(), 7);
+        assert_eq!(Py_REFCNT(s), 1);
+        let before = total_refcount();
+        // sys.gettotalrefcount exists exactly on Py_REF_DEBUG builds.
+        assert_eq!(before.is_some(), PY_REF_DEBUG);
+        Py_INCREF(s);
+        assert_eq!(Py_REFCNT(s), 2);
+        let after_incref = total_refcount();
+        Py_DECREF(s);
+        assert_eq!(Py_REFCNT(s), 1);
+        let after_decref = total_refcount();
+        if let (Some(b), Some(i), Some(d)) = (before, after_incref, after_decref) {
+            assert_eq!(i - b, 1, "Py_INCREF adds one to the total");
+            assert_eq!(d, b, "Py_DECREF takes it back");
+        }
+        Py_DECREF(s);
+    })
+}

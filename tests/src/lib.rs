@@ -1,0 +1,1 @@
+//! Cross-crate tests of legacy-buffer against the real CPython 2.7.
