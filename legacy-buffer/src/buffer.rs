@@ -1,0 +1,457 @@
+//! Borrowing an object's memory through the old buffer protocol.
+
+use crate::error::{Builtin, Error, Result};
+use crate::ffi;
+use crate::object::Object;
+use std::cell::{Cell, UnsafeCell};
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
+use std::ptr::NonNull;
+
+/// Which of the old protocol's functions a borrow went through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Char = 0,
+    Read = 1,
+    Write = 2,
+}
+
+extern "C" {
+    // legacy-buffer's exporter.c, compiled by build.rs against the same headers.
+    fn legacy_buffer_borrow(
+        obj: *mut ffi::PyObject,
+        mode: libc::c_int,
+        ptr: *mut *mut libc::c_void,
+        len: *mut ffi::Py_ssize_t,
+        view: *mut ffi::Py_buffer,
+    ) -> libc::c_int;
+    fn legacy_buffer_call(
+        obj: *mut ffi::PyObject,
+        mode: libc::c_int,
+        ptr: *mut *mut libc::c_void,
+        len: *mut ffi::Py_ssize_t,
+    ) -> libc::c_int;
+}
+
+/// How far the memory of a [`Buffer`] can be trusted; see the crate
+/// documentation for which types give which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BufferKind {
+    /// Memory Python never changes or frees while the object lives (`str`,
+    /// `unicode`, `buffer` over those): available as a plain `&[u8]`.
+    Immutable,
+    /// Memory pinned through the new buffer protocol (`bytearray`): it cannot
+    /// move or be freed while the [`Buffer`] lives, but Python code may still
+    /// write to it, so it is seen through cells.
+    Pinned,
+    /// Memory nothing keeps in place (`array.array`, `mmap`, ctypes, other C
+    /// types): Python code can resize, move or unmap it at any time. Safe
+    /// access copies, asking the object for its memory again each time.
+    Unpinned,
+}
+
+enum Hold {
+    Immutable,
+    /// Released with `PyBuffer_Release` on drop. Requested with PyBUF_SIMPLE
+    /// or PyBUF_WRITABLE, so no field points into the struct and it may move.
+    Pinned(ffi::Py_buffer),
+    Unpinned,
+}
+
+/// An object's memory, borrowed through the old buffer protocol.
+///
+/// Made by [`Object::char_buffer`], [`Object::read_buffer`] and
+/// [`Object::write_buffer`]; it borrows the object (`'a`), which in turn
+/// cannot outlive the GIL, so neither can the buffer or anything taken from
+/// it. Neither `Send` nor `Sync`.
+///
+/// What it gives depends on its [`kind`](Buffer::kind):
+///
+/// | method | `Immutable` | `Pinned` | `Unpinned` |
+/// | --- | --- | --- | --- |
+/// | [`as_bytes`](Buffer::as_bytes) `&'a [u8]` | yes | no | no |
+/// | [`as_cells`](Buffer::as_cells) `&[ReadOnlyCell<u8>]` | yes | yes | no |
+/// | [`as_write_cells`](Buffer::as_write_cells) `&[Cell<u8>]` | no | if writable | no |
+/// | [`to_vec`](Buffer::to_vec), [`read_at`](Buffer::read_at) | yes | yes | yes (asks again) |
+/// | [`write_at`](Buffer::write_at) | no | if writable | if writable (asks again) |
+pub struct Buffer<'a> {
+    obj: *mut ffi::PyObject,
+    ptr: *mut u8,
+    len: usize,
+    mode: Mode,
+    hold: Hold,
+    _borrow: PhantomData<&'a ()>,
+}
+
+impl<'py> Object<'py> {
+    /// `PyObject_CheckReadBuffer`: whether the object offers a single-segment
+    /// readable buffer.
+    ///
+    /// Unlike the C function, never leaves an exception set (on a closed
+    /// `mmap` the C function returns 0 with a `ValueError` pending).
+    pub fn check_read_buffer(&self) -> bool {
+        // SAFETY: valid object, GIL held ('py).
+        let ok = unsafe { ffi::PyObject_CheckReadBuffer(self.as_ptr()) } != 0;
+        // SAFETY: GIL held.
+        unsafe {
+            if !ffi::PyErr_Occurred().is_null() {
+                ffi::PyErr_Clear();
+            }
+        }
+        ok
+    }
+
+    /// `PyObject_AsCharBuffer`: the object's memory as character data.
+    ///
+    /// For `unicode` this is the string encoded with the default encoding
+    /// (ASCII unless `sys.setdefaultencoding` changed it), which may fail
+    /// with `UnicodeEncodeError`; the encoded string is cached in the unicode
+    /// object, so the borrow is still zero-copy and immutable.
+    pub fn char_buffer(&self) -> Result<Buffer<'_>> {
+        Buffer::borrow(self, Mode::Char)
+    }
+
+    /// `PyObject_AsReadBuffer`: the object's memory as bytes.
+    ///
+    /// For `unicode` this is the raw `Py_UNICODE` storage:
+    /// [`ffi::PY_UNICODE_SIZE`] bytes per character (4 on UCS4 builds such as
+    /// Debian's), in native byte order.
+    pub fn read_buffer(&self) -> Result<Buffer<'_>> {
+        Buffer::borrow(self, Mode::Read)
+    }
+
+    /// `PyObject_AsWriteBuffer`: the object's memory, writable.
+    pub fn write_buffer(&self) -> Result<Buffer<'_>> {
+        Buffer::borrow(self, Mode::Write)
+    }
+}
+
+/// What the exporter returned, checked: a length that fits `usize` and a
+/// pointer that is not NULL unless the length is 0.
+fn checked(
+    obj: *mut ffi::PyObject,
+    ptr: *mut libc::c_void,
+    len: ffi::Py_ssize_t,
+) -> Result<(*mut u8, usize)> {
+    let Ok(len) = usize::try_from(len) else {
+        return Err(misbehaved(
+            obj,
+            format!("returned a negative length ({len})"),
+        ));
+    };
+    if ptr.is_null() {
+        if len != 0 {
+            return Err(misbehaved(
+                obj,
+                format!("returned a NULL pointer with length {len}"),
+            ));
+        }
+        // Never build a slice on NULL: an empty one on a dangling, aligned pointer.
+        return Ok((NonNull::<u8>::dangling().as_ptr(), 0));
+    }
+    Ok((ptr.cast(), len))
+}
+
+fn misbehaved(obj: *mut ffi::PyObject, what: String) -> Error {
+    // SAFETY: obj is a valid object (borrowed by the caller), GIL held.
+    let type_name = unsafe { std::ffi::CStr::from_ptr(ffi::Py_TYPE_NAME(obj)) };
+    Error::new(
+        Builtin::SystemError,
+        format!(
+            "buffer exporter of '{}' {what}",
+            type_name.to_string_lossy()
+        ),
+    )
+}
+
+const KIND_IMMUTABLE: libc::c_int = 0;
+const KIND_PINNED: libc::c_int = 1;
+
+impl<'a> Buffer<'a> {
+    fn borrow(obj: &'a Object<'_>, mode: Mode) -> Result<Buffer<'a>> {
+        let mut ptr = std::ptr::null_mut();
+        let mut len: ffi::Py_ssize_t = 0;
+        let mut view = MaybeUninit::<ffi::Py_buffer>::uninit();
+        // SAFETY: obj is valid and the GIL held for as long as `obj` is
+        // borrowed; the out-pointers are valid for writes. The view is only
+        // read when the call says it filled it (kind PINNED).
+        let kind = unsafe {
+            legacy_buffer_borrow(
+                obj.as_ptr(),
+                mode as libc::c_int,
+                &mut ptr,
+                &mut len,
+                view.as_mut_ptr(),
+            )
+        };
+        let hold = match kind {
+            KIND_IMMUTABLE => Hold::Immutable,
+            // SAFETY: a PINNED result filled the view.
+            KIND_PINNED => Hold::Pinned(unsafe { view.assume_init() }),
+            k if k < 0 => return Err(Error::fetch(obj.py(), mode.c_name())),
+            _ => Hold::Unpinned,
+        };
+        // Made before checking, so that a pinned view is released on error.
+        let mut buffer = Buffer {
+            obj: obj.as_ptr(),
+            ptr: NonNull::dangling().as_ptr(),
+            len: 0,
+            mode,
+            hold,
+            _borrow: PhantomData,
+        };
+        (buffer.ptr, buffer.len) = checked(obj.as_ptr(), ptr, len)?;
+        Ok(buffer)
+    }
+
+    /// How far the memory can be trusted.
+    pub fn kind(&self) -> BufferKind {
+        match self.hold {
+            Hold::Immutable => BufferKind::Immutable,
+            Hold::Pinned(_) => BufferKind::Pinned,
+            Hold::Unpinned => BufferKind::Unpinned,
+        }
+    }
+
+    /// The length in bytes, as the exporter gave it when borrowed (for an
+    /// `Unpinned` buffer the object may have changed since).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether [`len`](Buffer::len) is 0.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether this came from [`Object::write_buffer`].
+    pub fn is_writable(&self) -> bool {
+        self.mode == Mode::Write
+    }
+
+    /// The bytes, zero-copy, for an `Immutable` buffer; `None` otherwise.
+    ///
+    /// The slice lives as long as the object borrow, not just this
+    /// `Buffer`: immutable memory needs no release.
+    pub fn as_bytes(&self) -> Option<&'a [u8]> {
+        match self.hold {
+            // SAFETY: ptr/len were checked (non-NULL or dangling-and-empty),
+            // and the memory is immutable and owned by the object, which is
+            // borrowed for 'a.
+            Hold::Immutable => Some(unsafe { std::slice::from_raw_parts(self.ptr, self.len) }),
+            _ => None,
+        }
+    }
+
+    /// The bytes as read-only cells, zero-copy, for `Immutable` and `Pinned`
+    /// buffers; `None` for `Unpinned` ones.
+    ///
+    /// Cells because Python code may write to pinned memory while the slice
+    /// lives; a `&[u8]` there would be undefined behaviour.
+    pub fn as_cells(&self) -> Option<&[ReadOnlyCell<u8>]> {
+        match self.hold {
+            // SAFETY: the memory stays allocated and in place while self
+            // lives (immutable, or pinned by the held view); ReadOnlyCell<u8>
+            // has u8's layout, and reads through it tolerate writes by Python
+            // between them.
+            Hold::Immutable | Hold::Pinned(_) => Some(unsafe {
+                std::slice::from_raw_parts(self.ptr.cast::<ReadOnlyCell<u8>>(), self.len)
+            }),
+            Hold::Unpinned => None,
+        }
+    }
+
+    /// The bytes as writable cells, zero-copy, for a writable `Pinned`
+    /// buffer; `None` otherwise.
+    pub fn as_write_cells(&self) -> Option<&[Cell<u8>]> {
+        match self.hold {
+            // SAFETY: pinned memory stays in place while self lives; the
+            // exporter gave it for writing; Cell<u8> has u8's layout and
+            // allows the aliasing writes Python or other cells may make.
+            Hold::Pinned(_) if self.mode == Mode::Write => {
+                Some(unsafe { std::slice::from_raw_parts(self.ptr.cast::<Cell<u8>>(), self.len) })
+            }
+            _ => None,
+        }
+    }
+
+    /// A copy of the bytes. An `Unpinned` buffer asks the object for its
+    /// memory again and copies what it has now.
+    pub fn to_vec(&self) -> Result<Vec<u8>> {
+        let (ptr, len) = self.current()?;
+        // SAFETY: `current` returned memory valid for len bytes right now; no
+        // Python code runs before the copy completes.
+        Ok(unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec())
+    }
+
+    /// Copy `dst.len()` bytes starting at `offset` into `dst`. An `Unpinned`
+    /// buffer asks the object again, and fails with `IndexError` if the range
+    /// is not within what it has now.
+    pub fn read_at(&self, offset: usize, dst: &mut [u8]) -> Result<()> {
+        let (ptr, len) = self.current()?;
+        check_range(offset, dst.len(), len)?;
+        // SAFETY: the range is within memory valid right now; dst is a
+        // distinct Rust allocation, so the two cannot overlap.
+        unsafe { std::ptr::copy_nonoverlapping(ptr.add(offset), dst.as_mut_ptr(), dst.len()) };
+        Ok(())
+    }
+
+    /// Copy `src` into the buffer starting at `offset`. Fails with
+    /// `TypeError` unless the buffer is writable, and with `IndexError` if the
+    /// range is out of bounds (for `Unpinned` buffers, of the object's
+    /// memory as it is now).
+    pub fn write_at(&self, offset: usize, src: &[u8]) -> Result<()> {
+        if self.mode != Mode::Write {
+            return Err(Error::new(
+                Builtin::TypeError,
+                "buffer was not borrowed for writing".to_owned(),
+            ));
+        }
+        let (ptr, len) = self.current()?;
+        check_range(offset, src.len(), len)?;
+        // SAFETY: the exporter gave this memory for writing and it is valid
+        // right now for the range. `src` may itself be this object's memory
+        // (via another Buffer), so the copy allows overlap.
+        unsafe { std::ptr::copy(src.as_ptr(), ptr.add(offset), src.len()) };
+        Ok(())
+    }
+
+    /// The bytes as a plain slice, whatever the kind.
+    ///
+    /// # Safety
+    ///
+    /// For an `Immutable` buffer this is always sound (prefer
+    /// [`as_bytes`](Buffer::as_bytes)). Otherwise, for as long as the returned
+    /// slice lives, no Python code may write to the memory, and for an
+    /// `Unpinned` buffer no Python code may run at all between the borrow and
+    /// the last use of the slice: any call into Python (evaluating code,
+    /// calling objects, dropping an [`Object`], which can run `__del__`) can
+    /// resize, move or unmap the memory.
+    ///
+    /// ```no_run
+    /// # legacy_buffer::with_gil(|py| -> legacy_buffer::Result<()> {
+    /// py.run("import array; a = array.array('b', [1, 2, 3])")?;
+    /// let a = py.eval("a")?;
+    /// let buf = a.read_buffer()?;
+    /// let bytes = unsafe { buf.as_slice_unchecked() };
+    /// py.run("a.extend(range(1000))")?; // moves the array's memory
+    /// println!("{}", bytes[0]);          // WRONG: reads freed memory
+    /// # Ok(()) });
+    /// ```
+    pub unsafe fn as_slice_unchecked(&self) -> &[u8] {
+        // SAFETY: ptr/len were checked when borrowed; validity since then is
+        // the caller's promise.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    /// The bytes as a mutable slice, for a writable buffer.
+    ///
+    /// # Safety
+    ///
+    /// As [`as_slice_unchecked`](Buffer::as_slice_unchecked), and besides:
+    /// no other reference to this memory may be used while the returned slice
+    /// lives: not another slice from this or any other `Buffer` of the same
+    /// memory (two `write_buffer` borrows of one bytearray alias), nor cells.
+    ///
+    /// # Panics
+    ///
+    /// If the buffer was not borrowed with [`Object::write_buffer`].
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn as_mut_slice_unchecked(&self) -> &mut [u8] {
+        assert!(self.is_writable(), "buffer was not borrowed for writing");
+        // SAFETY: checked pointer of writable memory; exclusivity and
+        // validity are the caller's promise.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+
+    /// The memory as valid right now: for `Unpinned`, asked of the object
+    /// again, since Python code may have moved it since the borrow.
+    fn current(&self) -> Result<(*mut u8, usize)> {
+        if !matches!(self.hold, Hold::Unpinned) {
+            return Ok((self.ptr, self.len));
+        }
+        let mut ptr = std::ptr::null_mut();
+        let mut len: ffi::Py_ssize_t = 0;
+        // SAFETY: self.obj is valid for 'a (borrowed), the GIL is held (the
+        // object borrow is bound to it), out-pointers valid.
+        let rc =
+            unsafe { legacy_buffer_call(self.obj, self.mode as libc::c_int, &mut ptr, &mut len) };
+        if rc < 0 {
+            // SAFETY: the GIL is held while self lives.
+            let py = unsafe { crate::Python::assume_gil_acquired() };
+            return Err(Error::fetch(py, self.mode.c_name()));
+        }
+        checked(self.obj, ptr, len)
+    }
+}
+
+fn check_range(offset: usize, count: usize, len: usize) -> Result<()> {
+    match offset.checked_add(count) {
+        Some(end) if end <= len => Ok(()),
+        _ => Err(Error::new(
+            Builtin::IndexError,
+            format!("range {offset}..{offset}+{count} out of bounds for a buffer of {len} bytes"),
+        )),
+    }
+}
+
+impl Mode {
+    fn c_name(self) -> &'static str {
+        match self {
+            Mode::Char => "PyObject_AsCharBuffer",
+            Mode::Read => "PyObject_AsReadBuffer",
+            Mode::Write => "PyObject_AsWriteBuffer",
+        }
+    }
+}
+
+impl Drop for Buffer<'_> {
+    fn drop(&mut self) {
+        if let Hold::Pinned(view) = &mut self.hold {
+            // SAFETY: the view was filled by PyObject_GetBuffer and not yet
+            // released; the GIL is held while the object borrow lives.
+            unsafe { ffi::PyBuffer_Release(view) };
+        }
+    }
+}
+
+impl std::fmt::Debug for Buffer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Buffer")
+            .field("kind", &self.kind())
+            .field("len", &self.len)
+            .field("writable", &self.is_writable())
+            .finish()
+    }
+}
+
+/// A byte of memory that Python may change between reads: read it with
+/// [`get`](ReadOnlyCell::get), never through a reference.
+///
+/// Like [`Cell`] without `set`: the buffer was borrowed for reading only.
+/// Neither `Send` nor `Sync`.
+#[repr(transparent)]
+pub struct ReadOnlyCell<T: Copy>(UnsafeCell<T>);
+
+impl<T: Copy> ReadOnlyCell<T> {
+    /// The current value.
+    #[inline]
+    pub fn get(&self) -> T {
+        // SAFETY: the cell lives in memory kept valid by the Buffer it was
+        // borrowed from; a plain read of a Copy value, with no reference held
+        // across Python code.
+        unsafe { *self.0.get() }
+    }
+
+    /// A pointer to the value.
+    #[inline]
+    pub fn as_ptr(&self) -> *const T {
+        self.0.get()
+    }
+}
+
+impl<T: Copy + std::fmt::Debug> std::fmt::Debug for ReadOnlyCell<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}

@@ -1,0 +1,251 @@
+//! One error type for everything that can fail: a Python exception, fetched
+//! and cleared, or a misbehaving exporter described as the exception Python
+//! would raise for it.
+
+use crate::ffi;
+use crate::gil::Python;
+use std::ffi::{CStr, CString};
+use std::fmt;
+use std::ptr;
+
+/// What [`Error`]'s functions return.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A Python exception, taken out of the interpreter.
+///
+/// Whenever a function of this crate returns an `Error`, the exception it
+/// describes has been fetched and cleared: no Python exception is left set.
+/// [`Error::type_name`] and [`Error::message`] say what it was (as Python
+/// prints it: `TypeError`, `expected a readable buffer object`), and
+/// [`Error::restore`] raises it again in Python, exactly as it was, for
+/// extension functions that report failure by returning `NULL`.
+///
+/// `Error` is `Send` and `Sync` and owns no borrow, so it can travel with `?`
+/// into `Box<dyn std::error::Error + Send + Sync>`. It keeps the original
+/// exception objects for `restore`; dropped without the GIL it takes the GIL
+/// to release them.
+pub struct Error {
+    type_name: String,
+    message: String,
+    origin: Origin,
+}
+
+enum Origin {
+    /// Fetched from Python: owned references, released with the GIL.
+    Python(Saved),
+    /// Made here, for an exporter that failed without saying why or returned
+    /// nonsense; raised on restore as this built-in exception type.
+    Builtin(Builtin),
+}
+
+/// The built-in exception types this crate raises itself.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Builtin {
+    SystemError,
+    IndexError,
+    TypeError,
+}
+
+impl Builtin {
+    fn name(self) -> &'static str {
+        match self {
+            Builtin::SystemError => "SystemError",
+            Builtin::IndexError => "IndexError",
+            Builtin::TypeError => "TypeError",
+        }
+    }
+
+    fn object(self) -> *mut ffi::PyObject {
+        // SAFETY: the PyExc_* statics are set once at interpreter start and
+        // never change; reading the pointer does not touch the object.
+        unsafe {
+            match self {
+                Builtin::SystemError => ffi::PyExc_SystemError,
+                Builtin::IndexError => ffi::PyExc_IndexError,
+                Builtin::TypeError => ffi::PyExc_TypeError,
+            }
+        }
+    }
+}
+
+/// The exception triple as `PyErr_Fetch` gives it (normalised).
+struct Saved {
+    ptype: *mut ffi::PyObject,
+    pvalue: *mut ffi::PyObject,
+    ptraceback: *mut ffi::PyObject,
+}
+
+// SAFETY: the pointers are only used with the GIL held: in `restore` (which
+// takes a `Python` token) and in `Drop` (which takes the GIL when this thread
+// does not hold it). Python objects may be released from any thread that
+// holds the GIL.
+unsafe impl Send for Saved {}
+// SAFETY: no `&self` method touches the pointers.
+unsafe impl Sync for Saved {}
+
+impl Drop for Saved {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference to each non-NULL pointer. If this
+        // thread does not hold the GIL it takes it for the decrefs, unless the
+        // interpreter is gone, in which case the references are leaked rather
+        // than touched.
+        unsafe {
+            if ffi::Py_IsInitialized() == 0 {
+                return;
+            }
+            let held = ffi::gil_held() != 0;
+            let state = if held { 0 } else { ffi::PyGILState_Ensure() };
+            ffi::Py_XDECREF(self.ptype);
+            ffi::Py_XDECREF(self.pvalue);
+            ffi::Py_XDECREF(self.ptraceback);
+            if !held {
+                ffi::PyGILState_Release(state);
+            }
+        }
+    }
+}
+
+impl Error {
+    /// Take the pending Python exception, clearing it. `context` names the
+    /// failed call, for the case where it failed without setting one.
+    pub(crate) fn fetch(_py: Python<'_>, context: &str) -> Error {
+        let (mut ptype, mut pvalue, mut ptraceback) =
+            (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+        // SAFETY: the GIL is held (`_py`); PyErr_Fetch hands us the three
+        // references (possibly NULL) and clears the indicator.
+        unsafe { ffi::PyErr_Fetch(&mut ptype, &mut pvalue, &mut ptraceback) };
+        if ptype.is_null() {
+            return Error::new(
+                Builtin::SystemError,
+                format!("{context} failed without setting an exception"),
+            );
+        }
+        // SAFETY: GIL held; the triple came from PyErr_Fetch.
+        unsafe { ffi::PyErr_NormalizeException(&mut ptype, &mut pvalue, &mut ptraceback) };
+        let saved = Saved {
+            ptype,
+            pvalue,
+            ptraceback,
+        };
+        // SAFETY: GIL held; ptype is a non-NULL exception class after
+        // normalisation (or whatever was raised; tp_name works for any).
+        let type_name = unsafe { describe_type(saved.ptype) };
+        // SAFETY: GIL held; pvalue is NULL or a valid object.
+        let message = unsafe { describe_value(saved.pvalue) };
+        Error {
+            type_name,
+            message,
+            origin: Origin::Python(saved),
+        }
+    }
+
+    pub(crate) fn new(kind: Builtin, message: String) -> Error {
+        Error {
+            type_name: kind.name().to_owned(),
+            message,
+            origin: Origin::Builtin(kind),
+        }
+    }
+
+    /// Raise `SystemError(message)` (for a caught panic).
+    pub(crate) fn raise_system_error(py: Python<'_>, message: String) {
+        Error::new(Builtin::SystemError, message).restore(py)
+    }
+
+    /// The exception's type as Python prints it: `TypeError` for built-in
+    /// exceptions, `module.Name` for others.
+    pub fn type_name(&self) -> &str {
+        &self.type_name
+    }
+
+    /// The exception's message: `str()` of the exception value.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Raise this exception in Python again, as it was fetched, so that the
+    /// extension function returning `NULL` next reports it.
+    pub fn restore(self, _py: Python<'_>) {
+        match self.origin {
+            Origin::Python(saved) => {
+                let saved = std::mem::ManuallyDrop::new(saved);
+                // SAFETY: GIL held; PyErr_Restore steals the three references,
+                // which `ManuallyDrop` keeps us from releasing again.
+                unsafe { ffi::PyErr_Restore(saved.ptype, saved.pvalue, saved.ptraceback) };
+            }
+            Origin::Builtin(kind) => {
+                let message =
+                    CString::new(self.message.replace('\0', "\\0")).expect("NULs were replaced");
+                // SAFETY: GIL held; both pointers are valid for the call.
+                unsafe { ffi::PyErr_SetString(kind.object(), message.as_ptr()) };
+            }
+        }
+    }
+}
+
+/// `Type` as Python's traceback prints it.
+///
+/// # Safety
+///
+/// GIL held; `ptype` a valid object.
+unsafe fn describe_type(ptype: *mut ffi::PyObject) -> String {
+    // SAFETY: per this function's contract.
+    let name = unsafe {
+        if ffi::PyExceptionClass_Check(ptype) != 0 {
+            CStr::from_ptr(ffi::PyExceptionClass_Name(ptype))
+        } else {
+            CStr::from_ptr(ffi::Py_TYPE_NAME(ptype))
+        }
+    };
+    let name = name.to_string_lossy();
+    // Built-in exceptions live in the `exceptions` module; Python prints them bare.
+    name.strip_prefix("exceptions.").unwrap_or(&name).to_owned()
+}
+
+/// `str(value)`, or a placeholder when that fails (the failure is cleared).
+///
+/// # Safety
+///
+/// GIL held; `pvalue` NULL or a valid object.
+unsafe fn describe_value(pvalue: *mut ffi::PyObject) -> String {
+    if pvalue.is_null() {
+        return String::new();
+    }
+    // SAFETY: per this function's contract; PyObject_Str returns a new
+    // reference or NULL with an exception set.
+    unsafe {
+        let s = ffi::PyObject_Str(pvalue);
+        if s.is_null() {
+            ffi::PyErr_Clear();
+            return "<str() of the exception failed>".to_owned();
+        }
+        let bytes = std::slice::from_raw_parts(
+            ffi::PyString_AS_STRING(s).cast::<u8>(),
+            ffi::PyString_GET_SIZE(s) as usize,
+        );
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        ffi::Py_DECREF(s);
+        text
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.message.is_empty() {
+            f.write_str(&self.type_name)
+        } else {
+            write!(f, "{}: {}", self.type_name, self.message)
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("type_name", &self.type_name)
+            .field("message", &self.message)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,126 @@
+//! Writing the functions of a Python 2.7 extension module in Rust.
+
+use crate::error::Error;
+use crate::ffi;
+use crate::gil::Python;
+use crate::object::{Borrowed, Object};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Run the body of an extension function called by Python, and turn its
+/// outcome into what the C API expects: the result's new reference, or
+/// `NULL` with the error raised. A panic in `body` does not unwind into C:
+/// it is caught and raised as `SystemError`.
+///
+/// # Safety
+///
+/// Call only where Python called with the GIL held (the body of a
+/// `PyCFunction`), and return the pointer to Python at once.
+///
+/// ```
+/// use legacy_buffer::{ffi, extension::trampoline, Borrowed, Object};
+///
+/// /// length(buf): the length of a readable buffer.
+/// unsafe extern "C" fn length(
+///     _module: *mut ffi::PyObject,
+///     arg: *mut ffi::PyObject,
+/// ) -> *mut ffi::PyObject {
+///     // SAFETY: called by Python with the GIL held; `arg` is borrowed for the call.
+///     unsafe {
+///         trampoline(|py| {
+///             let arg = Borrowed::from_ptr(py, arg);
+///             let len = arg.read_buffer()?.len();
+///             Object::int(py, len as _)
+///         })
+///     }
+/// }
+/// # legacy_buffer::with_gil(|py| {
+/// #     let s = Object::str(py, b"four").unwrap();
+/// #     let r = unsafe { Object::from_owned_ptr(py, length(std::ptr::null_mut(), s.as_ptr())) };
+/// #     assert_eq!(r.repr().unwrap(), "4");
+/// # });
+/// ```
+pub unsafe fn trampoline<F>(body: F) -> *mut ffi::PyObject
+where
+    F: for<'py> FnOnce(Python<'py>) -> Result<Object<'py>, Error>,
+{
+    // SAFETY: Python called us with the GIL held for the duration of the call
+    // (this function's contract), and nothing here outlives the call.
+    let py = unsafe { Python::assume_gil_acquired() };
+    match catch_unwind(AssertUnwindSafe(|| body(py))) {
+        Ok(Ok(result)) => result.into_ptr(),
+        Ok(Err(error)) => {
+            error.restore(py);
+            std::ptr::null_mut()
+        }
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic with no message".to_owned());
+            // Dropping the payload could itself panic; leak it instead.
+            std::mem::forget(payload);
+            Error::raise_system_error(py, format!("Rust panic: {what}"));
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// The positional arguments of a `METH_VARARGS` function, borrowed from the
+/// tuple Python passed. Costs no allocation.
+#[derive(Clone, Copy)]
+pub struct Args<'a, 'py> {
+    tuple: *mut ffi::PyObject,
+    len: usize,
+    py: Python<'py>,
+    _borrow: std::marker::PhantomData<&'a ()>,
+}
+
+impl<'a, 'py> Args<'a, 'py> {
+    /// Borrow the argument tuple.
+    ///
+    /// # Safety
+    ///
+    /// `tuple` must be the argument tuple Python passed to the running
+    /// function (or NULL for none), alive for `'a`.
+    pub unsafe fn from_ptr(py: Python<'py>, tuple: *mut ffi::PyObject) -> Args<'a, 'py> {
+        // SAFETY: a valid object or NULL (contract), GIL held.
+        let len = if tuple.is_null() || unsafe { ffi::PyTuple_Check(tuple) } == 0 {
+            0
+        } else {
+            // SAFETY: a valid tuple.
+            unsafe { ffi::PyTuple_Size(tuple) as usize }
+        };
+        Args {
+            tuple,
+            len,
+            py,
+            _borrow: std::marker::PhantomData,
+        }
+    }
+
+    /// How many arguments were passed.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether none were.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The argument at `index`, if passed.
+    pub fn get(&self, index: usize) -> Option<Borrowed<'a, 'py>> {
+        if index >= self.len {
+            return None;
+        }
+        // SAFETY: index is in bounds of the valid tuple, which holds a
+        // reference to each item for 'a.
+        Some(unsafe {
+            Borrowed::from_ptr(
+                self.py,
+                ffi::PyTuple_GetItem(self.tuple, index as ffi::Py_ssize_t),
+            )
+        })
+    }
+}
