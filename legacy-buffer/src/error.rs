@@ -40,6 +40,7 @@ enum Origin {
 
 /// The built-in exception types this crate raises itself.
 #[derive(Clone, Copy, Debug)]
+#[allow(clippy::enum_variant_names)] // Python's own names.
 pub(crate) enum Builtin {
     SystemError,
     IndexError,
