@@ -1,0 +1,270 @@
+//! Runtime proofs of the soundness model (crate docs, H1-H7) against the
+//! real interpreter: whatever Python code does while a borrow lives, the
+//! borrow reads the right bytes or reports an error.
+
+use legacy_buffer::extension::trampoline;
+use legacy_buffer::{ffi, with_gil, BufferKind, GilGuard, Object, Python};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Evaluate `expr` in a fresh namespace name, so tests on parallel threads
+/// don't see each other's objects.
+fn fresh<'py>(py: Python<'py>, name: &str, statements: &str) -> Object<'py> {
+    py.run(statements).unwrap();
+    py.eval(name).unwrap()
+}
+
+fn no_exception_set() -> bool {
+    // SAFETY: called with the GIL held by the test.
+    unsafe { ffi::PyErr_Occurred().is_null() }
+}
+
+/// Runs `f` on a new thread and fails (instead of hanging) if it does not
+/// finish in time: for GIL hand-over tests, where the bug is a deadlock.
+fn within_seconds(seconds: u64, f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        f();
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(Duration::from_secs(seconds))
+        .expect("the other thread did not finish: GIL not released?");
+}
+
+#[test]
+fn h4_pinned_bytearray_refuses_resize_and_keeps_its_bytes() {
+    with_gil(|py| {
+        let ba = fresh(py, "h4_ba", "h4_ba = bytearray('abc')");
+        let buf = ba.read_buffer().unwrap();
+        assert_eq!(buf.kind(), BufferKind::Pinned);
+        let err = py.run("h4_ba.extend('more')").unwrap_err();
+        assert_eq!(err.type_name(), "BufferError");
+        assert_eq!(
+            err.message(),
+            "Existing exports of data: object cannot be re-sized"
+        );
+        assert!(no_exception_set());
+        let cells = buf.as_cells().unwrap();
+        let seen: Vec<u8> = cells.iter().map(|c| c.get()).collect();
+        assert_eq!(seen, b"abc");
+        drop(buf);
+        // Released: resizing works again.
+        py.run("h4_ba.extend('more')").unwrap();
+        assert_eq!(ba.read_buffer().unwrap().to_vec().unwrap(), b"abcmore");
+    })
+}
+
+#[test]
+fn h5_python_writes_into_pinned_memory_are_seen_through_cells() {
+    with_gil(|py| {
+        let ba = fresh(py, "h5_ba", "h5_ba = bytearray('abc')");
+        let buf = ba.read_buffer().unwrap();
+        let cells = buf.as_cells().unwrap();
+        assert_eq!(cells[0].get(), b'a');
+        // In-place writes are allowed while pinned; a &[u8] here would be UB.
+        py.run("h5_ba[0] = 'Z'").unwrap();
+        assert_eq!(cells[0].get(), b'Z');
+        // And writes from Rust through another borrow of the same memory.
+        let wbuf = ba.write_buffer().unwrap();
+        wbuf.as_write_cells().unwrap()[2].set(b'!');
+        assert_eq!(cells[2].get(), b'!');
+        drop(wbuf);
+        drop(buf);
+        assert_eq!(
+            py.eval("str(h5_ba)")
+                .unwrap()
+                .read_buffer()
+                .unwrap()
+                .as_bytes(),
+            Some(&b"Zb!"[..])
+        );
+    })
+}
+
+#[test]
+fn h5_del_running_during_a_pinned_borrow_cannot_resize() {
+    with_gil(|py| {
+        let ba = fresh(py, "h5d_ba", "h5d_ba = bytearray('xyz')");
+        let buf = ba.read_buffer().unwrap();
+        py.run(
+            "class H5Del(object):\n    def __del__(self):\n        try:\n            h5d_ba.extend('boom')\n        except BufferError:\n            h5d_ba[0] = 'D'\n",
+        )
+        .unwrap();
+        let victim = py.eval("H5Del()").unwrap();
+        drop(victim); // runs __del__: the resize is refused, the write lands
+        let seen: Vec<u8> = buf.as_cells().unwrap().iter().map(|c| c.get()).collect();
+        assert_eq!(seen, b"Dyz");
+        assert!(no_exception_set());
+    })
+}
+
+#[test]
+fn h4_unpinned_array_is_asked_again_after_python_moves_it() {
+    with_gil(|py| {
+        let a = fresh(
+            py,
+            "h4_a",
+            "import array\nh4_a = array.array('b', [1, 2, 3])",
+        );
+        let buf = a.read_buffer().unwrap();
+        assert_eq!(buf.kind(), BufferKind::Unpinned);
+        assert!(buf.as_cells().is_none() && buf.as_bytes().is_none());
+        assert_eq!(buf.len(), 3);
+        // Growing reallocates: the pointer taken at borrow time dangles now.
+        py.run("h4_a.extend(range(100) * 100)").unwrap();
+        let now = buf.to_vec().unwrap();
+        assert_eq!(now.len(), 3 + 10_000);
+        assert_eq!(&now[..4], &[1, 2, 3, 0]);
+        // Shrinking: a read past the new end is an error, not a stale read.
+        py.run("del h4_a[:]").unwrap();
+        let mut three = [0u8; 3];
+        let err = buf.read_at(0, &mut three).unwrap_err();
+        assert_eq!(err.type_name(), "IndexError");
+        assert!(no_exception_set());
+    })
+}
+
+#[test]
+fn h4_closed_mmap_is_an_error_not_a_dangling_read() {
+    with_gil(|py| {
+        let m = fresh(
+            py,
+            "h4_m",
+            "import mmap\nh4_m = mmap.mmap(-1, 4096)\nh4_m[0] = 'q'",
+        );
+        let buf = m.write_buffer().unwrap();
+        assert_eq!(buf.kind(), BufferKind::Unpinned);
+        buf.write_at(1, b"rs").unwrap();
+        assert_eq!(&buf.to_vec().unwrap()[..3], b"qrs");
+        py.run("h4_m.close()").unwrap(); // unmaps the memory
+        let err = buf.to_vec().unwrap_err();
+        // What the C API says for a closed mmap: its segment count proc fails,
+        // and PyObject_AsWriteBuffer reports that as a TypeError.
+        assert_eq!(
+            (err.type_name(), err.message()),
+            ("TypeError", "expected a single-segment buffer object")
+        );
+        assert!(buf.write_at(0, b"x").is_err());
+        assert!(no_exception_set());
+        // The C function returns 0 here with a ValueError left set; ours leaves none.
+        assert!(!m.check_read_buffer());
+        assert!(no_exception_set());
+    })
+}
+
+#[test]
+fn immutable_bytes_stay_valid_while_python_runs() {
+    with_gil(|py| {
+        let s = fresh(py, "imm_s", "imm_s = 'immutable' * 1000");
+        let bytes = s.read_buffer().unwrap().as_bytes().unwrap();
+        // Python drops its own name and churns memory; our reference keeps
+        // the str, and str memory never changes.
+        py.run("del imm_s\nimport gc\njunk = [str(i) * 10 for i in range(10000)]\ngc.collect()\ndel junk").unwrap();
+        assert_eq!(bytes.len(), 9000);
+        assert!(bytes.chunks(9).all(|c| c == b"immutable"));
+    })
+}
+
+#[test]
+fn unicode_char_buffer_is_encoded_and_read_buffer_raw() {
+    with_gil(|py| {
+        let ascii = Object::unicode(py, "spam").unwrap();
+        let chars = ascii.char_buffer().unwrap();
+        assert_eq!(chars.kind(), BufferKind::Immutable);
+        assert_eq!(chars.as_bytes(), Some(&b"spam"[..]));
+        let raw = ascii.read_buffer().unwrap();
+        assert_eq!(raw.len(), 4 * ffi::PY_UNICODE_SIZE);
+        let accented = Object::unicode(py, "caf\u{e9}").unwrap();
+        let err = accented.char_buffer().unwrap_err();
+        assert_eq!(err.type_name(), "UnicodeEncodeError");
+        assert!(err
+            .message()
+            .starts_with("'ascii' codec can't encode character u'\\xe9'"));
+        assert!(no_exception_set());
+    })
+}
+
+#[test]
+fn errors_are_cleared_and_restore_raises_them_again() {
+    with_gil(|py| {
+        let n = Object::int(py, 5).unwrap();
+        let err = n.read_buffer().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "TypeError: expected a readable buffer object"
+        );
+        assert!(no_exception_set());
+        err.restore(py);
+        assert!(!no_exception_set());
+        // What is raised is what was fetched.
+        // SAFETY: GIL held; the exception is set.
+        let matches = unsafe { ffi::PyErr_ExceptionMatches(ffi::PyExc_TypeError) };
+        assert_eq!(matches, 1);
+        // SAFETY: GIL held.
+        unsafe { ffi::PyErr_Clear() };
+    })
+}
+
+#[test]
+fn errors_can_be_sent_and_dropped_on_another_thread() {
+    let err = with_gil(|py| py.eval("1 / 0").unwrap_err());
+    assert_eq!(err.type_name(), "ZeroDivisionError");
+    // Drops the saved exception objects there, taking the GIL to do so.
+    within_seconds(10, move || drop(err));
+}
+
+#[test]
+fn guards_may_be_dropped_in_any_order() {
+    let outer = GilGuard::acquire();
+    let inner = GilGuard::acquire();
+    drop(outer);
+    // The GIL is still held: `inner` can still run Python.
+    assert_eq!(inner.python().eval("6 * 7").unwrap().repr().unwrap(), "42");
+    drop(inner);
+    // And it was released with the last guard: another thread gets it.
+    within_seconds(10, || with_gil(|py| drop(py.eval("None").unwrap())));
+}
+
+#[test]
+fn h7_panic_inside_with_gil_releases_the_gil() {
+    let caught = std::panic::catch_unwind(|| with_gil(|_py| panic!("inside with_gil")));
+    assert!(caught.is_err());
+    within_seconds(10, || with_gil(|py| drop(py.eval("None").unwrap())));
+}
+
+#[test]
+fn h7_panic_in_an_extension_function_becomes_system_error() {
+    with_gil(|_py| {
+        // SAFETY: we hold the GIL, as Python would when calling a function.
+        fn boom(_py: Python<'_>) -> legacy_buffer::Result<Object<'_>> {
+            panic!("boom")
+        }
+        let result = unsafe { trampoline(boom) };
+        assert!(result.is_null());
+        // SAFETY: GIL held.
+        unsafe {
+            assert_eq!(ffi::PyErr_ExceptionMatches(ffi::PyExc_SystemError), 1);
+            ffi::PyErr_Clear();
+        }
+    })
+}
+
+#[test]
+fn a_thread_python_never_saw_can_borrow() {
+    within_seconds(20, || {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                std::thread::spawn(move || {
+                    with_gil(|py| {
+                        let s = Object::str(py, format!("thread {i}").as_bytes()).unwrap();
+                        let buf = s.read_buffer().unwrap();
+                        assert_eq!(buf.as_bytes().unwrap(), format!("thread {i}").as_bytes());
+                    })
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+    });
+}
