@@ -5,7 +5,6 @@ use crate::ffi;
 use crate::object::Object;
 use std::cell::{Cell, UnsafeCell};
 use std::marker::PhantomData;
-use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
 /// Which of the old protocol's functions a borrow went through.
@@ -23,8 +22,8 @@ extern "C" {
         mode: libc::c_int,
         ptr: *mut *mut libc::c_void,
         len: *mut ffi::Py_ssize_t,
-        view: *mut ffi::Py_buffer,
     ) -> libc::c_int;
+    fn legacy_buffer_unpin(obj: *mut ffi::PyObject);
     fn legacy_buffer_call(
         obj: *mut ffi::PyObject,
         mode: libc::c_int,
@@ -50,14 +49,6 @@ pub enum BufferKind {
     Unpinned,
 }
 
-enum Hold {
-    Immutable,
-    /// Released with `PyBuffer_Release` on drop. Requested with PyBUF_SIMPLE
-    /// or PyBUF_WRITABLE, so no field points into the struct and it may move.
-    Pinned(ffi::Py_buffer),
-    Unpinned,
-}
-
 /// An object's memory, borrowed through the old buffer protocol.
 ///
 /// Made by [`Object::char_buffer`], [`Object::read_buffer`] and
@@ -79,7 +70,7 @@ pub struct Buffer<'a> {
     ptr: *mut u8,
     len: usize,
     mode: Mode,
-    hold: Hold,
+    kind: BufferKind,
     _borrow: PhantomData<&'a ()>,
 }
 
@@ -107,6 +98,7 @@ impl<'py> Object<'py> {
     /// (ASCII unless `sys.setdefaultencoding` changed it), which may fail
     /// with `UnicodeEncodeError`; the encoded string is cached in the unicode
     /// object, so the borrow is still zero-copy and immutable.
+    #[inline]
     pub fn char_buffer(&self) -> Result<Buffer<'_>> {
         Buffer::borrow(self, Mode::Char)
     }
@@ -116,43 +108,47 @@ impl<'py> Object<'py> {
     /// For `unicode` this is the raw `Py_UNICODE` storage:
     /// [`ffi::PY_UNICODE_SIZE`] bytes per character (4 on UCS4 builds such as
     /// Debian's), in native byte order.
+    #[inline]
     pub fn read_buffer(&self) -> Result<Buffer<'_>> {
         Buffer::borrow(self, Mode::Read)
     }
 
     /// `PyObject_AsWriteBuffer`: the object's memory, writable.
+    #[inline]
     pub fn write_buffer(&self) -> Result<Buffer<'_>> {
         Buffer::borrow(self, Mode::Write)
     }
 }
 
 /// What the exporter returned, checked: a length that fits `usize` and a
-/// pointer that is not NULL unless the length is 0.
+/// pointer that is not NULL unless the length is 0 (an empty slice then gets
+/// a dangling, aligned pointer: never a slice on NULL).
+#[inline]
 fn checked(
     obj: *mut ffi::PyObject,
     ptr: *mut libc::c_void,
     len: ffi::Py_ssize_t,
 ) -> Result<(*mut u8, usize)> {
-    let Ok(len) = usize::try_from(len) else {
-        return Err(misbehaved(
-            obj,
-            format!("returned a negative length ({len})"),
-        ));
-    };
-    if ptr.is_null() {
-        if len != 0 {
-            return Err(misbehaved(
-                obj,
-                format!("returned a NULL pointer with length {len}"),
-            ));
-        }
-        // Never build a slice on NULL: an empty one on a dangling, aligned pointer.
-        return Ok((NonNull::<u8>::dangling().as_ptr(), 0));
+    if len < 0 || (ptr.is_null() && len != 0) {
+        return Err(misbehaved(obj, ptr, len));
     }
-    Ok((ptr.cast(), len))
+    let ptr = if ptr.is_null() {
+        NonNull::<u8>::dangling().as_ptr()
+    } else {
+        ptr.cast()
+    };
+    Ok((ptr, len as usize))
 }
 
-fn misbehaved(obj: *mut ffi::PyObject, what: String) -> Error {
+#[cold]
+#[inline(never)]
+fn misbehaved(obj: *mut ffi::PyObject, ptr: *mut libc::c_void, len: ffi::Py_ssize_t) -> Error {
+    let what = if len < 0 {
+        format!("returned a negative length ({len})")
+    } else {
+        debug_assert!(ptr.is_null());
+        format!("returned a NULL pointer with length {len}")
+    };
     // SAFETY: obj is a valid object (borrowed by the caller), GIL held.
     let type_name = unsafe { std::ffi::CStr::from_ptr(ffi::Py_TYPE_NAME(obj)) };
     Error::new(
@@ -168,49 +164,42 @@ const KIND_IMMUTABLE: libc::c_int = 0;
 const KIND_PINNED: libc::c_int = 1;
 
 impl<'a> Buffer<'a> {
+    #[inline]
     fn borrow(obj: &'a Object<'_>, mode: Mode) -> Result<Buffer<'a>> {
         let mut ptr = std::ptr::null_mut();
         let mut len: ffi::Py_ssize_t = 0;
-        let mut view = MaybeUninit::<ffi::Py_buffer>::uninit();
         // SAFETY: obj is valid and the GIL held for as long as `obj` is
-        // borrowed; the out-pointers are valid for writes. The view is only
-        // read when the call says it filled it (kind PINNED).
-        let kind = unsafe {
-            legacy_buffer_borrow(
-                obj.as_ptr(),
-                mode as libc::c_int,
-                &mut ptr,
-                &mut len,
-                view.as_mut_ptr(),
-            )
-        };
-        let hold = match kind {
-            KIND_IMMUTABLE => Hold::Immutable,
-            // SAFETY: a PINNED result filled the view.
-            KIND_PINNED => Hold::Pinned(unsafe { view.assume_init() }),
+        // borrowed; the out-pointers are valid for writes.
+        let kind =
+            unsafe { legacy_buffer_borrow(obj.as_ptr(), mode as libc::c_int, &mut ptr, &mut len) };
+        let kind = match kind {
+            KIND_IMMUTABLE => BufferKind::Immutable,
+            KIND_PINNED => BufferKind::Pinned,
             k if k < 0 => return Err(Error::fetch(obj.py(), mode.c_name())),
-            _ => Hold::Unpinned,
+            _ => BufferKind::Unpinned,
         };
-        // Made before checking, so that a pinned view is released on error.
-        let mut buffer = Buffer {
-            obj: obj.as_ptr(),
-            ptr: NonNull::dangling().as_ptr(),
-            len: 0,
-            mode,
-            hold,
-            _borrow: PhantomData,
-        };
-        (buffer.ptr, buffer.len) = checked(obj.as_ptr(), ptr, len)?;
-        Ok(buffer)
+        match checked(obj.as_ptr(), ptr, len) {
+            Ok((ptr, len)) => Ok(Buffer {
+                obj: obj.as_ptr(),
+                ptr,
+                len,
+                mode,
+                kind,
+                _borrow: PhantomData,
+            }),
+            Err(e) => {
+                if kind == BufferKind::Pinned {
+                    // SAFETY: pinned just above, not yet given back; GIL held.
+                    unsafe { legacy_buffer_unpin(obj.as_ptr()) };
+                }
+                Err(e)
+            }
+        }
     }
 
     /// How far the memory can be trusted.
     pub fn kind(&self) -> BufferKind {
-        match self.hold {
-            Hold::Immutable => BufferKind::Immutable,
-            Hold::Pinned(_) => BufferKind::Pinned,
-            Hold::Unpinned => BufferKind::Unpinned,
-        }
+        self.kind
     }
 
     /// The length in bytes, as the exporter gave it when borrowed (for an
@@ -234,11 +223,13 @@ impl<'a> Buffer<'a> {
     /// The slice lives as long as the object borrow, not just this
     /// `Buffer`: immutable memory needs no release.
     pub fn as_bytes(&self) -> Option<&'a [u8]> {
-        match self.hold {
+        match self.kind {
             // SAFETY: ptr/len were checked (non-NULL or dangling-and-empty),
             // and the memory is immutable and owned by the object, which is
             // borrowed for 'a.
-            Hold::Immutable => Some(unsafe { std::slice::from_raw_parts(self.ptr, self.len) }),
+            BufferKind::Immutable => {
+                Some(unsafe { std::slice::from_raw_parts(self.ptr, self.len) })
+            }
             _ => None,
         }
     }
@@ -249,26 +240,26 @@ impl<'a> Buffer<'a> {
     /// Cells because Python code may write to pinned memory while the slice
     /// lives; a `&[u8]` there would be undefined behaviour.
     pub fn as_cells(&self) -> Option<&[ReadOnlyCell<u8>]> {
-        match self.hold {
+        match self.kind {
             // SAFETY: the memory stays allocated and in place while self
             // lives (immutable, or pinned by the held view); ReadOnlyCell<u8>
             // has u8's layout, and reads through it tolerate writes by Python
             // between them.
-            Hold::Immutable | Hold::Pinned(_) => Some(unsafe {
+            BufferKind::Immutable | BufferKind::Pinned => Some(unsafe {
                 std::slice::from_raw_parts(self.ptr.cast::<ReadOnlyCell<u8>>(), self.len)
             }),
-            Hold::Unpinned => None,
+            BufferKind::Unpinned => None,
         }
     }
 
     /// The bytes as writable cells, zero-copy, for a writable `Pinned`
     /// buffer; `None` otherwise.
     pub fn as_write_cells(&self) -> Option<&[Cell<u8>]> {
-        match self.hold {
+        match self.kind {
             // SAFETY: pinned memory stays in place while self lives; the
             // exporter gave it for writing; Cell<u8> has u8's layout and
             // allows the aliasing writes Python or other cells may make.
-            Hold::Pinned(_) if self.mode == Mode::Write => {
+            BufferKind::Pinned if self.mode == Mode::Write => {
                 Some(unsafe { std::slice::from_raw_parts(self.ptr.cast::<Cell<u8>>(), self.len) })
             }
             _ => None,
@@ -367,7 +358,7 @@ impl<'a> Buffer<'a> {
     /// The memory as valid right now: for `Unpinned`, asked of the object
     /// again, since Python code may have moved it since the borrow.
     fn current(&self) -> Result<(*mut u8, usize)> {
-        if !matches!(self.hold, Hold::Unpinned) {
+        if self.kind != BufferKind::Unpinned {
             return Ok((self.ptr, self.len));
         }
         let mut ptr = std::ptr::null_mut();
@@ -407,10 +398,10 @@ impl Mode {
 
 impl Drop for Buffer<'_> {
     fn drop(&mut self) {
-        if let Hold::Pinned(view) = &mut self.hold {
-            // SAFETY: the view was filled by PyObject_GetBuffer and not yet
-            // released; the GIL is held while the object borrow lives.
-            unsafe { ffi::PyBuffer_Release(view) };
+        if self.kind == BufferKind::Pinned {
+            // SAFETY: the object was pinned by legacy_buffer_borrow and not
+            // yet given back; the GIL is held while the object borrow lives.
+            unsafe { legacy_buffer_unpin(self.obj) };
         }
     }
 }

@@ -24,7 +24,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// into `Box<dyn std::error::Error + Send + Sync>`. It keeps the original
 /// exception objects for `restore`; dropped without the GIL it takes the GIL
 /// to release them.
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+/// Boxed, so that `Result<Buffer, Error>` stays as small as a `Buffer` and
+/// the borrow path moves no more than it must.
+struct Inner {
     type_name: String,
     message: String,
     origin: Origin,
@@ -109,6 +113,8 @@ impl Drop for Saved {
 impl Error {
     /// Take the pending Python exception, clearing it. `context` names the
     /// failed call, for the case where it failed without setting one.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn fetch(_py: Python<'_>, context: &str) -> Error {
         let (mut ptype, mut pvalue, mut ptraceback) =
             (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
@@ -133,19 +139,20 @@ impl Error {
         let type_name = unsafe { describe_type(saved.ptype) };
         // SAFETY: GIL held; pvalue is NULL or a valid object.
         let message = unsafe { describe_value(saved.pvalue) };
-        Error {
+        Error(Box::new(Inner {
             type_name,
             message,
             origin: Origin::Python(saved),
-        }
+        }))
     }
 
+    #[cold]
     pub(crate) fn new(kind: Builtin, message: String) -> Error {
-        Error {
+        Error(Box::new(Inner {
             type_name: kind.name().to_owned(),
             message,
             origin: Origin::Builtin(kind),
-        }
+        }))
     }
 
     /// Raise `SystemError(message)` (for a caught panic).
@@ -156,18 +163,21 @@ impl Error {
     /// The exception's type as Python prints it: `TypeError` for built-in
     /// exceptions, `module.Name` for others.
     pub fn type_name(&self) -> &str {
-        &self.type_name
+        &self.0.type_name
     }
 
     /// The exception's message: `str()` of the exception value.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// Raise this exception in Python again, as it was fetched, so that the
     /// extension function returning `NULL` next reports it.
     pub fn restore(self, _py: Python<'_>) {
-        match self.origin {
+        let Inner {
+            message, origin, ..
+        } = *self.0;
+        match origin {
             Origin::Python(saved) => {
                 let saved = std::mem::ManuallyDrop::new(saved);
                 // SAFETY: GIL held; PyErr_Restore steals the three references,
@@ -176,7 +186,7 @@ impl Error {
             }
             Origin::Builtin(kind) => {
                 let message =
-                    CString::new(self.message.replace('\0', "\\0")).expect("NULs were replaced");
+                    CString::new(message.replace('\0', "\\0")).expect("NULs were replaced");
                 // SAFETY: GIL held; both pointers are valid for the call.
                 unsafe { ffi::PyErr_SetString(kind.object(), message.as_ptr()) };
             }
@@ -232,10 +242,10 @@ unsafe fn describe_value(pvalue: *mut ffi::PyObject) -> String {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.message.is_empty() {
-            f.write_str(&self.type_name)
+        if self.0.message.is_empty() {
+            f.write_str(&self.0.type_name)
         } else {
-            write!(f, "{}: {}", self.type_name, self.message)
+            write!(f, "{}: {}", self.0.type_name, self.0.message)
         }
     }
 }
@@ -243,8 +253,8 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
-            .field("type_name", &self.type_name)
-            .field("message", &self.message)
+            .field("type_name", &self.0.type_name)
+            .field("message", &self.0.message)
             .finish()
     }
 }

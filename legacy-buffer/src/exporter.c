@@ -7,9 +7,9 @@
  *   IMMUTABLE  str (and subclasses), unicode (char and read buffer), and the
  *              `buffer` object over those: memory Python never changes or
  *              frees while the object lives.
- *   PINNED     bytearray (and subclasses) through the new protocol: while the
- *              export is held, bytearray refuses to resize (BufferError), so
- *              the memory stays put, though Python may still write to it.
+ *   PINNED     bytearray (and subclasses) through the new protocol: while an
+ *              export is counted, bytearray refuses to resize (BufferError),
+ *              so the memory stays put, though Python may still write to it.
  *   UNPINNED   everything else (array, mmap, ctypes, unknown C types): the
  *              pointer is good only until Python code next runs.
  */
@@ -35,7 +35,7 @@ typedef struct {
 /* The four old-protocol procs of tp are those of model. Only the old procs
  * are compared here: types built without Py_TPFLAGS_HAVE_NEWBUFFER may have a
  * shorter PyBufferProcs. */
-static int old_procs_are(PyTypeObject *tp, PyTypeObject *model)
+static inline int old_procs_are(PyTypeObject *tp, PyTypeObject *model)
 {
     PyBufferProcs *a = tp->tp_as_buffer, *b = model->tp_as_buffer;
     if (a == b)
@@ -45,7 +45,7 @@ static int old_procs_are(PyTypeObject *tp, PyTypeObject *model)
            a->bf_getsegcount == b->bf_getsegcount && a->bf_getcharbuffer == b->bf_getcharbuffer;
 }
 
-static int new_procs_are(PyTypeObject *tp, PyTypeObject *model)
+static inline int new_procs_are(PyTypeObject *tp, PyTypeObject *model)
 {
     PyBufferProcs *a = tp->tp_as_buffer, *b = model->tp_as_buffer;
     return PyType_HasFeature(tp, Py_TPFLAGS_HAVE_NEWBUFFER) && a != NULL &&
@@ -71,8 +71,12 @@ static int is_immutable(PyObject *o, int depth)
 static int is_pinnable(PyObject *o)
 {
     PyTypeObject *tp = Py_TYPE(o);
-    return PyByteArray_Check(o) && old_procs_are(tp, &PyByteArray_Type) &&
-           new_procs_are(tp, &PyByteArray_Type);
+    if (tp == &PyByteArray_Type)
+        return 1;
+    /* Procs first: comparing pointers is cheaper than PyByteArray_Check's
+     * walk of the MRO, and rules out most types. */
+    return old_procs_are(tp, &PyByteArray_Type) && new_procs_are(tp, &PyByteArray_Type) &&
+           PyByteArray_Check(o);
 }
 
 /* The old-protocol C function for mode, as the C API has it. */
@@ -88,33 +92,49 @@ int legacy_buffer_call(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
     }
 }
 
-/* Borrow o's memory for mode. On success stores the pointer and length and
- * returns the kind; a PINNED view must be released with PyBuffer_Release. On
- * failure returns LB_ERROR, normally with an exception set (a misbehaving
- * exporter may fail without one: the caller checks). */
-int legacy_buffer_borrow(PyObject *o, int mode, void **ptr, Py_ssize_t *len, Py_buffer *view)
+/* Everything but the exact-str case of legacy_buffer_borrow: kept out of
+ * line so the common case costs no register saves. */
+static int __attribute__((noinline)) borrow_slow(PyObject *o, int mode, void **ptr,
+                                                 Py_ssize_t *len)
 {
-    int rc;
-    /* The common case first: the old protocol on an exact str gives its
+    if (is_pinnable(o)) {
+        /* bytearray's bf_getbuffer with no view only counts the export (as
+         * PyObject_GetBuffer's does besides filling the view); while counted,
+         * bytearray refuses to resize. The pointer and length are what its
+         * old procs give. */
+        if (Py_TYPE(o)->tp_as_buffer->bf_getbuffer(o, NULL, PyBUF_SIMPLE) < 0)
+            return LB_ERROR;
+        *ptr = PyByteArray_AS_STRING(o);
+        *len = PyByteArray_GET_SIZE(o);
+        return LB_PINNED;
+    }
+    if (legacy_buffer_call(o, mode, ptr, len) < 0)
+        return LB_ERROR;
+    if (mode != LB_WRITE && is_immutable(o, 8))
+        return LB_IMMUTABLE;
+    return LB_UNPINNED;
+}
+
+/* Borrow o's memory for mode. On success stores the pointer and length and
+ * returns the kind; a PINNED borrow must be given back with
+ * legacy_buffer_unpin while o is still alive. On failure returns LB_ERROR,
+ * normally with an exception set (a misbehaving exporter may fail without
+ * one: the caller checks). */
+int legacy_buffer_borrow(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+{
+    /* The common case: the old protocol on an exact str gives its
      * characters; no call is needed to know that. */
     if (Py_TYPE(o) == &PyString_Type && mode != LB_WRITE) {
         *ptr = PyString_AS_STRING(o);
         *len = PyString_GET_SIZE(o);
         return LB_IMMUTABLE;
     }
-    /* bytearray's old procs and bf_getbuffer give the same pointer and
-     * length; the new protocol also locks the size. */
-    if (is_pinnable(o)) {
-        if (PyObject_GetBuffer(o, view, mode == LB_WRITE ? PyBUF_WRITABLE : PyBUF_SIMPLE) < 0)
-            return LB_ERROR;
-        *ptr = view->buf;
-        *len = view->len;
-        return LB_PINNED;
-    }
-    rc = legacy_buffer_call(o, mode, ptr, len);
-    if (rc < 0)
-        return LB_ERROR;
-    if (mode != LB_WRITE && is_immutable(o, 8))
-        return LB_IMMUTABLE;
-    return LB_UNPINNED;
+    return borrow_slow(o, mode, ptr, len);
+}
+
+/* Give back a PINNED borrow of o: bytearray's bf_releasebuffer, which
+ * uncounts the export and reads nothing of the view. */
+void legacy_buffer_unpin(PyObject *o)
+{
+    Py_TYPE(o)->tp_as_buffer->bf_releasebuffer(o, NULL);
 }
