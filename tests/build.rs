@@ -1,0 +1,101 @@
+//! Compiles the C extension modules in `c/` against the Python 2.7 that
+//! legacy-buffer-sys found, into one directory whose path the tests get as
+//! `LEGACY_BUFFER_TEST_MODULES`.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// The modules, each built from `c/<name>.c`.
+const MODULES: &[&str] = &["legacy_checksum", "hostile"];
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            println!("cargo:warning=legacy-buffer-tests: {message}");
+            eprintln!("\nlegacy-buffer-tests: {message}\n");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    println!("cargo:rerun-if-changed=build.rs");
+    let manifest_dir = PathBuf::from(var("CARGO_MANIFEST_DIR")?);
+    let out_dir = PathBuf::from(var("OUT_DIR")?);
+    let includes = var("DEP_LEGACY_BUFFER_PYTHON27_INCLUDE")?;
+    // Debian's python2.7-dbg imports only `<name>_d.so` extension modules.
+    let suffix = match var("DEP_LEGACY_BUFFER_PYTHON27_PY_DEBUG")?.as_str() {
+        "1" => "_d.so",
+        "0" => ".so",
+        other => {
+            return Err(format!(
+                "unexpected PY_DEBUG value {other:?} from legacy-buffer-sys"
+            ))
+        }
+    };
+
+    let modules_dir = out_dir.join("python-modules");
+    std::fs::create_dir_all(&modules_dir)
+        .map_err(|e| format!("cannot create {}: {e}", modules_dir.display()))?;
+
+    let compiler = cc::Build::new()
+        .try_get_compiler()
+        .map_err(|e| format!("no C compiler: {e}"))?;
+    for name in MODULES {
+        let source = manifest_dir.join("c").join(format!("{name}.c"));
+        println!("cargo:rerun-if-changed={}", source.display());
+        let output = modules_dir.join(format!("{name}{suffix}"));
+        compile(&compiler, &includes, &source, &output)?;
+    }
+    println!(
+        "cargo:rustc-env=LEGACY_BUFFER_TEST_MODULES={}",
+        modules_dir.display()
+    );
+    Ok(())
+}
+
+/// Builds one shared-object extension module. libpython is not linked: the
+/// interpreter that imports the module provides its symbols.
+fn compile(
+    compiler: &cc::Tool,
+    includes: &str,
+    source: &Path,
+    output: &Path,
+) -> Result<(), String> {
+    let mut command = compiler.to_command();
+    command.args(["-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror"]);
+    for dir in env::split_paths(includes) {
+        command.arg("-I").arg(dir);
+    }
+    command.arg(source).arg("-o").arg(output);
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run the C compiler `{}`: {e}", show(&command)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "compiling {} failed ({status}), see the compiler's messages above; \
+             the command was `{}`",
+            source.display(),
+            show(&command)
+        ))
+    }
+}
+
+/// The program and arguments of a command (its Debug form lists the whole
+/// environment when one was set, as cc does).
+fn show(command: &Command) -> String {
+    let mut shown = command.get_program().to_string_lossy().into_owned();
+    for arg in command.get_args() {
+        shown.push(' ');
+        shown.push_str(&arg.to_string_lossy());
+    }
+    shown
+}
+
+fn var(name: &str) -> Result<String, String> {
+    env::var(name).map_err(|e| format!("environment variable {name}: {e}"))
+}

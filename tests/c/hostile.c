@@ -1,0 +1,422 @@
+/*
+ * hostile: new-style types whose OLD buffer procs (bf_getreadbuffer,
+ * bf_getwritebuffer, bf_getsegcount, bf_getcharbuffer) misbehave in the ways
+ * the C API allows, for testing code that consumes the old buffer protocol.
+ *
+ * Every type is constructed as T() or T(size), owns `size` malloc'd bytes
+ * with values i % 256 (size defaults to 16), counts calls of its buffer procs
+ * in the read-only attribute `calls`, and returns a str copy of its current
+ * storage from contents().
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include "structmember.h"
+
+#define DEFAULT_SIZE 16
+/* What NullPointer claims its NULL buffer holds. */
+#define NULL_POINTER_LENGTH 16
+
+typedef struct {
+    PyObject_HEAD
+    unsigned char *data;
+    Py_ssize_t size;
+    Py_ssize_t calls;
+} Hostile;
+
+/* Replaces the storage with `size` fresh bytes of values i % 256. */
+static int
+set_storage(Hostile *self, Py_ssize_t size)
+{
+    unsigned char *data;
+    Py_ssize_t i;
+
+    /* malloc(0) may return NULL: always allocate at least one byte. */
+    data = realloc(self->data, size > 0 ? (size_t)size : 1);
+    if (data == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (i = 0; i < size; i++)
+        data[i] = (unsigned char)(i % 256);
+    self->data = data;
+    self->size = size;
+    return 0;
+}
+
+static PyObject *
+hostile_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"size", NULL};
+    Py_ssize_t size = DEFAULT_SIZE;
+    Hostile *self;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|n", kwlist, &size))
+        return NULL;
+    if (size < 0) {
+        PyErr_SetString(PyExc_ValueError, "size must not be negative");
+        return NULL;
+    }
+    self = (Hostile *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->data = NULL;
+    self->calls = 0;
+    if (set_storage(self, size) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static void
+hostile_dealloc(PyObject *obj)
+{
+    Hostile *self = (Hostile *)obj;
+
+    free(self->data);
+    self->data = NULL;
+    Py_TYPE(obj)->tp_free(obj);
+}
+
+static PyObject *
+hostile_contents(PyObject *obj, PyObject *unused)
+{
+    Hostile *self = (Hostile *)obj;
+
+    (void)unused;
+    return PyString_FromStringAndSize((const char *)self->data, self->size);
+}
+
+static PyMethodDef hostile_methods[] = {
+    {"contents", hostile_contents, METH_NOARGS,
+     "contents() -> str: a copy of the current storage"},
+    {NULL, NULL, 0, NULL}
+};
+
+static PyMemberDef hostile_members[] = {
+    {"calls", T_PYSSIZET, offsetof(Hostile, calls), READONLY,
+     "number of buffer proc calls so far"},
+    {"size", T_PYSSIZET, offsetof(Hostile, size), READONLY,
+     "size of the current storage"},
+    {NULL, 0, 0, 0, NULL}
+};
+
+/* Well-behaved procs, for the parts of a type that are not hostile. */
+
+static Py_ssize_t
+good_segcount(PyObject *obj, Py_ssize_t *lenp)
+{
+    Hostile *self = (Hostile *)obj;
+
+    self->calls++;
+    if (lenp != NULL)
+        *lenp = self->size;
+    return 1;
+}
+
+static Py_ssize_t
+good_readbuffer(PyObject *obj, Py_ssize_t segment, void **ptr)
+{
+    Hostile *self = (Hostile *)obj;
+
+    self->calls++;
+    if (segment != 0) {
+        PyErr_SetString(PyExc_SystemError, "accessing non-existent buffer segment");
+        return -1;
+    }
+    *ptr = self->data;
+    return self->size;
+}
+
+/* TwoSegments: two segments, the two halves of the storage. */
+
+static Py_ssize_t
+two_segcount(PyObject *obj, Py_ssize_t *lenp)
+{
+    good_segcount(obj, lenp);
+    return 2;
+}
+
+static Py_ssize_t
+two_readbuffer(PyObject *obj, Py_ssize_t segment, void **ptr)
+{
+    Hostile *self = (Hostile *)obj;
+    Py_ssize_t half = self->size / 2;
+
+    self->calls++;
+    if (segment == 0) {
+        *ptr = self->data;
+        return half;
+    }
+    if (segment == 1) {
+        *ptr = self->data + half;
+        return self->size - half;
+    }
+    PyErr_SetString(PyExc_SystemError, "accessing non-existent buffer segment");
+    return -1;
+}
+
+static Py_ssize_t
+two_charbuffer(PyObject *obj, Py_ssize_t segment, char **ptr)
+{
+    void *p = NULL;
+    Py_ssize_t len = two_readbuffer(obj, segment, &p);
+
+    *ptr = p;
+    return len;
+}
+
+/* NegativeLength: -1 without setting an exception. */
+
+static Py_ssize_t
+negative_readbuffer(PyObject *obj, Py_ssize_t segment, void **ptr)
+{
+    (void)segment;
+    ((Hostile *)obj)->calls++;
+    *ptr = ((Hostile *)obj)->data;
+    return -1;
+}
+
+static Py_ssize_t
+negative_charbuffer(PyObject *obj, Py_ssize_t segment, char **ptr)
+{
+    (void)segment;
+    ((Hostile *)obj)->calls++;
+    *ptr = (char *)((Hostile *)obj)->data;
+    return -1;
+}
+
+/* NullPointer: a NULL pointer with a positive length. */
+
+static Py_ssize_t
+null_readbuffer(PyObject *obj, Py_ssize_t segment, void **ptr)
+{
+    (void)segment;
+    ((Hostile *)obj)->calls++;
+    *ptr = NULL;
+    return NULL_POINTER_LENGTH;
+}
+
+static Py_ssize_t
+null_charbuffer(PyObject *obj, Py_ssize_t segment, char **ptr)
+{
+    (void)segment;
+    ((Hostile *)obj)->calls++;
+    *ptr = NULL;
+    return NULL_POINTER_LENGTH;
+}
+
+/* Raises: ValueError("hostile: refused") and -1. */
+
+static Py_ssize_t
+raises_readbuffer(PyObject *obj, Py_ssize_t segment, void **ptr)
+{
+    (void)segment;
+    (void)ptr;
+    ((Hostile *)obj)->calls++;
+    PyErr_SetString(PyExc_ValueError, "hostile: refused");
+    return -1;
+}
+
+static Py_ssize_t
+raises_charbuffer(PyObject *obj, Py_ssize_t segment, char **ptr)
+{
+    (void)segment;
+    (void)ptr;
+    ((Hostile *)obj)->calls++;
+    PyErr_SetString(PyExc_ValueError, "hostile: refused");
+    return -1;
+}
+
+/* HugeLength: a valid pointer to the small storage with a length that
+   wrapped around to negative as a Py_ssize_t (PY_SSIZE_T_MIN + 1). */
+
+#define HUGE_LENGTH ((Py_ssize_t)((size_t)PY_SSIZE_T_MAX + 2))
+
+static Py_ssize_t
+huge_segcount(PyObject *obj, Py_ssize_t *lenp)
+{
+    ((Hostile *)obj)->calls++;
+    if (lenp != NULL)
+        *lenp = HUGE_LENGTH;
+    return 1;
+}
+
+static Py_ssize_t
+huge_readbuffer(PyObject *obj, Py_ssize_t segment, void **ptr)
+{
+    (void)segment;
+    ((Hostile *)obj)->calls++;
+    *ptr = ((Hostile *)obj)->data;
+    return HUGE_LENGTH;
+}
+
+static Py_ssize_t
+huge_charbuffer(PyObject *obj, Py_ssize_t segment, char **ptr)
+{
+    void *p = NULL;
+    Py_ssize_t len = huge_readbuffer(obj, segment, &p);
+
+    *ptr = p;
+    return len;
+}
+
+/* Resizing: every proc call (segcount too) reallocs the storage one byte
+   larger, refilled with i % 256, so earlier pointers and lengths go stale. */
+
+static Py_ssize_t
+resizing_segcount(PyObject *obj, Py_ssize_t *lenp)
+{
+    Hostile *self = (Hostile *)obj;
+
+    self->calls++;
+    /* segcount cannot report errors: on failure keep the old storage. */
+    if (set_storage(self, self->size + 1) < 0)
+        PyErr_Clear();
+    if (lenp != NULL)
+        *lenp = self->size;
+    return 1;
+}
+
+static Py_ssize_t
+resizing_readbuffer(PyObject *obj, Py_ssize_t segment, void **ptr)
+{
+    Hostile *self = (Hostile *)obj;
+
+    self->calls++;
+    if (segment != 0) {
+        PyErr_SetString(PyExc_SystemError, "accessing non-existent buffer segment");
+        return -1;
+    }
+    if (set_storage(self, self->size + 1) < 0)
+        return -1;
+    *ptr = self->data;
+    return self->size;
+}
+
+static Py_ssize_t
+resizing_charbuffer(PyObject *obj, Py_ssize_t segment, char **ptr)
+{
+    void *p = NULL;
+    Py_ssize_t len = resizing_readbuffer(obj, segment, &p);
+
+    *ptr = p;
+    return len;
+}
+
+/* NullEmpty: a NULL pointer with length 0, a legitimate empty buffer. */
+
+static Py_ssize_t
+null_empty_segcount(PyObject *obj, Py_ssize_t *lenp)
+{
+    ((Hostile *)obj)->calls++;
+    if (lenp != NULL)
+        *lenp = 0;
+    return 1;
+}
+
+static Py_ssize_t
+null_empty_readbuffer(PyObject *obj, Py_ssize_t segment, void **ptr)
+{
+    (void)segment;
+    ((Hostile *)obj)->calls++;
+    *ptr = NULL;
+    return 0;
+}
+
+static Py_ssize_t
+null_empty_charbuffer(PyObject *obj, Py_ssize_t segment, char **ptr)
+{
+    (void)segment;
+    ((Hostile *)obj)->calls++;
+    *ptr = NULL;
+    return 0;
+}
+
+/* Read, write, segcount and char procs, in PyBufferProcs order. */
+static PyBufferProcs two_segments_procs = {
+    two_readbuffer, two_readbuffer, two_segcount, two_charbuffer, NULL, NULL};
+static PyBufferProcs negative_length_procs = {
+    negative_readbuffer, negative_readbuffer, good_segcount, negative_charbuffer, NULL, NULL};
+static PyBufferProcs null_pointer_procs = {
+    null_readbuffer, null_readbuffer, good_segcount, null_charbuffer, NULL, NULL};
+static PyBufferProcs raises_procs = {
+    raises_readbuffer, raises_readbuffer, good_segcount, raises_charbuffer, NULL, NULL};
+static PyBufferProcs no_char_buffer_procs = {
+    good_readbuffer, good_readbuffer, good_segcount, NULL, NULL, NULL};
+static PyBufferProcs huge_length_procs = {
+    huge_readbuffer, huge_readbuffer, huge_segcount, huge_charbuffer, NULL, NULL};
+static PyBufferProcs resizing_procs = {
+    resizing_readbuffer, resizing_readbuffer, resizing_segcount, resizing_charbuffer, NULL, NULL};
+static PyBufferProcs null_empty_procs = {
+    null_empty_readbuffer, null_empty_readbuffer, null_empty_segcount, null_empty_charbuffer,
+    NULL, NULL};
+
+/* The types differ only in name, doc and buffer procs.
+   Py_TPFLAGS_DEFAULT includes Py_TPFLAGS_HAVE_GETCHARBUFFER. */
+#define HOSTILE_TYPE(var, name, procs, doc)                                  \
+    static PyTypeObject var = {                                              \
+        PyVarObject_HEAD_INIT(NULL, 0)                                       \
+        .tp_name = "hostile." name,                                          \
+        .tp_basicsize = sizeof(Hostile),                                     \
+        .tp_dealloc = hostile_dealloc,                                       \
+        .tp_as_buffer = &procs,                                              \
+        .tp_flags = Py_TPFLAGS_DEFAULT,                                      \
+        .tp_doc = doc,                                                       \
+        .tp_methods = hostile_methods,                                       \
+        .tp_members = hostile_members,                                       \
+        .tp_new = hostile_new,                                               \
+    }
+
+HOSTILE_TYPE(TwoSegments_Type, "TwoSegments", two_segments_procs,
+             "segcount returns 2: the halves of the storage are two segments");
+HOSTILE_TYPE(NegativeLength_Type, "NegativeLength", negative_length_procs,
+             "read/char/write procs return -1 without setting an exception");
+HOSTILE_TYPE(NullPointer_Type, "NullPointer", null_pointer_procs,
+             "read/char/write procs give a NULL pointer and length 16");
+HOSTILE_TYPE(Raises_Type, "Raises", raises_procs,
+             "read/char/write procs raise ValueError('hostile: refused')");
+HOSTILE_TYPE(NoCharBuffer_Type, "NoCharBuffer", no_char_buffer_procs,
+             "good read and write procs, no bf_getcharbuffer");
+HOSTILE_TYPE(HugeLength_Type, "HugeLength", huge_length_procs,
+             "procs give the storage with length PY_SSIZE_T_MAX + 2, "
+             "negative once wrapped");
+HOSTILE_TYPE(Resizing_Type, "Resizing", resizing_procs,
+             "every proc call reallocs the storage one byte larger");
+HOSTILE_TYPE(NullEmpty_Type, "NullEmpty", null_empty_procs,
+             "procs give a NULL pointer and length 0 (a legitimate empty buffer)");
+
+static struct {
+    const char *name;
+    PyTypeObject *type;
+} hostile_types[] = {
+    {"TwoSegments", &TwoSegments_Type},
+    {"NegativeLength", &NegativeLength_Type},
+    {"NullPointer", &NullPointer_Type},
+    {"Raises", &Raises_Type},
+    {"NoCharBuffer", &NoCharBuffer_Type},
+    {"HugeLength", &HugeLength_Type},
+    {"Resizing", &Resizing_Type},
+    {"NullEmpty", &NullEmpty_Type},
+};
+
+PyMODINIT_FUNC
+inithostile(void)
+{
+    PyObject *module;
+    size_t i;
+
+    /* A borrowed reference. */
+    module = Py_InitModule3("hostile", NULL,
+                            "Types whose old buffer procs misbehave, for tests.");
+    if (module == NULL)
+        return;
+    for (i = 0; i < sizeof hostile_types / sizeof hostile_types[0]; i++) {
+        PyTypeObject *type = hostile_types[i].type;
+        if (PyType_Ready(type) < 0)
+            return;
+        Py_INCREF(type);
+        if (PyModule_AddObject(module, hostile_types[i].name, (PyObject *)type) < 0)
+            return;
+    }
+}

@@ -1,0 +1,394 @@
+"""Tests of legacy_checksum (the C reference module) or of a port of it.
+
+Run with Python 2.7 (release or debug build):
+
+    LEGACY_BUFFER_TEST_MODULES=<dir> python2.7 test_legacy_checksum.py -v
+
+LEGACY_BUFFER_TEST_MODULES is the directory holding the built extension
+modules (the tests crate's build script makes it). LEGACY_CHECKSUM_MODULE
+names the module under test, `legacy_checksum` by default. When it names a
+port, the port must also raise, for every bad input in ERROR_CASES, what the C
+module raises for the same input; ERROR_CASES records what that is.
+"""
+
+import array
+import ctypes
+import hashlib
+import importlib
+import mmap
+import os
+import sys
+import unittest
+import zlib
+
+_MODULES_DIR = os.environ.get("LEGACY_BUFFER_TEST_MODULES")
+if not _MODULES_DIR:
+    sys.exit("test_legacy_checksum: set LEGACY_BUFFER_TEST_MODULES to the "
+             "directory holding the built extension modules")
+sys.path.insert(0, _MODULES_DIR)
+
+REFERENCE_NAME = "legacy_checksum"
+MODULE_NAME = os.environ.get("LEGACY_CHECKSUM_MODULE") or REFERENCE_NAME
+
+module = importlib.import_module(MODULE_NAME)
+reference = importlib.import_module(REFERENCE_NAME)
+hostile = importlib.import_module("hostile")
+
+
+def _pseudo_random(size):
+    """size deterministic bytes that do not repeat with a short period."""
+    blocks = []
+    for i in xrange((size + 31) // 32):
+        blocks.append(hashlib.sha256(str(i)).digest())
+    return "".join(blocks)[:size]
+
+
+MIB = 1 << 20
+PAYLOADS = [
+    ("empty", ""),
+    ("nul", "\x00"),
+    ("one", "\xff"),
+    ("text", "The quick brown fox jumps over the lazy dog"),
+    ("all bytes", "".join(chr(i) for i in xrange(256))),
+    ("1 MiB binary", _pseudo_random(MIB)),
+    ("1 MiB text", ("legacy buffer " * (MIB // 14 + 1))[:MIB]),
+]
+
+
+def _anonymous_mmap(data):
+    m = mmap.mmap(-1, len(data))
+    m.write(data)
+    m.seek(0)
+    return m
+
+
+def _is_ascii(data):
+    try:
+        data.decode("ascii")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def readable_forms(data):
+    """(label, object) pairs whose buffer holds exactly the bytes of data.
+
+    unicode only for ASCII data (it is read in the default encoding), and no
+    mmap of nothing (an anonymous mmap cannot be empty).
+    """
+    forms = [
+        ("str", data),
+        ("bytearray", bytearray(data)),
+        ("array('B')", array.array("B", data)),
+        ("buffer", buffer(data)),
+        ("buffer slice", buffer("<<" + data + ">>", 2, len(data))),
+        ("ctypes c_char array", (ctypes.c_char * len(data)).from_buffer_copy(data)),
+    ]
+    if _is_ascii(data):
+        forms.append(("unicode", data.decode("ascii")))
+    if data:
+        forms.append(("mmap", _anonymous_mmap(data)))
+    return forms
+
+
+def writable_forms(data):
+    """(label, object, read back) for writable buffers initially holding data."""
+    forms = [
+        ("bytearray", bytearray(data), str),
+        ("array('B')", array.array("B", data), lambda a: a.tostring()),
+        ("ctypes c_char array",
+         (ctypes.c_char * len(data)).from_buffer_copy(data),
+         lambda c: ctypes.string_at(ctypes.addressof(c), ctypes.sizeof(c))),
+    ]
+    if data:
+        forms.append(("mmap", _anonymous_mmap(data), lambda m: m[:]))
+    return forms
+
+
+def xor_expected(data, key):
+    return "".join(chr(ord(c) ^ ord(key[i % len(key)])) for i, c in enumerate(data))
+
+
+def _read_only_mmap():
+    return mmap.mmap(-1, 4, access=mmap.ACCESS_READ)
+
+
+# What the C module raises for bad input: (function, arguments factory,
+# exception type, message). Arguments are made fresh for every call.
+_NOT_READABLE = "expected a readable buffer object"
+_NOT_WRITABLE = "expected a writeable buffer object"
+_BYTE_RANGE = "count() byte must be in range(0, 256)"
+_EMPTY_KEY = "xor_into() key must not be empty"
+_NON_ASCII = ("'ascii' codec can't encode character u'\\xe9' in position 0: "
+              "ordinal not in range(128)")
+ERROR_CASES = [
+    ("adler32", lambda: (1,), TypeError, _NOT_READABLE),
+    ("adler32", lambda: (None,), TypeError, _NOT_READABLE),
+    ("adler32", lambda: ([1, 2],), TypeError, _NOT_READABLE),
+    ("adler32", lambda: (memoryview("abc"),), TypeError, _NOT_READABLE),
+    ("adler32", lambda: (u"\xe9",), UnicodeEncodeError, _NON_ASCII),
+    ("adler32", lambda: ("abc", "x"), TypeError, "an integer is required"),
+    ("adler32", lambda: ("abc", 1.5), TypeError, "integer argument expected, got float"),
+    ("adler32", lambda: (), TypeError, "adler32() takes at least 1 argument (0 given)"),
+    ("adler32", lambda: ("a", 1, 2), TypeError, "adler32() takes at most 2 arguments (3 given)"),
+    ("crc32", lambda: (1,), TypeError, _NOT_READABLE),
+    ("crc32", lambda: (None,), TypeError, _NOT_READABLE),
+    ("crc32", lambda: ([1, 2],), TypeError, _NOT_READABLE),
+    ("crc32", lambda: (memoryview("abc"),), TypeError, _NOT_READABLE),
+    ("crc32", lambda: (u"\xe9",), UnicodeEncodeError, _NON_ASCII),
+    ("crc32", lambda: ("abc", "x"), TypeError, "an integer is required"),
+    ("crc32", lambda: (), TypeError, "crc32() takes at least 1 argument (0 given)"),
+    ("count", lambda: (1, 0), TypeError, _NOT_READABLE),
+    ("count", lambda: (None, 0), TypeError, _NOT_READABLE),
+    ("count", lambda: ([1, 2], 1), TypeError, _NOT_READABLE),
+    ("count", lambda: (memoryview("abc"), 0), TypeError, _NOT_READABLE),
+    ("count", lambda: ("abc", 256), ValueError, _BYTE_RANGE),
+    ("count", lambda: ("abc", -1), ValueError, _BYTE_RANGE),
+    ("count", lambda: (None, 300), ValueError, _BYTE_RANGE),
+    ("count", lambda: ("abc", "a"), TypeError, "an integer is required"),
+    ("count", lambda: ("abc", 1 << 40), OverflowError, "signed integer is greater than maximum"),
+    ("count", lambda: ("abc",), TypeError, "count() takes exactly 2 arguments (1 given)"),
+    ("length", lambda: (1,), TypeError, _NOT_READABLE),
+    ("length", lambda: (None,), TypeError, _NOT_READABLE),
+    ("length", lambda: ([1, 2],), TypeError, _NOT_READABLE),
+    ("length", lambda: (memoryview("abc"),), TypeError, _NOT_READABLE),
+    ("length", lambda: (), TypeError, "length() takes exactly 1 argument (0 given)"),
+    ("xor_into", lambda: (bytearray(3), ""), ValueError, _EMPTY_KEY),
+    ("xor_into", lambda: (1, ""), ValueError, _EMPTY_KEY),
+    ("xor_into", lambda: (_read_only_mmap(), "k"), TypeError,
+     "mmap can't modify a readonly memory map."),
+    ("xor_into", lambda: ("abc", "k"), TypeError, "Cannot use string as modifiable buffer"),
+    ("xor_into", lambda: (u"abc", "k"), TypeError, "cannot use unicode as modifiable buffer"),
+    ("xor_into", lambda: (buffer("abc"), "k"), TypeError, "buffer is read-only"),
+    ("xor_into", lambda: (1, "k"), TypeError, _NOT_WRITABLE),
+    ("xor_into", lambda: (None, "k"), TypeError, _NOT_WRITABLE),
+    ("xor_into", lambda: ([0], "k"), TypeError, _NOT_WRITABLE),
+    ("xor_into", lambda: (memoryview(bytearray(3)), "k"), TypeError, _NOT_WRITABLE),
+    ("xor_into", lambda: (bytearray(3), 1), TypeError, _NOT_READABLE),
+    ("xor_into", lambda: (bytearray(3), None), TypeError, _NOT_READABLE),
+    ("xor_into", lambda: (bytearray(3), [1]), TypeError, _NOT_READABLE),
+    ("xor_into", lambda: (bytearray(3), memoryview("k")), TypeError, _NOT_READABLE),
+    ("xor_into", lambda: (bytearray(3), "k", 1), TypeError,
+     "xor_into() takes exactly 2 arguments (3 given)"),
+]
+
+# Exporters (from the hostile module) whose buffer procs misbehave. Only the
+# exception type is recorded: the message for a broken exporter is the
+# reader's own wording, not something a port has to copy.
+HOSTILE_ERROR_CASES = [
+    ("length", lambda: (hostile.TwoSegments(),), TypeError),
+    ("length", lambda: (hostile.Raises(),), ValueError),
+    ("length", lambda: (hostile.NegativeLength(),), SystemError),
+    ("length", lambda: (hostile.HugeLength(),), SystemError),
+    ("length", lambda: (hostile.NullPointer(),), SystemError),
+    ("adler32", lambda: (hostile.NullPointer(),), SystemError),
+    ("count", lambda: (hostile.HugeLength(), 0), SystemError),
+    ("xor_into", lambda: (hostile.TwoSegments(), "k"), TypeError),
+    ("xor_into", lambda: (hostile.Raises(), "k"), ValueError),
+    ("xor_into", lambda: (hostile.NegativeLength(), "k"), SystemError),
+    ("xor_into", lambda: (hostile.HugeLength(), "k"), SystemError),
+    ("xor_into", lambda: (hostile.NullPointer(), "k"), SystemError),
+    ("xor_into", lambda: (bytearray(2), hostile.NullPointer()), SystemError),
+]
+
+
+def raised(mod, name, args):
+    """(exception type, message) that mod.name(*args) raised, or None."""
+    try:
+        getattr(mod, name)(*args)
+    except Exception as e:
+        return type(e), str(e)
+    return None
+
+
+def describe(name, args):
+    return "%s(%s)" % (name, ", ".join(repr(a)[:40] for a in args))
+
+
+class TestCase(unittest.TestCase):
+    # Show what differed as well as which case it was.
+    longMessage = True
+
+
+class ChecksumTest(TestCase):
+
+    def check_against_zlib(self, data, start=None):
+        extra = () if start is None else (start,)
+        want_adler = zlib.adler32(data, *extra)
+        want_crc = zlib.crc32(data, *extra)
+        for label, obj in readable_forms(data):
+            self.assertEqual(module.adler32(obj, *extra), want_adler,
+                             "adler32 of %s, start %r" % (label, start))
+            self.assertEqual(module.crc32(obj, *extra), want_crc,
+                             "crc32 of %s, start %r" % (label, start))
+
+    def test_payloads_match_zlib(self):
+        for _, data in PAYLOADS:
+            self.check_against_zlib(data)
+
+    def test_start_matches_zlib(self):
+        starts = [0, 1, 2, 65521, 0xfff1fff1, 123456789, 0x7fffffff, 0x80000000,
+                  0xffffffff, (1 << 32) + 7, (1 << 64) + 3, -1, -(1 << 31)]
+        for start in starts:
+            for _, data in PAYLOADS[:5]:
+                self.check_against_zlib(data, start)
+        self.check_against_zlib(PAYLOADS[5][1], 0xdeadbeef)
+
+    def test_results_are_signed_like_zlib(self):
+        # crc32("") with start 0xffffffff is 0xffffffff: -1 as zlib gives it.
+        self.assertEqual(module.crc32("", 0xffffffff), -1)
+        self.assertEqual(module.crc32("", 0xffffffff), zlib.crc32("", 0xffffffff))
+        self.assertIs(type(module.crc32("abc")), int)
+        self.assertIs(type(module.adler32("abc")), int)
+
+    def test_zlib_accepts_the_same_objects(self):
+        # Where zlib.adler32 itself takes the object (its "s#" refuses
+        # bytearray), the results agree object for object.
+        data = PAYLOADS[3][1]
+        for label, obj in readable_forms(data):
+            if isinstance(obj, bytearray):
+                continue
+            self.assertEqual(module.adler32(obj), zlib.adler32(obj), label)
+            self.assertEqual(module.crc32(obj), zlib.crc32(obj), label)
+
+    def test_wider_array_items_are_raw_bytes(self):
+        a = array.array("I", [1, 2, 0xffffffff])
+        self.assertEqual(module.length(a), len(a.tostring()))
+        self.assertEqual(module.crc32(a), zlib.crc32(a.tostring()))
+
+    def test_objects_without_a_character_buffer(self):
+        # NoCharBuffer has only read and write procs: it is read raw.
+        obj = hostile.NoCharBuffer(20)
+        self.assertEqual(module.length(obj), 20)
+        self.assertEqual(module.adler32(obj), zlib.adler32(obj.contents()))
+        # NullEmpty hands out NULL with length 0: a legitimate empty buffer.
+        self.assertEqual(module.length(hostile.NullEmpty()), 0)
+        self.assertEqual(module.adler32(hostile.NullEmpty()), 1)
+        self.assertEqual(module.crc32(hostile.NullEmpty()), 0)
+
+
+class CountTest(TestCase):
+
+    def test_count(self):
+        for _, data in PAYLOADS:
+            for byte in (0, 1, ord("e"), 255):
+                want = data.count(chr(byte))
+                for label, obj in readable_forms(data):
+                    self.assertEqual(module.count(obj, byte), want,
+                                     "count(%s, %d)" % (label, byte))
+
+    def test_count_accepts_long(self):
+        self.assertEqual(module.count("aab", 97L), 2)
+
+
+class LengthTest(TestCase):
+
+    def test_length(self):
+        for _, data in PAYLOADS:
+            for label, obj in readable_forms(data):
+                self.assertEqual(module.length(obj), len(data), label)
+
+
+class XorIntoTest(TestCase):
+
+    def test_xor_into(self):
+        keys = ["k", "\xff\x00", "key", "a much longer key than the data is"]
+        for _, data in PAYLOADS[:5]:
+            for key in keys:
+                for label, dst, read_back in writable_forms(data):
+                    self.assertIsNone(module.xor_into(dst, key))
+                    self.assertEqual(read_back(dst), xor_expected(data, key),
+                                     "xor_into(%s, %r)" % (label, key))
+
+    def test_xor_into_big(self):
+        data = PAYLOADS[5][1]
+        key = _pseudo_random(1000)
+        want = xor_expected(data, key)
+        for label, dst, read_back in writable_forms(data):
+            module.xor_into(dst, key)
+            self.assertEqual(read_back(dst), want, label)
+
+    def test_key_forms(self):
+        data = "hello, world"
+        for label, key in readable_forms("xyz"):
+            dst = bytearray(data)
+            module.xor_into(dst, key)
+            self.assertEqual(str(dst), xor_expected(data, "xyz"), label)
+
+    def test_twice_restores(self):
+        data = _pseudo_random(4096)
+        dst = bytearray(data)
+        module.xor_into(dst, "secret")
+        self.assertNotEqual(str(dst), data)
+        module.xor_into(dst, "secret")
+        self.assertEqual(str(dst), data)
+
+    def test_key_is_dst(self):
+        dst = bytearray("abcdef")
+        module.xor_into(dst, dst)
+        self.assertEqual(dst, bytearray(6))
+
+
+class ErrorTest(TestCase):
+
+    def test_errors_are_the_recorded_ones(self):
+        for name, make_args, exc_type, message in ERROR_CASES:
+            args = make_args()
+            self.assertEqual(raised(module, name, args), (exc_type, message),
+                             describe(name, args))
+
+    def test_errors_are_the_reference_ones(self):
+        if module is reference:
+            self.skipTest("the module under test is the reference")
+        for name, make_args, _, _ in ERROR_CASES:
+            want = raised(reference, name, make_args())
+            got = raised(module, name, make_args())
+            self.assertEqual(got, want, describe(name, make_args()))
+
+    def test_hostile_exporters(self):
+        for name, make_args, exc_type in HOSTILE_ERROR_CASES:
+            args = make_args()
+            got = raised(module, name, args)
+            self.assertIsNotNone(got, describe(name, args))
+            self.assertIs(got[0], exc_type, "%s: %r" % (describe(name, args), got))
+        self.assertEqual(raised(module, "length", (hostile.Raises(),)),
+                         (ValueError, "hostile: refused"))
+
+    def test_resizing_exporter(self):
+        # Each proc call moves the storage: whatever is read must be one
+        # consistent snapshot, and nothing may crash.
+        obj = hostile.Resizing(100)
+        n = module.length(obj)
+        self.assertGreater(n, 100)
+        self.assertEqual(module.crc32(obj), zlib.crc32(obj.contents()))
+        module.xor_into(obj, obj)
+        module.xor_into(obj, "k")
+        self.assertGreater(obj.calls, 0)
+
+    @unittest.skipUnless(hasattr(sys, "gettotalrefcount"), "needs a debug build")
+    def test_no_reference_leaks(self):
+        def exercise():
+            for _, obj in readable_forms("leak check"):
+                module.adler32(obj, 5)
+                module.crc32(obj)
+                module.count(obj, 1)
+                module.length(obj)
+            module.xor_into(bytearray(10), u"key")
+            for name, make_args, _, _ in ERROR_CASES:
+                raised(module, name, make_args())
+            for name, make_args, _ in HOSTILE_ERROR_CASES:
+                raised(module, name, make_args())
+
+        exercise()
+        exercise()
+        before = sys.gettotalrefcount()
+        for _ in xrange(20):
+            exercise()
+        leaked = sys.gettotalrefcount() - before
+        self.assertLess(leaked, 20, "%d references leaked in 20 rounds" % leaked)
+
+
+if __name__ == "__main__":
+    sys.stderr.write("testing %s (%s) from %s\n"
+                     % (MODULE_NAME, module.__file__, _MODULES_DIR))
+    unittest.main()
