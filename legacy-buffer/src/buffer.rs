@@ -92,6 +92,14 @@ impl<'py> Object<'py> {
         ok
     }
 
+    /// `PyObject_CheckBuffer`: whether the object offers the new buffer
+    /// protocol (`bytearray`, `str`, `memoryview`, ...). A borrow is pinned
+    /// only where that protocol locks the exporter; see [`BufferKind`].
+    pub fn supports_new_buffer(&self) -> bool {
+        // SAFETY: valid object, GIL held ('py); a flag and slot test only.
+        unsafe { ffi::PyObject_CheckBuffer(self.as_ptr()) != 0 }
+    }
+
     /// `PyObject_AsCharBuffer`: the object's memory as character data.
     ///
     /// For `unicode` this is the string encoded with the default encoding

@@ -1,0 +1,72 @@
+//! The probe as a user runs it: exit codes, JSON lines, and errors per row.
+
+use std::process::Command;
+
+fn probe(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_legacy-buffer-probe"))
+        .args(args)
+        .output()
+        .expect("running legacy-buffer-probe");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn json_lines_one_per_expression() {
+    let (code, out) = probe(&["--json", "bytearray('xy')", "array.array('h', [1])", "7"]);
+    assert_eq!(code, 0);
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["write_buffer"]["borrow"], "pinned");
+    assert_eq!(rows[0]["write_buffer"]["head"], "7879");
+    assert_eq!(rows[1]["read_buffer"]["borrow"], "unpinned");
+    assert_eq!(rows[1]["read_buffer"]["len"], 2);
+    assert_eq!(
+        rows[2]["read_buffer"]["exception"]["message"],
+        "expected a readable buffer object"
+    );
+    assert_eq!(rows[2]["check_read_buffer"], false);
+}
+
+#[test]
+fn a_bad_expression_is_reported_and_the_others_still_run() {
+    let (code, out) = probe(&["1 +", "'ok'", "undefined_name"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("could not evaluate: SyntaxError"), "{out}");
+    assert!(
+        out.contains("could not evaluate: NameError: name 'undefined_name' is not defined"),
+        "{out}"
+    );
+    assert!(out.contains("'ok'  (str)"), "{out}");
+}
+
+#[test]
+fn no_arguments_shows_the_representative_set() {
+    let (code, out) = probe(&[]);
+    assert_eq!(code, 0);
+    for ty in [
+        "(str)",
+        "(unicode)",
+        "(bytearray)",
+        "(array.array)",
+        "(mmap.mmap)",
+        "(memoryview)",
+    ] {
+        assert!(out.contains(ty), "missing {ty} in\n{out}");
+    }
+}
+
+#[test]
+fn help_explains_the_tool() {
+    let (code, out) = probe(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("EXPRESSION") && out.contains("--json"),
+        "{out}"
+    );
+}
