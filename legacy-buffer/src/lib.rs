@@ -72,7 +72,8 @@
 //! | `unicode` and subclasses | `Immutable` (default-encoded, cached) | `Immutable` (raw `Py_UNICODE`) | `TypeError` |
 //! | `buffer` over `str`/`unicode` | `Immutable` | `Immutable` | `TypeError` |
 //! | `bytearray` and subclasses | `Pinned` | `Pinned` | `Pinned` |
-//! | `array.array`, `mmap`, ctypes, `buffer` over those, other C types | `Unpinned` | `Unpinned` | `Unpinned` |
+//! | `array.array`, `mmap`, ctypes, other C types | `Unpinned` | `Unpinned` | `Unpinned` |
+//! | `buffer` over `bytearray`, `array`, ... | `Unpinned` | `Unpinned` | `TypeError` (read-only) |
 //! | `int`, `list`, `memoryview`, `None`, ... | `TypeError` | `TypeError` | `TypeError` |
 //!
 //! Results are exactly the C functions' (same bytes and length, or the same

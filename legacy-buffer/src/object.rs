@@ -30,8 +30,9 @@ impl<'py> Object<'py> {
     ///
     /// `ptr` must be a valid object whose one reference the caller gives away
     /// (a "new reference" in the C API's words), and the GIL must be held
-    /// for `'py` (guaranteed by `py`). Passing a borrowed reference leads to
-    /// a double release:
+    /// for `'py` (guaranteed by `py`). A NULL `ptr` panics; use
+    /// [`Object::from_owned_ptr_or_err`] for results that may be NULL.
+    /// Passing a borrowed reference leads to a double release:
     ///
     /// ```no_run
     /// # use legacy_buffer::{ffi, with_gil, Object};
@@ -228,8 +229,18 @@ impl<'a, 'py> Borrowed<'a, 'py> {
     ///
     /// # Safety
     ///
-    /// `ptr` must be a valid object that stays alive for `'a` (someone holds
-    /// a reference throughout), and the GIL must be held for `'py`.
+    /// `ptr` must be a valid object that stays alive for `'a`, and the GIL
+    /// must be held for `'py`. "Alive" means someone holds a reference that
+    /// no Python code can take away during `'a`: the argument tuple of the
+    /// running call qualifies; a borrowed reference out of a dict or list
+    /// does not, since Python code run during `'a` may remove it (and a
+    /// `str` whose only other reference is a variable may even be resized in
+    /// place by `s += ...`). When in doubt, use [`Object::from_borrowed_ptr`],
+    /// which takes a reference of its own.
+    ///
+    /// # Panics
+    ///
+    /// If `ptr` is NULL.
     pub unsafe fn from_ptr(py: Python<'py>, ptr: *mut ffi::PyObject) -> Borrowed<'a, 'py> {
         let _ = py;
         Borrowed {
