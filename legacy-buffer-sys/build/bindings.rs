@@ -71,6 +71,14 @@ const FUNCTIONS: &[&str] = &[
     "PyLong_FromUnsignedLong",
     "PyLong_AsUnsignedLongMask",
     "PyNumber_Index",
+    // The "I" and "i" formats of PyArg_ParseTuple, for extension modules that
+    // parse their arguments themselves (legacy-checksum): "I" converts with
+    // PyInt_AsUnsignedLongMask ("i" with PyInt_AsLong, above), and both first
+    // refuse floats with PyFloat_Check, a macro: PyType_IsSubtype against the
+    // type of a float from PyFloat_FromDouble.
+    "PyInt_AsUnsignedLongMask",
+    "PyFloat_FromDouble",
+    "PyType_IsSubtype",
 ];
 
 /// Macro constants bound (integer `#define`s).

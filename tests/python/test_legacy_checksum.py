@@ -329,6 +329,94 @@ class XorIntoTest(TestCase):
         self.assertEqual(dst, bytearray(6))
 
 
+class SweepTest(TestCase):
+    """Every length up to 300 and around the block sizes of vectorised
+    implementations (32, 64, 5552: Adler-32's reduction interval), with starts
+    that need reducing: the cases a port's fast paths split."""
+
+    LENGTHS = (list(xrange(301)) +
+               [511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097,
+                5535, 5536, 5537, 5551, 5552, 5553, 11103, 11104, 11105,
+                65535, 65536, 65537])
+    STARTS = [None, 0, 0xfff1fff1, 0xffffffff, 0xdeadbeef]
+
+    def test_lengths_match_zlib(self):
+        random_data = _pseudo_random(max(self.LENGTHS))
+        ones = "\xff" * max(self.LENGTHS)
+        for data in (random_data, ones):
+            for n in self.LENGTHS:
+                piece = data[:n]
+                for start in self.STARTS:
+                    extra = () if start is None else (start,)
+                    self.assertEqual(module.adler32(piece, *extra),
+                                     zlib.adler32(piece, *extra),
+                                     "adler32 of %d bytes, start %r" % (n, start))
+                    self.assertEqual(module.crc32(piece, *extra),
+                                     zlib.crc32(piece, *extra),
+                                     "crc32 of %d bytes, start %r" % (n, start))
+                self.assertEqual(module.count(piece, 0xff), piece.count("\xff"))
+
+
+class ReferenceResultTest(TestCase):
+    """A port gives the C module's results for the extreme inputs, 0 bytes
+    and 1 MiB, in every form that holds them."""
+
+    def setUp(self):
+        if module is reference:
+            self.skipTest("the module under test is the reference")
+
+    def test_readers(self):
+        for _, data in [PAYLOADS[0], PAYLOADS[5], PAYLOADS[6]]:
+            calls = [("adler32", ()), ("adler32", (0xffffffff,)),
+                     ("crc32", ()), ("crc32", (0xdeadbeef,)),
+                     ("count", (0,)), ("count", (ord("e"),)), ("length", ())]
+            for label, obj in readable_forms(data):
+                for name, extra in calls:
+                    self.assertEqual(getattr(module, name)(obj, *extra),
+                                     getattr(reference, name)(obj, *extra),
+                                     "%s of %d bytes as %s" % (name, len(data), label))
+
+    def test_xor_into(self):
+        for _, data in [PAYLOADS[0], PAYLOADS[5]]:
+            for key in ["k", _pseudo_random(7), _pseudo_random(70000)]:
+                ported = writable_forms(data)
+                original = writable_forms(data)
+                for (label, dst, read_back), (_, ref_dst, _) in zip(ported, original):
+                    module.xor_into(dst, key)
+                    reference.xor_into(ref_dst, key)
+                    self.assertEqual(read_back(dst), read_back(ref_dst),
+                                     "xor_into(%s of %d bytes, key of %d)"
+                                     % (label, len(data), len(key)))
+
+
+class PanicTest(TestCase):
+    """A port written in Rust has a hidden _panic(): the panic must come out as
+    a Python SystemError, never unwind into the interpreter."""
+
+    def setUp(self):
+        if not hasattr(module, "_panic"):
+            self.skipTest("%s has no _panic()" % MODULE_NAME)
+
+    def test_panic_raises_system_error(self):
+        for _ in xrange(3):
+            got = raised(module, "_panic", ())
+            self.assertIsNotNone(got)
+            self.assertIs(got[0], SystemError, got)
+            self.assertTrue(got[1].startswith("Rust panic: "), got)
+        # The module still works.
+        self.assertEqual(module.length("after"), 5)
+        self.assertEqual(module.adler32("after"), zlib.adler32("after"))
+
+    @unittest.skipUnless(hasattr(sys, "gettotalrefcount"), "needs a debug build")
+    def test_panic_leaks_no_references(self):
+        raised(module, "_panic", ())
+        before = sys.gettotalrefcount()
+        for _ in xrange(5):
+            raised(module, "_panic", ())
+        leaked = sys.gettotalrefcount() - before
+        self.assertLess(leaked, 5, "%d references leaked in 5 panics" % leaked)
+
+
 class ErrorTest(TestCase):
 
     def test_errors_are_the_recorded_ones(self):
@@ -344,6 +432,64 @@ class ErrorTest(TestCase):
             want = raised(reference, name, make_args())
             got = raised(module, name, make_args())
             self.assertEqual(got, want, describe(name, make_args()))
+
+    def test_argument_conversions_are_the_reference_ones(self):
+        # The integer formats ("I" of adler32 and crc32, "i" of count) and the
+        # argument counts, over values PyArg_ParseTuple treats differently.
+        if module is reference:
+            self.skipTest("the module under test is the reference")
+        import decimal
+        import fractions
+
+        class Float(float):
+            pass
+
+        class Int(int):
+            pass
+
+        class Long(long):
+            pass
+
+        class HasInt(object):
+            def __int__(self):
+                return 7
+
+        class HasLongInt(object):
+            def __int__(self):
+                return 1L << 40
+
+        class HasBadInt(object):
+            def __int__(self):
+                return "x"
+
+        class RaisingInt(object):
+            def __int__(self):
+                raise RuntimeError("__int__ refused")
+
+        class OldStyle:
+            pass
+
+        class OldStyleInt:
+            def __int__(self):
+                return 3
+
+        class HasIndex(object):
+            def __index__(self):
+                return 5
+
+        values = [0, 1, -1, 255, 256, True, 2 ** 31 - 1, 2 ** 31, -2 ** 31, -2 ** 31 - 1,
+                  2 ** 32, 2 ** 63, 2 ** 64, -2 ** 64, 2 ** 100, 97L, 1.0, float("nan"),
+                  Float(2.0), Int(5), Long(6), decimal.Decimal(3), decimal.Decimal("3.5"),
+                  fractions.Fraction(1, 2), HasInt(), HasLongInt(), HasBadInt(),
+                  RaisingInt(), OldStyle(), OldStyleInt(), HasIndex(), None, "a", u"a",
+                  [], 1j, bytearray("a")]
+        for name in ["adler32", "crc32", "count"]:
+            for buf in ["abc", bytearray("abc"), None]:
+                for value in values:
+                    for args in [(buf, value), (buf, value, value), (value,)]:
+                        self.assertEqual(raised(module, name, args) or getattr(module, name)(*args),
+                                         raised(reference, name, args) or getattr(reference, name)(*args),
+                                         describe(name, args))
 
     def test_hostile_exporters(self):
         for name, make_args, exc_type in HOSTILE_ERROR_CASES:

@@ -1,0 +1,209 @@
+//! The computations, over plain bytes: no Python here, so the buffer code
+//! can run them while it holds a slice that Python code must not invalidate.
+
+use std::cell::Cell;
+
+/// Adler-32's modulus.
+const ADLER_BASE: u32 = 65521;
+
+/// Adler-32 of `data` continuing from `start`, as zlib and the C module
+/// compute it: each 16-bit half of `start` is first reduced modulo 65521
+/// (so `adler32(b"", 0xffffffff)` is `0x000e000e`, as zlib gives).
+pub fn adler32(start: u32, data: &[u8]) -> u32 {
+    let a = (start & 0xffff) % ADLER_BASE;
+    let b = (start >> 16) % ADLER_BASE;
+    let mut hasher = simd_adler32::Adler32::from_checksum((b << 16) | a);
+    hasher.write(data);
+    hasher.finish()
+}
+
+/// CRC-32 (IEEE, zlib's) of `data` continuing from `start`.
+pub fn crc32(start: u32, data: &[u8]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new_with_initial(start);
+    hasher.update(data);
+    hasher.finalize()
+}
+
+/// A checksum as Python 2.7's zlib returns it: a signed 32-bit value.
+pub fn signed(value: u32) -> libc::c_long {
+    libc::c_long::from(value as i32)
+}
+
+/// How many bytes of `data` equal `byte`.
+pub fn count(data: &[u8], byte: u8) -> usize {
+    data.iter().filter(|&&b| b == byte).count()
+}
+
+/// `key` repeated to about `min_len` bytes, a whole number of times, so that
+/// XOR-ing `data[offset..]` works on long runs rather than `key.len()`-sized
+/// pieces.
+pub fn repeated_key(key: &[u8], min_len: usize) -> Vec<u8> {
+    assert!(!key.is_empty(), "the key is checked to be non-empty");
+    let times = min_len.div_ceil(key.len()).max(1);
+    key.repeat(times)
+}
+
+/// XOR `block` (a multiple of the key, from [`repeated_key`]) into `data`,
+/// where `data` starts at byte `offset` of the destination: `data[i] ^=
+/// key[(offset + i) % key_len]`.
+pub fn xor_slice(data: &mut [u8], block: &[u8], key_len: usize, offset: usize) {
+    let start = offset % key_len;
+    // First the rest of the block from the key position `offset` is at...
+    let first = (block.len() - start).min(data.len());
+    let (head, tail) = data.split_at_mut(first);
+    for (d, k) in head.iter_mut().zip(&block[start..]) {
+        *d ^= k;
+    }
+    // ...then whole blocks, aligned to the key, which LLVM vectorises.
+    for chunk in tail.chunks_mut(block.len()) {
+        for (d, k) in chunk.iter_mut().zip(block) {
+            *d ^= k;
+        }
+    }
+}
+
+/// [`xor_slice`] at offset 0 over cells: memory Python may also write to
+/// (a pinned `bytearray`), so read and written one byte at a time, never
+/// through a `&mut [u8]`.
+pub fn xor_cells(cells: &[Cell<u8>], block: &[u8]) {
+    for chunk in cells.chunks(block.len()) {
+        for (cell, k) in chunk.iter().zip(block) {
+            cell.set(cell.get() ^ k);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The C module's loops, for comparison.
+    fn adler32_reference(start: u32, data: &[u8]) -> u32 {
+        let mut a = (start & 0xffff) % ADLER_BASE;
+        let mut b = ((start >> 16) & 0xffff) % ADLER_BASE;
+        for &byte in data {
+            a = (a + u32::from(byte)) % ADLER_BASE;
+            b = (b + a) % ADLER_BASE;
+        }
+        (b << 16) | a
+    }
+
+    fn crc32_reference(start: u32, data: &[u8]) -> u32 {
+        let mut c = !start;
+        for &byte in data {
+            c ^= u32::from(byte);
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+
+    fn data(len: usize) -> Vec<u8> {
+        let mut x = 0x2545_f491_u32;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x >> 24) as u8
+            })
+            .collect()
+    }
+
+    const STARTS: [u32; 8] = [
+        0,
+        1,
+        65521,
+        0xfff1_fff1,
+        0xffff_ffff,
+        0x8000_0000,
+        0xdead_beef,
+        123_456_789,
+    ];
+
+    #[test]
+    fn checksums_match_the_c_loops() {
+        let bytes = data(70_000);
+        let lengths = (0..300)
+            .chain([
+                511, 512, 513, 5535, 5536, 5537, 5551, 5552, 5553, 11104, 11105,
+            ])
+            .chain([65_536, 70_000]);
+        for len in lengths {
+            for start in STARTS {
+                let d = &bytes[..len];
+                assert_eq!(
+                    adler32(start, d),
+                    adler32_reference(start, d),
+                    "adler32 len {len} start {start:#x}"
+                );
+                assert_eq!(
+                    crc32(start, d),
+                    crc32_reference(start, d),
+                    "crc32 len {len} start {start:#x}"
+                );
+            }
+        }
+        // All 0xff maximise the sums between reductions.
+        let ones = vec![0xff; 70_000];
+        for start in STARTS {
+            assert_eq!(adler32(start, &ones), adler32_reference(start, &ones));
+        }
+    }
+
+    #[test]
+    fn known_values() {
+        assert_eq!(adler32(1, b"Wikipedia"), 0x11e6_0398);
+        assert_eq!(crc32(0, b"123456789"), 0xcbf4_3926);
+        assert_eq!(adler32(0xffff_ffff, b""), 0x000e_000e);
+        assert_eq!(signed(0xffff_ffff), -1);
+        assert_eq!(signed(0x8000_0000), -(1 << 31));
+        assert_eq!(signed(0x7fff_ffff), 0x7fff_ffff);
+    }
+
+    #[test]
+    fn xor_matches_the_c_loop() {
+        let bytes = data(10_000);
+        for key_len in [1, 2, 3, 7, 64, 1000, 5000, 20_000] {
+            let key = &data(key_len + 5)[5..];
+            let block = repeated_key(key, 4096);
+            assert_eq!(block.len() % key_len, 0);
+            let want: Vec<u8> = bytes
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b ^ key[i % key_len])
+                .collect();
+            // Whole, and in pieces that start anywhere in the key.
+            let mut whole = bytes.clone();
+            xor_slice(&mut whole, &block, key_len, 0);
+            assert_eq!(whole, want, "key length {key_len}");
+            let mut pieces = bytes.clone();
+            let mut offset = 0;
+            for size in [0, 1, 3, 4095, 17, 5000].iter().cycle() {
+                if offset == pieces.len() {
+                    break;
+                }
+                let end = (offset + size).min(pieces.len());
+                xor_slice(&mut pieces[offset..end], &block, key_len, offset);
+                offset = end;
+            }
+            assert_eq!(pieces, want, "key length {key_len}, in pieces");
+            let cells: Vec<Cell<u8>> = bytes.iter().copied().map(Cell::new).collect();
+            xor_cells(&cells, &block);
+            let cells: Vec<u8> = cells.into_iter().map(Cell::into_inner).collect();
+            assert_eq!(cells, want, "key length {key_len}, cells");
+        }
+    }
+
+    #[test]
+    fn count_counts() {
+        assert_eq!(count(b"", 0), 0);
+        assert_eq!(count(b"abracadabra", b'a'), 5);
+        assert_eq!(count(&[0xff; 1000], 0xff), 1000);
+    }
+}

@@ -1,0 +1,162 @@
+"""Per-call time of the C module legacy_checksum against a port of it.
+
+Times length() and adler32() with timeit, in one interpreter, over 100 bytes
+and over 1 MiB, each as a str and as a bytearray, and prints a Markdown
+table. Run it with Python 2.7 and modules built in release mode (the C
+module is built with -O2 by the tests crate's build script; the Rust port by
+`cargo build -p legacy-checksum --release --features extension-module`, with
+fat LTO as tests/tests/rust_port.rs builds it):
+
+    LEGACY_BUFFER_TEST_MODULES=<dir of legacy_checksum.so> \\
+        python2.7 bench_legacy_checksum.py --port-dir <dir of legacy_checksum_rs.so>
+
+--port names the port's module (legacy_checksum_rs by default; the
+environment's LEGACY_CHECKSUM_MODULE otherwise), --port-dir adds a directory
+to sys.path (PYTHONPATH works too), --quick times little (a smoke test of
+the script, not a measurement).
+"""
+
+import argparse
+import gc
+import importlib
+import os
+import platform
+import sys
+import timeit
+import types
+
+REFERENCE_NAME = "legacy_checksum"
+DEFAULT_PORT = "legacy_checksum_rs"
+MIB = 1 << 20
+
+# (function, its extra arguments) timed over each input.
+FUNCTIONS = [("length", ()), ("adler32", ())]
+
+
+def _data(size):
+    """size bytes of a fixed, non-repeating-looking pattern."""
+    return "".join(chr((i * 131 + (i >> 8)) & 0xff) for i in xrange(min(size, 4096))) * (
+        size // 4096 + 1
+    )
+
+
+def inputs():
+    """(label, object) pairs: 100 bytes and 1 MiB, as str and bytearray."""
+    small = _data(100)[:100]
+    big = _data(MIB)[:MIB]
+    return [
+        ("100 B str", small),
+        ("100 B bytearray", bytearray(small)),
+        ("1 MiB str", big),
+        ("1 MiB bytearray", bytearray(big)),
+    ]
+
+
+def _timer(function, obj, extra):
+    """A timeit.Timer whose statement is the call itself, f(x), as Python
+    code makes it: the objects come from a module the setup imports."""
+    namespace = types.ModuleType("_bench_legacy_checksum_%d" % id(function))
+    namespace.f = function
+    namespace.x = obj
+    namespace.a = extra
+    sys.modules[namespace.__name__] = namespace
+    setup = "from %s import f, x, a" % namespace.__name__
+    stmt = "f(x, *a)" if extra else "f(x)"
+    return namespace.__name__, timeit.Timer(stmt, setup)
+
+
+def per_call(functions, obj, extra, min_time, repeat):
+    """Best per-call time, in seconds, of each of functions over obj. The
+    repeats of the functions alternate, so that a change in the machine's
+    load during the run affects them alike."""
+    timers = [_timer(function, obj, extra) for function in functions]
+    try:
+        numbers = []
+        for _, timer in timers:
+            number = 1
+            while timer.timeit(number) < min_time:
+                number *= 2
+            numbers.append(number)
+        best = [float("inf")] * len(timers)
+        gc.disable()
+        try:
+            for _ in xrange(repeat):
+                for i, (_, timer) in enumerate(timers):
+                    best[i] = min(best[i], timer.timeit(numbers[i]) / numbers[i])
+        finally:
+            gc.enable()
+        return best
+    finally:
+        for name, _ in timers:
+            del sys.modules[name]
+
+
+def fmt(seconds):
+    ns = seconds * 1e9
+    if ns >= 1000:
+        return "{:,.0f}".format(ns)
+    if ns >= 100:
+        return "{:.0f}".format(ns)
+    return "{:.1f}".format(ns)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--modules", default=os.environ.get("LEGACY_BUFFER_TEST_MODULES"),
+                        help="directory of the C module (default: $LEGACY_BUFFER_TEST_MODULES)")
+    parser.add_argument("--port-dir", action="append", default=[],
+                        help="directory holding the port (repeatable)")
+    parser.add_argument("--port", default=os.environ.get("LEGACY_CHECKSUM_MODULE") or DEFAULT_PORT,
+                        help="module name of the port (default: %(default)s)")
+    parser.add_argument("--repeat", type=int, default=7,
+                        help="timeit repeats; the best is shown (default: %(default)s)")
+    parser.add_argument("--min-time", type=float, default=0.1,
+                        help="seconds each repeat runs at least (default: %(default)s)")
+    parser.add_argument("--quick", action="store_true",
+                        help="time very little: check that the script works")
+    options = parser.parse_args()
+    if options.quick:
+        options.repeat, options.min_time = 1, 0.001
+    if not options.modules:
+        parser.error("set LEGACY_BUFFER_TEST_MODULES or pass --modules")
+    for directory in reversed(options.port_dir):
+        sys.path.insert(0, directory)
+    sys.path.insert(0, options.modules)
+
+    c_module = importlib.import_module(REFERENCE_NAME)
+    port = importlib.import_module(options.port)
+    if port is c_module:
+        parser.error("the port is the C module itself")
+
+    # What the timeit loop and a call of a C function cost by themselves.
+    baseline = per_call([len], "x", (), options.min_time, options.repeat)[0]
+    rows = []
+    for name, extra in FUNCTIONS:
+        for label, obj in inputs():
+            c_function, port_function = getattr(c_module, name), getattr(port, name)
+            if c_function(obj, *extra) != port_function(obj, *extra):
+                sys.exit("%s(%s) differs between the modules" % (name, label))
+            c_time, port_time = per_call([c_function, port_function], obj, extra,
+                                         options.min_time, options.repeat)
+            rows.append((name, label, c_time, port_time))
+
+    print("Per-call time (ns, best of %d alternating timeit repeats), Python %s%s, %s"
+          % (options.repeat, platform.python_version(),
+             " (debug build)" if hasattr(sys, "gettotalrefcount") else "",
+             platform.machine()))
+    print("")
+    print("C: `%s`  " % os.path.realpath(c_module.__file__))
+    print("port: `%s`" % os.path.realpath(port.__file__))
+    print("")
+    print("For scale, `len(x)` (a C builtin, same timeit loop): %s ns per call."
+          % fmt(baseline))
+    print("")
+    print("| function | input | C (ns) | %s (ns) | port / C |" % options.port)
+    print("| --- | --- | ---: | ---: | ---: |")
+    for name, label, c_time, port_time in rows:
+        print("| `%s()` | %s | %s | %s | %.2f |"
+              % (name, label, fmt(c_time), fmt(port_time), port_time / c_time))
+
+
+if __name__ == "__main__":
+    main()
