@@ -206,17 +206,20 @@ impl<'a> Buffer<'a> {
     }
 
     /// How far the memory can be trusted.
+    #[inline]
     pub fn kind(&self) -> BufferKind {
         self.kind
     }
 
     /// The length in bytes, as the exporter gave it when borrowed (for an
     /// `Unpinned` buffer the object may have changed since).
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether [`len`](Buffer::len) is 0.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -230,6 +233,7 @@ impl<'a> Buffer<'a> {
     ///
     /// The slice lives as long as the object borrow, not just this
     /// `Buffer`: immutable memory needs no release.
+    #[inline]
     pub fn as_bytes(&self) -> Option<&'a [u8]> {
         match self.kind {
             // SAFETY: ptr/len were checked (non-NULL or dangling-and-empty),
@@ -247,6 +251,7 @@ impl<'a> Buffer<'a> {
     ///
     /// Cells because Python code may write to pinned memory while the slice
     /// lives; a `&[u8]` there would be undefined behaviour.
+    #[inline]
     pub fn as_cells(&self) -> Option<&[ReadOnlyCell<u8>]> {
         match self.kind {
             // SAFETY: the memory stays allocated and in place while self
@@ -262,6 +267,7 @@ impl<'a> Buffer<'a> {
 
     /// The bytes as writable cells, zero-copy, for a writable `Pinned`
     /// buffer; `None` otherwise.
+    #[inline]
     pub fn as_write_cells(&self) -> Option<&[Cell<u8>]> {
         match self.kind {
             // SAFETY: pinned memory stays in place while self lives; the
@@ -405,6 +411,7 @@ impl Mode {
 }
 
 impl Drop for Buffer<'_> {
+    #[inline]
     fn drop(&mut self) {
         if self.kind == BufferKind::Pinned {
             // SAFETY: the object was pinned by legacy_buffer_borrow and not

@@ -83,6 +83,7 @@ impl<'a, 'py> Args<'a, 'py> {
     ///
     /// `tuple` must be the argument tuple Python passed to the running
     /// function (or NULL for none), alive for `'a`.
+    #[inline]
     pub unsafe fn from_ptr(py: Python<'py>, tuple: *mut ffi::PyObject) -> Args<'a, 'py> {
         // SAFETY: a valid object or NULL (contract), GIL held.
         let len = if tuple.is_null() || unsafe { ffi::PyTuple_Check(tuple) } == 0 {
@@ -100,16 +101,19 @@ impl<'a, 'py> Args<'a, 'py> {
     }
 
     /// How many arguments were passed.
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether none were.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The argument at `index`, if passed.
+    #[inline]
     pub fn get(&self, index: usize) -> Option<Borrowed<'a, 'py>> {
         if index >= self.len {
             return None;

@@ -128,6 +128,7 @@ impl<'py> Python<'py> {
     ///     unsafe { Python::assume_gil_acquired() }
     /// }
     /// ```
+    #[inline]
     pub unsafe fn assume_gil_acquired() -> Python<'py> {
         debug_assert!(
             // SAFETY: gil_held only reads thread states; callable without the GIL.

@@ -57,6 +57,7 @@ impl<'py> Object<'py> {
     /// # Safety
     ///
     /// As [`Object::from_owned_ptr`] for a non-NULL `ptr`.
+    #[inline]
     pub unsafe fn from_owned_ptr_or_err(
         py: Python<'py>,
         ptr: *mut ffi::PyObject,
@@ -86,16 +87,19 @@ impl<'py> Object<'py> {
     }
 
     /// The raw pointer, still owned by `self`.
+    #[inline]
     pub fn as_ptr(&self) -> *mut ffi::PyObject {
         self.ptr.as_ptr()
     }
 
     /// Give up ownership: the caller now owns the reference.
+    #[inline]
     pub fn into_ptr(self) -> *mut ffi::PyObject {
         ManuallyDrop::new(self).ptr.as_ptr()
     }
 
     /// The GIL token this object is bound to.
+    #[inline]
     pub fn py(&self) -> Python<'py> {
         // SAFETY: an Object<'py> exists only while the GIL is held for 'py.
         unsafe { Python::assume_gil_acquired() }
@@ -194,6 +198,7 @@ impl<'py> Object<'py> {
     }
 
     /// A Python `int`.
+    #[inline]
     pub fn int(py: Python<'py>, value: libc::c_long) -> Result<Object<'py>> {
         // SAFETY: GIL held; PyInt_FromLong returns a new reference or NULL.
         unsafe { Object::from_owned_ptr_or_err(py, ffi::PyInt_FromLong(value), "PyInt_FromLong") }
@@ -201,6 +206,7 @@ impl<'py> Object<'py> {
 }
 
 impl Drop for Object<'_> {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: we own one reference and the GIL is held for 'py.
         unsafe { ffi::Py_DECREF(self.ptr.as_ptr()) }
@@ -241,6 +247,7 @@ impl<'a, 'py> Borrowed<'a, 'py> {
     /// # Panics
     ///
     /// If `ptr` is NULL.
+    #[inline]
     pub unsafe fn from_ptr(py: Python<'py>, ptr: *mut ffi::PyObject) -> Borrowed<'a, 'py> {
         let _ = py;
         Borrowed {
@@ -255,6 +262,7 @@ impl<'a, 'py> Borrowed<'a, 'py> {
 
 impl<'py> Deref for Borrowed<'_, 'py> {
     type Target = Object<'py>;
+    #[inline]
     fn deref(&self) -> &Object<'py> {
         &self.object
     }

@@ -63,12 +63,6 @@ fn build_port() -> Result<PathBuf, String> {
         .args(["build", "-p", "legacy-checksum", "--release"])
         .args(["--features", "extension-module", "--target-dir"])
         .arg(&target_dir)
-        // As the module would ship: the per-call path goes through small
-        // functions of legacy-buffer (argument tuple, int result, buffer
-        // release) that only LTO inlines across crates. The workspace has no
-        // release profile of its own, and a member's would be ignored.
-        .args(["--config", "profile.release.lto=\"fat\""])
-        .args(["--config", "profile.release.codegen-units=1"])
         // Ours, not the child's: --target-dir decides, and the library must
         // be where the path below expects it.
         .env_remove("CARGO_TARGET_DIR")
