@@ -201,16 +201,42 @@ impl Error {
 /// GIL held; `ptype` a valid object.
 unsafe fn describe_type(ptype: *mut ffi::PyObject) -> String {
     // SAFETY: per this function's contract.
-    let name = unsafe {
-        if ffi::PyExceptionClass_Check(ptype) != 0 {
-            CStr::from_ptr(ffi::PyExceptionClass_Name(ptype))
+    if unsafe { ffi::PyExceptionClass_Check(ptype) } == 0 {
+        // Not a class (Python 2 could raise other things): its type's name.
+        // SAFETY: per this function's contract; tp_name is a C string.
+        let name = unsafe { CStr::from_ptr(ffi::Py_TYPE_NAME(ptype)) };
+        return name.to_string_lossy().into_owned();
+    }
+    // As PyErr_Display prints it: the class name after its last dot, then
+    // `__module__` in front unless that is `exceptions` (the built-ins).
+    // Heap types (classes defined in Python, PyErr_NewException) keep only
+    // the bare name in tp_name, so the module must come from `__module__`.
+    // SAFETY: per this function's contract; the name is a C string owned by
+    // the class, which the caller keeps alive.
+    let name = unsafe { CStr::from_ptr(ffi::PyExceptionClass_Name(ptype)) };
+    let name = name.to_string_lossy();
+    let bare = name.rsplit('.').next().unwrap_or(&name);
+    // SAFETY: GIL held, valid object; a new reference or NULL with an
+    // exception set, which is cleared (the name is only a description).
+    let module = unsafe {
+        let m = ffi::PyObject_GetAttrString(ptype, c"__module__".as_ptr());
+        if m.is_null() {
+            ffi::PyErr_Clear();
+            None
         } else {
-            CStr::from_ptr(ffi::Py_TYPE_NAME(ptype))
+            let text = (ffi::PyString_Check(m) != 0).then(|| {
+                CStr::from_ptr(ffi::PyString_AS_STRING(m))
+                    .to_string_lossy()
+                    .into_owned()
+            });
+            ffi::Py_DECREF(m);
+            text
         }
     };
-    let name = name.to_string_lossy();
-    // Built-in exceptions live in the `exceptions` module; Python prints them bare.
-    name.strip_prefix("exceptions.").unwrap_or(&name).to_owned()
+    match module {
+        Some(module) if module != "exceptions" => format!("{module}.{bare}"),
+        _ => bare.to_owned(),
+    }
 }
 
 /// `str(value)`, or a placeholder when that fails (the failure is cleared).
