@@ -15,5 +15,12 @@ fn main() {
     for dir in std::env::split_paths(&includes) {
         build.include(dir);
     }
+    // As the interpreter's own C is built: release builds without asserts
+    // (python2.7-config --cflags has -DNDEBUG; the asserts in macros such as
+    // PyByteArray_AS_STRING would otherwise call PyType_IsSubtype on every
+    // borrow), debug builds (Py_DEBUG) with them.
+    if std::env::var("DEP_LEGACY_BUFFER_PYTHON27_PY_DEBUG").as_deref() == Ok("0") {
+        build.define("NDEBUG", None);
+    }
     build.compile("legacy_buffer_exporter");
 }

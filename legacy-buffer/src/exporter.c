@@ -79,17 +79,56 @@ static int is_pinnable(PyObject *o)
            PyByteArray_Check(o);
 }
 
-/* The old-protocol C function for mode, as the C API has it. */
-int legacy_buffer_call(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+/* What PyObject_AsCharBuffer, PyObject_AsReadBuffer and PyObject_AsWriteBuffer
+ * do (Objects/abstract.c; 2.7 is final), inlined: the same checks in the same
+ * order, the same exceptions, the same procs called. Inlined because the call
+ * into libpython and its prologue cost about as much as the rest of a borrow.
+ * tests/tests/parity.rs and hostile.rs compare the safe API with the real C
+ * functions on every kind of object. */
+static inline int old_protocol(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
 {
+    static const char *const refused[] = {
+        "expected a string or other character buffer object",
+        "expected a readable buffer object",
+        "expected a writeable buffer object",
+    };
+    PyBufferProcs *pb = Py_TYPE(o)->tp_as_buffer;
+    char *chars;
+    Py_ssize_t n;
+    int has_proc = pb != NULL && (mode == LB_CHAR   ? pb->bf_getcharbuffer != NULL
+                                  : mode == LB_READ ? pb->bf_getreadbuffer != NULL
+                                                    : pb->bf_getwritebuffer != NULL);
+    if (!has_proc || pb->bf_getsegcount == NULL) {
+        PyErr_SetString(PyExc_TypeError, refused[mode]);
+        return -1;
+    }
+    if (pb->bf_getsegcount(o, NULL) != 1) {
+        PyErr_SetString(PyExc_TypeError, "expected a single-segment buffer object");
+        return -1;
+    }
     switch (mode) {
     case LB_CHAR:
-        return PyObject_AsCharBuffer(o, (const char **)ptr, len);
+        n = pb->bf_getcharbuffer(o, 0, &chars);
+        *ptr = chars;
+        break;
     case LB_READ:
-        return PyObject_AsReadBuffer(o, (const void **)ptr, len);
+        n = pb->bf_getreadbuffer(o, 0, ptr);
+        break;
     default:
-        return PyObject_AsWriteBuffer(o, ptr, len);
+        n = pb->bf_getwritebuffer(o, 0, ptr);
+        break;
     }
+    if (n < 0)
+        return -1;
+    *len = n;
+    return 0;
+}
+
+/* The old protocol's C function for mode (inlined as above), for callers
+ * that ask again (Unpinned buffers). */
+int legacy_buffer_call(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+{
+    return old_protocol(o, mode, ptr, len);
 }
 
 /* Everything but the exact-str case of legacy_buffer_borrow: kept out of
@@ -108,11 +147,33 @@ static int __attribute__((noinline)) borrow_slow(PyObject *o, int mode, void **p
         *len = PyByteArray_GET_SIZE(o);
         return LB_PINNED;
     }
-    if (legacy_buffer_call(o, mode, ptr, len) < 0)
+    if (old_protocol(o, mode, ptr, len) < 0)
         return LB_ERROR;
     if (mode != LB_WRITE && is_immutable(o, 8))
         return LB_IMMUTABLE;
     return LB_UNPINNED;
+}
+
+/* An exporter that is none of those we trust: the C function's work and
+ * nothing more. Out of line (as borrow_slow), so that the exact-str case
+ * costs no register saves and these are tail calls. */
+static int __attribute__((noinline)) borrow_unknown(PyObject *o, int mode, void **ptr,
+                                                    Py_ssize_t *len)
+{
+    return old_protocol(o, mode, ptr, len) < 0 ? LB_ERROR : LB_UNPINNED;
+}
+
+/* Whether the read-buffer proc of an exporter's procs pb is that of str,
+ * unicode, buffer or bytearray. Every check of the slow path needs one of
+ * these (is_immutable and is_pinnable compare all the procs), so an exporter
+ * with any other is Unpinned without further checks. */
+static inline int may_be_trusted(const PyBufferProcs *pb)
+{
+    readbufferproc r = pb->bf_getreadbuffer;
+    return r == PyString_Type.tp_as_buffer->bf_getreadbuffer ||
+           r == PyByteArray_Type.tp_as_buffer->bf_getreadbuffer ||
+           r == PyUnicode_Type.tp_as_buffer->bf_getreadbuffer ||
+           r == PyBuffer_Type.tp_as_buffer->bf_getreadbuffer;
 }
 
 /* Borrow o's memory for mode. On success stores the pointer and length and
@@ -122,13 +183,19 @@ static int __attribute__((noinline)) borrow_slow(PyObject *o, int mode, void **p
  * one: the caller checks). */
 int legacy_buffer_borrow(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
 {
+    PyTypeObject *tp = Py_TYPE(o);
     /* The common case: the old protocol on an exact str gives its
      * characters; no call is needed to know that. */
-    if (Py_TYPE(o) == &PyString_Type && mode != LB_WRITE) {
+    if (tp == &PyString_Type && mode != LB_WRITE) {
         *ptr = PyString_AS_STRING(o);
         *len = PyString_GET_SIZE(o);
         return LB_IMMUTABLE;
     }
+    if (tp == &PyByteArray_Type)
+        return borrow_slow(o, mode, ptr, len);
+    /* Exporters we know nothing about: array, mmap, ctypes, ... */
+    if (tp->tp_as_buffer != NULL && !may_be_trusted(tp->tp_as_buffer))
+        return borrow_unknown(o, mode, ptr, len);
     return borrow_slow(o, mode, ptr, len);
 }
 
