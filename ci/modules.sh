@@ -1,0 +1,21 @@
+# Sourced by ci/main and ci/bench: builds the C extension module and its Rust
+# port in release mode against the release build of Python 2.7, and sets
+#   C_MODULES  directory of legacy_checksum.so (C, -O2, by the tests crate's
+#              build script, as distributions build extensions)
+#   PORT_DIR   a temporary directory of legacy_checksum_rs.so, the port (built
+#              without libpython, as an extension module must be), removed on exit
+build_modules() {
+  C_MODULES=$(cargo build --release -p legacy-buffer-tests --message-format=json 2>/dev/null |
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "build-script-executed" and "legacy-buffer-tests" in m["package_id"]:
+        print(m["out_dir"] + "/python-modules")')
+  [ -n "$C_MODULES" ] || { echo "building the C modules failed: cargo build --release -p legacy-buffer-tests" >&2; return 1; }
+  cargo build --quiet --release -p legacy-checksum --features extension-module \
+    --target-dir target/extension-module
+  PORT_DIR=$(mktemp -d)
+  trap 'rm -rf "$PORT_DIR"' EXIT
+  cp target/extension-module/release/liblegacy_checksum.so "$PORT_DIR/legacy_checksum_rs.so"
+}

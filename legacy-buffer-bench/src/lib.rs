@@ -1,0 +1,163 @@
+//! The cases the benchmarks compare, shared by the criterion benches
+//! (`benches/`) and the instruction-counting driver (`src/bin/borrow-count.rs`),
+//! so both measure exactly the same code.
+//!
+//! Every case borrows the memory of one object once and hands what it got to
+//! `black_box`; nothing else.
+
+use legacy_buffer::{ffi, BufferKind, Object, Python};
+use std::hint::black_box;
+
+/// The exporters measured.
+pub const OBJECTS: &[&str] = &["str", "bytearray", "array", "mmap"];
+
+/// A Python object of `kind` holding `size` bytes.
+pub fn make<'py>(py: Python<'py>, kind: &str, size: usize) -> legacy_buffer::Result<Object<'py>> {
+    let expr = match kind {
+        "str" => format!("'\\x01' * {size}"),
+        "bytearray" => format!("bytearray('\\x01') * {size}"),
+        // Repeating a 4 KiB array (when the size allows) rather than a
+        // 1-byte one: array's repeat copies one item at a time.
+        "array" if size % 4096 == 0 => format!(
+            "__import__('array').array('B', '\\x01' * 4096) * {}",
+            size / 4096
+        ),
+        "array" => format!("__import__('array').array('B', '\\x01') * {size}"),
+        "mmap" => format!("__import__('mmap').mmap(-1, {size})"),
+        other => panic!("unknown object kind {other}"),
+    };
+    py.eval(&expr)
+}
+
+/// The ways of borrowing compared.
+pub const APPROACHES: &[&str] = &["raw-old", "safe", "raw-new", "to-vec", "rust-cpython"];
+
+/// Whether `approach` applies to `kind` (the new protocol, and so
+/// rust-cpython's PyBuffer, is offered by str and bytearray only in 2.7).
+pub fn applies(approach: &str, kind: &str) -> bool {
+    match approach {
+        "raw-new" | "rust-cpython" => matches!(kind, "str" | "bytearray"),
+        _ => true,
+    }
+}
+
+/// The function that borrows once by `approach`. Resolved once, before a
+/// loop, so that choosing it costs nothing per borrow.
+pub fn borrow_fn(approach: &str) -> fn(&Object<'_>) {
+    match approach {
+        "raw-old" => raw_old,
+        "safe" => safe,
+        "raw-new" => raw_new,
+        "to-vec" => to_vec,
+        "rust-cpython" => rust_cpython,
+        other => panic!("unknown approach {other}"),
+    }
+}
+
+/// `PyObject_AsReadBuffer`, as a C extension calls it.
+#[inline]
+pub fn raw_old(obj: &Object<'_>) {
+    let mut buf = std::ptr::null();
+    let mut len = 0;
+    // SAFETY: the GIL is held (the object is bound to it), the object is
+    // valid and the out-pointers are.
+    let rc = unsafe { ffi::PyObject_AsReadBuffer(black_box(obj.as_ptr()), &mut buf, &mut len) };
+    black_box((rc, buf, len));
+}
+
+/// legacy-buffer's safe borrow, looking at the memory the way its kind allows.
+#[inline]
+pub fn safe(obj: &Object<'_>) {
+    let buf = black_box(obj).read_buffer().expect("readable");
+    match buf.kind() {
+        BufferKind::Immutable => {
+            black_box(buf.as_bytes());
+        }
+        BufferKind::Pinned => {
+            black_box(buf.as_cells());
+        }
+        BufferKind::Unpinned => {
+            black_box(buf.len());
+        }
+    }
+}
+
+/// `PyObject_GetBuffer` + `PyBuffer_Release`, the new protocol, raw.
+#[inline]
+pub fn raw_new(obj: &Object<'_>) {
+    let mut view = std::mem::MaybeUninit::<ffi::Py_buffer>::uninit();
+    // SAFETY: GIL held, valid object; the view is released right after,
+    // and only read when GetBuffer succeeded.
+    unsafe {
+        let rc = ffi::PyObject_GetBuffer(
+            black_box(obj.as_ptr()),
+            view.as_mut_ptr(),
+            ffi::PyBUF_SIMPLE as i32,
+        );
+        assert_eq!(rc, 0, "new protocol refused");
+        black_box(view.assume_init_ref().buf);
+        ffi::PyBuffer_Release(view.as_mut_ptr());
+    }
+}
+
+/// The copying approach: borrow and copy out.
+#[inline]
+pub fn to_vec(obj: &Object<'_>) {
+    let buf = black_box(obj).read_buffer().expect("readable");
+    black_box(buf.to_vec().expect("copy"));
+}
+
+/// rust-cpython's `PyBuffer::get` + `release_ref`.
+#[inline]
+pub fn rust_cpython(obj: &Object<'_>) {
+    use cpython::PyDrop;
+    // SAFETY: legacy-buffer holds the GIL while `obj` lives, and both crates
+    // bind the same libpython, so rust-cpython may assume it; the object is
+    // borrowed from `obj`, which outlives this call.
+    let (py, borrowed) = unsafe {
+        let py = cpython::Python::assume_gil_acquired();
+        let o = cpython::PyObject::from_borrowed_ptr(py, obj.as_ptr().cast());
+        (py, o)
+    };
+    let buf = cpython::buffer::PyBuffer::get(py, black_box(&borrowed)).expect("new protocol");
+    black_box(buf.buf_ptr());
+    buf.release_ref(py);
+    borrowed.release_ref(py);
+}
+
+extern "C" {
+    fn baseline_sum_bytes(obj: *mut ffi::PyObject) -> i64;
+    fn baseline_instrumentation_start();
+    fn baseline_instrumentation_stop();
+}
+
+/// Runs `f` with callgrind's instrumentation on (a no-op outside valgrind):
+/// under `--instr-atstart=no`, everything else runs uninstrumented, at
+/// native speed.
+pub fn instrumented<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: valgrind client requests: no arguments, no effect outside
+    // valgrind, and under it they only switch instrumentation.
+    unsafe { baseline_instrumentation_start() };
+    let out = f();
+    // SAFETY: as above.
+    unsafe { baseline_instrumentation_stop() };
+    out
+}
+
+/// The C loop: sum of the bytes through `PyObject_AsReadBuffer`, compiled -O2.
+pub fn sum_c(obj: &Object<'_>) -> u64 {
+    // SAFETY: GIL held, valid object; the C function only reads.
+    let sum = unsafe { baseline_sum_bytes(obj.as_ptr()) };
+    assert!(sum >= 0, "C baseline failed");
+    sum as u64
+}
+
+/// The same loop in Rust over a safe borrow.
+pub fn sum_rust(obj: &Object<'_>) -> u64 {
+    let buf = obj.read_buffer().expect("readable");
+    match buf.kind() {
+        BufferKind::Immutable => buf.as_bytes().unwrap().iter().map(|&b| b as u64).sum(),
+        BufferKind::Pinned => buf.as_cells().unwrap().iter().map(|c| c.get() as u64).sum(),
+        BufferKind::Unpinned => buf.to_vec().unwrap().iter().map(|&b| b as u64).sum(),
+    }
+}
