@@ -4,8 +4,8 @@ Times length() and adler32() with timeit, in one interpreter, over 100 bytes
 and over 1 MiB, each as a str and as a bytearray, and prints a Markdown
 table. Run it with Python 2.7 and modules built in release mode (the C
 module is built with -O2 by the tests crate's build script; the Rust port by
-`cargo build -p legacy-checksum --release --features extension-module`, with
-fat LTO as tests/tests/rust_port.rs builds it):
+`cargo build -p legacy-checksum --release --features extension-module`, as
+tests/tests/rust_port.rs and ci/main build it):
 
     LEGACY_BUFFER_TEST_MODULES=<dir of legacy_checksum.so> \\
         python2.7 bench_legacy_checksum.py --port-dir <dir of legacy_checksum_rs.so>

@@ -45,7 +45,7 @@ fn port_dir() -> &'static Path {
 }
 
 /// `cargo build -p legacy-checksum --release --features extension-module`
-/// (with fat LTO), then the library copied to
+/// (no LTO needed: the per-call functions are inlined), then copied to
 /// `<tmp>/legacy_checksum_rs[_d].so`.
 fn build_port() -> Result<PathBuf, String> {
     let suffix = if legacy_buffer_sys::PY_DEBUG {
