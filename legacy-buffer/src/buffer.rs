@@ -1,6 +1,6 @@
 //! Borrowing an object's memory through the old buffer protocol.
 
-use crate::error::{Builtin, Error, Result};
+use crate::error::{Error, ExceptionType, Result};
 use crate::ffi;
 use crate::object::Object;
 use std::cell::{Cell, UnsafeCell};
@@ -160,7 +160,7 @@ fn misbehaved(obj: *mut ffi::PyObject, ptr: *mut libc::c_void, len: ffi::Py_ssiz
     // SAFETY: obj is a valid object (borrowed by the caller), GIL held.
     let type_name = unsafe { std::ffi::CStr::from_ptr(ffi::Py_TYPE_NAME(obj)) };
     Error::new(
-        Builtin::SystemError,
+        ExceptionType::SystemError,
         format!(
             "buffer exporter of '{}' {what}",
             type_name.to_string_lossy()
@@ -308,7 +308,7 @@ impl<'a> Buffer<'a> {
     pub fn write_at(&self, offset: usize, src: &[u8]) -> Result<()> {
         if self.mode != Mode::Write {
             return Err(Error::new(
-                Builtin::TypeError,
+                ExceptionType::TypeError,
                 "buffer was not borrowed for writing".to_owned(),
             ));
         }
@@ -394,7 +394,7 @@ fn check_range(offset: usize, count: usize, len: usize) -> Result<()> {
     match offset.checked_add(count) {
         Some(end) if end <= len => Ok(()),
         _ => Err(Error::new(
-            Builtin::IndexError,
+            ExceptionType::IndexError,
             format!("range {offset}..{offset}+{count} out of bounds for a buffer of {len} bytes"),
         )),
     }

@@ -39,24 +39,39 @@ enum Origin {
     Python(Saved),
     /// Made here, for an exporter that failed without saying why or returned
     /// nonsense; raised on restore as this built-in exception type.
-    Builtin(Builtin),
+    Builtin(ExceptionType),
 }
 
-/// The built-in exception types this crate raises itself.
-#[derive(Clone, Copy, Debug)]
+/// The built-in exception types an [`Error`] can be made of with
+/// [`Error::new`]: the ones a buffer-handling extension function raises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 #[allow(clippy::enum_variant_names)] // Python's own names.
-pub(crate) enum Builtin {
-    SystemError,
-    IndexError,
+pub enum ExceptionType {
+    /// `TypeError`: an argument of the wrong type (not a readable buffer, ...).
     TypeError,
+    /// `ValueError`: an argument of the right type with a bad value.
+    ValueError,
+    /// `OverflowError`: a number too large for what it is converted to.
+    OverflowError,
+    /// `IndexError`: an offset outside a buffer.
+    IndexError,
+    /// `BufferError`: a buffer that cannot be exported or resized now.
+    BufferError,
+    /// `SystemError`: the interpreter or an exporter misbehaved.
+    SystemError,
 }
 
-impl Builtin {
-    fn name(self) -> &'static str {
+impl ExceptionType {
+    /// The name Python prints for it, e.g. `"TypeError"`.
+    pub fn name(self) -> &'static str {
         match self {
-            Builtin::SystemError => "SystemError",
-            Builtin::IndexError => "IndexError",
-            Builtin::TypeError => "TypeError",
+            ExceptionType::TypeError => "TypeError",
+            ExceptionType::ValueError => "ValueError",
+            ExceptionType::OverflowError => "OverflowError",
+            ExceptionType::IndexError => "IndexError",
+            ExceptionType::BufferError => "BufferError",
+            ExceptionType::SystemError => "SystemError",
         }
     }
 
@@ -65,9 +80,12 @@ impl Builtin {
         // never change; reading the pointer does not touch the object.
         unsafe {
             match self {
-                Builtin::SystemError => ffi::PyExc_SystemError,
-                Builtin::IndexError => ffi::PyExc_IndexError,
-                Builtin::TypeError => ffi::PyExc_TypeError,
+                ExceptionType::TypeError => ffi::PyExc_TypeError,
+                ExceptionType::ValueError => ffi::PyExc_ValueError,
+                ExceptionType::OverflowError => ffi::PyExc_OverflowError,
+                ExceptionType::IndexError => ffi::PyExc_IndexError,
+                ExceptionType::BufferError => ffi::PyExc_BufferError,
+                ExceptionType::SystemError => ffi::PyExc_SystemError,
             }
         }
     }
@@ -123,7 +141,7 @@ impl Error {
         unsafe { ffi::PyErr_Fetch(&mut ptype, &mut pvalue, &mut ptraceback) };
         if ptype.is_null() {
             return Error::new(
-                Builtin::SystemError,
+                ExceptionType::SystemError,
                 format!("{context} failed without setting an exception"),
             );
         }
@@ -147,17 +165,43 @@ impl Error {
     }
 
     #[cold]
-    pub(crate) fn new(kind: Builtin, message: String) -> Error {
+    /// A new exception of a built-in type, not (yet) raised: what an
+    /// extension function returns, through [`trampoline`], to raise
+    /// `kind(message)` in Python. Needs no GIL; the exception object is made
+    /// when [`restore`](Error::restore) raises it.
+    ///
+    /// [`trampoline`]: crate::extension::trampoline
+    ///
+    /// ```
+    /// use legacy_buffer::{Error, ExceptionType};
+    ///
+    /// let e = Error::new(ExceptionType::ValueError, "key must not be empty");
+    /// assert_eq!(e.type_name(), "ValueError");
+    /// assert_eq!(e.to_string(), "ValueError: key must not be empty");
+    ///
+    /// // Restored, it is the Python exception it names.
+    /// legacy_buffer::with_gil(|py| {
+    ///     e.restore(py);
+    ///     // SAFETY: NULL is never taken ownership of; this fetches the
+    ///     // exception that restore set.
+    ///     let raised = unsafe {
+    ///         legacy_buffer::Object::from_owned_ptr_or_err(py, std::ptr::null_mut(), "restore")
+    ///     };
+    ///     let raised = raised.unwrap_err();
+    ///     assert_eq!(raised.to_string(), "ValueError: key must not be empty");
+    /// });
+    /// ```
+    pub fn new(kind: ExceptionType, message: impl Into<String>) -> Error {
         Error(Box::new(Inner {
             type_name: kind.name().to_owned(),
-            message,
+            message: message.into(),
             origin: Origin::Builtin(kind),
         }))
     }
 
     /// Raise `SystemError(message)` (for a caught panic).
     pub(crate) fn raise_system_error(py: Python<'_>, message: String) {
-        Error::new(Builtin::SystemError, message).restore(py)
+        Error::new(ExceptionType::SystemError, message).restore(py)
     }
 
     /// The exception's type as Python prints it: `TypeError` for built-in

@@ -107,7 +107,7 @@ mod gil;
 mod object;
 
 pub use buffer::{Buffer, BufferKind, ReadOnlyCell};
-pub use error::{Error, Result};
+pub use error::{Error, ExceptionType, Result};
 pub use gil::{with_gil, GilGuard, Python};
 pub use object::{Borrowed, Object};
 

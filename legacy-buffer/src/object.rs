@@ -310,7 +310,7 @@ impl<'py> Python<'py> {
 fn c_string(s: &str) -> Result<CString> {
     CString::new(s).map_err(|_| {
         Error::new(
-            crate::error::Builtin::TypeError,
+            crate::error::ExceptionType::TypeError,
             "source or name contains a NUL byte".to_owned(),
         )
     })

@@ -7,8 +7,7 @@
 //! with the C API and takes it back as an `Error`.
 
 use legacy_buffer::extension::Args;
-use legacy_buffer::{ffi, Borrowed, Error, Object, Python, Result};
-use std::ffi::{CStr, CString};
+use legacy_buffer::{ffi, Borrowed, Error, ExceptionType, Object, Python, Result};
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// Check the number of positional arguments as `PyArg_ParseTuple` does for a
@@ -43,7 +42,7 @@ pub fn positional<'a, 'py, const MAX: usize>(
 fn arity_error(py: Python<'_>, name: &str, how: &str, count: usize, given: usize) -> Error {
     let plural = if count == 1 { "" } else { "s" };
     let message = format!("{name}() takes {how} {count} argument{plural} ({given} given)");
-    raise(py, Exception::TypeError, &message)
+    raise(py, ExceptionType::TypeError, &message)
 }
 
 /// The required argument `arg`, present once [`positional`] checked the count.
@@ -83,7 +82,7 @@ pub fn int(arg: &Object<'_>) -> Result<libc::c_int> {
         } else {
             "signed integer is less than minimum"
         };
-        raise(py, Exception::OverflowError, message)
+        raise(py, ExceptionType::OverflowError, message)
     })
 }
 
@@ -102,7 +101,7 @@ fn refuse_float(arg: &Object<'_>) -> Result<()> {
     if is_float {
         return Err(raise(
             py,
-            Exception::TypeError,
+            ExceptionType::TypeError,
             "integer argument expected, got float",
         ));
     }
@@ -134,40 +133,12 @@ fn error_pending(_py: Python<'_>) -> bool {
     !unsafe { ffi::PyErr_Occurred() }.is_null()
 }
 
-/// The built-in exceptions this module raises itself.
-#[derive(Clone, Copy, Debug)]
-#[allow(clippy::enum_variant_names)] // Python's own names.
-pub enum Exception {
-    /// `TypeError`
-    TypeError,
-    /// `ValueError`
-    ValueError,
-    /// `OverflowError`
-    OverflowError,
-}
-
-/// The [`Error`] for `exception(message)`, raised as the C module raises it
-/// (`PyErr_SetString`) and taken back at once, so that returning it from a
-/// trampoline body raises exactly that again.
+/// The [`Error`] for `exception(message)`: returned from a trampoline body,
+/// it raises exactly what the C module's `PyErr_SetString` does.
 #[cold]
 #[inline(never)]
-pub fn raise(py: Python<'_>, exception: Exception, message: &str) -> Error {
-    let message = CString::new(message).expect("messages of this module contain no NUL");
-    set_string(py, exception, &message);
-    pending_error(py, "PyErr_SetString")
-}
-
-fn set_string(_py: Python<'_>, exception: Exception, message: &CStr) {
-    // SAFETY: GIL held (`_py`). The PyExc_* statics are set once at
-    // interpreter start and never change; PyErr_SetString copies the message.
-    unsafe {
-        let exception = match exception {
-            Exception::TypeError => ffi::PyExc_TypeError,
-            Exception::ValueError => ffi::PyExc_ValueError,
-            Exception::OverflowError => ffi::PyExc_OverflowError,
-        };
-        ffi::PyErr_SetString(exception, message.as_ptr());
-    }
+pub fn raise(_py: Python<'_>, exception: ExceptionType, message: &str) -> Error {
+    Error::new(exception, message)
 }
 
 /// The exception set by a C API call that just failed, fetched and cleared.

@@ -37,9 +37,9 @@ pub mod args;
 pub mod buffers;
 pub mod checksum;
 
-use crate::args::{positional, required, Exception};
+use crate::args::{positional, required};
 use legacy_buffer::extension::{trampoline, Args};
-use legacy_buffer::{ffi, Object, Python, Result};
+use legacy_buffer::{ffi, ExceptionType, Object, Python, Result};
 use std::ffi::CStr;
 use std::ptr;
 
@@ -82,7 +82,7 @@ fn count_body<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> 
     let Ok(byte) = u8::try_from(byte) else {
         return Err(args::raise(
             py,
-            Exception::ValueError,
+            ExceptionType::ValueError,
             "count() byte must be in range(0, 256)",
         ));
     };
@@ -99,7 +99,7 @@ fn xor_into_body<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py
     if key.is_empty() {
         return Err(args::raise(
             py,
-            Exception::ValueError,
+            ExceptionType::ValueError,
             "xor_into() key must not be empty",
         ));
     }
