@@ -252,33 +252,50 @@ unsafe fn describe_type(ptype: *mut ffi::PyObject) -> String {
         return name.to_string_lossy().into_owned();
     }
     // As PyErr_Display prints it: the class name after its last dot, then
-    // `__module__` in front unless that is `exceptions` (the built-ins).
-    // Heap types (classes defined in Python, PyErr_NewException) keep only
-    // the bare name in tp_name, so the module must come from `__module__`.
+    // `__module__` in front unless that is `exceptions` (the built-ins), or
+    // `<unknown>` when there is none. Heap types (classes defined in Python,
+    // PyErr_NewException) keep only the bare name in tp_name, so the module
+    // must come from `__module__`.
+    //
+    // The name is copied before `__module__` is looked up: the lookup can
+    // run Python code (a metaclass property), which can rename the class and
+    // free the string the name points to.
     // SAFETY: per this function's contract; the name is a C string owned by
-    // the class, which the caller keeps alive.
-    let name = unsafe { CStr::from_ptr(ffi::PyExceptionClass_Name(ptype)) };
-    let name = name.to_string_lossy();
+    // the class, read at once, while no Python code can run.
+    let name = unsafe { CStr::from_ptr(ffi::PyExceptionClass_Name(ptype)) }
+        .to_string_lossy()
+        .into_owned();
     let bare = name.rsplit('.').next().unwrap_or(&name);
+    enum Module {
+        Missing,
+        Named(String),
+        NotAString,
+    }
     // SAFETY: GIL held, valid object; a new reference or NULL with an
-    // exception set, which is cleared (the name is only a description).
+    // exception set, which is cleared (the name is only a description). The
+    // module's characters are copied before the reference is released.
     let module = unsafe {
         let m = ffi::PyObject_GetAttrString(ptype, c"__module__".as_ptr());
         if m.is_null() {
             ffi::PyErr_Clear();
-            None
+            Module::Missing
         } else {
-            let text = (ffi::PyString_Check(m) != 0).then(|| {
-                CStr::from_ptr(ffi::PyString_AS_STRING(m))
-                    .to_string_lossy()
-                    .into_owned()
-            });
+            let module = if ffi::PyString_Check(m) != 0 {
+                Module::Named(
+                    CStr::from_ptr(ffi::PyString_AS_STRING(m))
+                        .to_string_lossy()
+                        .into_owned(),
+                )
+            } else {
+                Module::NotAString
+            };
             ffi::Py_DECREF(m);
-            text
+            module
         }
     };
     match module {
-        Some(module) if module != "exceptions" => format!("{module}.{bare}"),
+        Module::Named(module) if module != "exceptions" => format!("{module}.{bare}"),
+        Module::Missing => format!("<unknown>{bare}"),
         _ => bare.to_owned(),
     }
 }

@@ -449,3 +449,48 @@ fn error_type_name_includes_the_module_of_non_builtin_exceptions() {
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     })
 }
+
+/// Looking up `__module__` runs Python code, which may fail, or rename the
+/// class and free its old name: the name in the error is the one read
+/// before (a use-after-free once; valgrind saw it). (Runs in-process; not a
+/// scenario.)
+#[test]
+fn error_type_name_when_module_lookup_fails_or_renames_the_class() {
+    if std::env::var_os(SCENARIO_VAR).is_some() {
+        return; // a child process runs only its own scenario
+    }
+    with_gil(|py| {
+        py.run(
+            "class _LtRenaming(type):\n\
+             \x20   @property\n\
+             \x20   def __module__(cls):\n\
+             \x20       cls.__name__ = 'Short'\n\
+             \x20       _junk = ['Z' * 2000 for _ in range(50)]\n\
+             \x20       return 'mod'\n\
+             _LtRenamed = _LtRenaming('E', (Exception,), {})\n\
+             _LtRenamed.__name__ = 'LongName' * 250\n",
+        )
+        .unwrap();
+        // No `__module__` to be had: `<unknown>` in its place, as python2.7
+        // prints it on stderr. (Not through sys.__excepthook__ into a
+        // StringIO as above: PyFile_WriteString writes nothing to a Python
+        // file object while the failed lookup's exception is set.)
+        let e = py
+            .run(
+                "class _LtNoModule(type):\n\
+                 \x20   @property\n\
+                 \x20   def __module__(cls):\n\
+                 \x20       raise AttributeError('no module')\n\
+                 raise _LtNoModule('Orphan', (Exception,), {})('o')",
+            )
+            .unwrap_err();
+        assert_eq!(e.to_string(), "<unknown>Orphan: o");
+
+        let e = py.run("raise _LtRenamed('boom')").unwrap_err();
+        assert_eq!(e.type_name(), format!("mod.{}", "LongName".repeat(250)));
+        assert_eq!(e.message(), "boom");
+        // The class was renamed by the lookup, as the property says.
+        let renamed = py.eval("_LtRenamed.__name__").unwrap();
+        assert_eq!(renamed.read_buffer().unwrap().to_vec().unwrap(), b"Short");
+    })
+}
