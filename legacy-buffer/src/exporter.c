@@ -106,10 +106,15 @@ static inline int old_protocol(PyObject *o, int mode, void **ptr, Py_ssize_t *le
         PyErr_SetString(PyExc_TypeError, "expected a single-segment buffer object");
         return -1;
     }
+    /* *len is written on success only, as by the C functions; *ptr is
+     * handed to the read and write procs directly (a local copy costs ~10
+     * instructions per borrow), so a failing proc may have written it:
+     * callers must not read it after a failure, and do not. */
     switch (mode) {
     case LB_CHAR:
         n = pb->bf_getcharbuffer(o, 0, &chars);
-        *ptr = chars;
+        if (n >= 0)
+            *ptr = chars;
         break;
     case LB_READ:
         n = pb->bf_getreadbuffer(o, 0, ptr);

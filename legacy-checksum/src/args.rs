@@ -2,9 +2,9 @@
 //! uses (`"O|I:adler32"`, `"O|I:crc32"`, `"Oi:count"`, `"OO:xor_into"`,
 //! `"O:length"`), with its exceptions: same type, same message.
 //!
-//! legacy-buffer's safe API has no integer conversion and no way to make an
-//! [`Error`] of a chosen exception type, so this module sets the exception
-//! with the C API and takes it back as an `Error`.
+//! legacy-buffer's safe API has no integer conversion, so this module calls
+//! the C API for it and takes a failure back as an `Error`; its own errors
+//! are `Error::new` of the exception type the C module raises.
 
 use legacy_buffer::extension::Args;
 use legacy_buffer::{ffi, Borrowed, Error, ExceptionType, Object, Python, Result};
