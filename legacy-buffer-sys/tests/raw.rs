@@ -12,6 +12,8 @@ use std::sync::Once;
 /// (on cargo's test threads) takes it with `PyGILState_Ensure`.
 fn with_gil<R>(f: impl FnOnce() -> R) -> R {
     static INIT: Once = Once::new();
+    // SAFETY: run once, before any other call into Python; afterwards the
+    // GIL is released, so each test takes it with PyGILState_Ensure.
     INIT.call_once(|| unsafe {
         Py_InitializeEx(0);
         PyEval_InitThreads();
@@ -22,14 +24,20 @@ fn with_gil<R>(f: impl FnOnce() -> R) -> R {
     struct Gil(PyGILState_STATE);
     impl Drop for Gil {
         fn drop(&mut self) {
+            // SAFETY: the state this thread's PyGILState_Ensure returned.
             unsafe { PyGILState_Release(self.0) }
         }
     }
+    // SAFETY: Python is initialised (above); any thread may call it.
     let _gil = Gil(unsafe { PyGILState_Ensure() });
     f()
 }
 
 /// Evaluate a Python expression; panics with the Python error if it fails.
+///
+/// # Safety
+///
+/// The GIL is held.
 unsafe fn eval(expr: &str) -> *mut PyObject {
     let code = CString::new(expr).unwrap();
     let main = PyImport_AddModule(c"__main__".as_ptr());
@@ -40,6 +48,10 @@ unsafe fn eval(expr: &str) -> *mut PyObject {
 }
 
 /// Fetch, clear and describe the pending exception as `Type: message`.
+///
+/// # Safety
+///
+/// The GIL is held.
 unsafe fn take_error() -> String {
     assert!(!PyErr_Occurred().is_null(), "expected a Python exception");
     let (mut t, mut v, mut tb) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
@@ -62,6 +74,11 @@ unsafe fn take_error() -> String {
     format!("{name}: {msg}")
 }
 
+/// `PyObject_AsReadBuffer`, its bytes copied.
+///
+/// # Safety
+///
+/// The GIL is held and `obj` is valid.
 unsafe fn read(obj: *mut PyObject) -> Result<Vec<u8>, String> {
     let mut buf: *const libc::c_void = ptr::null();
     let mut len: Py_ssize_t = -1;
@@ -72,6 +89,11 @@ unsafe fn read(obj: *mut PyObject) -> Result<Vec<u8>, String> {
     }
 }
 
+/// `PyObject_AsCharBuffer`, its bytes copied.
+///
+/// # Safety
+///
+/// The GIL is held and `obj` is valid.
 unsafe fn chars(obj: *mut PyObject) -> Result<Vec<u8>, String> {
     let mut buf: *const libc::c_char = ptr::null();
     let mut len: Py_ssize_t = -1;
@@ -82,6 +104,11 @@ unsafe fn chars(obj: *mut PyObject) -> Result<Vec<u8>, String> {
     }
 }
 
+/// `PyObject_AsWriteBuffer`, every byte set to `fill`.
+///
+/// # Safety
+///
+/// The GIL is held and `obj` is valid; nothing else holds its memory.
 unsafe fn write(obj: *mut PyObject, fill: u8) -> Result<usize, String> {
     let mut buf: *mut libc::c_void = ptr::null_mut();
     let mut len: Py_ssize_t = -1;
@@ -95,6 +122,8 @@ unsafe fn write(obj: *mut PyObject, fill: u8) -> Result<usize, String> {
 
 #[test]
 fn str_gives_its_bytes_and_refuses_writes() {
+    // SAFETY: the GIL is held (with_gil); every object is checked non-NULL
+    // or comes from a call that cannot fail here, and is released once.
     with_gil(|| unsafe {
         let s = eval("'ab\\x00c'");
         assert_eq!(PyObject_CheckReadBuffer(s), 1);
@@ -110,6 +139,8 @@ fn str_gives_its_bytes_and_refuses_writes() {
 
 #[test]
 fn bytearray_is_readable_and_writable() {
+    // SAFETY: the GIL is held (with_gil); every object is checked non-NULL
+    // or comes from a call that cannot fail here, and is released once.
     with_gil(|| unsafe {
         let ba = PyByteArray_FromStringAndSize(c"xyz".as_ptr(), 3);
         assert!(!ba.is_null());
@@ -133,6 +164,8 @@ fn bytearray_is_readable_and_writable() {
 
 #[test]
 fn unicode_char_buffer_is_encoded_read_buffer_is_raw() {
+    // SAFETY: the GIL is held (with_gil); every object is checked non-NULL
+    // or comes from a call that cannot fail here, and is released once.
     with_gil(|| unsafe {
         let ascii = eval("u'hi'");
         assert_eq!(chars(ascii).unwrap(), b"hi");
@@ -156,6 +189,8 @@ fn unicode_char_buffer_is_encoded_read_buffer_is_raw() {
 
 #[test]
 fn int_supports_no_buffer_interface() {
+    // SAFETY: the GIL is held (with_gil); every object is checked non-NULL
+    // or comes from a call that cannot fail here, and is released once.
     with_gil(|| unsafe {
         let n = PyInt_FromLong(7);
         assert_eq!(PyObject_CheckReadBuffer(n), 0);
@@ -178,16 +213,20 @@ fn int_supports_no_buffer_interface() {
 
 #[test]
 fn new_protocol_struct_matches_the_c_compiler() {
+    // SAFETY: the shim's sizeof functions only return constants.
     assert_eq!(std::mem::size_of::<Py_buffer>(), unsafe {
         sizeof_Py_buffer()
     });
     // PyObject is opaque on the Rust side; its C size is what tells the builds apart.
     let expected = if PY_TRACE_REFS { 32 } else { 16 };
+    // SAFETY: as above.
     assert_eq!(unsafe { sizeof_PyObject() }, expected);
 }
 
 #[test]
 fn new_protocol_pins_a_bytearray() {
+    // SAFETY: the GIL is held (with_gil); every object is checked non-NULL
+    // or comes from a call that cannot fail here, and is released once.
     with_gil(|| unsafe {
         let ba = PyByteArray_FromStringAndSize(c"pin".as_ptr(), 3);
         let mut view: Py_buffer = std::mem::zeroed();
@@ -218,6 +257,10 @@ fn new_protocol_pins_a_bytearray() {
 }
 
 /// Total references, via `sys.gettotalrefcount()` (debug builds only).
+///
+/// # Safety
+///
+/// The GIL is held.
 unsafe fn total_refcount() -> Option<isize> {
     let sys = PyImport_ImportModule(c"sys".as_ptr());
     let f = PyObject_GetAttrString(sys, c"gettotalrefcount".as_ptr());
@@ -235,6 +278,8 @@ unsafe fn total_refcount() -> Option<isize> {
 
 #[test]
 fn refcount_shim_moves_the_interpreters_counts() {
+    // SAFETY: the GIL is held (with_gil); every object is checked non-NULL
+    // or comes from a call that cannot fail here, and is released once.
     with_gil(|| unsafe {
         let s = PyString_FromStringAndSize(c"counted".as_ptr(), 7);
         assert_eq!(Py_REFCNT(s), 1);

@@ -235,10 +235,10 @@ fn h7_panic_inside_with_gil_releases_the_gil() {
 #[test]
 fn h7_panic_in_an_extension_function_becomes_system_error() {
     with_gil(|_py| {
-        // SAFETY: we hold the GIL, as Python would when calling a function.
         fn boom(_py: Python<'_>) -> legacy_buffer::Result<Object<'_>> {
             panic!("boom")
         }
+        // SAFETY: we hold the GIL, as Python would when calling a function.
         let result = unsafe { trampoline(boom) };
         assert!(result.is_null());
         // SAFETY: GIL held.

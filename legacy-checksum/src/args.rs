@@ -55,10 +55,10 @@ pub fn required<'a, 'py>(arg: Option<Borrowed<'a, 'py>>) -> Borrowed<'a, 'py> {
 pub fn unsigned_int_mask(arg: &Object<'_>) -> Result<u32> {
     let py = arg.py();
     refuse_float(arg)?;
-    // SAFETY: `arg` is a valid object and the GIL is held (`py`).
     // PyInt_AsUnsignedLongMask returns (unsigned long)-1 with an exception
     // set on failure; otherwise it leaves the error indicator alone, which no
     // call of this crate leaves set.
+    // SAFETY: `arg` is a valid object and the GIL is held (`py`).
     let value = unsafe { ffi::PyInt_AsUnsignedLongMask(arg.as_ptr()) } as u32;
     if value == u32::MAX && error_pending(py) {
         return Err(pending_error(py, "PyInt_AsUnsignedLongMask"));

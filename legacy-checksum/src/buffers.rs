@@ -70,19 +70,19 @@ pub fn with_readable<R>(obj: &Object<'_>, f: impl FnOnce(&[u8]) -> R + Send) -> 
             buf.kind(),
             BufferKind::Pinned | BufferKind::Unpinned
         ));
-        // SAFETY: `as_slice_unchecked` asks that no Python code write to the
-        // memory while the slice lives, and for an Unpinned buffer that no
-        // Python code run at all between the borrow and the last use of the
-        // slice. `with_readable_buffer` calls this closure right after the
-        // borrow; the slice lives only for the call of `f`, which is pure Rust
-        // (it is `Send`, so it holds no GIL token, object or buffer, and this
-        // crate gives it only computations over the bytes, capturing no
-        // `Error`); nothing else runs until it returns, and its result does
-        // not borrow the slice. The GIL
-        // is held throughout and never released, so no Python code runs on
-        // another thread either. (C code that released the GIL while keeping
-        // a raw pointer into the memory, or another process writing a shared
-        // mmap, is outside any guarantee, as it is for the C module.)
+        // `as_slice_unchecked` asks that no Python code write to the memory
+        // while the slice lives, and for an Unpinned buffer that no Python
+        // code run at all between the borrow and the last use of the slice.
+        // `with_readable_buffer` calls this closure right after the borrow;
+        // the slice lives only for the call of `f`, which is pure Rust (it is
+        // `Send`, so it holds no GIL token, object or buffer, and this crate
+        // gives it only computations over the bytes, capturing no `Error`);
+        // nothing else runs until it returns, and its result does not borrow
+        // the slice. (C code that released the GIL while keeping a raw
+        // pointer into the memory, or another process writing a shared mmap,
+        // is outside any guarantee, as it is for the C module.)
+        // SAFETY: as above: no Python code runs while `bytes` lives, and the
+        // GIL, held throughout, keeps other threads' Python code out too.
         let bytes = unsafe { buf.as_slice_unchecked() };
         f(bytes)
     })

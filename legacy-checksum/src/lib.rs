@@ -126,10 +126,10 @@ macro_rules! varargs_function {
             _module: *mut ffi::PyObject,
             args: *mut ffi::PyObject,
         ) -> *mut ffi::PyObject {
+            // A closure per function, so that each gets its own trampoline
+            // with the body inlined.
             // SAFETY: Python calls this with the GIL held and `args` its
-            // argument tuple, alive for the call; the result goes straight
-            // back to Python. (A closure per function, so that each gets its
-            // own trampoline with the body inlined.)
+            // argument tuple, alive for the call; the result goes to Python.
             unsafe { trampoline(|py| $body(py, Args::from_ptr(py, args))) }
         }
     };
@@ -256,11 +256,12 @@ const MODULE_DOC: &CStr =
 /// set, which the importer reports.
 #[no_mangle]
 pub unsafe extern "C" fn initlegacy_checksum_rs() {
-    // SAFETY: the GIL is held (the importer calls this). The name and
-    // docstring are static C strings; the method table is a static that only
-    // Python reads, NULL-terminated, and lives as long as the process.
-    // Py_InitModule4 returns a borrowed reference (or NULL with an exception
-    // set, which the importer checks), so there is nothing to release.
+    // The name and docstring are static C strings; the method table is a
+    // static that only Python reads, NULL-terminated, and lives as long as
+    // the process. Py_InitModule4 returns a borrowed reference (or NULL with
+    // an exception set, which the importer checks): nothing to release.
+    // SAFETY: the GIL is held (the importer calls this); the pointers are
+    // valid for as long as Python keeps them (see above).
     unsafe {
         ffi::Py_InitModule4(
             c"legacy_checksum_rs".as_ptr(),
