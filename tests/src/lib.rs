@@ -2,3 +2,5 @@
 //! `tests/` for the suites. The workspace README's examples are compiled and
 //! run here as doctests, so the README cannot drift from the API.
 #![doc = include_str!("../../README.md")]
+
+pub mod oracle;

@@ -10,7 +10,8 @@
 //! runs at a time (about 2 GiB at the peak), and nothing here copies a whole
 //! buffer.
 
-use legacy_buffer::{ffi, with_gil, Buffer, BufferKind, Object, Python};
+use legacy_buffer::{with_gil, Buffer, BufferKind, Object, Python};
+use legacy_buffer_tests::oracle::assert_clear;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -44,12 +45,6 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
-}
-
-fn assert_clear(_py: Python<'_>, after: &str) {
-    // SAFETY: the GIL is held (`_py`); only reads the error indicator.
-    let pending = !unsafe { ffi::PyErr_Occurred() }.is_null();
-    assert!(!pending, "a Python exception was left set after {after}");
 }
 
 /// Python's view of some bytes, as a `str`'s bytes.

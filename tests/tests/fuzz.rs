@@ -24,12 +24,11 @@
 //! A failing case is shrunk and printed as its `Spec`; failures are not
 //! saved to a file.
 
-use legacy_buffer::{ffi, with_gil, Buffer, BufferKind, Object, Python};
+use legacy_buffer::{ffi, with_gil, BufferKind, Object, Python};
+use legacy_buffer_tests::oracle::{assert_clear, raw_borrow, Function};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use std::ffi::CStr;
 use std::fmt::Write as _;
-use std::ptr;
 
 // ---------------------------------------------------------------------------
 // What to build
@@ -234,116 +233,13 @@ fn documented_kind(spec: &Spec, function: Function) -> Option<BufferKind> {
 // The oracle: the C functions
 // ---------------------------------------------------------------------------
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Function {
-    Char,
-    Read,
-    Write,
-}
-
-impl Function {
-    const ALL: [Function; 3] = [Function::Char, Function::Read, Function::Write];
-}
-
-/// The bytes, or `Type: message`.
+/// The bytes, or `Type: message` (or why the C "success" cannot be read).
 type Outcome = Result<Vec<u8>, String>;
 
 fn raw_call(py: Python<'_>, obj: &Object<'_>, function: Function) -> Outcome {
-    let mut len: ffi::Py_ssize_t = -1;
-    let (rc, p) = match function {
-        Function::Char => {
-            let mut p = ptr::null();
-            // SAFETY: valid object, GIL held (`py`), out-pointers valid.
-            let rc = unsafe { ffi::PyObject_AsCharBuffer(obj.as_ptr(), &mut p, &mut len) };
-            (rc, p.cast::<u8>())
-        }
-        Function::Read => {
-            let mut p = ptr::null();
-            // SAFETY: as above.
-            let rc = unsafe { ffi::PyObject_AsReadBuffer(obj.as_ptr(), &mut p, &mut len) };
-            (rc, p.cast::<u8>())
-        }
-        Function::Write => {
-            let mut p = ptr::null_mut();
-            // SAFETY: as above.
-            let rc = unsafe { ffi::PyObject_AsWriteBuffer(obj.as_ptr(), &mut p, &mut len) };
-            (rc, p.cast_const().cast::<u8>())
-        }
-    };
-    if rc != 0 {
-        return Err(take_error(py));
-    }
-    match usize::try_from(len) {
-        Ok(0) => Ok(Vec::new()),
-        Ok(n) if !p.is_null() => {
-            // SAFETY: the C function succeeded with a non-NULL pointer and
-            // this length; no Python code ran since.
-            Ok(unsafe { std::slice::from_raw_parts(p, n) }.to_vec())
-        }
-        _ => Err(format!("<C gave {p:p} with length {len}>")),
-    }
-}
-
-/// The pending exception as `Type: message`, fetched and cleared with the
-/// C API alone.
-fn take_error(_py: Python<'_>) -> String {
-    let (mut t, mut v, mut tb) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-    // SAFETY: the GIL is held (`_py`). PyErr_Fetch hands over one reference
-    // to each non-NULL member and clears the indicator; normalising keeps
-    // that ownership; all three are released after the name and message
-    // were copied out; `t` is checked to be an exception class before
-    // PyExceptionClass_Name.
-    unsafe {
-        ffi::PyErr_Fetch(&mut t, &mut v, &mut tb);
-        if t.is_null() {
-            return "<no exception set>".to_owned();
-        }
-        ffi::PyErr_NormalizeException(&mut t, &mut v, &mut tb);
-        let name = if ffi::PyExceptionClass_Check(t) != 0 {
-            CStr::from_ptr(ffi::PyExceptionClass_Name(t))
-        } else {
-            CStr::from_ptr(ffi::Py_TYPE_NAME(t))
-        };
-        let name = name.to_string_lossy();
-        let name = name.strip_prefix("exceptions.").unwrap_or(&name).to_owned();
-        let message = if v.is_null() {
-            String::new()
-        } else {
-            let s = ffi::PyObject_Str(v);
-            if s.is_null() {
-                ffi::PyErr_Clear();
-                "<str() failed>".to_owned()
-            } else {
-                let bytes = std::slice::from_raw_parts(
-                    ffi::PyString_AS_STRING(s).cast::<u8>(),
-                    ffi::PyString_GET_SIZE(s) as usize,
-                );
-                let m = String::from_utf8_lossy(bytes).into_owned();
-                ffi::Py_DECREF(s);
-                m
-            }
-        };
-        ffi::Py_XDECREF(t);
-        ffi::Py_XDECREF(v);
-        ffi::Py_XDECREF(tb);
-        format!("{name}: {message}")
-    }
-}
-
-#[track_caller]
-fn assert_clear(py: Python<'_>, what: &str) {
-    // SAFETY: the GIL is held (`py`); only reads the error indicator.
-    let pending = !unsafe { ffi::PyErr_Occurred() }.is_null();
-    if pending {
-        panic!("{what}: left {} set", take_error(py));
-    }
-}
-
-fn safe_call<'a>(obj: &'a Object<'_>, function: Function) -> legacy_buffer::Result<Buffer<'a>> {
-    match function {
-        Function::Char => obj.char_buffer(),
-        Function::Read => obj.read_buffer(),
-        Function::Write => obj.write_buffer(),
+    match raw_borrow(py, obj, function) {
+        Ok(raw) => raw.readable().map(<[u8]>::to_vec),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -380,7 +276,7 @@ fn check(spec: &Spec, tally: &mut Tally) {
             let obj = fresh();
             let raw = raw_call(py, &obj, function);
             assert_clear(py, &what);
-            let safe = safe_call(&obj, function);
+            let safe = function.safe(&obj);
             assert_clear(py, &what);
             let buf = match (&raw, safe) {
                 (Err(c), Err(e)) => {

@@ -13,7 +13,9 @@
 //! `i % 256` and counts calls of its buffer procs in `calls`.
 
 use legacy_buffer::{ffi, with_gil, Buffer, BufferKind, Error, Object, Python};
-use std::ffi::CStr;
+use legacy_buffer_tests::oracle::{
+    assert_clear, raw_borrow, take_error, CError, Function, RawBorrow,
+};
 use std::ptr;
 
 /// Where the build script put the `hostile` module.
@@ -29,25 +31,6 @@ const ALL_TYPES: [&str; 8] = [
     "Resizing",
     "NullEmpty",
 ];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Function {
-    Char,
-    Read,
-    Write,
-}
-
-impl Function {
-    const ALL: [Function; 3] = [Function::Char, Function::Read, Function::Write];
-
-    fn c_name(self) -> &'static str {
-        match self {
-            Function::Char => "PyObject_AsCharBuffer",
-            Function::Read => "PyObject_AsReadBuffer",
-            Function::Write => "PyObject_AsWriteBuffer",
-        }
-    }
-}
 
 /// `import hostile` into `__main__`, with the build script's directory on
 /// `sys.path`.
@@ -68,115 +51,8 @@ fn eval<'py>(py: Python<'py>, expr: &str) -> Object<'py> {
     obj
 }
 
-/// Fails the test if a Python exception is pending (and says which).
-#[track_caller]
-fn assert_clear(py: Python<'_>, after: &str) {
-    // SAFETY: the GIL is held (`py`); PyErr_Occurred only reads the thread
-    // state's exception indicator.
-    let pending = !unsafe { ffi::PyErr_Occurred() }.is_null();
-    if pending {
-        let left = take_error(py);
-        panic!("a Python exception was left set after {after}: {left:?}");
-    }
-}
-
-/// Fetch, normalise and clear the pending exception as `(type, message)`,
-/// with the C API alone (this is the oracle for `Error`, so it does not use
-/// it).
-fn take_error(_py: Python<'_>) -> (String, String) {
-    let (mut ptype, mut pvalue, mut ptraceback) =
-        (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-    // SAFETY: the GIL is held (`_py`). PyErr_Fetch hands over one reference to
-    // each non-NULL member of the triple and clears the indicator;
-    // normalising keeps that ownership, and all three are released at the
-    // end, after tp_name and the str's bytes were copied out. `ptype` is
-    // checked to be an exception class before PyExceptionClass_Name.
-    unsafe {
-        ffi::PyErr_Fetch(&mut ptype, &mut pvalue, &mut ptraceback);
-        if ptype.is_null() {
-            return ("<none>".to_owned(), "<no exception set>".to_owned());
-        }
-        ffi::PyErr_NormalizeException(&mut ptype, &mut pvalue, &mut ptraceback);
-        let name = if ffi::PyExceptionClass_Check(ptype) != 0 {
-            CStr::from_ptr(ffi::PyExceptionClass_Name(ptype))
-        } else {
-            CStr::from_ptr(ffi::Py_TYPE_NAME(ptype))
-        };
-        let name = name.to_string_lossy();
-        let name = name.strip_prefix("exceptions.").unwrap_or(&name).to_owned();
-        let message = if pvalue.is_null() {
-            String::new()
-        } else {
-            let s = ffi::PyObject_Str(pvalue);
-            if s.is_null() {
-                ffi::PyErr_Clear();
-                "<str() of the exception failed>".to_owned()
-            } else {
-                let bytes = std::slice::from_raw_parts(
-                    ffi::PyString_AS_STRING(s).cast::<u8>(),
-                    ffi::PyString_GET_SIZE(s) as usize,
-                );
-                let message = String::from_utf8_lossy(bytes).into_owned();
-                ffi::Py_DECREF(s);
-                message
-            }
-        };
-        ffi::Py_XDECREF(ptype);
-        ffi::Py_XDECREF(pvalue);
-        ffi::Py_XDECREF(ptraceback);
-        (name, message)
-    }
-}
-
-/// What the C function gave, copied at once: `Ok(None)` for a "success"
-/// that cannot be read (NULL with a length, or a negative length), with
-/// the pointer and length it returned.
-type Raw = Result<(Option<Vec<u8>>, usize, isize), (String, String)>;
-
-fn raw_call(py: Python<'_>, obj: &Object<'_>, function: Function) -> Raw {
-    let mut len: ffi::Py_ssize_t = -7;
-    let (rc, ptr) = match function {
-        Function::Char => {
-            let mut p = ptr::null();
-            // SAFETY: valid object, GIL held (`py`), out-pointers valid.
-            let rc = unsafe { ffi::PyObject_AsCharBuffer(obj.as_ptr(), &mut p, &mut len) };
-            (rc, p.cast::<u8>())
-        }
-        Function::Read => {
-            let mut p = ptr::null();
-            // SAFETY: as above.
-            let rc = unsafe { ffi::PyObject_AsReadBuffer(obj.as_ptr(), &mut p, &mut len) };
-            (rc, p.cast::<u8>())
-        }
-        Function::Write => {
-            let mut p = ptr::null_mut();
-            // SAFETY: as above.
-            let rc = unsafe { ffi::PyObject_AsWriteBuffer(obj.as_ptr(), &mut p, &mut len) };
-            (rc, p.cast_const().cast::<u8>())
-        }
-    };
-    if rc != 0 {
-        return Err(take_error(py));
-    }
-    let bytes = match usize::try_from(len) {
-        Ok(0) => Some(Vec::new()),
-        Ok(n) if !ptr.is_null() => {
-            // SAFETY: the C function succeeded with a non-NULL pointer and a
-            // non-negative length; no Python code ran since.
-            Some(unsafe { std::slice::from_raw_parts(ptr, n) }.to_vec())
-        }
-        _ => None,
-    };
-    Ok((bytes, ptr as usize, len))
-}
-
-fn safe_call<'a>(obj: &'a Object<'_>, function: Function) -> legacy_buffer::Result<Buffer<'a>> {
-    match function {
-        Function::Char => obj.char_buffer(),
-        Function::Read => obj.read_buffer(),
-        Function::Write => obj.write_buffer(),
-    }
-}
+/// What the C function gave, copied at once.
+type Raw = Result<RawBorrow, CError>;
 
 /// `obj.name()`, through the C API.
 fn call_method<'py>(obj: &Object<'py>, name: &str) -> Object<'py> {
@@ -279,14 +155,14 @@ fn check_one(py: Python<'_>, type_name: &str, expr: &str, function: Function) ->
     // calls it makes.
     let oracle_obj = eval(py, expr);
     let c_calls_before = calls(&oracle_obj);
-    let raw = raw_call(py, &oracle_obj, function);
+    let raw = raw_borrow(py, &oracle_obj, function);
     assert_clear(py, &format!("{what} (raw C call)"));
     let c_calls = calls(&oracle_obj) - c_calls_before;
     drop(oracle_obj);
 
     let obj = eval(py, expr);
     let calls_before = calls(&obj);
-    let result = safe_call(&obj, function);
+    let result = function.safe(&obj);
     assert_clear(py, &what);
     println!("{what:<50} {result:?}");
     // A borrow calls the exporter's procs exactly as often as the C
@@ -300,30 +176,41 @@ fn check_one(py: Python<'_>, type_name: &str, expr: &str, function: Function) ->
             // What the C function said; or it failed without saying why; or
             // it "succeeded" with memory that cannot be read.
             match &raw {
-                Err((rt, rm)) if rt == "<none>" => assert_eq!(
+                Err(c) if c.type_name == "<none>" => assert_eq!(
                     (t, m.as_str()),
                     (
                         "SystemError",
                         format!("{} failed without setting an exception", function.c_name())
                             .as_str()
                     ),
-                    "{what}: C failed without an exception ({rm})"
+                    "{what}: C failed without an exception ({c})"
                 ),
-                Err((rt, rm)) => {
-                    assert_eq!((rt.as_str(), rm.as_str()), (t, m.as_str()), "{what}: C")
-                }
-                Ok((None, p, n)) => assert!(
-                    t == "SystemError" && (*p == 0 || *n < 0),
-                    "{what}: C gave an unreadable {p:#x}/{n}, safe gave {e}"
+                Err(c) => assert_eq!(
+                    (c.type_name.as_str(), c.message.as_str()),
+                    (t, m.as_str()),
+                    "{what}: C"
                 ),
-                Ok((Some(bytes), _, _)) => {
+                Ok(RawBorrow {
+                    bytes: None,
+                    ptr,
+                    len,
+                }) => assert!(
+                    t == "SystemError" && (ptr.is_null() || *len < 0),
+                    "{what}: C gave an unreadable {ptr:p}/{len}, safe gave {e}"
+                ),
+                Ok(RawBorrow {
+                    bytes: Some(bytes), ..
+                }) => {
                     panic!("{what}: C gave {bytes:?}, safe gave {e}")
                 }
             }
             // restore() raises exactly that exception again.
             e.restore(py);
             let again = take_error(py);
-            assert_eq!((again.0.as_str(), again.1.as_str()), (t, m.as_str()));
+            assert_eq!(
+                (again.type_name.as_str(), again.message.as_str()),
+                (t, m.as_str())
+            );
             assert_clear(py, &format!("{what} restore"));
             steps += 2;
         }
@@ -354,7 +241,7 @@ fn check_empty(
     what: &str,
 ) -> usize {
     assert!(
-        matches!(raw, Ok((Some(c), 0, 0)) if c.is_empty()),
+        matches!(raw, Ok(RawBorrow { bytes: Some(c), ptr, len: 0 }) if c.is_empty() && ptr.is_null()),
         "{what}: C gave {raw:?}"
     );
     assert_eq!(buf.kind(), BufferKind::Unpinned, "{what}");
@@ -417,7 +304,11 @@ fn check_storage(
     assert_eq!(buf.is_empty(), now.is_empty());
 
     // The C function, on a fresh object, gave the same kind of answer.
-    let (c_bytes, _, c_len) = raw
+    let RawBorrow {
+        bytes: c_bytes,
+        len: c_len,
+        ..
+    } = raw
         .clone()
         .unwrap_or_else(|e| panic!("{what}: C failed: {e:?}"));
     let c_bytes = c_bytes.unwrap_or_else(|| panic!("{what}: C gave unreadable memory"));
@@ -640,17 +531,17 @@ fn buffer_objects_over_hostile_types() {
                 for function in Function::ALL {
                     let what = format!("{expr} {}", function.c_name());
                     let raw_obj = eval(py, &expr);
-                    let raw = raw_call(py, &raw_obj, function);
+                    let raw = raw_borrow(py, &raw_obj, function);
                     assert_clear(py, &what);
                     let obj = eval(py, &expr);
-                    let safe = safe_call(&obj, function);
+                    let safe = function.safe(&obj);
                     assert_clear(py, &what);
                     println!("{what:<60} C {raw:?}\n{:<60} safe {safe:?}", "");
                     match (&raw, safe) {
-                        (Err((t, m)), Err(e)) => {
-                            assert_error(&e, t, m, &what);
+                        (Err(c), Err(e)) => {
+                            assert_error(&e, &c.type_name, &c.message, &what);
                         }
-                        (Ok((Some(c), _, _)), Ok(buf)) => {
+                        (Ok(RawBorrow { bytes: Some(c), .. }), Ok(buf)) => {
                             // Not a known kind of base: Unpinned.
                             assert_eq!(buf.kind(), BufferKind::Unpinned, "{what}");
                             assert_eq!(buf.len(), c.len(), "{what}");
@@ -661,7 +552,14 @@ fn buffer_objects_over_hostile_types() {
                                 assert_eq!(&copy, c, "{what}");
                             }
                         }
-                        (Ok((None, p, n)), Err(e)) => {
+                        (
+                            Ok(RawBorrow {
+                                bytes: None,
+                                ptr,
+                                len: n,
+                            }),
+                            Err(e),
+                        ) => {
                             assert_error(
                                 &e,
                                 "SystemError",
@@ -670,7 +568,7 @@ fn buffer_objects_over_hostile_types() {
                                 ),
                                 &what,
                             );
-                            assert_eq!(*p, 0, "{what}");
+                            assert!(ptr.is_null(), "{what}");
                         }
                         (raw, safe) => panic!("{what}: C gave {raw:?}, safe gave {safe:?}"),
                     }

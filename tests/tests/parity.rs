@@ -16,8 +16,8 @@
 use legacy_buffer::ffi::PY_UNICODE_SIZE;
 use legacy_buffer::{with_gil, Buffer, BufferKind, Error, Object, Python};
 use legacy_buffer_sys as sys;
-use std::ffi::{c_int, CStr};
-use std::fmt;
+use legacy_buffer_tests::oracle::{raw_borrow, take_error, Function};
+use std::ffi::c_int;
 use std::ptr;
 
 // ---------------------------------------------------------------------------
@@ -258,29 +258,6 @@ const ROWS: &[Row] = &[
 // The functions, and what the documentation promises of them
 // ---------------------------------------------------------------------------
 
-/// The old protocol's three borrowing functions (`PyObject_CheckReadBuffer`,
-/// which only answers yes or no, is handled on its own).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Function {
-    Char,
-    Read,
-    Write,
-}
-
-impl Function {
-    const ALL: [Function; 3] = [Function::Char, Function::Read, Function::Write];
-}
-
-impl fmt::Display for Function {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Function::Char => "PyObject_AsCharBuffer",
-            Function::Read => "PyObject_AsReadBuffer",
-            Function::Write => "PyObject_AsWriteBuffer",
-        })
-    }
-}
-
 /// What the crate documentation's table promises for one call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Documented {
@@ -314,43 +291,11 @@ type Outcome = Result<Vec<u8>, String>;
 /// Call the C function for `function` on `obj`, and copy what it gives at
 /// once, before any Python code can run. Also returns the address it gave
 /// (NULL on failure), to tell whether the safe API is zero-copy.
-fn raw_borrow(py: Python<'_>, obj: &Object<'_>, function: Function) -> (Outcome, *const u8) {
-    let mut len: sys::Py_ssize_t = -1;
-    let (rc, ptr) = match function {
-        Function::Char => {
-            let mut ptr = ptr::null();
-            // SAFETY: `obj` is a valid object and the GIL is held (`py`); both
-            // out-pointers are valid for writes.
-            let rc = unsafe { sys::PyObject_AsCharBuffer(obj.as_ptr(), &mut ptr, &mut len) };
-            (rc, ptr.cast::<u8>())
-        }
-        Function::Read => {
-            let mut ptr = ptr::null();
-            // SAFETY: as for PyObject_AsCharBuffer above.
-            let rc = unsafe { sys::PyObject_AsReadBuffer(obj.as_ptr(), &mut ptr, &mut len) };
-            (rc, ptr.cast::<u8>())
-        }
-        Function::Write => {
-            let mut ptr = ptr::null_mut();
-            // SAFETY: as for PyObject_AsCharBuffer above.
-            let rc = unsafe { sys::PyObject_AsWriteBuffer(obj.as_ptr(), &mut ptr, &mut len) };
-            (rc, ptr.cast_const().cast::<u8>())
-        }
-    };
-    if rc != 0 {
-        return (Err(take_error(py)), ptr::null());
+fn raw_outcome(py: Python<'_>, obj: &Object<'_>, function: Function) -> (Outcome, *const u8) {
+    match raw_borrow(py, obj, function) {
+        Ok(raw) => (raw.readable().map(<[u8]>::to_vec), raw.ptr),
+        Err(e) => (Err(e.to_string()), ptr::null()),
     }
-    let outcome = match usize::try_from(len) {
-        Err(_) => Err(format!("<C returned a negative length: {len}>")),
-        // An empty buffer may come with a NULL pointer (an empty array does).
-        Ok(0) => Ok(Vec::new()),
-        Ok(n) if ptr.is_null() => Err(format!("<C returned NULL with length {n}>")),
-        // SAFETY: the C function succeeded, so `ptr` is valid for `n` bytes,
-        // and no Python code has run since that could have moved or freed
-        // them.
-        Ok(n) => Ok(unsafe { std::slice::from_raw_parts(ptr, n) }.to_vec()),
-    };
-    (outcome, ptr)
 }
 
 /// `PyObject_CheckReadBuffer`'s result, and the exception it left set if any
@@ -358,7 +303,7 @@ fn raw_borrow(py: Python<'_>, obj: &Object<'_>, function: Function) -> (Outcome,
 fn raw_check_read_buffer(py: Python<'_>, obj: &Object<'_>) -> (c_int, Option<String>) {
     // SAFETY: `obj` is a valid object and the GIL is held (`py`).
     let result = unsafe { sys::PyObject_CheckReadBuffer(obj.as_ptr()) };
-    let left_set = exception_pending(py).then(|| take_error(py));
+    let left_set = exception_pending(py).then(|| take_error(py).to_string());
     (result, left_set)
 }
 
@@ -367,67 +312,9 @@ fn exception_pending(_py: Python<'_>) -> bool {
     !unsafe { sys::PyErr_Occurred() }.is_null()
 }
 
-/// Fetch, normalise and clear the pending exception, described as
-/// `Type: message` the way Python's traceback prints it. Written here rather
-/// than taken from `legacy_buffer::Error`, which is what it checks.
-fn take_error(_py: Python<'_>) -> String {
-    let (mut ptype, mut pvalue, mut ptraceback) =
-        (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-    // SAFETY: the GIL is held (`_py`). PyErr_Fetch hands over one reference to
-    // each non-NULL member of the triple and clears the indicator;
-    // normalising keeps that ownership, and all three are released at the
-    // end. `ptype` is an exception class after normalisation (checked before
-    // PyExceptionClass_Name); tp_name and the str's bytes are copied out
-    // before anything is released.
-    unsafe {
-        sys::PyErr_Fetch(&mut ptype, &mut pvalue, &mut ptraceback);
-        if ptype.is_null() {
-            return "<no exception set>".to_owned();
-        }
-        sys::PyErr_NormalizeException(&mut ptype, &mut pvalue, &mut ptraceback);
-        let name = if sys::PyExceptionClass_Check(ptype) != 0 {
-            CStr::from_ptr(sys::PyExceptionClass_Name(ptype))
-        } else {
-            CStr::from_ptr(sys::Py_TYPE_NAME(ptype))
-        };
-        let name = name.to_string_lossy();
-        // Built-in exceptions live in the `exceptions` module; Python prints them bare.
-        let name = name.strip_prefix("exceptions.").unwrap_or(&name).to_owned();
-        let message = if pvalue.is_null() {
-            String::new()
-        } else {
-            let s = sys::PyObject_Str(pvalue);
-            if s.is_null() {
-                sys::PyErr_Clear();
-                "<str() of the exception failed>".to_owned()
-            } else {
-                let bytes = std::slice::from_raw_parts(
-                    sys::PyString_AS_STRING(s).cast::<u8>(),
-                    sys::PyString_GET_SIZE(s) as usize,
-                );
-                let message = String::from_utf8_lossy(bytes).into_owned();
-                sys::Py_DECREF(s);
-                message
-            }
-        };
-        sys::Py_XDECREF(ptype);
-        sys::Py_XDECREF(pvalue);
-        sys::Py_XDECREF(ptraceback);
-        format!("{name}: {message}")
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Safe calls
 // ---------------------------------------------------------------------------
-
-fn safe_borrow<'a>(obj: &'a Object<'_>, function: Function) -> legacy_buffer::Result<Buffer<'a>> {
-    match function {
-        Function::Char => obj.char_buffer(),
-        Function::Read => obj.read_buffer(),
-        Function::Write => obj.write_buffer(),
-    }
-}
 
 fn describe(e: &Error) -> String {
     format!("{}: {}", e.type_name(), e.message())
@@ -443,7 +330,7 @@ fn safe_outcome(
     function: Function,
     failures: &mut Failures,
 ) -> Outcome {
-    let outcome = match safe_borrow(obj, function) {
+    let outcome = match function.safe(obj) {
         Ok(buf) => match buf.to_vec() {
             Ok(bytes) => {
                 if buf.len() != bytes.len() {
@@ -558,7 +445,7 @@ fn every_safe_call_returns_what_the_c_function_returns() {
                     let stray = take_error(py);
                     failures.add(row, format!("{function}: {stray} was set before the call"));
                 }
-                let (raw, _) = raw_borrow(py, &obj, function);
+                let (raw, _) = raw_outcome(py, &obj, function);
                 let safe = safe_outcome(py, row, &obj, function, &mut failures);
                 println!(
                     "{:<30} {function:<24} C {:<50} safe {}",
@@ -616,10 +503,7 @@ fn buffer_kinds_follow_the_documented_table() {
         for row in ROWS {
             let obj = eval_row(py, row);
             for function in Function::ALL {
-                match (
-                    documented(row.exporter, function),
-                    safe_borrow(&obj, function),
-                ) {
+                match (documented(row.exporter, function), function.safe(&obj)) {
                     (Documented::TypeError, Ok(buf)) => failures.add(
                         row,
                         format!("{function}: documented as TypeError, gave a {buf:?}"),
@@ -714,7 +598,7 @@ fn check_views(
         }
     }
     if let Some(safe_ptr) = zero_copy_ptr {
-        let (raw, raw_ptr) = raw_borrow(py, obj, function);
+        let (raw, raw_ptr) = raw_outcome(py, obj, function);
         if raw.as_ref() != Ok(&bytes) {
             fail(format!("C now gives {}, safe {}", show(&raw), lit(&bytes)));
         } else if !bytes.is_empty() && raw_ptr != safe_ptr {
@@ -734,7 +618,7 @@ fn writes_through_the_safe_api_are_seen_by_python() {
         for row in ROWS {
             let obj = bind(py, "_parity_write_target", row.expr);
             // Only where the C function says the object is writable.
-            let Ok(before) = raw_borrow(py, &obj, Function::Write).0 else {
+            let Ok(before) = raw_outcome(py, &obj, Function::Write).0 else {
                 continue;
             };
             if before.is_empty() {
@@ -753,7 +637,7 @@ fn writes_through_the_safe_api_are_seen_by_python() {
                     format!("wrote {}, Python sees {}", lit(&wanted), lit(&python_sees)),
                 );
             }
-            let (c_sees, _) = raw_borrow(py, &obj, Function::Read);
+            let (c_sees, _) = raw_outcome(py, &obj, Function::Read);
             if c_sees.as_ref() != Ok(&wanted) {
                 failures.add(
                     row,

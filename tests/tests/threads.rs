@@ -21,6 +21,7 @@
 //! timeout instead of hanging it.
 
 use legacy_buffer::{ffi, with_gil, BufferKind, GilGuard, Object, Python};
+use legacy_buffer_tests::oracle::assert_clear;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -152,12 +153,6 @@ fn call1<'py>(func: &Object<'py>, arg: &Object<'py>) -> Object<'py> {
         Object::from_owned_ptr_or_err(py, r, "call")
     };
     result.unwrap_or_else(|e| panic!("calling {func:?}: {e}"))
-}
-
-fn assert_clear(_py: Python<'_>, what: &str) {
-    // SAFETY: the GIL is held (`_py`); only reads the error indicator.
-    let pending = !unsafe { ffi::PyErr_Occurred() }.is_null();
-    assert!(!pending, "an exception was left set after {what}");
 }
 
 /// Every byte equal, and one of the two lengths the Python threads use.
