@@ -164,7 +164,6 @@ impl Error {
         }))
     }
 
-    #[cold]
     /// A new exception of a built-in type, not (yet) raised: what an
     /// extension function returns, through [`trampoline`], to raise
     /// `kind(message)` in Python. Needs no GIL; the exception object is made
@@ -191,6 +190,7 @@ impl Error {
     ///     assert_eq!(raised.to_string(), "ValueError: key must not be empty");
     /// });
     /// ```
+    #[cold]
     pub fn new(kind: ExceptionType, message: impl Into<String>) -> Error {
         Error(Box::new(Inner {
             type_name: kind.name().to_owned(),

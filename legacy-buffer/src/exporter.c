@@ -196,6 +196,7 @@ int legacy_buffer_borrow(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
         *len = PyString_GET_SIZE(o);
         return LB_IMMUTABLE;
     }
+    /* Exact bytearray: straight to pinning, without the checks below. */
     if (tp == &PyByteArray_Type)
         return borrow_slow(o, mode, ptr, len);
     /* Exporters we know nothing about: array, mmap, ctypes, ... */
