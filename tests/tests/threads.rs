@@ -17,8 +17,12 @@
 //!
 //! Runs for `LEGACY_BUFFER_STRESS_SECONDS` seconds (default 5; the long run
 //! is `LEGACY_BUFFER_STRESS_SECONDS=20 cargo test -p legacy-buffer-tests
-//! --test threads -- --nocapture`). A deadlock fails the test after a
-//! timeout instead of hanging it.
+//! --test threads -- --nocapture`), and then until every thread has made
+//! [`MIN_ITERATIONS`]: how many a thread gets through in a given time
+//! depends on the machine and the scheduler (under valgrind, one thread
+//! runs at a time), so progress is not measured against the clock. A
+//! deadlock, or a thread starved of the GIL, fails the test after a timeout
+//! instead of hanging it.
 
 use legacy_buffer::{ffi, with_gil, BufferKind, GilGuard, Object, Python};
 use legacy_buffer_tests::oracle::assert_clear;
@@ -28,6 +32,8 @@ use std::time::{Duration, Instant};
 
 const RUST_THREADS: usize = 8;
 const PYTHON_THREADS: usize = 3;
+/// Iterations every thread, Rust and Python, makes before it may stop.
+const MIN_ITERATIONS: u64 = 10;
 
 fn stress_time() -> Duration {
     match std::env::var("LEGACY_BUFFER_STRESS_SECONDS") {
@@ -69,7 +75,8 @@ def _thr_python(k):
         mine_m = mmap.mmap(-1, 4096)
         junk = []
         i = 0
-        while not _thr_stop.is_set():
+        # Until told to stop, and at least MIN_ITERATIONS times.
+        while not (_thr_stop.is_set() and i >= MIN_ITERATIONS):
             # Objects of its own: resized, moved, rewritten.
             mine_ba.extend('abc' * (i % 50))
             del mine_ba[:len(mine_ba) // 2]
@@ -308,7 +315,7 @@ struct Shared {
 
 fn rust_thread(t: usize, shared: &Shared) {
     let mut i = 0u64;
-    while !shared.stop.load(Ordering::Relaxed) {
+    while !(shared.stop.load(Ordering::Relaxed) && i >= MIN_ITERATIONS) {
         if t % 2 == 0 {
             with_gil(|py| iteration(py, t, i));
         } else {
@@ -367,7 +374,7 @@ fn rust_and_python_threads_borrow_mutate_and_collect_together() {
                 .iter()
                 .map(|n| n.load(Ordering::Relaxed))
                 .collect();
-            panic!("no end after {limit:?}: deadlock? Rust thread iterations: {counts:?}");
+            panic!("no end after {limit:?}: deadlock, or a thread starved? Rust thread iterations: {counts:?}");
         }
     }
 }
@@ -377,7 +384,8 @@ fn run(duration: Duration, shared: &Arc<Shared>) {
         py.run(
             &SETUP
                 .replace("PYTHON_THREADS", &PYTHON_THREADS.to_string())
-                .replace("RUST_THREADS", &RUST_THREADS.to_string()),
+                .replace("RUST_THREADS", &RUST_THREADS.to_string())
+                .replace("MIN_ITERATIONS", &MIN_ITERATIONS.to_string()),
         )
         .unwrap_or_else(|e| panic!("setup: {e}"));
     });
@@ -416,7 +424,7 @@ fn run(duration: Duration, shared: &Arc<Shared>) {
             .unwrap()
             .repr()
             .unwrap();
-        assert_eq!(alive, "[]", "Python threads still running");
+        assert_eq!(alive, "[]", "Python threads still running (starved?)");
         let errors = py.eval("_thr_errors").unwrap().repr().unwrap();
         let progress = python_counts(py, "_thr_progress");
         let refused = python_counts(py, "_thr_refused");
@@ -434,13 +442,9 @@ fn run(duration: Duration, shared: &Arc<Shared>) {
         );
         assert!(failures.is_empty(), "{}", failures.join("\n"));
         assert_eq!(errors, "[]", "errors in the Python threads");
-        // Everyone got to run, more than a little.
-        for (t, n) in rust.iter().enumerate() {
-            assert!(*n >= 10, "Rust thread {t} made only {n} iterations");
-        }
-        for (k, n) in progress.iter().enumerate() {
-            assert!(*n >= 10, "Python thread {k} made only {n} iterations");
-        }
+        // Everyone got to run, more than a little: each thread stops only
+        // after MIN_ITERATIONS, so a starved one shows as a timeout above
+        // (Rust) or as still alive after join (Python).
         // Python threads did run while a Rust thread had the bytearray
         // pinned, and were refused the resize.
         assert!(
