@@ -4,6 +4,7 @@
 //! what was found.
 
 mod bindings;
+mod compiler;
 mod env;
 mod find;
 mod probe;
@@ -37,7 +38,7 @@ impl Failure {
              legacy-buffer repository, which adds Debian 11's archive pinned low), or\n\
              - set PKG_CONFIG_PATH so that pkg-config finds python-2.7.pc, or {} to name \
              another module (e.g. python-2.7-dbg), or\n\
-             - set {}, {} and {} together (e.g. /usr/include/python2.7, /usr/lib, python2.7).",
+             - set {}, {} and {} together (e.g. /usr/include/python2.7, /usr/lib/x86_64-linux-gnu, python2.7).",
             env::PKG_CONFIG_NAME,
             env::INCLUDE_DIR,
             env::LIB_DIR,
@@ -68,6 +69,7 @@ fn run() -> Result<(), Failure> {
         "build/env.rs",
         "build/find.rs",
         "build/probe.rs",
+        "build/compiler.rs",
     ] {
         println!("cargo:rerun-if-changed={f}");
     }
@@ -84,6 +86,24 @@ fn run() -> Result<(), Failure> {
     let python = find::find(&env)?;
     let headers = probe::probe(&python, &env.manifest_dir.join("build/expando.c"))?;
 
+    if let Some(pypy) = &headers.pypy {
+        return Err(Failure::new(
+            format!("found PyPy {pypy}'s headers, not CPython 2.7's"),
+            format!(
+                "The headers from {} ({:?}) are PyPy's C-API emulation (cpyext). This \
+                 crate binds CPython 2.7 only: its shim and its borrow rules rest on \
+                 CPython's own object layouts and buffer procs, which cpyext does not \
+                 have. Point the build at CPython 2.7 instead: unset {}, {} and {}, or \
+                 set them to CPython's (e.g. /usr/include/python2.7, /usr/lib/x86_64-linux-gnu, \
+                 python2.7); on Debian 12, ci/install-deps installs it.",
+                python.source,
+                python.include_dirs,
+                env::INCLUDE_DIR,
+                env::LIB_DIR,
+                env::LIB_NAME
+            ),
+        ));
+    }
     if (headers.major, headers.minor) != (2, 7) {
         return Err(Failure::new(
             format!("found Python {}.{}, not 2.7", headers.major, headers.minor),
@@ -160,8 +180,18 @@ fn run() -> Result<(), Failure> {
     for dir in &python.include_dirs {
         shim.include(dir);
     }
-    shim.try_compile("legacy_buffer_sys_shim")
-        .map_err(|e| Failure::new("the C shim did not compile", e.to_string()))?;
+    let messages = compiler::capture(&mut shim);
+    shim.try_compile("legacy_buffer_sys_shim").map_err(|e| {
+        Failure::new(
+            "the C shim did not compile",
+            format!(
+                "src/shim.c, compiled against the headers from {} ({:?}), failed:\n{}{e}",
+                python.source,
+                python.include_dirs,
+                messages.text()
+            ),
+        )
+    })?;
 
     if !env.no_link {
         for dir in &python.lib_dirs {

@@ -1,6 +1,7 @@
 //! What the found headers say about themselves, read through the C
 //! preprocessor (`build/expando.c`).
 
+use crate::compiler;
 use crate::find::Python;
 use crate::Failure;
 
@@ -16,6 +17,9 @@ pub struct Headers {
     pub py_debug: bool,
     pub trace_refs: bool,
     pub ref_debug: bool,
+    /// `PYPY_VERSION`, when the headers are PyPy's (cpyext) rather than
+    /// CPython's.
+    pub pypy: Option<String>,
 }
 
 impl Headers {
@@ -46,14 +50,17 @@ pub fn probe(python: &Python, expando: &std::path::Path) -> Result<Headers, Fail
     for dir in &python.include_dirs {
         build.include(dir);
     }
+    let messages = compiler::capture(&mut build);
     let out = build.try_expand().map_err(|e| {
         Failure::new(
             "the C preprocessor could not read Python.h",
             format!(
                 "Python 2.7 was found through {} with include directories {:?}, but \
-                 preprocessing Python.h failed:\n{e}\n\
+                 preprocessing Python.h failed:\n{}{e}\n\
                  Install the development headers (Debian: libpython2.7-dev) or fix the include path.",
-                python.source, python.include_dirs
+                python.source,
+                python.include_dirs,
+                messages.text()
             ),
         )
     })?;
@@ -62,6 +69,7 @@ pub fn probe(python: &Python, expando: &std::path::Path) -> Result<Headers, Fail
     let mut sizeof_size_t = None;
     let mut unicode_size = None;
     let (mut py_debug, mut trace_refs, mut ref_debug) = (false, false, false);
+    let mut pypy = None;
     // Macros from system headers may expand onto the next line behind a line
     // marker, so read the output as one stream of tokens.
     let tokens: Vec<&str> = text
@@ -85,6 +93,10 @@ pub fn probe(python: &Python, expando: &std::path::Path) -> Result<Headers, Fail
             "LBSYS_PY_DEBUG" => py_debug = true,
             "LBSYS_PY_TRACE_REFS" => trace_refs = true,
             "LBSYS_PY_REF_DEBUG" => ref_debug = true,
+            "LBSYS_PYPY" => {
+                let v = tokens.get(i + 1).copied().unwrap_or("");
+                pypy = Some(v.trim_matches('"').to_string());
+            }
             _ => {}
         }
     }
@@ -109,5 +121,6 @@ pub fn probe(python: &Python, expando: &std::path::Path) -> Result<Headers, Fail
         py_debug,
         trace_refs,
         ref_debug,
+        pypy,
     })
 }
