@@ -64,7 +64,13 @@ pub struct PyThreadState {
 pub type _ts = PyThreadState;
 
 mod generated {
-    #![allow(missing_docs, clippy::all, unused_imports)]
+    // bindgen's output: its own layout tests carry no SAFETY comments.
+    #![allow(
+        missing_docs,
+        clippy::all,
+        clippy::undocumented_unsafe_blocks,
+        unused_imports
+    )]
     use super::{_object, _ts, _typeobject, PyObject, PyThreadState, PyTypeObject, Py_ssize_t};
     include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 }

@@ -39,12 +39,15 @@ fn with_gil<R>(f: impl FnOnce() -> R) -> R {
 ///
 /// The GIL is held.
 unsafe fn eval(expr: &str) -> *mut PyObject {
-    let code = CString::new(expr).unwrap();
-    let main = PyImport_AddModule(c"__main__".as_ptr());
-    let globals = PyModule_GetDict(main);
-    let obj = PyRun_String(code.as_ptr(), Py_eval_input as i32, globals, globals);
-    assert!(!obj.is_null(), "evaluating {expr} failed");
-    obj
+    // SAFETY: what the caller guarantees (# Safety above).
+    unsafe {
+        let code = CString::new(expr).unwrap();
+        let main = PyImport_AddModule(c"__main__".as_ptr());
+        let globals = PyModule_GetDict(main);
+        let obj = PyRun_String(code.as_ptr(), Py_eval_input as i32, globals, globals);
+        assert!(!obj.is_null(), "evaluating {expr} failed");
+        obj
+    }
 }
 
 /// Fetch, clear and describe the pending exception as `Type: message`.
@@ -53,25 +56,28 @@ unsafe fn eval(expr: &str) -> *mut PyObject {
 ///
 /// The GIL is held.
 unsafe fn take_error() -> String {
-    assert!(!PyErr_Occurred().is_null(), "expected a Python exception");
-    let (mut t, mut v, mut tb) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-    PyErr_Fetch(&mut t, &mut v, &mut tb);
-    PyErr_NormalizeException(&mut t, &mut v, &mut tb);
-    let name = CStr::from_ptr(PyExceptionClass_Name(t))
-        .to_string_lossy()
-        .into_owned();
-    // Built-in exceptions live in the `exceptions` module; Python prints them bare.
-    let name = name.strip_prefix("exceptions.").unwrap_or(&name);
-    let s = PyObject_Str(v);
-    let msg = CStr::from_ptr(PyString_AS_STRING(s))
-        .to_string_lossy()
-        .into_owned();
-    Py_DECREF(s);
-    Py_XDECREF(t);
-    Py_XDECREF(v);
-    Py_XDECREF(tb);
-    assert!(PyErr_Occurred().is_null());
-    format!("{name}: {msg}")
+    // SAFETY: what the caller guarantees (# Safety above).
+    unsafe {
+        assert!(!PyErr_Occurred().is_null(), "expected a Python exception");
+        let (mut t, mut v, mut tb) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+        PyErr_Fetch(&mut t, &mut v, &mut tb);
+        PyErr_NormalizeException(&mut t, &mut v, &mut tb);
+        let name = CStr::from_ptr(PyExceptionClass_Name(t))
+            .to_string_lossy()
+            .into_owned();
+        // Built-in exceptions live in the `exceptions` module; Python prints them bare.
+        let name = name.strip_prefix("exceptions.").unwrap_or(&name);
+        let s = PyObject_Str(v);
+        let msg = CStr::from_ptr(PyString_AS_STRING(s))
+            .to_string_lossy()
+            .into_owned();
+        Py_DECREF(s);
+        Py_XDECREF(t);
+        Py_XDECREF(v);
+        Py_XDECREF(tb);
+        assert!(PyErr_Occurred().is_null());
+        format!("{name}: {msg}")
+    }
 }
 
 /// `PyObject_AsReadBuffer`, its bytes copied.
@@ -80,12 +86,15 @@ unsafe fn take_error() -> String {
 ///
 /// The GIL is held and `obj` is valid.
 unsafe fn read(obj: *mut PyObject) -> Result<Vec<u8>, String> {
-    let mut buf: *const libc::c_void = ptr::null();
-    let mut len: Py_ssize_t = -1;
-    if PyObject_AsReadBuffer(obj, &mut buf, &mut len) == 0 {
-        Ok(std::slice::from_raw_parts(buf.cast::<u8>(), len as usize).to_vec())
-    } else {
-        Err(take_error())
+    // SAFETY: what the caller guarantees (# Safety above).
+    unsafe {
+        let mut buf: *const libc::c_void = ptr::null();
+        let mut len: Py_ssize_t = -1;
+        if PyObject_AsReadBuffer(obj, &mut buf, &mut len) == 0 {
+            Ok(std::slice::from_raw_parts(buf.cast::<u8>(), len as usize).to_vec())
+        } else {
+            Err(take_error())
+        }
     }
 }
 
@@ -95,12 +104,15 @@ unsafe fn read(obj: *mut PyObject) -> Result<Vec<u8>, String> {
 ///
 /// The GIL is held and `obj` is valid.
 unsafe fn chars(obj: *mut PyObject) -> Result<Vec<u8>, String> {
-    let mut buf: *const libc::c_char = ptr::null();
-    let mut len: Py_ssize_t = -1;
-    if PyObject_AsCharBuffer(obj, &mut buf, &mut len) == 0 {
-        Ok(std::slice::from_raw_parts(buf.cast::<u8>(), len as usize).to_vec())
-    } else {
-        Err(take_error())
+    // SAFETY: what the caller guarantees (# Safety above).
+    unsafe {
+        let mut buf: *const libc::c_char = ptr::null();
+        let mut len: Py_ssize_t = -1;
+        if PyObject_AsCharBuffer(obj, &mut buf, &mut len) == 0 {
+            Ok(std::slice::from_raw_parts(buf.cast::<u8>(), len as usize).to_vec())
+        } else {
+            Err(take_error())
+        }
     }
 }
 
@@ -110,13 +122,16 @@ unsafe fn chars(obj: *mut PyObject) -> Result<Vec<u8>, String> {
 ///
 /// The GIL is held and `obj` is valid; nothing else holds its memory.
 unsafe fn write(obj: *mut PyObject, fill: u8) -> Result<usize, String> {
-    let mut buf: *mut libc::c_void = ptr::null_mut();
-    let mut len: Py_ssize_t = -1;
-    if PyObject_AsWriteBuffer(obj, &mut buf, &mut len) == 0 {
-        ptr::write_bytes(buf.cast::<u8>(), fill, len as usize);
-        Ok(len as usize)
-    } else {
-        Err(take_error())
+    // SAFETY: what the caller guarantees (# Safety above).
+    unsafe {
+        let mut buf: *mut libc::c_void = ptr::null_mut();
+        let mut len: Py_ssize_t = -1;
+        if PyObject_AsWriteBuffer(obj, &mut buf, &mut len) == 0 {
+            ptr::write_bytes(buf.cast::<u8>(), fill, len as usize);
+            Ok(len as usize)
+        } else {
+            Err(take_error())
+        }
     }
 }
 
@@ -262,18 +277,21 @@ fn new_protocol_pins_a_bytearray() {
 ///
 /// The GIL is held.
 unsafe fn total_refcount() -> Option<isize> {
-    let sys = PyImport_ImportModule(c"sys".as_ptr());
-    let f = PyObject_GetAttrString(sys, c"gettotalrefcount".as_ptr());
-    Py_DECREF(sys);
-    if f.is_null() {
-        PyErr_Clear();
-        return None;
+    // SAFETY: what the caller guarantees (# Safety above).
+    unsafe {
+        let sys = PyImport_ImportModule(c"sys".as_ptr());
+        let f = PyObject_GetAttrString(sys, c"gettotalrefcount".as_ptr());
+        Py_DECREF(sys);
+        if f.is_null() {
+            PyErr_Clear();
+            return None;
+        }
+        let r = PyObject_CallObject(f, ptr::null_mut());
+        Py_DECREF(f);
+        let n = PyInt_AsSsize_t(r);
+        Py_DECREF(r);
+        Some(n)
     }
-    let r = PyObject_CallObject(f, ptr::null_mut());
-    Py_DECREF(f);
-    let n = PyInt_AsSsize_t(r);
-    Py_DECREF(r);
-    Some(n)
 }
 
 #[test]

@@ -236,10 +236,10 @@ impl<'a> Buffer<'a> {
     #[inline]
     pub fn as_bytes(&self) -> Option<&'a [u8]> {
         match self.kind {
-            // SAFETY: ptr/len were checked (non-NULL or dangling-and-empty),
-            // and the memory is immutable and owned by the object, which is
-            // borrowed for 'a.
             BufferKind::Immutable => {
+                // SAFETY: ptr/len were checked (non-NULL or
+                // dangling-and-empty), and the memory is immutable and owned
+                // by the object, which is borrowed for 'a.
                 Some(unsafe { std::slice::from_raw_parts(self.ptr, self.len) })
             }
             _ => None,
@@ -270,10 +270,10 @@ impl<'a> Buffer<'a> {
     #[inline]
     pub fn as_write_cells(&self) -> Option<&[Cell<u8>]> {
         match self.kind {
-            // SAFETY: pinned memory stays in place while self lives; the
-            // exporter gave it for writing; Cell<u8> has u8's layout and
-            // allows the aliasing writes Python or other cells may make.
             BufferKind::Pinned if self.mode == Mode::Write => {
+                // SAFETY: pinned memory stays in place while self lives; the
+                // exporter gave it for writing; Cell<u8> has u8's layout and
+                // allows the aliasing writes Python or other cells may make.
                 Some(unsafe { std::slice::from_raw_parts(self.ptr.cast::<Cell<u8>>(), self.len) })
             }
             _ => None,
