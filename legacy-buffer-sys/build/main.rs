@@ -70,10 +70,6 @@ fn run() -> Result<(), Failure> {
         "build/find.rs",
         "build/probe.rs",
         "build/compiler.rs",
-    ] {
-        println!("cargo:rerun-if-changed={f}");
-    }
-    for f in [
         "build/bindings.rs",
         "build/expando.c",
         "src/shim.c",

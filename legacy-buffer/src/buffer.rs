@@ -254,13 +254,15 @@ impl<'a> Buffer<'a> {
     #[inline]
     pub fn as_cells(&self) -> Option<&[ReadOnlyCell<u8>]> {
         match self.kind {
-            // SAFETY: the memory stays allocated and in place while self
-            // lives (immutable, or pinned by the held view); ReadOnlyCell<u8>
-            // has u8's layout, and reads through it tolerate writes by Python
-            // between them.
-            BufferKind::Immutable | BufferKind::Pinned => Some(unsafe {
-                std::slice::from_raw_parts(self.ptr.cast::<ReadOnlyCell<u8>>(), self.len)
-            }),
+            BufferKind::Immutable | BufferKind::Pinned => {
+                // SAFETY: the memory stays in place while self lives (immutable,
+                // or pinned); ReadOnlyCell<u8> has u8's layout, and its reads
+                // tolerate writes by Python between them.
+                let cells = unsafe {
+                    std::slice::from_raw_parts(self.ptr.cast::<ReadOnlyCell<u8>>(), self.len)
+                };
+                Some(cells)
+            }
             BufferKind::Unpinned => None,
         }
     }

@@ -108,10 +108,10 @@ unsafe impl Sync for Saved {}
 
 impl Drop for Saved {
     fn drop(&mut self) {
-        // SAFETY: we own one reference to each non-NULL pointer. If this
-        // thread does not hold the GIL it takes it for the decrefs, unless the
-        // interpreter is gone, in which case the references are leaked rather
-        // than touched.
+        // Without the GIL, this thread takes it for the decrefs; once the
+        // interpreter is gone, the references are leaked, not touched.
+        // SAFETY: we own one reference to each non-NULL pointer, and only
+        // release them with the GIL held and the interpreter alive.
         unsafe {
             if ffi::Py_IsInitialized() == 0 {
                 return;

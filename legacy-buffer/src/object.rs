@@ -291,9 +291,9 @@ impl<'py> Python<'py> {
 
     fn run_code(self, code: &str, start: u32) -> Result<Object<'py>> {
         let code = c_string(code)?;
-        // SAFETY: GIL held. __main__ always exists once Python runs;
-        // PyImport_AddModule and PyModule_GetDict return borrowed references
-        // that live as long as the module table. PyRun_String returns a new
+        // __main__ always exists once Python runs.
+        // SAFETY: GIL held. AddModule and GetDict return borrowed references
+        // that live as long as the module table; PyRun_String returns a new
         // reference or NULL with an exception set.
         unsafe {
             let main = ffi::PyImport_AddModule(c"__main__".as_ptr());

@@ -68,11 +68,10 @@ impl fmt::Display for CError {
 /// Fetch, normalise and clear the pending exception.
 pub fn take_error(_py: Python<'_>) -> CError {
     let (mut t, mut v, mut tb) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-    // SAFETY: the GIL is held (`_py`). PyErr_Fetch hands over one reference
-    // to each non-NULL member and clears the indicator; normalising keeps
-    // that ownership; all three are released after the name and message were
-    // copied out. `t` is checked to be an exception class before
-    // PyExceptionClass_Name.
+    // PyErr_Fetch hands over one reference to each non-NULL member and
+    // clears the indicator; normalising keeps that ownership.
+    // SAFETY: GIL held (`_py`); all three are released after the name and
+    // message are copied out; `t` is checked to be a class before its name.
     unsafe {
         ffi::PyErr_Fetch(&mut t, &mut v, &mut tb);
         if t.is_null() {

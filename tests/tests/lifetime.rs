@@ -166,10 +166,10 @@ fn errors_dropped_after_py_finalize_are_leaked_not_released() {
         || {
             let [a, b, c] = with_gil(three_errors);
             let [d, e, f] = with_gil(three_errors);
-            // SAFETY: no GilGuard is alive on any thread and no object or buffer
-            // of this crate outlives the with_gil calls above. Py_Finalize needs
-            // the GIL: PyGILState_Ensure takes it (its thread state is destroyed
-            // by Py_Finalize, so there is no PyGILState_Release).
+            // Py_Finalize needs the GIL: PyGILState_Ensure takes it (its thread
+            // state is destroyed by Py_Finalize: no PyGILState_Release).
+            // SAFETY: no GilGuard is alive on any thread and no object or
+            // buffer of this crate outlives the with_gil calls above.
             unsafe {
                 let _ = ffi::PyGILState_Ensure();
                 ffi::Py_Finalize();

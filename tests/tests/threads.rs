@@ -147,10 +147,9 @@ fn main_attr<'py>(py: Python<'py>, name: &str) -> Object<'py> {
 /// `func(arg)`.
 fn call1<'py>(func: &Object<'py>, arg: &Object<'py>) -> Object<'py> {
     let py = func.py();
-    // SAFETY: GIL held ('py); a valid callable; the 1-tuple made here owns
-    // a new reference to `arg` (PyTuple_SetItem steals it) and is released
-    // after the call; the result is a new reference or NULL with an
-    // exception set.
+    // The 1-tuple owns a new reference to `arg` (PyTuple_SetItem steals it).
+    // SAFETY: GIL held ('py); a valid callable; the tuple is released after
+    // the call; the result is a new reference or NULL with an exception set.
     let result = unsafe {
         let args = ffi::PyTuple_New(1);
         assert!(!args.is_null());
