@@ -22,8 +22,15 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// `Error` is `Send` and `Sync` and owns no borrow, so it can travel with `?`
 /// into `Box<dyn std::error::Error + Send + Sync>`. It keeps the original
-/// exception objects for `restore`; dropped without the GIL it takes the GIL
-/// to release them.
+/// exception objects for `restore`. Dropped where this thread holds the GIL
+/// it releases them at once; dropped anywhere else (another thread, a thread
+/// that gave the GIL up) it never blocks on the GIL: the references are
+/// queued, and released the next time this crate holds the GIL
+/// ([`with_gil`](crate::with_gil), or an extension function's
+/// [`trampoline`](crate::extension::trampoline)).
+///
+/// An error made from another one (a misbehaving exporter's stray
+/// exception, say) gives it as its [`source`](std::error::Error::source).
 pub struct Error(Box<Inner>);
 
 /// Boxed, so that `Result<Buffer, Error>` stays as small as a `Buffer` and
@@ -32,6 +39,8 @@ struct Inner {
     type_name: String,
     message: String,
     origin: Origin,
+    /// The error this one was made from, if any.
+    cause: Option<Error>,
 }
 
 enum Origin {
@@ -60,6 +69,9 @@ pub enum ExceptionType {
     BufferError,
     /// `SystemError`: the interpreter or an exporter misbehaved.
     SystemError,
+    /// `MemoryError`: an allocation failed (a copy of a buffer too large to
+    /// make).
+    MemoryError,
 }
 
 impl ExceptionType {
@@ -72,6 +84,7 @@ impl ExceptionType {
             ExceptionType::IndexError => "IndexError",
             ExceptionType::BufferError => "BufferError",
             ExceptionType::SystemError => "SystemError",
+            ExceptionType::MemoryError => "MemoryError",
         }
     }
 
@@ -86,6 +99,7 @@ impl ExceptionType {
                 ExceptionType::IndexError => ffi::PyExc_IndexError,
                 ExceptionType::BufferError => ffi::PyExc_BufferError,
                 ExceptionType::SystemError => ffi::PyExc_SystemError,
+                ExceptionType::MemoryError => ffi::PyExc_MemoryError,
             }
         }
     }
@@ -98,32 +112,21 @@ struct Saved {
     ptraceback: *mut ffi::PyObject,
 }
 
-// SAFETY: the pointers are only used with the GIL held: in `restore` (which
-// takes a `Python` token) and in `Drop` (which takes the GIL when this thread
-// does not hold it). Python objects may be released from any thread that
-// holds the GIL.
+// SAFETY: the pointers are only dereferenced with the GIL held: in
+// `restore` (which takes a `Python` token); `Drop` hands them to the release
+// pool, which releases them at once only where this thread holds the GIL
+// and queues them otherwise. Python objects may be released from any thread
+// that holds the GIL.
 unsafe impl Send for Saved {}
 // SAFETY: no `&self` method touches the pointers.
 unsafe impl Sync for Saved {}
 
 impl Drop for Saved {
     fn drop(&mut self) {
-        // Without the GIL, this thread takes it for the decrefs; once the
-        // interpreter is gone, the references are leaked, not touched.
-        // SAFETY: we own one reference to each non-NULL pointer, and only
-        // release them with the GIL held and the interpreter alive.
-        unsafe {
-            if ffi::Py_IsInitialized() == 0 {
-                return;
-            }
-            let held = ffi::gil_held() != 0;
-            let state = if held { 0 } else { ffi::PyGILState_Ensure() };
-            ffi::Py_XDECREF(self.ptype);
-            ffi::Py_XDECREF(self.pvalue);
-            ffi::Py_XDECREF(self.ptraceback);
-            if !held {
-                ffi::PyGILState_Release(state);
-            }
+        for obj in [self.ptype, self.pvalue, self.ptraceback] {
+            // SAFETY: we own one reference to each non-NULL pointer, given
+            // up here; the pool releases it only with the GIL held.
+            unsafe { crate::pool::release(obj) };
         }
     }
 }
@@ -161,7 +164,32 @@ impl Error {
             type_name,
             message,
             origin: Origin::Python(saved),
+            cause: None,
         }))
+    }
+
+    /// A call that can run arbitrary code (`what`) returned a result with an
+    /// exception set: that exception, fetched, as the cause of a
+    /// `SystemError` saying so. The caller releases the result afterwards
+    /// (releasing may run `__del__`, which must not see the exception).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn result_with_exception_set(py: Python<'_>, what: &str) -> Error {
+        let stray = Error::fetch(py, what);
+        Error::new(
+            ExceptionType::SystemError,
+            format!("{what} returned a result with an exception set ({stray})"),
+        )
+        .caused_by(stray)
+    }
+
+    /// The same error, made from `cause`: [`source`](std::error::Error::source)
+    /// gives it. For errors that describe another (a stray exception an
+    /// exporter left set, as a `SystemError`).
+    #[cold]
+    pub(crate) fn caused_by(mut self, cause: Error) -> Error {
+        self.0.cause = Some(cause);
+        self
     }
 
     /// A new exception of a built-in type, not (yet) raised: what an
@@ -196,6 +224,7 @@ impl Error {
             type_name: kind.name().to_owned(),
             message: message.into(),
             origin: Origin::Builtin(kind),
+            cause: None,
         }))
     }
 
@@ -216,11 +245,19 @@ impl Error {
     }
 
     /// Raise this exception in Python again, as it was fetched, so that the
-    /// extension function returning `NULL` next reports it.
+    /// extension function returning `NULL` next reports it. (Python 2.7 has
+    /// no exception chaining: an error's [`source`](std::error::Error::source)
+    /// is not raised with it; its message already names it.)
     pub fn restore(self, _py: Python<'_>) {
         let Inner {
-            message, origin, ..
+            message,
+            origin,
+            cause,
+            ..
         } = *self.0;
+        // Released before anything is raised: releasing may run `__del__`,
+        // which must not run with an exception set.
+        drop(cause);
         match origin {
             Origin::Python(saved) => {
                 let saved = std::mem::ManuallyDrop::new(saved);
@@ -346,4 +383,11 @@ impl fmt::Debug for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .cause
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

@@ -9,7 +9,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// Run the body of an extension function called by Python, and turn its
 /// outcome into what the C API expects: the result's new reference, or
 /// `NULL` with the error raised. A panic in `body` does not unwind into C:
-/// it is caught and raised as `SystemError`.
+/// it is caught and raised as `SystemError`. A result returned with a Python
+/// exception still set (only `unsafe` code in the body can leave one) is
+/// not passed on as a success: it is released and the call raises
+/// `SystemError`, naming the stray exception.
+///
+/// The token `body` gets is bound to the call: nothing made with it can
+/// outlive the call, which is as long as Python lends this thread the GIL.
+/// References other threads dropped without the GIL are released first.
 ///
 /// # Safety
 ///
@@ -46,8 +53,16 @@ where
     // SAFETY: Python called us with the GIL held for the duration of the call
     // (this function's contract), and nothing here outlives the call.
     let py = unsafe { Python::assume_gil_acquired() };
+    crate::pool::drain(py);
     match catch_unwind(AssertUnwindSafe(|| body(py))) {
-        Ok(Ok(result)) => result.into_ptr(),
+        Ok(Ok(result)) => {
+            // SAFETY: GIL held; reads the thread's error indicator.
+            if unsafe { ffi::PyErr_Occurred() }.is_null() {
+                result.into_ptr()
+            } else {
+                stray_exception(py, result)
+            }
+        }
         Ok(Err(error)) => {
             error.restore(py);
             std::ptr::null_mut()
@@ -64,6 +79,17 @@ where
             std::ptr::null_mut()
         }
     }
+}
+
+/// A body returned `result` with an exception set: raise `SystemError`
+/// instead.
+#[cold]
+#[inline(never)]
+fn stray_exception(py: Python<'_>, result: Object<'_>) -> *mut ffi::PyObject {
+    let error = Error::result_with_exception_set(py, "an extension function");
+    drop(result);
+    error.restore(py);
+    std::ptr::null_mut()
 }
 
 /// The positional arguments of a `METH_VARARGS` function, borrowed from the

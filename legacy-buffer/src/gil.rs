@@ -1,116 +1,118 @@
-//! The GIL: a guard that holds it, and the `Python<'py>` token that proves it
-//! is held.
+//! The GIL: [`with_gil`], the only safe way to hold it, and the `Python<'py>`
+//! token that proves it is held.
+//!
+//! The token's lifetime is the closure's, never longer: there is no guard
+//! object to leak or keep in a `thread_local!`. A guard that outlives the
+//! call that took the GIL lies about holding it: on a thread Python created
+//! (`threading.Thread`), `PyGILState_Ensure` inside an extension function
+//! finds the GIL already held and takes nothing, so Python gives the GIL
+//! back when the function returns, whatever guard Rust still holds.
 
 use crate::ffi;
-use std::cell::Cell;
 use std::marker::PhantomData;
 use std::sync::Once;
 
-thread_local! {
-    /// Guards alive on this thread, and the state to restore when the last
-    /// one goes. The GIL is released only by the last guard, whatever order
-    /// the guards are dropped in.
-    static GUARDS: Cell<(usize, ffi::PyGILState_STATE)> = const { Cell::new((0, 0)) };
-}
-
-/// Holds the GIL while it lives.
+/// Run `f` with the GIL held, and give it the token that proves it.
 ///
-/// [`GilGuard::acquire`] initialises the interpreter on first use (without
-/// installing signal handlers), then takes the GIL with
-/// `PyGILState_Ensure`, so it works from any thread, including threads Python
-/// never saw, and nests. Guards on one thread may be dropped in any order:
-/// the GIL is released only when the last of them goes, so no guard can ever
-/// release it under another.
+/// Works on any thread: one Python created, one it never saw (a thread state
+/// is made for it, and removed again when the outermost call returns), and
+/// nested in another `with_gil` or in an extension function, where the GIL
+/// is already held. Embedded, the first call initialises the interpreter
+/// (without installing signal handlers). The token, and every object and
+/// buffer bound to it, cannot leave `f`: its lifetime is chosen by
+/// `with_gil`, for the call only. A panic in `f` releases the GIL on the way
+/// out.
 ///
-/// A guard is neither `Send` nor `Sync`: the GIL belongs to the thread that
-/// took it.
-///
-/// ```
-/// use legacy_buffer::GilGuard;
-///
-/// let gil = GilGuard::acquire();
-/// let py = gil.python();
-/// let text = py.eval("'spam' * 2")?;
-/// assert_eq!(text.read_buffer()?.as_bytes(), Some(&b"spamspam"[..]));
-/// # Ok::<(), legacy_buffer::Error>(())
-/// ```
-#[must_use = "the GIL is released when the guard is dropped"]
-pub struct GilGuard {
-    _not_send: PhantomData<*mut ()>,
-}
-
-impl GilGuard {
-    /// Initialise Python if needed and take the GIL for this thread.
-    ///
-    /// # Panics
-    ///
-    /// If the interpreter was initialised by someone else without thread
-    /// support (`PyEval_InitThreads` never called) and this thread is not the
-    /// one running Python: taking the GIL then would let two threads run
-    /// Python at once.
-    pub fn acquire() -> GilGuard {
-        initialize();
-        GUARDS.with(|guards| {
-            let (count, state) = guards.get();
-            if count == 0 {
-                // SAFETY: the interpreter is initialised with thread support
-                // (checked by `initialize`); PyGILState_Ensure may be called
-                // from any thread, holding the GIL or not.
-                let state = unsafe { ffi::PyGILState_Ensure() };
-                guards.set((1, state));
-            } else {
-                guards.set((count + 1, state));
-            }
-        });
-        GilGuard {
-            _not_send: PhantomData,
-        }
-    }
-
-    /// The token proving the GIL is held, for as long as this guard lives.
-    pub fn python(&self) -> Python<'_> {
-        Python(PhantomData)
-    }
-}
-
-impl Drop for GilGuard {
-    fn drop(&mut self) {
-        GUARDS.with(|guards| {
-            let (count, state) = guards.get();
-            if count == 1 {
-                guards.set((0, 0));
-                // SAFETY: this is the last guard of this thread; `state` is
-                // what PyGILState_Ensure returned when the first was made.
-                unsafe { ffi::PyGILState_Release(state) };
-            } else {
-                guards.set((count - 1, state));
-            }
-        });
-    }
-}
-
-/// Run `f` with the GIL held.
+/// References that other threads dropped without the GIL (see [`Error`]) are
+/// released here first.
 ///
 /// ```
 /// let n = legacy_buffer::with_gil(|py| py.eval("len('four')").map(|o| o.repr()))?;
 /// assert_eq!(n?, "4");
 /// # Ok::<(), legacy_buffer::Error>(())
 /// ```
+///
+/// # Panics
+///
+/// - After the interpreter was finalised (a thread-local destructor that
+///   runs at process exit, after `Py_Finalize`): there is no Python left to
+///   hold the GIL of.
+/// - If the interpreter was started by someone else without thread support
+///   (`PyEval_InitThreads` never called) and this thread is not the one
+///   running it: taking the GIL then would let two threads run Python at
+///   once.
+///
+/// [`Error`]: crate::Error
 pub fn with_gil<F, R>(f: F) -> R
 where
     F: for<'py> FnOnce(Python<'py>) -> R,
 {
-    let gil = GilGuard::acquire();
-    f(gil.python())
+    let _gil = Ensured::acquire();
+    // SAFETY: `_gil` holds the GIL until this function returns, after `f`;
+    // the token's lifetime is chosen here, for this call only (`f` is
+    // generic over it), so nothing bound to it outlives `_gil`.
+    let py = unsafe { Python::assume_gil_acquired() };
+    crate::pool::drain(py);
+    f(py)
+}
+
+/// The GIL, taken with `PyGILState_Ensure` and given back on drop, panic or
+/// not. Private: a guard the user could keep would outlive the scope that
+/// provably holds the GIL (see the module docs).
+struct Ensured {
+    state: ffi::PyGILState_STATE,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl Ensured {
+    fn acquire() -> Ensured {
+        initialize();
+        // SAFETY: reads a flag; gil_held reads thread states only, and is
+        // false once the GIL-state machinery is finalised.
+        let alive = unsafe { ffi::Py_IsInitialized() != 0 || ffi::gil_held() != 0 };
+        // (Py_IsInitialized is 0 for all of Py_Finalize; while it still
+        // runs Python code, this thread holds the GIL and may nest.)
+        assert!(
+            alive,
+            "legacy-buffer: with_gil called after the Python interpreter was finalised"
+        );
+        // SAFETY: the interpreter runs with thread support (`initialize`);
+        // PyGILState_Ensure may be called from any thread, holding the GIL
+        // or not, and nests.
+        let state = unsafe { ffi::PyGILState_Ensure() };
+        Ensured {
+            state,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Drop for Ensured {
+    fn drop(&mut self) {
+        // SAFETY: `state` is what PyGILState_Ensure returned on this thread
+        // (`Ensured` is not Send); with_gil calls nest, so the releases come
+        // in the reverse order of the ensures.
+        unsafe { ffi::PyGILState_Release(self.state) };
+    }
+}
+
+/// Whether this thread may run Python code now: it holds the GIL.
+pub(crate) fn may_run_python_here() -> bool {
+    // SAFETY: gil_held only compares this thread's own thread state with
+    // the current one; callable without the GIL, before Python starts and
+    // after it is finalised (false then).
+    unsafe { ffi::gil_held() != 0 }
 }
 
 /// Proof that the GIL is held for `'py`: every operation that touches Python
 /// takes one, and every object handle and borrowed buffer is bound to `'py`.
 ///
-/// `Copy`, neither `Send` nor `Sync`. Get one from [`GilGuard::python`],
-/// [`with_gil`], or, in functions Python calls, [`Python::assume_gil_acquired`].
+/// `Copy`, neither `Send` nor `Sync`. Safe code gets one only from
+/// [`with_gil`] and [`extension::trampoline`](crate::extension::trampoline),
+/// for the duration of a closure; [`Python::assume_gil_acquired`] is the
+/// `unsafe` way for code that knows better.
 #[derive(Clone, Copy)]
-pub struct Python<'py>(PhantomData<(&'py GilGuard, *mut ())>);
+pub struct Python<'py>(PhantomData<(&'py (), *mut ())>);
 
 impl<'py> Python<'py> {
     /// A token for code that Python itself called with the GIL held (the
@@ -139,16 +141,32 @@ impl<'py> Python<'py> {
     }
 }
 
-/// Initialise the interpreter once, leaving the GIL free for
-/// `PyGILState_Ensure` from any thread.
+/// Initialise the interpreter once (embedding), leaving the GIL free for
+/// `PyGILState_Ensure` from any thread; in an extension module, only make
+/// sure threads are supported.
+///
+/// # Panics
+///
+/// If the interpreter was initialised by someone else without thread support
+/// (`PyEval_InitThreads` never called) and this thread is not the one
+/// running Python: taking the GIL then would let two threads run Python at
+/// once. In an extension module, if Python is not running.
 fn initialize() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         // SAFETY: the Once serialises this block. Either we initialise Python
-        // (and then give the GIL up, since every guard takes it itself), or
-        // someone else did and we only make sure threads are supported.
+        // (and then give the GIL up, since every with_gil takes it itself),
+        // or someone else did and we only make sure threads are supported.
         unsafe {
             if ffi::Py_IsInitialized() == 0 {
+                // An extension module never starts the interpreter that
+                // loaded it: one that is not running is finalised.
+                if !ffi::LINKS_LIBPYTHON {
+                    panic!(
+                        "legacy-buffer: Python is not running (extension module used before \
+                         Py_Initialize or after Py_Finalize)"
+                    );
+                }
                 ffi::Py_InitializeEx(0);
                 ffi::PyEval_InitThreads();
                 ffi::PyEval_SaveThread();

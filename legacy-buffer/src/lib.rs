@@ -35,9 +35,14 @@
 //! sound whatever Python does:
 //!
 //! - **H1, H2 — lifetimes.** A [`Buffer`] borrows its [`Object`], and an
-//!   `Object<'py>` cannot outlive the [`GilGuard`] (or [`with_gil`] call) its
-//!   `Python<'py>` token came from; so nothing taken from a buffer outlives
-//!   the object or the GIL. Compile-fail tests check both.
+//!   `Object<'py>` cannot outlive the [`with_gil`] call (or the extension
+//!   function's [`trampoline`](extension::trampoline) call) its `Python<'py>`
+//!   token came from; so nothing taken from a buffer outlives the object or
+//!   the GIL. The token exists only inside those closures: there is no guard
+//!   object that could be leaked (`Box::leak`, `mem::forget`) or kept in a
+//!   `thread_local!` to make a `Python<'static>`, which on a thread Python
+//!   created would outlive the GIL that Python lent the call. Compile-fail
+//!   tests check all of this.
 //! - **H3 — no aliasing `&mut`.** The safe API never hands out `&mut [u8]`.
 //!   Writable memory is shared as `&[Cell<u8>]`, which may alias anything.
 //! - **H4, H5 — memory that moves or changes.** The borrow is classified by the
@@ -45,24 +50,40 @@
 //!   by Python subclasses), into a [`BufferKind`]:
 //!   - `Immutable`: memory Python can neither change nor free while the
 //!     object lives. Given as plain `&[u8]`.
-//!   - `Pinned`: taken through the new buffer protocol, which makes the
-//!     exporter refuse to resize (`bytearray` raises `BufferError`) until the
-//!     buffer is dropped. The memory stays put, but Python may write to it,
-//!     so it is given as `&[ReadOnlyCell<u8>]` or `&[Cell<u8>]`, never `&[u8]`.
+//!   - `Pinned`: an export counted as the new buffer protocol counts it,
+//!     which makes the exporter refuse to resize (`bytearray` raises
+//!     `BufferError`) until the buffer is dropped. The memory stays put, but
+//!     Python may write to it, so it is given as `&[ReadOnlyCell<u8>]` or
+//!     `&[Cell<u8>]`, never `&[u8]`. Leaking a buffer (`mem::forget` is safe)
+//!     leaks its count, so `bytearray`'s C `int` counter could be wrapped to
+//!     negative, where it no longer stops a resize: a borrow refuses, with
+//!     `BufferError`, to pin a `bytearray` that already counts 2³⁰ − 1
+//!     exports. (Refused rather than aborting, as `Rc` does on overflow:
+//!     a borrow can report an error, and nothing is inconsistent yet. Half
+//!     the range, so that the exports others take unchecked still have a
+//!     billion to count.)
 //!   - `Unpinned`: nothing holds the memory in place. Safe access copies
 //!     ([`Buffer::to_vec`], [`Buffer::read_at`], [`Buffer::write_at`]) and asks
 //!     the object for its memory again each time, so a resize or `close()`
 //!     in between is seen (an error, or the new contents), never a dangling
 //!     read. Zero-copy access is `unsafe`
 //!     ([`Buffer::as_slice_unchecked`]).
-//! - **H6 — threads.** [`GilGuard`], [`Python`], [`Object`], [`Buffer`] and
-//!   the cells are neither `Send` nor `Sync`. A `&[u8]` of immutable memory
-//!   may cross threads: nothing can change or free it while the object
-//!   borrow lives.
-//! - **H7 — panics.** [`extension::trampoline`] catches panics in extension
-//!   functions and raises them as `SystemError`; no callback of this crate
-//!   lets a panic unwind into C. A panic inside [`with_gil`] releases the GIL
-//!   on the way out.
+//! - **H6 — threads.** [`Python`], [`Object`], [`Buffer`] and the cells are
+//!   neither `Send` nor `Sync`. A `&[u8]` of immutable memory may cross
+//!   threads: nothing can change or free it while the object borrow lives.
+//!   [`Error`] is `Send` and owns Python references: dropped where this
+//!   thread does not hold the GIL it neither takes the GIL (which could
+//!   deadlock) nor touches Python; the references are queued and released
+//!   the next time this crate holds the GIL.
+//! - **H7 — panics and stray exceptions.** [`extension::trampoline`] catches
+//!   panics in extension functions and raises them as `SystemError`; no
+//!   callback of this crate lets a panic unwind into C. A panic inside
+//!   [`with_gil`] releases the GIL on the way out. An exporter whose proc
+//!   succeeds but leaves an exception set (a C bug that CPython's own
+//!   functions pass on) makes the borrow fail with a `SystemError` naming
+//!   the exporter, whose [`source`](std::error::Error::source) is the stray
+//!   exception; the exact-`str` and `bytearray` paths run no foreign proc and
+//!   skip that check.
 //!
 //! Only exporters whose procs are known get more than `Unpinned`:
 //!
@@ -92,8 +113,7 @@
 //!
 //! # Embedding and extension modules
 //!
-//! Embedding: [`GilGuard::acquire`] or [`with_gil`] initialise the
-//! interpreter on first use. Extension modules: build with the
+//! Embedding: [`with_gil`] initialises the interpreter on first use. Extension modules: build with the
 //! `extension-module` feature (libpython is not linked), and write each
 //! function's body inside [`extension::trampoline`], which gives the
 //! `Python` token, raises errors and catches panics; see its example.
@@ -105,10 +125,11 @@ mod error;
 pub mod extension;
 mod gil;
 mod object;
+mod pool;
 
 pub use buffer::{Buffer, BufferKind, ReadOnlyCell};
 pub use error::{Error, ExceptionType, Result};
-pub use gil::{with_gil, GilGuard, Python};
+pub use gil::{with_gil, Python};
 pub use object::{Borrowed, Object};
 
 /// The raw bindings this crate is built on.

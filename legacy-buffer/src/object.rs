@@ -52,7 +52,10 @@ impl<'py> Object<'py> {
 
     /// Take ownership of the result of a C API call that returns a new
     /// reference or `NULL` with an exception set; the exception becomes the
-    /// error (and is cleared).
+    /// error (and is cleared). A non-NULL result is taken as a success
+    /// without looking at the error indicator: for calls that can run
+    /// arbitrary C code, check `PyErr_Occurred` too (this crate's own
+    /// evaluation, `repr` and attribute calls do).
     ///
     /// # Safety
     ///
@@ -70,6 +73,30 @@ impl<'py> Object<'py> {
             }),
             None => Err(Error::fetch(py, context)),
         }
+    }
+
+    /// As [`Object::from_owned_ptr_or_err`], for calls that can run
+    /// arbitrary code (evaluation, `repr`, attribute lookup): a result that
+    /// comes with an exception still set (a misbehaving C function passed it
+    /// on) is an error too, so none is left set.
+    ///
+    /// # Safety
+    ///
+    /// As [`Object::from_owned_ptr`] for a non-NULL `ptr`.
+    unsafe fn from_call(
+        py: Python<'py>,
+        ptr: *mut ffi::PyObject,
+        what: &str,
+    ) -> Result<Object<'py>> {
+        // SAFETY: the caller's contract.
+        let obj = unsafe { Object::from_owned_ptr_or_err(py, ptr, what)? };
+        // SAFETY: GIL held; reads the thread's error indicator.
+        if unsafe { ffi::PyErr_Occurred() }.is_null() {
+            return Ok(obj);
+        }
+        let error = Error::result_with_exception_set(py, what);
+        drop(obj);
+        Err(error)
     }
 
     /// A new reference to an object the caller only borrows.
@@ -129,9 +156,8 @@ impl<'py> Object<'py> {
     /// `repr(self)`, decoded as UTF-8 (lossily).
     pub fn repr(&self) -> Result<String> {
         // SAFETY: valid object, GIL held; PyObject_Repr returns a new reference.
-        let r = unsafe {
-            Object::from_owned_ptr_or_err(self.py(), ffi::PyObject_Repr(self.as_ptr()), "repr()")?
-        };
+        let r =
+            unsafe { Object::from_call(self.py(), ffi::PyObject_Repr(self.as_ptr()), "repr()")? };
         // repr() always returns a str, whose buffer is immutable.
         let buf = r.read_buffer()?;
         let text = String::from_utf8_lossy(buf.as_bytes().unwrap_or_default()).into_owned();
@@ -143,7 +169,7 @@ impl<'py> Object<'py> {
         let name = c_string(name)?;
         // SAFETY: valid object and C string, GIL held; new reference or NULL.
         unsafe {
-            Object::from_owned_ptr_or_err(
+            Object::from_call(
                 self.py(),
                 ffi::PyObject_GetAttrString(self.as_ptr(), name.as_ptr()),
                 "getattr()",
@@ -284,9 +310,7 @@ impl<'py> Python<'py> {
     pub fn import(self, name: &str) -> Result<Object<'py>> {
         let name = c_string(name)?;
         // SAFETY: GIL held; C string valid; new reference or NULL.
-        unsafe {
-            Object::from_owned_ptr_or_err(self, ffi::PyImport_ImportModule(name.as_ptr()), "import")
-        }
+        unsafe { Object::from_call(self, ffi::PyImport_ImportModule(name.as_ptr()), "import") }
     }
 
     fn run_code(self, code: &str, start: u32) -> Result<Object<'py>> {
@@ -302,7 +326,7 @@ impl<'py> Python<'py> {
             }
             let globals = ffi::PyModule_GetDict(main);
             let result = ffi::PyRun_String(code.as_ptr(), start as libc::c_int, globals, globals);
-            Object::from_owned_ptr_or_err(self, result, "PyRun_String")
+            Object::from_call(self, result, "PyRun_String")
         }
     }
 }

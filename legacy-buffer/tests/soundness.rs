@@ -3,7 +3,7 @@
 //! borrow reads the right bytes or reports an error.
 
 use legacy_buffer::extension::trampoline;
-use legacy_buffer::{ffi, with_gil, BufferKind, GilGuard, Object, Python};
+use legacy_buffer::{ffi, with_gil, BufferKind, Object, Python};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -209,19 +209,22 @@ fn errors_are_cleared_and_restore_raises_them_again() {
 fn errors_can_be_sent_and_dropped_on_another_thread() {
     let err = with_gil(|py| py.eval("1 / 0").unwrap_err());
     assert_eq!(err.type_name(), "ZeroDivisionError");
-    // Drops the saved exception objects there, taking the GIL to do so.
+    // Queues the saved exception objects there, without waiting for the GIL.
     within_seconds(10, move || drop(err));
 }
 
 #[test]
-fn guards_may_be_dropped_in_any_order() {
-    let outer = GilGuard::acquire();
-    let inner = GilGuard::acquire();
-    drop(outer);
-    // The GIL is still held: `inner` can still run Python.
-    assert_eq!(inner.python().eval("6 * 7").unwrap().repr().unwrap(), "42");
-    drop(inner);
-    // And it was released with the last guard: another thread gets it.
+fn nested_with_gil_keeps_the_gil_until_the_outermost_returns() {
+    with_gil(|outer| {
+        let six = outer.eval("6").unwrap();
+        let product = with_gil(|inner| inner.eval("6 * 7").unwrap().repr().unwrap());
+        // The inner call's return gave nothing back: the outer token still
+        // runs Python, and its objects are alive.
+        assert_eq!(product, "42");
+        assert_eq!(six.repr().unwrap(), "6");
+        assert_eq!(outer.eval("7").unwrap().repr().unwrap(), "7");
+    });
+    // And it was released with the outermost: another thread gets it.
     within_seconds(10, || with_gil(|py| drop(py.eval("None").unwrap())));
 }
 

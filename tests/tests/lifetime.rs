@@ -10,7 +10,7 @@
 //! time limit, and printed that line. A crash (a signal), an abort, a
 //! panic, or a hang in the child fails the test in the parent.
 
-use legacy_buffer::{ffi, with_gil, Error, GilGuard, Object, Python};
+use legacy_buffer::{ffi, with_gil, Error, Object, Python};
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -25,7 +25,8 @@ fn scenario(name: &str, body: fn()) {
     match std::env::var(SCENARIO_VAR) {
         Ok(chosen) if chosen == name => {
             body();
-            println!("lifetime scenario {name}: finished");
+            // On a line of its own, after libtest's "test <name> ... ".
+            println!("\nlifetime scenario {name}: finished");
         }
         Ok(chosen) => panic!("the child for {chosen} ran the test {name}"),
         Err(_) => run_child(name),
@@ -168,7 +169,7 @@ fn errors_dropped_after_py_finalize_are_leaked_not_released() {
             let [d, e, f] = with_gil(three_errors);
             // Py_Finalize needs the GIL: PyGILState_Ensure takes it (its thread
             // state is destroyed by Py_Finalize: no PyGILState_Release).
-            // SAFETY: no GilGuard is alive on any thread and no object or
+            // SAFETY: no with_gil call runs on any thread and no object or
             // buffer of this crate outlives the with_gil calls above.
             unsafe {
                 let _ = ffi::PyGILState_Ensure();
@@ -230,13 +231,11 @@ fn a_thread_python_never_saw_borrows() {
             on_new_thread("a new thread", move || {
                 for i in 0..50 {
                     assert!(!python_knows_this_thread(), "round {round}, {i}");
-                    let gil = GilGuard::acquire();
-                    assert!(python_knows_this_thread());
-                    let nested = GilGuard::acquire();
-                    check_borrows(nested.python(), "new thread");
-                    drop(nested);
-                    check_borrows(gil.python(), "new thread, outer guard");
-                    drop(gil);
+                    with_gil(|outer| {
+                        assert!(python_knows_this_thread());
+                        with_gil(|nested| check_borrows(nested, "new thread"));
+                        check_borrows(outer, "new thread, outer call");
+                    });
                 }
                 assert!(!python_knows_this_thread());
             });
@@ -324,49 +323,46 @@ fn errors_dropped_on_another_thread_release_their_objects() {
                 (err, held)
             });
 
-            // 1. Dropped without the GIL on a thread Python never saw: it takes
-            // the GIL to release the objects.
+            // 1. Dropped without the GIL on a thread Python never saw: queued,
+            // without touching Python there, and released by the next
+            // with_gil.
             on_new_thread("drop without the GIL", move || {
                 assert!(!python_knows_this_thread());
                 drop(err);
-                assert!(!python_knows_this_thread(), "the drop left a thread state");
+                assert!(!python_knows_this_thread(), "the drop made a thread state");
             });
             let after = with_gil(|py| refcount_of(py, "_lt_exc"));
             println!("refcount of the exception: {held} held by the Error, {after} after the drop");
             assert_eq!(
                 after,
                 held - 1,
-                "the drop on another thread released the value"
+                "the next with_gil released the value dropped on another thread"
             );
 
             // 2. Dropped on another thread while this one holds the GIL: the
-            // drop waits for the GIL, which this thread gives up only inside
-            // Python code (time.sleep releases it).
+            // drop does not wait for the GIL (this thread never gives it up
+            // here), and the value is released by this crate's next hold of
+            // the GIL.
             let err = with_gil(|py| py.run("raise _lt_exc").unwrap_err());
             let held = with_gil(|py| refcount_of(py, "_lt_exc"));
             with_gil(|py| {
-                py.run("import time").unwrap();
                 let (tx, rx) = mpsc::channel();
                 let dropper = std::thread::spawn(move || {
                     drop(err);
                     tx.send(()).unwrap();
                 });
-                let started = Instant::now();
-                let mut sleeps = 0;
-                while rx.try_recv().is_err() {
-                    assert!(
-                        started.elapsed() < Duration::from_secs(20),
-                        "the dropper never got the GIL"
-                    );
-                    // While this thread holds the GIL outside Python code, the
-                    // dropper cannot have finished.
-                    py.run("time.sleep(0.01)").unwrap();
-                    sleeps += 1;
-                }
+                rx.recv_timeout(Duration::from_secs(20))
+                    .expect("the dropper waited for the GIL this thread holds");
                 dropper.join().unwrap();
-                assert!(sleeps >= 1);
+                assert_eq!(
+                    refcount_of(py, "_lt_exc"),
+                    held,
+                    "released without the GIL?"
+                );
+                // A nested with_gil holds the GIL: it releases what was queued.
+                with_gil(|_| ());
                 assert_eq!(refcount_of(py, "_lt_exc"), held - 1);
-                println!("dropped while another thread held the GIL, after {sleeps} sleep(s)");
+                println!("dropped while this thread held the GIL: queued, then released");
             });
 
             // 3. Dropped by a thread-local destructor as a thread exits.
@@ -387,6 +383,210 @@ fn errors_dropped_on_another_thread_release_their_objects() {
             );
         },
     );
+}
+
+/// The deadlock of issue 9: an `Error` dropped on a scoped thread while its
+/// owner holds the GIL and joins that thread. Before the release pool the
+/// drop blocked on the GIL forever. Its exception instance has a `__del__`
+/// that records when it runs: not on the scoped thread, and not before the
+/// crate next holds the GIL.
+#[test]
+fn an_error_dropped_on_a_scoped_thread_under_the_gil_does_not_deadlock() {
+    scenario(
+        "an_error_dropped_on_a_scoped_thread_under_the_gil_does_not_deadlock",
+        || {
+            with_gil(|py| {
+                py.run(
+                    "import thread\n\
+                     deleted_on = []\n\
+                     class Recorded(Exception):\n    \
+                         def __del__(self):\n        \
+                             deleted_on.append(thread.get_ident())\n",
+                )
+                .unwrap();
+                let err = py.run("raise Recorded('scoped')").unwrap_err();
+                assert_eq!(err.message(), "scoped");
+                let dropper_ident = std::thread::scope(|scope| {
+                    scope
+                        .spawn(move || {
+                            drop(err);
+                            thread_ident()
+                        })
+                        .join()
+                        .unwrap()
+                });
+                assert_eq!(
+                    py.eval("deleted_on").unwrap().repr().unwrap(),
+                    "[]",
+                    "__del__ ran before this crate held the GIL again"
+                );
+                with_gil(|_| ());
+                let deleted_on: usize = py
+                    .eval("deleted_on[0]")
+                    .unwrap()
+                    .repr()
+                    .unwrap()
+                    .trim_end_matches('L')
+                    .parse()
+                    .unwrap();
+                assert_eq!(py.eval("len(deleted_on)").unwrap().repr().unwrap(), "1");
+                assert_eq!(deleted_on, thread_ident(), "released on the GIL holder");
+                assert_ne!(deleted_on, dropper_ident);
+                println!("the scoped thread's drop was queued; __del__ ran on the owner");
+            });
+        },
+    );
+}
+
+/// Extension functions called on threads Python created
+/// (`threading.Thread`), where `PyGILState_Ensure` finds the GIL already
+/// held and Python takes it back when the call returns: a `with_gil` inside
+/// nests in the lent GIL, and a thread-local destructor that calls `with_gil`
+/// as the thread exits (after Python deleted its thread state) gets a thread
+/// state of its own, runs Python and lets go again. (No token can be kept
+/// for that destructor: the compile-fail tests `h1_token_*` show it.)
+#[test]
+fn with_gil_on_threads_python_created() {
+    scenario("with_gil_on_threads_python_created", || {
+        use legacy_buffer::extension::trampoline;
+        use std::cell::RefCell;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        const THREADS: usize = 4;
+        /// Destructors that ran Python at thread exit and got the right answer.
+        static AT_EXIT: AtomicUsize = AtomicUsize::new(0);
+        /// Thread identities of the Python threads, seen from Rust.
+        static SEEN: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+
+        struct EvalsAtExit;
+        impl Drop for EvalsAtExit {
+            fn drop(&mut self) {
+                // Python deleted this thread's state before the OS thread
+                // ended; with_gil makes one and removes it again.
+                assert!(!python_knows_this_thread());
+                let answer = with_gil(|py| py.eval("6 * 7").unwrap().repr().unwrap());
+                assert!(!python_knows_this_thread());
+                if answer == "42" {
+                    AT_EXIT.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
+        thread_local! {
+            static PROBE: RefCell<Option<EvalsAtExit>> = const { RefCell::new(None) };
+        }
+
+        /// lt_ext.on_thread(): METH_NOARGS.
+        unsafe extern "C" fn on_thread(
+            _module: *mut ffi::PyObject,
+            _unused: *mut ffi::PyObject,
+        ) -> *mut ffi::PyObject {
+            // SAFETY: Python calls this with the GIL held.
+            unsafe {
+                trampoline(|py| {
+                    let nested = with_gil(|inner| inner.eval("len('nested')")?.repr())?;
+                    assert_eq!(nested, "6");
+                    // The outer token still works after the nested call.
+                    let ident = py.eval("__import__('thread').get_ident()")?.repr()?;
+                    assert_eq!(ident.parse::<usize>().unwrap(), thread_ident());
+                    SEEN.lock().unwrap().push(thread_ident());
+                    PROBE.with(|p| *p.borrow_mut() = Some(EvalsAtExit));
+                    Ok(Object::none(py))
+                })
+            }
+        }
+        static mut METHODS: [ffi::PyMethodDef; 2] = [
+            ffi::PyMethodDef {
+                ml_name: c"on_thread".as_ptr(),
+                ml_meth: Some(on_thread),
+                ml_flags: ffi::METH_NOARGS as _,
+                ml_doc: std::ptr::null(),
+            },
+            ffi::PyMethodDef {
+                ml_name: std::ptr::null(),
+                ml_meth: None,
+                ml_flags: 0,
+                ml_doc: std::ptr::null(),
+            },
+        ];
+
+        with_gil(|py| {
+            // SAFETY: GIL held; a static name and a NULL-terminated static
+            // method table only Python reads.
+            let module = unsafe {
+                ffi::Py_InitModule4(
+                    c"lt_ext".as_ptr(),
+                    std::ptr::addr_of_mut!(METHODS).cast(),
+                    std::ptr::null(),
+                    std::ptr::null_mut(),
+                    ffi::PYTHON_API_VERSION as _,
+                )
+            };
+            assert!(!module.is_null());
+            py.run(&format!(
+                "import threading, lt_ext\n\
+                 errors = []\n\
+                 def run():\n    \
+                     try:\n        lt_ext.on_thread()\n    \
+                     except BaseException as e:\n        errors.append(repr(e))\n\
+                 ts = [threading.Thread(target=run) for _ in range({THREADS})]\n\
+                 for t in ts: t.start()\n\
+                 for t in ts: t.join()\n"
+            ))
+            .unwrap();
+            assert_eq!(py.eval("errors").unwrap().repr().unwrap(), "[]");
+        });
+        assert_eq!(SEEN.lock().unwrap().len(), THREADS);
+        assert!(!SEEN.lock().unwrap().contains(&thread_ident()));
+        // join() returns before the OS threads end and run their
+        // thread-local destructors: wait for them, without the GIL.
+        let started = Instant::now();
+        while AT_EXIT.load(Ordering::SeqCst) < THREADS {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{} of {THREADS} thread-local destructors ran Python",
+                AT_EXIT.load(Ordering::SeqCst)
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // The destructors took and gave back the GIL: it is free.
+        on_new_thread("after the Python threads", || {
+            with_gil(|py| check_borrows(py, "after the Python threads"))
+        });
+        println!(
+            "{THREADS} Python threads: nested with_gil, and with_gil in a TLS destructor at exit"
+        );
+    });
+}
+
+/// `with_gil` after the interpreter is finalised (as a thread-local
+/// destructor at process exit would call it): a panic that says so, never a
+/// call into a dead interpreter.
+#[test]
+fn with_gil_after_py_finalize_panics() {
+    scenario("with_gil_after_py_finalize_panics", || {
+        with_gil(|py| check_borrows(py, "before finalising"));
+        // SAFETY: no with_gil call runs on any thread and nothing of this
+        // crate outlives the call above.
+        unsafe {
+            let _ = ffi::PyGILState_Ensure();
+            ffi::Py_Finalize();
+        }
+        let caught = std::panic::catch_unwind(|| with_gil(|py| py.eval("1").is_ok()));
+        let payload = caught.expect_err("with_gil ran after Py_Finalize");
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        assert_eq!(
+            message,
+            "legacy-buffer: with_gil called after the Python interpreter was finalised"
+        );
+        // The same from a thread Python never saw.
+        on_new_thread("with_gil after finalising", || {
+            assert!(std::panic::catch_unwind(|| with_gil(|_| ())).is_err());
+        });
+    });
 }
 
 /// `Error::type_name` is documented as the type "as Python's traceback prints

@@ -1,8 +1,8 @@
 //! Stress: 8 OS threads borrow and check buffers while Python threads mutate,
 //! allocate and collect, for a bounded time.
 //!
-//! Each Rust thread repeatedly takes the GIL (alternately with [`with_gil`]
-//! and nested [`GilGuard`]s), makes objects of several kinds with contents
+//! Each Rust thread repeatedly takes the GIL (alternately with one
+//! [`with_gil`] and with nested ones), makes objects of several kinds with contents
 //! of its own, borrows them and checks every byte; checks a bytearray only
 //! it writes, across GIL releases; and checks two objects the Python threads
 //! keep rewriting, whose contents obey an invariant (all bytes equal, one of
@@ -24,7 +24,7 @@
 //! deadlock, or a thread starved of the GIL, fails the test after a timeout
 //! instead of hanging it.
 
-use legacy_buffer::{ffi, with_gil, BufferKind, GilGuard, Object, Python};
+use legacy_buffer::{ffi, with_gil, BufferKind, Object, Python};
 use legacy_buffer_tests::oracle::assert_clear;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
@@ -318,12 +318,8 @@ fn rust_thread(t: usize, shared: &Shared) {
         if t % 2 == 0 {
             with_gil(|py| iteration(py, t, i));
         } else {
-            // Nested guards, dropped outer first: the GIL goes with the last.
-            let outer = GilGuard::acquire();
-            let inner = GilGuard::acquire();
-            drop(outer);
-            iteration(inner.python(), t, i);
-            drop(inner);
+            // Nested: the GIL goes with the outermost.
+            with_gil(|_outer| with_gil(|inner| iteration(inner, t, i)));
         }
         i += 1;
         shared.iterations[t].store(i, Ordering::Relaxed);
