@@ -16,10 +16,20 @@ enum Mode {
 }
 
 extern "C" {
-    // legacy-buffer's exporter.c, compiled by build.rs against the same headers.
-    fn legacy_buffer_borrow(
+    // legacy-buffer's exporter.c, compiled by build.rs against the same
+    // headers; one borrow function per mode.
+    fn legacy_buffer_borrow_char(
         obj: *mut ffi::PyObject,
-        mode: libc::c_int,
+        ptr: *mut *mut libc::c_void,
+        len: *mut ffi::Py_ssize_t,
+    ) -> libc::c_int;
+    fn legacy_buffer_borrow_read(
+        obj: *mut ffi::PyObject,
+        ptr: *mut *mut libc::c_void,
+        len: *mut ffi::Py_ssize_t,
+    ) -> libc::c_int;
+    fn legacy_buffer_borrow_write(
+        obj: *mut ffi::PyObject,
         ptr: *mut *mut libc::c_void,
         len: *mut ffi::Py_ssize_t,
     ) -> libc::c_int;
@@ -170,20 +180,52 @@ fn misbehaved(obj: *mut ffi::PyObject, ptr: *mut libc::c_void, len: ffi::Py_ssiz
 
 const KIND_IMMUTABLE: libc::c_int = 0;
 const KIND_PINNED: libc::c_int = 1;
+/// exporter.c's LB_STRAY: a proc succeeded with an exception set.
+const STRAY: libc::c_int = -2;
+
+/// The error for a failed borrow or ask-again (`rc` < 0 from exporter.c).
+///
+/// [`STRAY`]: the exporter's proc succeeded but left an exception set (a C
+/// bug that CPython's own functions pass on): a `SystemError` naming the
+/// exporter, made from the stray exception (fetched, so none is left set).
+/// Otherwise the exception the call raised.
+#[cold]
+#[inline(never)]
+fn failed(py: crate::Python<'_>, obj: *mut ffi::PyObject, mode: Mode, rc: libc::c_int) -> Error {
+    let cause = Error::fetch(py, mode.c_name());
+    if rc != STRAY {
+        return cause;
+    }
+    // SAFETY: obj is a valid object (borrowed by the caller), GIL held.
+    let type_name = unsafe { std::ffi::CStr::from_ptr(ffi::Py_TYPE_NAME(obj)) };
+    Error::new(
+        ExceptionType::SystemError,
+        format!(
+            "{}: the buffer exporter of '{}' succeeded but left an exception set ({cause})",
+            mode.c_name(),
+            type_name.to_string_lossy()
+        ),
+    )
+    .caused_by(cause)
+}
 
 impl<'a> Buffer<'a> {
     #[inline]
     fn borrow(obj: &'a Object<'_>, mode: Mode) -> Result<Buffer<'a>> {
         let mut ptr = std::ptr::null_mut();
         let mut len: ffi::Py_ssize_t = 0;
+        let borrow = match mode {
+            Mode::Char => legacy_buffer_borrow_char,
+            Mode::Read => legacy_buffer_borrow_read,
+            Mode::Write => legacy_buffer_borrow_write,
+        };
         // SAFETY: obj is valid and the GIL held for as long as `obj` is
         // borrowed; the out-pointers are valid for writes.
-        let kind =
-            unsafe { legacy_buffer_borrow(obj.as_ptr(), mode as libc::c_int, &mut ptr, &mut len) };
+        let kind = unsafe { borrow(obj.as_ptr(), &mut ptr, &mut len) };
         let kind = match kind {
             KIND_IMMUTABLE => BufferKind::Immutable,
             KIND_PINNED => BufferKind::Pinned,
-            k if k < 0 => return Err(Error::fetch(obj.py(), mode.c_name())),
+            k if k < 0 => return Err(failed(obj.py(), obj.as_ptr(), mode, k)),
             _ => BufferKind::Unpinned,
         };
         match checked(obj.as_ptr(), ptr, len) {
@@ -284,11 +326,19 @@ impl<'a> Buffer<'a> {
 
     /// A copy of the bytes. An `Unpinned` buffer asks the object for its
     /// memory again and copies what it has now.
+    ///
+    /// Fails with `MemoryError`, as Python would, when the copy cannot be
+    /// allocated (an exporter reporting more memory than the machine has).
     pub fn to_vec(&self) -> Result<Vec<u8>> {
         let (ptr, len) = self.current()?;
+        let mut copy = Vec::new();
+        if copy.try_reserve_exact(len).is_err() {
+            return Err(no_memory(len));
+        }
         // SAFETY: `current` returned memory valid for len bytes right now; no
-        // Python code runs before the copy completes.
-        Ok(unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec())
+        // Python code runs before the copy completes (allocating runs none).
+        copy.extend_from_slice(unsafe { std::slice::from_raw_parts(ptr, len) });
+        Ok(copy)
     }
 
     /// Copy `dst.len()` bytes starting at `offset` into `dst`. An `Unpinned`
@@ -386,10 +436,18 @@ impl<'a> Buffer<'a> {
         if rc < 0 {
             // SAFETY: the GIL is held while self lives.
             let py = unsafe { crate::Python::assume_gil_acquired() };
-            return Err(Error::fetch(py, self.mode.c_name()));
+            return Err(failed(py, self.obj, self.mode, rc));
         }
         checked(self.obj, ptr, len)
     }
+}
+
+#[cold]
+fn no_memory(len: usize) -> Error {
+    Error::new(
+        ExceptionType::MemoryError,
+        format!("cannot allocate {len} bytes for a copy of the buffer"),
+    )
 }
 
 fn check_range(offset: usize, count: usize, len: usize) -> Result<()> {

@@ -17,7 +17,17 @@
 #include <Python.h>
 
 enum { LB_CHAR = 0, LB_READ = 1, LB_WRITE = 2 };
-enum { LB_ERROR = -1, LB_IMMUTABLE = 0, LB_PINNED = 1, LB_UNPINNED = 2 };
+/* LB_STRAY: the exporter's proc succeeded but left an exception set (a C
+ * bug CPython's own functions pass on); the caller turns it into an error. */
+enum { LB_STRAY = -2, LB_ERROR = -1, LB_IMMUTABLE = 0, LB_PINNED = 1, LB_UNPINNED = 2 };
+
+/* The most exports of one bytearray that a borrow pins on top of. Its
+ * counter is a C int that nothing checks: leaked borrows (mem::forget is
+ * safe) could otherwise wrap it to negative, and bytearray resizes whenever
+ * it is not positive. Half of INT_MAX, so that the exports others take
+ * (memoryview, C extensions), which are not checked, still have a billion to
+ * count before a wrap. */
+#define LB_MAX_EXPORTS (INT_MAX / 2)
 
 /* CPython 2.7's PyBufferObject is private to Objects/bufferobject.c; 2.7 is
  * final, so this mirror of its layout cannot drift. Only b_base is read, and
@@ -85,7 +95,8 @@ static int is_pinnable(PyObject *o)
  * into libpython and its prologue cost about as much as the rest of a borrow.
  * tests/tests/parity.rs and hostile.rs compare the safe API with the real C
  * functions on every kind of object. */
-static inline int old_protocol(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+static inline __attribute__((always_inline)) int old_protocol(PyObject *o, int mode, void **ptr,
+                                                             Py_ssize_t *len)
 {
     static const char *const refused[] = {
         "expected a string or other character buffer object",
@@ -125,47 +136,69 @@ static inline int old_protocol(PyObject *o, int mode, void **ptr, Py_ssize_t *le
     }
     if (n < 0)
         return -1;
+    /* The proc is the exporter's code, not CPython's: it may succeed with an
+     * exception set. Read inline (PyErr_Occurred is a call into libpython). */
+    if (PyThreadState_GET()->curexc_type != NULL)
+        return LB_STRAY;
     *len = n;
     return 0;
 }
 
+/* Out of line: a billion live exports only happen when borrows are leaked. */
+static int __attribute__((noinline, cold)) refuse_pin(PyObject *o)
+{
+    PyErr_Format(PyExc_BufferError,
+                 "%.200s object has %d exports already: legacy-buffer does not pin it again, "
+                 "so that its export counter cannot overflow (were borrows leaked?)",
+                 Py_TYPE(o)->tp_name, ((PyByteArrayObject *)o)->ob_exports);
+    return -1;
+}
+
 /* The old protocol's C function for mode (inlined as above), for callers
- * that ask again (Unpinned buffers). */
+ * that ask again (Unpinned buffers): 0, LB_ERROR or LB_STRAY. */
 int legacy_buffer_call(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
 {
     return old_protocol(o, mode, ptr, len);
 }
 
-/* Everything but the exact-str case of legacy_buffer_borrow: kept out of
- * line so the common case costs no register saves. */
-static int __attribute__((noinline)) borrow_slow(PyObject *o, int mode, void **ptr,
-                                                 Py_ssize_t *len)
+/* Pin a bytearray (or a subclass with its procs): count one export, as its
+ * bf_getbuffer does when asked with no view (Objects/bytearrayobject.c:
+ * `if (view == NULL) { obj->ob_exports++; return 0; }`), but never past
+ * LB_MAX_EXPORTS; inlined, since that is the whole of the call. While an
+ * export is counted, bytearray refuses to resize. The pointer and length
+ * are what its old procs give. */
+static inline __attribute__((always_inline)) int pin(PyObject *o, void **ptr, Py_ssize_t *len)
 {
-    if (is_pinnable(o)) {
-        /* bytearray's bf_getbuffer with no view only counts the export (as
-         * PyObject_GetBuffer's does besides filling the view); while counted,
-         * bytearray refuses to resize. The pointer and length are what its
-         * old procs give. */
-        if (Py_TYPE(o)->tp_as_buffer->bf_getbuffer(o, NULL, PyBUF_SIMPLE) < 0)
-            return LB_ERROR;
-        *ptr = PyByteArray_AS_STRING(o);
-        *len = PyByteArray_GET_SIZE(o);
-        return LB_PINNED;
-    }
-    if (old_protocol(o, mode, ptr, len) < 0)
-        return LB_ERROR;
+    PyByteArrayObject *ba = (PyByteArrayObject *)o;
+    if (ba->ob_exports >= LB_MAX_EXPORTS)
+        return refuse_pin(o);
+    ba->ob_exports++;
+    *ptr = PyByteArray_AS_STRING(o);
+    *len = PyByteArray_GET_SIZE(o);
+    return LB_PINNED;
+}
+
+/* Everything but the exact-str case of legacy_buffer_borrow. */
+static inline __attribute__((always_inline)) int borrow_slow(PyObject *o, int mode, void **ptr,
+                                                             Py_ssize_t *len)
+{
+    int rc;
+    if (is_pinnable(o))
+        return pin(o, ptr, len);
+    if ((rc = old_protocol(o, mode, ptr, len)) < 0)
+        return rc;
     if (mode != LB_WRITE && is_immutable(o, 8))
         return LB_IMMUTABLE;
     return LB_UNPINNED;
 }
 
 /* An exporter that is none of those we trust: the C function's work and
- * nothing more. Out of line (as borrow_slow), so that the exact-str case
- * costs no register saves and these are tail calls. */
-static int __attribute__((noinline)) borrow_unknown(PyObject *o, int mode, void **ptr,
-                                                    Py_ssize_t *len)
+ * nothing more. */
+static inline __attribute__((always_inline)) int borrow_unknown(PyObject *o, int mode, void **ptr,
+                                                                Py_ssize_t *len)
 {
-    return old_protocol(o, mode, ptr, len) < 0 ? LB_ERROR : LB_UNPINNED;
+    int rc = old_protocol(o, mode, ptr, len);
+    return rc < 0 ? rc : LB_UNPINNED;
 }
 
 /* Whether the read-buffer proc of an exporter's procs pb is that of str,
@@ -185,8 +218,19 @@ static inline int may_be_trusted(const PyBufferProcs *pb)
  * returns the kind; a PINNED borrow must be given back with
  * legacy_buffer_unpin while o is still alive. On failure returns LB_ERROR,
  * normally with an exception set (a misbehaving exporter may fail without
- * one: the caller checks). */
-int legacy_buffer_borrow(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+ * one: the caller checks), or LB_STRAY when the exporter's proc succeeded
+ * with an exception set. The exact-str and pinning paths run no proc, so
+ * only old_protocol checks the error indicator.
+ *
+ * One entry point per mode (below), so that the compiler folds every test of
+ * the mode away; the slow paths are out of line, so that the exact-str case
+ * costs no register saves and they are tail calls. */
+static inline __attribute__((always_inline)) int borrow(PyObject *o, int mode, void **ptr,
+                                                        Py_ssize_t *len,
+                                                        int (*slow)(PyObject *, void **,
+                                                                    Py_ssize_t *),
+                                                        int (*unknown)(PyObject *, void **,
+                                                                       Py_ssize_t *))
 {
     PyTypeObject *tp = Py_TYPE(o);
     /* The common case: the old protocol on an exact str gives its
@@ -198,16 +242,36 @@ int legacy_buffer_borrow(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
     }
     /* Exact bytearray: straight to pinning, without the checks below. */
     if (tp == &PyByteArray_Type)
-        return borrow_slow(o, mode, ptr, len);
+        return pin(o, ptr, len);
     /* Exporters we know nothing about: array, mmap, ctypes, ... */
     if (tp->tp_as_buffer != NULL && !may_be_trusted(tp->tp_as_buffer))
-        return borrow_unknown(o, mode, ptr, len);
-    return borrow_slow(o, mode, ptr, len);
+        return unknown(o, ptr, len);
+    return slow(o, ptr, len);
 }
 
-/* Give back a PINNED borrow of o: bytearray's bf_releasebuffer, which
- * uncounts the export and reads nothing of the view. */
+#define LB_BORROW_FOR(name, mode)                                                                  \
+    static int __attribute__((noinline)) borrow_slow_##name(PyObject *o, void **ptr,              \
+                                                            Py_ssize_t *len)                      \
+    {                                                                                              \
+        return borrow_slow(o, mode, ptr, len);                                                     \
+    }                                                                                              \
+    static int __attribute__((noinline)) borrow_unknown_##name(PyObject *o, void **ptr,           \
+                                                               Py_ssize_t *len)                   \
+    {                                                                                              \
+        return borrow_unknown(o, mode, ptr, len);                                                  \
+    }                                                                                              \
+    int legacy_buffer_borrow_##name(PyObject *o, void **ptr, Py_ssize_t *len)                      \
+    {                                                                                              \
+        return borrow(o, mode, ptr, len, borrow_slow_##name, borrow_unknown_##name);               \
+    }
+
+LB_BORROW_FOR(char, LB_CHAR)
+LB_BORROW_FOR(read, LB_READ)
+LB_BORROW_FOR(write, LB_WRITE)
+
+/* Give back a PINNED borrow of o: what bytearray's bf_releasebuffer does
+ * (`obj->ob_exports--`), inlined as pin() is. */
 void legacy_buffer_unpin(PyObject *o)
 {
-    Py_TYPE(o)->tp_as_buffer->bf_releasebuffer(o, NULL);
+    ((PyByteArrayObject *)o)->ob_exports--;
 }

@@ -333,6 +333,54 @@ null_empty_charbuffer(PyObject *obj, Py_ssize_t segment, char **ptr)
     return 0;
 }
 
+/* Stray: good procs that succeed but leave KeyError('stray') set, a C bug
+   CPython's own functions pass on to their callers; while set_strays(False)
+   is in effect, they behave. */
+
+static int strays = 1;
+
+static Py_ssize_t
+stray_readbuffer(PyObject *obj, Py_ssize_t segment, void **ptr)
+{
+    Py_ssize_t len = good_readbuffer(obj, segment, ptr);
+
+    if (len >= 0 && strays)
+        PyErr_SetString(PyExc_KeyError, "stray");
+    return len;
+}
+
+static Py_ssize_t
+stray_charbuffer(PyObject *obj, Py_ssize_t segment, char **ptr)
+{
+    void *p = NULL;
+    Py_ssize_t len = stray_readbuffer(obj, segment, &p);
+
+    *ptr = p;
+    return len;
+}
+
+/* Enormous: the storage with length PY_SSIZE_T_MAX, a length no copy can
+   be allocated for (and which only the first `size` bytes back). */
+
+static Py_ssize_t
+enormous_readbuffer(PyObject *obj, Py_ssize_t segment, void **ptr)
+{
+    (void)segment;
+    ((Hostile *)obj)->calls++;
+    *ptr = ((Hostile *)obj)->data;
+    return PY_SSIZE_T_MAX;
+}
+
+static Py_ssize_t
+enormous_charbuffer(PyObject *obj, Py_ssize_t segment, char **ptr)
+{
+    void *p = NULL;
+    Py_ssize_t len = enormous_readbuffer(obj, segment, &p);
+
+    *ptr = p;
+    return len;
+}
+
 /* Read, write, segcount and char procs, in PyBufferProcs order. */
 static PyBufferProcs two_segments_procs = {
     two_readbuffer, two_readbuffer, two_segcount, two_charbuffer, NULL, NULL};
@@ -348,6 +396,10 @@ static PyBufferProcs huge_length_procs = {
     huge_readbuffer, huge_readbuffer, huge_segcount, huge_charbuffer, NULL, NULL};
 static PyBufferProcs resizing_procs = {
     resizing_readbuffer, resizing_readbuffer, resizing_segcount, resizing_charbuffer, NULL, NULL};
+static PyBufferProcs stray_procs = {
+    stray_readbuffer, stray_readbuffer, good_segcount, stray_charbuffer, NULL, NULL};
+static PyBufferProcs enormous_procs = {
+    enormous_readbuffer, enormous_readbuffer, good_segcount, enormous_charbuffer, NULL, NULL};
 static PyBufferProcs null_empty_procs = {
     null_empty_readbuffer, null_empty_readbuffer, null_empty_segcount, null_empty_charbuffer,
     NULL, NULL};
@@ -385,6 +437,10 @@ HOSTILE_TYPE(Resizing_Type, "Resizing", resizing_procs,
              "every proc call reallocs the storage one byte larger");
 HOSTILE_TYPE(NullEmpty_Type, "NullEmpty", null_empty_procs,
              "procs give a NULL pointer and length 0 (a legitimate empty buffer)");
+HOSTILE_TYPE(Stray_Type, "Stray", stray_procs,
+             "procs succeed but leave KeyError('stray') set");
+HOSTILE_TYPE(Enormous_Type, "Enormous", enormous_procs,
+             "procs give the storage with length PY_SSIZE_T_MAX");
 
 static struct {
     const char *name;
@@ -398,6 +454,71 @@ static struct {
     {"HugeLength", &HugeLength_Type},
     {"Resizing", &Resizing_Type},
     {"NullEmpty", &NullEmpty_Type},
+    {"Stray", &Stray_Type},
+    {"Enormous", &Enormous_Type},
+};
+
+/* The test oracle for bytearray's export counter (a C int nothing checks):
+   exports(ba) reads it, set_exports(ba, n) overwrites it, so that a test
+   can put it next to its limit without leaking two billion borrows. */
+
+static PyObject *
+hostile_exports(PyObject *module, PyObject *args)
+{
+    PyObject *ba;
+
+    (void)module;
+    if (!PyArg_ParseTuple(args, "O!:exports", &PyByteArray_Type, &ba))
+        return NULL;
+    return PyInt_FromLong(((PyByteArrayObject *)ba)->ob_exports);
+}
+
+static PyObject *
+hostile_set_exports(PyObject *module, PyObject *args)
+{
+    PyObject *ba;
+    int n;
+
+    (void)module;
+    if (!PyArg_ParseTuple(args, "O!i:set_exports", &PyByteArray_Type, &ba, &n))
+        return NULL;
+    ((PyByteArrayObject *)ba)->ob_exports = n;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+hostile_set_strays(PyObject *module, PyObject *args)
+{
+    int on;
+
+    (void)module;
+    if (!PyArg_ParseTuple(args, "i:set_strays", &on))
+        return NULL;
+    strays = on;
+    Py_RETURN_NONE;
+}
+
+/* Returns None with KeyError('left set') set: the bug of Stray's procs in a
+   plain function, which Python code calling it passes on. */
+static PyObject *
+hostile_leave_exception(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    PyErr_SetString(PyExc_KeyError, "left set");
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef hostile_functions[] = {
+    {"set_strays", hostile_set_strays, METH_VARARGS,
+     "set_strays(on): whether Stray's procs leave their exception set"},
+    {"leave_exception", hostile_leave_exception, METH_NOARGS,
+     "leave_exception() -> None, with KeyError('left set') left set"},
+    {"exports", hostile_exports, METH_VARARGS,
+     "exports(bytearray) -> int: its export counter (ob_exports)"},
+    {"set_exports", hostile_set_exports, METH_VARARGS,
+     "set_exports(bytearray, n): overwrite its export counter"},
+    {NULL, NULL, 0, NULL}
 };
 
 PyMODINIT_FUNC
@@ -407,7 +528,7 @@ inithostile(void)
     size_t i;
 
     /* A borrowed reference. */
-    module = Py_InitModule3("hostile", NULL,
+    module = Py_InitModule3("hostile", hostile_functions,
                             "Types whose old buffer procs misbehave, for tests.");
     if (module == NULL)
         return;

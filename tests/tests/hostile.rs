@@ -13,13 +13,11 @@
 //! `i % 256` and counts calls of its buffer procs in `calls`.
 
 use legacy_buffer::{ffi, with_gil, Buffer, BufferKind, Error, Object, Python};
+use legacy_buffer_tests::modules::{eval, import_hostile};
 use legacy_buffer_tests::oracle::{
     assert_clear, raw_borrow, take_error, CError, Function, RawBorrow,
 };
 use std::ptr;
-
-/// Where the build script put the `hostile` module.
-const MODULES_DIR: &str = env!("LEGACY_BUFFER_TEST_MODULES");
 
 const ALL_TYPES: [&str; 8] = [
     "TwoSegments",
@@ -31,25 +29,6 @@ const ALL_TYPES: [&str; 8] = [
     "Resizing",
     "NullEmpty",
 ];
-
-/// `import hostile` into `__main__`, with the build script's directory on
-/// `sys.path`.
-fn import_hostile(py: Python<'_>) {
-    py.run(&format!(
-        "import sys\nif {MODULES_DIR:?} not in sys.path:\n    sys.path.insert(0, {MODULES_DIR:?})\n\
-         import hostile\n"
-    ))
-    .unwrap_or_else(|e| panic!("importing hostile from {MODULES_DIR} failed: {e}"));
-    assert_clear(py, "importing hostile");
-}
-
-fn eval<'py>(py: Python<'py>, expr: &str) -> Object<'py> {
-    let obj = py
-        .eval(expr)
-        .unwrap_or_else(|e| panic!("evaluating `{expr}` failed: {e}"));
-    assert_clear(py, expr);
-    obj
-}
 
 /// What the C function gave, copied at once.
 type Raw = Result<RawBorrow, CError>;
