@@ -5,11 +5,11 @@ use crate::ffi;
 use crate::object::Object;
 use std::cell::{Cell, UnsafeCell};
 use std::marker::PhantomData;
-use std::ptr::NonNull;
+use std::mem::MaybeUninit;
 
 /// Which of the old protocol's functions a borrow went through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Char = 0,
     Read = 1,
     Write = 2,
@@ -138,113 +138,100 @@ impl<'py> Object<'py> {
     }
 }
 
-/// What the exporter returned, checked: a length that fits `usize` and a
-/// pointer that is not NULL unless the length is 0 (an empty slice then gets
-/// a dangling, aligned pointer: never a slice on NULL).
-#[inline]
-fn checked(
-    obj: *mut ffi::PyObject,
-    ptr: *mut libc::c_void,
-    len: ffi::Py_ssize_t,
-) -> Result<(*mut u8, usize)> {
-    if len < 0 || (ptr.is_null() && len != 0) {
-        return Err(misbehaved(obj, ptr, len));
-    }
-    let ptr = if ptr.is_null() {
-        NonNull::<u8>::dangling().as_ptr()
-    } else {
-        ptr.cast()
-    };
-    Ok((ptr, len as usize))
-}
-
-#[cold]
-#[inline(never)]
-fn misbehaved(obj: *mut ffi::PyObject, ptr: *mut libc::c_void, len: ffi::Py_ssize_t) -> Error {
-    let what = if len < 0 {
-        format!("returned a negative length ({len})")
-    } else {
-        debug_assert!(ptr.is_null());
-        format!("returned a NULL pointer with length {len}")
-    };
-    // SAFETY: obj is a valid object (borrowed by the caller), GIL held.
-    let type_name = unsafe { std::ffi::CStr::from_ptr(ffi::Py_TYPE_NAME(obj)) };
-    Error::new(
-        ExceptionType::SystemError,
-        format!(
-            "buffer exporter of '{}' {what}",
-            type_name.to_string_lossy()
-        ),
-    )
-}
-
 const KIND_IMMUTABLE: libc::c_int = 0;
 const KIND_PINNED: libc::c_int = 1;
 /// exporter.c's LB_STRAY: a proc succeeded with an exception set.
 const STRAY: libc::c_int = -2;
+/// exporter.c's LB_NULL: a proc gave a NULL pointer with a length.
+const NULL_WITH_LENGTH: libc::c_int = -3;
 
-/// The error for a failed borrow or ask-again (`rc` < 0 from exporter.c).
+/// The error for a failed borrow or ask-again (`rc` < 0 from exporter.c;
+/// `len` is what it stored for [`NULL_WITH_LENGTH`]).
 ///
-/// [`STRAY`]: the exporter's proc succeeded but left an exception set (a C
-/// bug that CPython's own functions pass on): a `SystemError` naming the
-/// exporter, made from the stray exception (fetched, so none is left set).
-/// Otherwise the exception the call raised.
+/// - [`STRAY`]: the exporter's proc succeeded but left an exception set (a
+///   C bug that CPython's own functions pass on): a `SystemError` naming
+///   the exporter, made from the stray exception (fetched, so none is left
+///   set).
+/// - [`NULL_WITH_LENGTH`]: the C function would "succeed" with memory that
+///   is not there: a `SystemError`, never a slice.
+/// - Otherwise the exception the call raised (or a `SystemError` saying it
+///   raised none).
 #[cold]
 #[inline(never)]
-fn failed(py: crate::Python<'_>, obj: *mut ffi::PyObject, mode: Mode, rc: libc::c_int) -> Error {
-    let cause = Error::fetch(py, mode.c_name());
-    if rc != STRAY {
-        return cause;
-    }
-    // SAFETY: obj is a valid object (borrowed by the caller), GIL held.
-    let type_name = unsafe { std::ffi::CStr::from_ptr(ffi::Py_TYPE_NAME(obj)) };
-    Error::new(
-        ExceptionType::SystemError,
-        format!(
-            "{}: the buffer exporter of '{}' succeeded but left an exception set ({cause})",
-            mode.c_name(),
-            type_name.to_string_lossy()
+pub(crate) fn failed(
+    py: crate::Python<'_>,
+    obj: *mut ffi::PyObject,
+    mode: Mode,
+    rc: libc::c_int,
+    len: ffi::Py_ssize_t,
+) -> Error {
+    // SAFETY: obj is a valid object (borrowed by the caller), GIL held; the
+    // name is copied at once.
+    let type_name = unsafe { std::ffi::CStr::from_ptr(ffi::Py_TYPE_NAME(obj)) }
+        .to_string_lossy()
+        .into_owned();
+    match rc {
+        NULL_WITH_LENGTH => Error::new(
+            ExceptionType::SystemError,
+            format!("buffer exporter of '{type_name}' returned a NULL pointer with length {len}"),
         ),
-    )
-    .caused_by(cause)
+        STRAY => {
+            let cause = Error::fetch(py, mode.c_name());
+            Error::new(
+                ExceptionType::SystemError,
+                format!(
+                    "{}: the buffer exporter of '{type_name}' succeeded but left an exception \
+                     set ({cause})",
+                    mode.c_name()
+                ),
+            )
+            .caused_by(cause)
+        }
+        _ => Error::fetch(py, mode.c_name()),
+    }
 }
 
 impl<'a> Buffer<'a> {
     #[inline]
     fn borrow(obj: &'a Object<'_>, mode: Mode) -> Result<Buffer<'a>> {
-        let mut ptr = std::ptr::null_mut();
-        let mut len: ffi::Py_ssize_t = 0;
         let borrow = match mode {
             Mode::Char => legacy_buffer_borrow_char,
             Mode::Read => legacy_buffer_borrow_read,
             Mode::Write => legacy_buffer_borrow_write,
         };
+        let mut ptr = MaybeUninit::uninit();
+        let mut len = MaybeUninit::uninit();
         // SAFETY: obj is valid and the GIL held for as long as `obj` is
         // borrowed; the out-pointers are valid for writes.
-        let kind = unsafe { borrow(obj.as_ptr(), &mut ptr, &mut len) };
+        let kind = unsafe { borrow(obj.as_ptr(), ptr.as_mut_ptr(), len.as_mut_ptr()) };
         let kind = match kind {
             KIND_IMMUTABLE => BufferKind::Immutable,
             KIND_PINNED => BufferKind::Pinned,
-            k if k < 0 => return Err(failed(obj.py(), obj.as_ptr(), mode, k)),
+            rc if rc < 0 => {
+                // Stored for NULL_WITH_LENGTH, the one failure that reads it;
+                // 0 stands in otherwise.
+                let len = if rc == NULL_WITH_LENGTH {
+                    // SAFETY: exporter.c stored it for this failure.
+                    unsafe { len.assume_init() }
+                } else {
+                    0
+                };
+                return Err(failed(obj.py(), obj.as_ptr(), mode, rc, len));
+            }
             _ => BufferKind::Unpinned,
         };
-        match checked(obj.as_ptr(), ptr, len) {
-            Ok((ptr, len)) => Ok(Buffer {
-                obj: obj.as_ptr(),
-                ptr,
-                len,
-                mode,
-                kind,
-                _borrow: PhantomData,
-            }),
-            Err(e) => {
-                if kind == BufferKind::Pinned {
-                    // SAFETY: pinned just above, not yet given back; GIL held.
-                    unsafe { legacy_buffer_unpin(obj.as_ptr()) };
-                }
-                Err(e)
-            }
-        }
+        // SAFETY: on success exporter.c stored both: a pointer that is not
+        // NULL (dangling for an empty buffer) and a length that is not
+        // negative.
+        let (ptr, len) = unsafe { (ptr.assume_init(), len.assume_init()) };
+        Ok(Buffer {
+            obj: obj.as_ptr(),
+            ptr: ptr.cast(),
+            len: len as usize,
+            mode,
+            kind,
+            _borrow: PhantomData,
+        })
     }
 
     /// How far the memory can be trusted.
@@ -423,7 +410,7 @@ impl<'a> Buffer<'a> {
 
     /// The memory as valid right now: for `Unpinned`, asked of the object
     /// again, since Python code may have moved it since the borrow.
-    fn current(&self) -> Result<(*mut u8, usize)> {
+    pub(crate) fn current(&self) -> Result<(*mut u8, usize)> {
         if self.kind != BufferKind::Unpinned {
             return Ok((self.ptr, self.len));
         }
@@ -436,18 +423,11 @@ impl<'a> Buffer<'a> {
         if rc < 0 {
             // SAFETY: the GIL is held while self lives.
             let py = unsafe { crate::Python::assume_gil_acquired() };
-            return Err(failed(py, self.obj, self.mode, rc));
+            return Err(failed(py, self.obj, self.mode, rc, len));
         }
-        checked(self.obj, ptr, len)
+        // On success: not NULL, and not negative (exporter.c).
+        Ok((ptr.cast(), len as usize))
     }
-}
-
-#[cold]
-fn no_memory(len: usize) -> Error {
-    Error::new(
-        ExceptionType::MemoryError,
-        format!("cannot allocate {len} bytes for a copy of the buffer"),
-    )
 }
 
 fn check_range(offset: usize, count: usize, len: usize) -> Result<()> {
@@ -520,4 +500,12 @@ impl<T: Copy + std::fmt::Debug> std::fmt::Debug for ReadOnlyCell<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.get().fmt(f)
     }
+}
+
+#[cold]
+fn no_memory(len: usize) -> Error {
+    Error::new(
+        ExceptionType::MemoryError,
+        format!("cannot allocate {len} bytes for a copy of the buffer"),
+    )
 }

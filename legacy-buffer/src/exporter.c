@@ -17,9 +17,14 @@
 #include <Python.h>
 
 enum { LB_CHAR = 0, LB_READ = 1, LB_WRITE = 2 };
-/* LB_STRAY: the exporter's proc succeeded but left an exception set (a C
- * bug CPython's own functions pass on); the caller turns it into an error. */
-enum { LB_STRAY = -2, LB_ERROR = -1, LB_IMMUTABLE = 0, LB_PINNED = 1, LB_UNPINNED = 2 };
+/* Failures besides LB_ERROR (an exception set, or a proc that failed
+ * without one), each turned into an error by the caller:
+ * LB_STRAY: the exporter's proc succeeded but left an exception set (a C
+ *           bug CPython's own functions pass on);
+ * LB_NULL:  it "succeeded" with a NULL pointer and a non-zero length
+ *           (stored in *len), which is no memory at all. */
+enum { LB_NULL = -3, LB_STRAY = -2, LB_ERROR = -1 };
+enum { LB_IMMUTABLE = 0, LB_PINNED = 1, LB_UNPINNED = 2 };
 
 /* The most exports of one bytearray that a borrow pins on top of. Its
  * counter is a C int that nothing checks: leaked borrows (mem::forget is
@@ -89,14 +94,28 @@ static int is_pinnable(PyObject *o)
            PyByteArray_Check(o);
 }
 
+/* Memory an exporter gave: on failure, len is LB_ERROR, LB_STRAY or
+ * LB_NULL, and for LB_NULL ptr holds the length the proc reported. Returned
+ * by value (in two registers) rather than through out-pointers, which
+ * callers of old_protocol would have to keep alive across the proc calls. */
+typedef struct {
+    void *ptr;
+    Py_ssize_t len;
+} lb_lent;
+
 /* What PyObject_AsCharBuffer, PyObject_AsReadBuffer and PyObject_AsWriteBuffer
  * do (Objects/abstract.c; 2.7 is final), inlined: the same checks in the same
  * order, the same exceptions, the same procs called. Inlined because the call
  * into libpython and its prologue cost about as much as the rest of a borrow.
  * tests/tests/parity.rs and hostile.rs compare the safe API with the real C
- * functions on every kind of object. */
-static inline __attribute__((always_inline)) int old_protocol(PyObject *o, int mode, void **ptr,
-                                                             Py_ssize_t *len)
+ * functions on every kind of object.
+ *
+ * Then what the C functions do not check: the proc is the exporter's code,
+ * not CPython's, and may succeed with an exception set (LB_STRAY), or with
+ * a NULL pointer and a length (LB_NULL). An empty buffer's NULL becomes a
+ * dangling, aligned pointer, as Rust's empty slices have: a successful
+ * result is never NULL and never negative. */
+static inline __attribute__((always_inline)) lb_lent old_protocol(PyObject *o, int mode)
 {
     static const char *const refused[] = {
         "expected a string or other character buffer object",
@@ -104,6 +123,7 @@ static inline __attribute__((always_inline)) int old_protocol(PyObject *o, int m
         "expected a writeable buffer object",
     };
     PyBufferProcs *pb = Py_TYPE(o)->tp_as_buffer;
+    void *p = NULL;
     char *chars;
     Py_ssize_t n;
     int has_proc = pb != NULL && (mode == LB_CHAR   ? pb->bf_getcharbuffer != NULL
@@ -111,36 +131,48 @@ static inline __attribute__((always_inline)) int old_protocol(PyObject *o, int m
                                                     : pb->bf_getwritebuffer != NULL);
     if (!has_proc || pb->bf_getsegcount == NULL) {
         PyErr_SetString(PyExc_TypeError, refused[mode]);
-        return -1;
+        return (lb_lent){NULL, LB_ERROR};
     }
     if (pb->bf_getsegcount(o, NULL) != 1) {
         PyErr_SetString(PyExc_TypeError, "expected a single-segment buffer object");
-        return -1;
+        return (lb_lent){NULL, LB_ERROR};
     }
-    /* *len is written on success only, as by the C functions; *ptr is
-     * handed to the read and write procs directly (a local copy costs ~10
-     * instructions per borrow), so a failing proc may have written it:
-     * callers must not read it after a failure, and do not. */
     switch (mode) {
     case LB_CHAR:
         n = pb->bf_getcharbuffer(o, 0, &chars);
-        if (n >= 0)
-            *ptr = chars;
+        p = chars;
         break;
     case LB_READ:
-        n = pb->bf_getreadbuffer(o, 0, ptr);
+        n = pb->bf_getreadbuffer(o, 0, &p);
         break;
     default:
-        n = pb->bf_getwritebuffer(o, 0, ptr);
+        n = pb->bf_getwritebuffer(o, 0, &p);
         break;
     }
     if (n < 0)
-        return -1;
-    /* The proc is the exporter's code, not CPython's: it may succeed with an
-     * exception set. Read inline (PyErr_Occurred is a call into libpython). */
+        return (lb_lent){NULL, LB_ERROR};
+    /* Read inline: PyErr_Occurred is a call into libpython. */
     if (PyThreadState_GET()->curexc_type != NULL)
-        return LB_STRAY;
-    *len = n;
+        return (lb_lent){NULL, LB_STRAY};
+    if (p == NULL) {
+        if (n != 0)
+            return (lb_lent){(void *)n, LB_NULL};
+        p = (void *)1;
+    }
+    return (lb_lent){p, n};
+}
+
+/* old_protocol's result through out-pointers: 0 (pointer and length
+ * stored), or the failure (the length stored for LB_NULL). */
+static inline __attribute__((always_inline)) int store(lb_lent r, void **ptr, Py_ssize_t *len)
+{
+    if (r.len < 0) {
+        if (r.len == LB_NULL)
+            *len = (Py_ssize_t)r.ptr;
+        return (int)r.len;
+    }
+    *ptr = r.ptr;
+    *len = r.len;
     return 0;
 }
 
@@ -155,10 +187,10 @@ static int __attribute__((noinline, cold)) refuse_pin(PyObject *o)
 }
 
 /* The old protocol's C function for mode (inlined as above), for callers
- * that ask again (Unpinned buffers): 0, LB_ERROR or LB_STRAY. */
+ * that ask again (Unpinned buffers): 0, or LB_ERROR, LB_STRAY or LB_NULL. */
 int legacy_buffer_call(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
 {
-    return old_protocol(o, mode, ptr, len);
+    return store(old_protocol(o, mode), ptr, len);
 }
 
 /* Pin a bytearray (or a subclass with its procs): count one export, as its
@@ -185,7 +217,7 @@ static inline __attribute__((always_inline)) int borrow_slow(PyObject *o, int mo
     int rc;
     if (is_pinnable(o))
         return pin(o, ptr, len);
-    if ((rc = old_protocol(o, mode, ptr, len)) < 0)
+    if ((rc = store(old_protocol(o, mode), ptr, len)) < 0)
         return rc;
     if (mode != LB_WRITE && is_immutable(o, 8))
         return LB_IMMUTABLE;
@@ -197,7 +229,7 @@ static inline __attribute__((always_inline)) int borrow_slow(PyObject *o, int mo
 static inline __attribute__((always_inline)) int borrow_unknown(PyObject *o, int mode, void **ptr,
                                                                 Py_ssize_t *len)
 {
-    int rc = old_protocol(o, mode, ptr, len);
+    int rc = store(old_protocol(o, mode), ptr, len);
     return rc < 0 ? rc : LB_UNPINNED;
 }
 
@@ -218,9 +250,10 @@ static inline int may_be_trusted(const PyBufferProcs *pb)
  * returns the kind; a PINNED borrow must be given back with
  * legacy_buffer_unpin while o is still alive. On failure returns LB_ERROR,
  * normally with an exception set (a misbehaving exporter may fail without
- * one: the caller checks), or LB_STRAY when the exporter's proc succeeded
- * with an exception set. The exact-str and pinning paths run no proc, so
- * only old_protocol checks the error indicator.
+ * one: the caller checks), LB_STRAY when the exporter's proc succeeded
+ * with an exception set, or LB_NULL when it gave NULL with a length. The
+ * exact-str and pinning paths run no proc, so only old_protocol checks what
+ * a proc did. The pointer is never NULL on success.
  *
  * One entry point per mode (below), so that the compiler folds every test of
  * the mode away; the slow paths are out of line, so that the exact-str case
@@ -274,4 +307,45 @@ LB_BORROW_FOR(write, LB_WRITE)
 void legacy_buffer_unpin(PyObject *o)
 {
     ((PyByteArrayObject *)o)->ob_exports--;
+}
+
+/* The memory of o for a no-Python scope: what the old protocol's function
+ * for mode gives, whatever the exporter. Nothing is pinned or classified:
+ * while the scope lends the memory no Python code runs (this thread keeps
+ * the GIL and runs none), so nothing can move, free or write it. An exact
+ * str is read directly (its procs give exactly this); every other exporter,
+ * a bytearray too, through its procs: one test fewer on the way to the
+ * exporters only a scope gives zero-copy. */
+static inline __attribute__((always_inline)) lb_lent lend(PyObject *o, int mode,
+                                                          lb_lent (*unknown)(PyObject *))
+{
+    if (Py_TYPE(o) == &PyString_Type && mode != LB_WRITE)
+        return (lb_lent){PyString_AS_STRING(o), PyString_GET_SIZE(o)};
+    return unknown(o);
+}
+
+/* One entry per mode, as for the borrow; the old protocol's work out of
+ * line, so that the exact-str case saves no registers. */
+#define LB_LEND_FOR(name, mode)                                                                    \
+    static lb_lent __attribute__((noinline)) lend_unknown_##name(PyObject *o)                    \
+    {                                                                                              \
+        return old_protocol(o, mode);                                                              \
+    }                                                                                              \
+    lb_lent legacy_buffer_lend_##name(PyObject *o)                                                 \
+    {                                                                                              \
+        return lend(o, mode, lend_unknown_##name);                                                 \
+    }
+
+LB_LEND_FOR(char, LB_CHAR)
+LB_LEND_FOR(read, LB_READ)
+LB_LEND_FOR(write, LB_WRITE)
+
+/* Whether o's type has a character-buffer proc, as C code that chooses
+ * between PyObject_AsCharBuffer and PyObject_AsReadBuffer tests it
+ * (Py_TPFLAGS_HAVE_GETCHARBUFFER and bf_getcharbuffer). Runs no code. */
+int legacy_buffer_offers_char(PyObject *o)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    return tp->tp_as_buffer != NULL && PyType_HasFeature(tp, Py_TPFLAGS_HAVE_GETCHARBUFFER) &&
+           tp->tp_as_buffer->bf_getcharbuffer != NULL;
 }

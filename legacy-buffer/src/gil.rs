@@ -34,6 +34,9 @@ use std::sync::Once;
 ///
 /// # Panics
 ///
+/// - Inside a no-Python scope ([`no_python`](crate::no_python),
+///   [`Object::with_read_bytes`](crate::Object::with_read_bytes), ...):
+///   Python must not run while its memory is lent as a plain slice.
 /// - After the interpreter was finalised (a thread-local destructor that
 ///   runs at process exit, after `Py_Finalize`): there is no Python left to
 ///   hold the GIL of.
@@ -48,12 +51,26 @@ where
     F: for<'py> FnOnce(Python<'py>) -> R,
 {
     let _gil = Ensured::acquire();
+    // After taking the GIL: only its holder can be in a scope, and another
+    // thread waits here until the scope is over.
+    if crate::scope::active() {
+        inside_a_scope();
+    }
     // SAFETY: `_gil` holds the GIL until this function returns, after `f`;
     // the token's lifetime is chosen here, for this call only (`f` is
     // generic over it), so nothing bound to it outlives `_gil`.
     let py = unsafe { Python::assume_gil_acquired() };
     crate::pool::drain(py);
     f(py)
+}
+
+#[cold]
+#[inline(never)]
+fn inside_a_scope() -> ! {
+    panic!(
+        "legacy-buffer: with_gil called inside a no-Python scope (no_python, with_read_bytes, \
+         ...): Python must not run while its memory is lent as a plain slice"
+    )
 }
 
 /// The GIL, taken with `PyGILState_Ensure` and given back on drop, panic or
@@ -94,14 +111,6 @@ impl Drop for Ensured {
         // in the reverse order of the ensures.
         unsafe { ffi::PyGILState_Release(self.state) };
     }
-}
-
-/// Whether this thread may run Python code now: it holds the GIL.
-pub(crate) fn may_run_python_here() -> bool {
-    // SAFETY: gil_held only compares this thread's own thread state with
-    // the current one; callable without the GIL, before Python starts and
-    // after it is finalised (false then).
-    unsafe { ffi::gil_held() != 0 }
 }
 
 /// Proof that the GIL is held for `'py`: every operation that touches Python

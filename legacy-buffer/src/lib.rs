@@ -62,12 +62,36 @@
 //!     a borrow can report an error, and nothing is inconsistent yet. Half
 //!     the range, so that the exports others take unchecked still have a
 //!     billion to count.)
-//!   - `Unpinned`: nothing holds the memory in place. Safe access copies
-//!     ([`Buffer::to_vec`], [`Buffer::read_at`], [`Buffer::write_at`]) and asks
-//!     the object for its memory again each time, so a resize or `close()`
-//!     in between is seen (an error, or the new contents), never a dangling
-//!     read. Zero-copy access is `unsafe`
-//!     ([`Buffer::as_slice_unchecked`]).
+//!   - `Unpinned`: nothing holds the memory in place while Python runs.
+//!     Copies ([`Buffer::to_vec`], [`Buffer::read_at`], [`Buffer::write_at`])
+//!     ask the object for its memory again each time, so a resize or
+//!     `close()` in between is seen (an error, or the new contents), never a
+//!     dangling read; zero-copy access is the no-Python scope (H8).
+//! - **H8 — the no-Python scope.** Python moves, frees or writes an
+//!   exporter's memory only by running. [`no_python`],
+//!   [`Object::with_read_bytes`] (and `with_char_bytes`, `with_write_bytes`)
+//!   and [`Buffer::with_bytes`] (and `with_bytes_mut`) lend the memory of any
+//!   exporter, of every kind, as a plain `&[u8]` or `&mut [u8]`, zero-copy,
+//!   to a closure during which no Python code runs on this thread, and none
+//!   on another (this thread keeps the GIL throughout):
+//!   - the closure is `Send`, so it cannot capture a [`Python`] token, an
+//!     [`Object`], a [`Buffer`] or cells, through which the safe API would
+//!     run Python code; the slices' lifetime is one the closure is generic
+//!     over, so they cannot leave it (compile-fail tests `np_*`);
+//!   - [`with_gil`] inside the closure panics: Python cannot be re-entered
+//!     through a fresh call;
+//!   - an [`Error`] dropped inside (the one `Send` type of this crate that
+//!     owns Python references) is queued, and released as the scope ends;
+//!   - a panic unwinds out and leaves no scope behind;
+//!   - an `Unpinned` buffer borrowed earlier is asked for its memory again
+//!     on entry; a `&mut [u8]` that would overlap any other slice lent to the
+//!     same scope (two borrows of one `bytearray`, an `array` and a `buffer`
+//!     object over it) is refused with `BufferError`, never aliased.
+//!
+//!   What Rust cannot see: another crate's `Send` type that runs Python code
+//!   when dropped (rust-cpython's `PyObject` takes the GIL in its `Drop`)
+//!   must not be dropped inside a scope. [`Buffer::as_slice_unchecked`]
+//!   remains for the rare case a scope does not fit, `unsafe`.
 //! - **H6 — threads.** [`Python`], [`Object`], [`Buffer`] and the cells are
 //!   neither `Send` nor `Sync`. A `&[u8]` of immutable memory may cross
 //!   threads: nothing can change or free it while the object borrow lives.
@@ -85,17 +109,18 @@
 //!   exception; the exact-`str` and `bytearray` paths run no foreign proc and
 //!   skip that check.
 //!
-//! Only exporters whose procs are known get more than `Unpinned`:
+//! Only exporters whose procs are known get more than `Unpinned`; inside a
+//! no-Python scope, every one is a plain slice:
 //!
-//! | object | char buffer | read buffer | write buffer |
-//! | --- | --- | --- | --- |
-//! | `str` and subclasses | `Immutable` | `Immutable` | `TypeError` |
-//! | `unicode` and subclasses | `Immutable` (default-encoded, cached) | `Immutable` (raw `Py_UNICODE`) | `TypeError` |
-//! | `buffer` over `str`/`unicode` | `Immutable` | `Immutable` | `TypeError` |
-//! | `bytearray` and subclasses | `Pinned` | `Pinned` | `Pinned` |
-//! | `array.array`, `mmap`, ctypes, other C types | `Unpinned` | `Unpinned` | `Unpinned` |
-//! | `buffer` over `bytearray`, `array`, ... | `Unpinned` | `Unpinned` | `TypeError` (read-only) |
-//! | `int`, `list`, `memoryview`, `None`, ... | `TypeError` | `TypeError` | `TypeError` |
+//! | object | char buffer | read buffer | write buffer | in a scope |
+//! | --- | --- | --- | --- | --- |
+//! | `str` and subclasses | `Immutable` | `Immutable` | `TypeError` | `&[u8]` |
+//! | `unicode` and subclasses | `Immutable` (default-encoded, cached) | `Immutable` (raw `Py_UNICODE`) | `TypeError` | `&[u8]` |
+//! | `buffer` over `str`/`unicode` | `Immutable` | `Immutable` | `TypeError` | `&[u8]` |
+//! | `bytearray` and subclasses | `Pinned` | `Pinned` | `Pinned` | `&[u8]`, `&mut [u8]` |
+//! | `array.array`, `mmap`, ctypes, other C types | `Unpinned` | `Unpinned` | `Unpinned` | `&[u8]`, `&mut [u8]` |
+//! | `buffer` over `bytearray`, `array`, ... | `Unpinned` | `Unpinned` | `TypeError` (read-only) | `&[u8]` |
+//! | `int`, `list`, `memoryview`, `None`, ... | `TypeError` | `TypeError` | `TypeError` | `TypeError` |
 //!
 //! Results are exactly the C functions' (same bytes and length, or the same
 //! exception type and message); the test suite checks that table against
@@ -126,11 +151,13 @@ pub mod extension;
 mod gil;
 mod object;
 mod pool;
+mod scope;
 
 pub use buffer::{Buffer, BufferKind, ReadOnlyCell};
 pub use error::{Error, ExceptionType, Result};
 pub use gil::{with_gil, Python};
 pub use object::{Borrowed, Object};
+pub use scope::{no_python, Bytes, BytesMut, Lend};
 
 /// The raw bindings this crate is built on.
 pub use legacy_buffer_sys as ffi;

@@ -41,11 +41,18 @@ pub(crate) unsafe fn release(obj: *mut ffi::PyObject) {
     let Some(obj) = NonNull::new(obj) else {
         return;
     };
-    if crate::gil::may_run_python_here() {
-        // SAFETY: this thread holds the GIL and may run Python code (the
-        // release may run `__del__`); the reference is ours to give up.
-        unsafe { ffi::Py_DECREF(obj.as_ptr()) };
-        return;
+    // SAFETY: gil_held only compares this thread's own thread state with
+    // the current one; callable without the GIL, before Python starts and
+    // after it is finalised (false then).
+    if unsafe { ffi::gil_held() } != 0 {
+        if !crate::scope::active() {
+            // SAFETY: this thread holds the GIL and may run Python code (the
+            // release may run `__del__`); the reference is ours to give up.
+            unsafe { ffi::Py_DECREF(obj.as_ptr()) };
+            return;
+        }
+        // Inside a no-Python scope: released when it ends.
+        crate::scope::release_at_end();
     }
     let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
     pending.0.push(obj);

@@ -572,3 +572,52 @@ fn check_parity_check_read_buffer(py: Python<'_>, expr: &str) {
     assert_clear(py, &format!("{expr} check_read_buffer"));
     assert_eq!(safe, c, "{expr}: check_read_buffer vs C");
 }
+
+/// The no-Python scope over every hostile type: the same proc calls as the C
+/// function, the same error where the safe borrow gives one, and otherwise
+/// the very bytes the C function gives on a fresh object (for `Resizing`,
+/// grown by the same calls); an empty buffer on a dangling pointer, never
+/// NULL. (parity.rs checks the lent address against the C function's.)
+#[test]
+fn the_no_python_scope_over_hostile_exporters() {
+    with_gil(|py| {
+        import_hostile(py);
+        let mut checked = 0;
+        for type_name in ALL_TYPES {
+            for size in ["0", "", "300"] {
+                let expr = format!("hostile.{type_name}({size})");
+                for function in Function::ALL {
+                    let what = format!("{expr} {} (scope)", function.c_name());
+                    let oracle = eval(py, &expr);
+                    let before = calls(&oracle);
+                    let raw = raw_borrow(py, &oracle, function);
+                    assert_clear(py, &what);
+                    let c_calls = calls(&oracle) - before;
+
+                    let obj = eval(py, &expr);
+                    let before = calls(&obj);
+                    let lent = |b: &[u8]| (b.to_vec(), b.as_ptr() as usize);
+                    let scoped = match function {
+                        Function::Char => obj.with_char_bytes(lent),
+                        Function::Read => obj.with_read_bytes(lent),
+                        Function::Write => obj.with_write_bytes(|b| lent(b)),
+                    };
+                    assert_clear(py, &what);
+                    assert_eq!(calls(&obj) - before, c_calls, "{what}: proc calls");
+                    match (expected(type_name, function), scoped) {
+                        (Expect::Error(t, m), Err(e)) => assert_error(&e, t, &m, &what),
+                        (Expect::Storage | Expect::Empty, Ok((bytes, addr))) => {
+                            let c = raw.as_ref().unwrap_or_else(|e| panic!("{what}: C {e}"));
+                            assert_eq!(Some(&bytes), c.bytes.as_ref(), "{what}");
+                            assert_eq!(bytes, pattern(bytes.len()), "{what}");
+                            assert_ne!(addr, 0, "{what}: a slice on NULL");
+                        }
+                        (expect, scoped) => panic!("{what}: expected {expect:?}, got {scoped:?}"),
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, ALL_TYPES.len() * 3 * 3);
+    })
+}

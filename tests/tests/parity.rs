@@ -771,3 +771,89 @@ fn known_values() {
         py.run("del _parity_known").unwrap();
     })
 }
+
+/// The no-Python scope ([`Object::with_char_bytes`], `with_read_bytes`,
+/// `with_write_bytes`) against the C functions: for every object and
+/// function, the same bytes at the very address the C function gives
+/// (zero-copy, for every kind of exporter), or the same exception; no
+/// exception left set; and writes through `&mut [u8]` seen by Python.
+#[test]
+fn the_no_python_scope_lends_every_exporter_zero_copy() {
+    with_gil(|py| {
+        setup(py);
+        let mut failures = Failures::default();
+        let mut zero_copy = 0;
+        for row in ROWS {
+            let obj = eval_row(py, row);
+            for function in Function::ALL {
+                let (raw, raw_ptr) = raw_outcome(py, &obj, function);
+                let lent = |bytes: &[u8]| (bytes.to_vec(), bytes.as_ptr() as usize);
+                let scoped = match function {
+                    Function::Char => obj.with_char_bytes(lent),
+                    Function::Read => obj.with_read_bytes(lent),
+                    Function::Write => obj.with_write_bytes(|bytes| lent(bytes)),
+                };
+                if exception_pending(py) {
+                    let left = take_error(py);
+                    failures.add(row, format!("{function}: the scope left {left} set"));
+                }
+                let (outcome, ptr) = match scoped {
+                    Ok((bytes, ptr)) => (Ok(bytes), ptr),
+                    Err(e) => (Err(describe(&e)), 0),
+                };
+                println!(
+                    "{:<30} {function:<24} C {:<50} scope {}",
+                    row.name,
+                    show(&raw),
+                    show(&outcome)
+                );
+                if raw != outcome {
+                    failures.add(
+                        row,
+                        format!(
+                            "{function}: C gave {}, the scope {}",
+                            show(&raw),
+                            show(&outcome)
+                        ),
+                    );
+                } else if matches!(&outcome, Ok(b) if !b.is_empty()) {
+                    if ptr != raw_ptr as usize {
+                        failures.add(
+                            row,
+                            format!("{function}: lent {ptr:#x}, but C gives {raw_ptr:p}"),
+                        );
+                    }
+                    zero_copy += 1;
+                }
+            }
+        }
+        println!("{zero_copy} non-empty zero-copy lends");
+        failures.assert_none("the no-Python scope's parity with the C functions");
+
+        // Writes: every writable row, every byte flipped in place.
+        let mut failures = Failures::default();
+        let mut written = Vec::new();
+        for row in ROWS {
+            let obj = bind(py, "_parity_scope_target", row.expr);
+            let Ok(before) = raw_outcome(py, &obj, Function::Write).0 else {
+                continue;
+            };
+            obj.with_write_bytes(|bytes| bytes.iter_mut().for_each(|b| *b = !*b))
+                .unwrap_or_else(|e| panic!("{}: {e}", row.name));
+            let wanted: Vec<u8> = before.iter().map(|b| !b).collect();
+            let python_sees = eval_bytes(py, "_parity_bytes(_parity_scope_target)");
+            if python_sees != wanted {
+                failures.add(
+                    row,
+                    format!("wrote {}, Python sees {}", lit(&wanted), lit(&python_sees)),
+                );
+            }
+            written.push(row.name);
+        }
+        py.run("del _parity_scope_target").unwrap();
+        failures.assert_none("writes through the no-Python scope");
+        for family in ["bytearray", "array", "mmap", "ctypes"] {
+            assert!(written.iter().any(|name| name.starts_with(family)));
+        }
+    })
+}

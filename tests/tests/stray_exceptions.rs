@@ -79,6 +79,32 @@ fn a_borrow_whose_proc_leaves_an_exception_set_is_a_system_error() {
             }
         }
         assert_eq!(checked, 5, "3 on Stray, char and read on buffer(Stray)");
+
+        // The no-Python scope asks the same procs: the same SystemError,
+        // and the closure never runs.
+        let obj = eval(py, "hostile.Stray(5)");
+        let ran = std::sync::atomic::AtomicBool::new(false);
+        for (function, result) in [
+            (
+                Function::Char,
+                obj.with_char_bytes(|_| ran.store(true, std::sync::atomic::Ordering::SeqCst)),
+            ),
+            (
+                Function::Read,
+                obj.with_read_bytes(|_| ran.store(true, std::sync::atomic::Ordering::SeqCst)),
+            ),
+            (
+                Function::Write,
+                obj.with_write_bytes(|_| ran.store(true, std::sync::atomic::Ordering::SeqCst)),
+            ),
+        ] {
+            assert_stray(
+                py,
+                &result.unwrap_err(),
+                &stray_message(function, "hostile.Stray"),
+            );
+        }
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
     })
 }
 

@@ -1,0 +1,520 @@
+//! The no-Python scope: any exporter's memory as a plain `&[u8]` or
+//! `&mut [u8]`, zero-copy, for as long as a closure that cannot run Python
+//! code runs.
+//!
+//! Python can move, free or write an exporter's memory only by running: its
+//! own code, or C code it calls. While the closure runs, this thread keeps
+//! the GIL (so no other thread runs Python) and runs no Python itself:
+//!
+//! - the closure is `Send`, so it cannot capture a [`Python`] token, an
+//!   [`Object`], a [`Buffer`] or cells, through which this crate's safe API
+//!   would run Python code; the slices are lent for a lifetime the closure
+//!   is generic over, so they cannot leave it;
+//! - [`with_gil`](crate::with_gil) inside the scope panics, so Python cannot
+//!   be re-entered through a fresh call;
+//! - a Python reference released inside the scope (an [`Error`] dropped
+//!   there) is queued, and released when the scope ends;
+//! - a panic unwinds out of the scope and leaves no scope state behind.
+//!
+//! What Rust cannot see: a type of another crate that is `Send` and runs
+//! Python code when dropped (rust-cpython's `PyObject` takes the GIL in its
+//! `Drop`) breaks the second rule; do not drop such values inside a scope.
+//! And, as everywhere, C code that writes memory it was lent while not
+//! holding the GIL, or Python code writing raw memory through `ctypes`, is
+//! outside any guarantee.
+//!
+//! [`Python`]: crate::Python
+//! [`Object`]: crate::Object
+//! [`Buffer`]: crate::Buffer
+//! [`Error`]: crate::Error
+
+use crate::buffer::{failed, Buffer, Mode};
+use crate::error::{Error, ExceptionType, Result};
+use crate::ffi;
+use crate::gil::Python;
+use crate::object::Object;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// exporter.c's `lb_lent`: memory an exporter gave. On failure `len` is the
+/// failure's code (< 0), and for a NULL pointer with a length `ptr` holds
+/// that length.
+#[repr(C)]
+struct Lent {
+    ptr: *mut libc::c_void,
+    len: ffi::Py_ssize_t,
+}
+
+extern "C" {
+    // legacy-buffer's exporter.c: the old protocol's memory, whatever the
+    // exporter; never NULL and never negative on success.
+    fn legacy_buffer_lend_char(obj: *mut ffi::PyObject) -> Lent;
+    fn legacy_buffer_lend_read(obj: *mut ffi::PyObject) -> Lent;
+    fn legacy_buffer_lend_write(obj: *mut ffi::PyObject) -> Lent;
+    fn legacy_buffer_offers_char(obj: *mut ffi::PyObject) -> libc::c_int;
+}
+
+/// How many no-Python scopes the thread holding the GIL is in (the low
+/// bits), and whether a reference released inside them waits for the
+/// outermost to end ([`DEFERRED`]). Only that thread reads or writes it (a
+/// scope runs with the GIL held from start to end, and everything that asks
+/// holds the GIL first), so the GIL orders the accesses and plain loads and
+/// stores do; atomic only to be a `static`.
+static STATE: AtomicU32 = AtomicU32::new(0);
+
+/// The bit of [`STATE`] saying the pool has references to release when the
+/// outermost scope ends. One word with the depth, so that leaving a scope
+/// is one test.
+const DEFERRED: u32 = 1 << 31;
+
+/// Whether the thread holding the GIL is inside a no-Python scope. Only
+/// meaningful on that thread.
+#[inline]
+pub(crate) fn active() -> bool {
+    STATE.load(Ordering::Relaxed) & !DEFERRED != 0
+}
+
+/// A reference was queued inside the scope: release it when the outermost
+/// ends. Only on the thread holding the GIL, inside a scope.
+pub(crate) fn release_at_end() {
+    STATE.store(STATE.load(Ordering::Relaxed) | DEFERRED, Ordering::Relaxed);
+}
+
+/// Inside a scope until dropped (at the end of the closure, or while a panic
+/// unwinds out of it).
+struct Entered<'py> {
+    py: Python<'py>,
+}
+
+impl<'py> Entered<'py> {
+    #[inline]
+    fn new(py: Python<'py>) -> Entered<'py> {
+        STATE.store(STATE.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        Entered { py }
+    }
+}
+
+impl Drop for Entered<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        let state = STATE.load(Ordering::Relaxed) - 1;
+        STATE.store(state, Ordering::Relaxed);
+        if state == DEFERRED {
+            release_deferred(self.py);
+        }
+    }
+}
+
+/// The outermost scope ended with references queued inside it: Python may
+/// run again, so release them.
+#[cold]
+#[inline(never)]
+fn release_deferred(py: Python<'_>) {
+    STATE.store(0, Ordering::Relaxed);
+    crate::pool::drain(py);
+}
+
+/// Run `f` inside a scope: with the slices it makes, which live no longer.
+#[inline]
+fn run<R>(py: Python<'_>, f: impl FnOnce() -> R) -> R {
+    let _entered = Entered::new(py);
+    f()
+}
+
+/// A slice of `len` bytes at `ptr` for the scope.
+///
+/// # Safety
+///
+/// `ptr`/`len` are what exporter.c gave on success (never NULL, never
+/// negative) for memory valid right now, and no Python code runs for as
+/// long as the slice lives.
+#[inline]
+unsafe fn shared<'s>(ptr: *mut u8, len: usize) -> &'s [u8] {
+    // SAFETY: the caller's contract; nothing else writes the memory while
+    // no Python code runs (see the module docs).
+    unsafe { std::slice::from_raw_parts(ptr, len) }
+}
+
+/// A mutable slice of `len` bytes at `ptr` for the scope.
+///
+/// # Safety
+///
+/// As [`shared`], the memory was given for writing, and no other slice lent
+/// to the same scope overlaps it.
+#[inline]
+#[allow(clippy::mut_from_ref)]
+unsafe fn exclusive<'s>(ptr: *mut u8, len: usize) -> &'s mut [u8] {
+    // SAFETY: the caller's contract: valid, writable, and not aliased by
+    // anything usable while the slice lives (captured references to
+    // Python-owned memory are not Send, so the closure holds none).
+    unsafe { std::slice::from_raw_parts_mut(ptr, len) }
+}
+
+impl<'py> Object<'py> {
+    /// Borrow the object's memory as `PyObject_AsReadBuffer` gives it and
+    /// run `f` over it as a plain `&[u8]`, zero-copy, whatever the exporter
+    /// (`array`, `mmap`, ctypes, third-party types alike), in a no-Python
+    /// scope (see [`no_python`]). Fails as the C function does (same
+    /// exception type and message) without calling `f`.
+    ///
+    /// ```
+    /// legacy_buffer::with_gil(|py| -> legacy_buffer::Result<()> {
+    ///     let a = py.eval("__import__('array').array('B', [1, 2, 3])")?;
+    ///     let sum: u32 = a.with_read_bytes(|bytes| bytes.iter().map(|&b| u32::from(b)).sum())?;
+    ///     assert_eq!(sum, 6);
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), legacy_buffer::Error>(())
+    /// ```
+    #[inline]
+    pub fn with_read_bytes<F, R>(&self, f: F) -> Result<R>
+    where
+        F: for<'s> FnOnce(&'s [u8]) -> R + Send,
+    {
+        let (ptr, len) = self.lend(Mode::Read)?;
+        // SAFETY: memory valid right now; the scope runs no Python code
+        // until `f` returns, and the slice cannot outlive `f`.
+        Ok(run(self.py(), || f(unsafe { shared(ptr, len) })))
+    }
+
+    /// As [`with_read_bytes`](Object::with_read_bytes), with the memory
+    /// `PyObject_AsCharBuffer` gives (for `unicode`, its default encoding).
+    #[inline]
+    pub fn with_char_bytes<F, R>(&self, f: F) -> Result<R>
+    where
+        F: for<'s> FnOnce(&'s [u8]) -> R + Send,
+    {
+        let (ptr, len) = self.lend(Mode::Char)?;
+        // SAFETY: as in with_read_bytes.
+        Ok(run(self.py(), || f(unsafe { shared(ptr, len) })))
+    }
+
+    /// Borrow the object's memory as `PyObject_AsWriteBuffer` gives it and
+    /// run `f` over it as a `&mut [u8]`, zero-copy, in a no-Python scope
+    /// (see [`no_python`]). Writes are seen by Python afterwards.
+    ///
+    /// ```
+    /// legacy_buffer::with_gil(|py| -> legacy_buffer::Result<()> {
+    ///     let ba = py.eval("bytearray('abc')")?;
+    ///     ba.with_write_bytes(|bytes| bytes.make_ascii_uppercase())?;
+    ///     assert_eq!(ba.repr()?, "bytearray(b'ABC')");
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), legacy_buffer::Error>(())
+    /// ```
+    #[inline]
+    pub fn with_write_bytes<F, R>(&self, f: F) -> Result<R>
+    where
+        F: for<'s> FnOnce(&'s mut [u8]) -> R + Send,
+    {
+        let (ptr, len) = self.lend(Mode::Write)?;
+        // SAFETY: as in with_read_bytes; the exporter gave the memory for
+        // writing, and this is the only slice lent to the scope.
+        Ok(run(self.py(), || f(unsafe { exclusive(ptr, len) })))
+    }
+
+    /// Whether the object's type has a character-buffer proc
+    /// (`Py_TPFLAGS_HAVE_GETCHARBUFFER` and `bf_getcharbuffer`): the test C
+    /// code makes to choose between `PyObject_AsCharBuffer` and
+    /// `PyObject_AsReadBuffer`. Calls nothing.
+    pub fn offers_char_buffer(&self) -> bool {
+        // SAFETY: valid object, GIL held ('py); reads its type's slots.
+        unsafe { legacy_buffer_offers_char(self.as_ptr()) != 0 }
+    }
+
+    /// The memory for `mode`, asked of the exporter now and checked.
+    #[inline]
+    fn lend(&self, mode: Mode) -> Result<(*mut u8, usize)> {
+        let lend = match mode {
+            Mode::Char => legacy_buffer_lend_char,
+            Mode::Read => legacy_buffer_lend_read,
+            Mode::Write => legacy_buffer_lend_write,
+        };
+        // SAFETY: valid object, GIL held ('py).
+        let Lent { ptr, len } = unsafe { lend(self.as_ptr()) };
+        if len < 0 {
+            let reported = ptr as ffi::Py_ssize_t;
+            return Err(failed(
+                self.py(),
+                self.as_ptr(),
+                mode,
+                len as libc::c_int,
+                reported,
+            ));
+        }
+        Ok((ptr.cast(), len as usize))
+    }
+}
+
+impl Buffer<'_> {
+    /// Run `f` over the buffer's memory as a plain `&[u8]`, zero-copy,
+    /// whatever its [`kind`](Buffer::kind), in a no-Python scope (see
+    /// [`no_python`]). An `Unpinned` buffer asks the object for its memory
+    /// again first (Python may have moved it since the borrow), and fails as
+    /// [`to_vec`](Buffer::to_vec) would.
+    #[inline]
+    pub fn with_bytes<F, R>(&self, f: F) -> Result<R>
+    where
+        F: for<'s> FnOnce(&'s [u8]) -> R + Send,
+    {
+        let (ptr, len) = self.current()?;
+        // SAFETY: a Buffer exists only while its object is borrowed, under
+        // the GIL.
+        let py = unsafe { Python::assume_gil_acquired() };
+        // SAFETY: memory valid right now; no Python code runs until `f`
+        // returns.
+        Ok(run(py, || f(unsafe { shared(ptr, len) })))
+    }
+
+    /// Run `f` over the buffer's memory as a `&mut [u8]`, zero-copy, in a
+    /// no-Python scope. Fails with `TypeError` unless the buffer came from
+    /// [`Object::write_buffer`]; an `Unpinned` buffer asks again first.
+    #[inline]
+    pub fn with_bytes_mut<F, R>(&self, f: F) -> Result<R>
+    where
+        F: for<'s> FnOnce(&'s mut [u8]) -> R + Send,
+    {
+        if !self.is_writable() {
+            return Err(not_writable());
+        }
+        let (ptr, len) = self.current()?;
+        // SAFETY: as in with_bytes.
+        let py = unsafe { Python::assume_gil_acquired() };
+        // SAFETY: as in with_bytes; given for writing, and the only slice
+        // lent to this scope.
+        Ok(run(py, || f(unsafe { exclusive(ptr, len) })))
+    }
+}
+
+#[cold]
+fn not_writable() -> Error {
+    Error::new(
+        ExceptionType::TypeError,
+        "buffer was not borrowed for writing",
+    )
+}
+
+/// A buffer lent to a [`no_python`] scope as a `&[u8]`.
+#[derive(Clone, Copy)]
+pub struct Bytes<'b, 'a>(pub &'b Buffer<'a>);
+
+/// A buffer lent to a [`no_python`] scope as a `&mut [u8]`; it must have
+/// come from [`Object::write_buffer`].
+#[derive(Clone, Copy)]
+pub struct BytesMut<'b, 'a>(pub &'b Buffer<'a>);
+
+mod sealed {
+    /// Where a lent slice is (private to this crate in all but name).
+    #[derive(Clone, Copy)]
+    pub struct Region {
+        pub(crate) ptr: *mut u8,
+        pub(crate) len: usize,
+        pub(crate) mutable: bool,
+    }
+
+    pub trait Sealed {}
+}
+use sealed::Region;
+
+/// What a [`no_python`] scope can lend: [`Bytes`], [`BytesMut`], and tuples
+/// of up to four of them. Sealed.
+pub trait Lend: sealed::Sealed {
+    /// What the closure gets: `&'s [u8]` for [`Bytes`], `&'s mut [u8]` for
+    /// [`BytesMut`], a tuple of those for a tuple.
+    type Lent<'s>;
+    #[doc(hidden)]
+    type Regions: AsRef<[Region]>;
+    #[doc(hidden)]
+    fn regions(&self) -> Result<Self::Regions>;
+    /// # Safety
+    ///
+    /// `regions` come from `regions()` just now, checked for overlap.
+    #[doc(hidden)]
+    unsafe fn lent<'s>(regions: &Self::Regions) -> Self::Lent<'s>;
+}
+
+impl Bytes<'_, '_> {
+    fn region(&self) -> Result<Region> {
+        let (ptr, len) = self.0.current()?;
+        Ok(Region {
+            ptr,
+            len,
+            mutable: false,
+        })
+    }
+}
+
+impl BytesMut<'_, '_> {
+    fn region(&self) -> Result<Region> {
+        if !self.0.is_writable() {
+            return Err(not_writable());
+        }
+        let (ptr, len) = self.0.current()?;
+        Ok(Region {
+            ptr,
+            len,
+            mutable: true,
+        })
+    }
+}
+
+impl sealed::Sealed for Bytes<'_, '_> {}
+impl sealed::Sealed for BytesMut<'_, '_> {}
+
+impl Lend for Bytes<'_, '_> {
+    type Lent<'s> = &'s [u8];
+    type Regions = [Region; 1];
+    fn regions(&self) -> Result<[Region; 1]> {
+        Ok([self.region()?])
+    }
+    unsafe fn lent<'s>(regions: &[Region; 1]) -> &'s [u8] {
+        // SAFETY: the caller's contract.
+        unsafe { shared(regions[0].ptr, regions[0].len) }
+    }
+}
+
+impl Lend for BytesMut<'_, '_> {
+    type Lent<'s> = &'s mut [u8];
+    type Regions = [Region; 1];
+    fn regions(&self) -> Result<[Region; 1]> {
+        Ok([self.region()?])
+    }
+    unsafe fn lent<'s>(regions: &[Region; 1]) -> &'s mut [u8] {
+        // SAFETY: the caller's contract.
+        unsafe { exclusive(regions[0].ptr, regions[0].len) }
+    }
+}
+
+/// One lendable buffer: what a tuple is made of.
+#[doc(hidden)]
+pub trait LendOne: sealed::Sealed {
+    /// `&'s [u8]` or `&'s mut [u8]`.
+    type Slice<'s>;
+    #[doc(hidden)]
+    fn one(&self) -> Result<Region>;
+    /// # Safety
+    ///
+    /// As [`Lend::lent`].
+    #[doc(hidden)]
+    unsafe fn slice<'s>(region: Region) -> Self::Slice<'s>;
+}
+
+impl LendOne for Bytes<'_, '_> {
+    type Slice<'s> = &'s [u8];
+    fn one(&self) -> Result<Region> {
+        self.region()
+    }
+    unsafe fn slice<'s>(region: Region) -> &'s [u8] {
+        // SAFETY: the caller's contract.
+        unsafe { shared(region.ptr, region.len) }
+    }
+}
+
+impl LendOne for BytesMut<'_, '_> {
+    type Slice<'s> = &'s mut [u8];
+    fn one(&self) -> Result<Region> {
+        self.region()
+    }
+    unsafe fn slice<'s>(region: Region) -> &'s mut [u8] {
+        // SAFETY: the caller's contract.
+        unsafe { exclusive(region.ptr, region.len) }
+    }
+}
+
+macro_rules! lend_tuple {
+    ($n:literal; $($t:ident $i:tt),+) => {
+        impl<$($t: LendOne),+> sealed::Sealed for ($($t,)+) {}
+        impl<$($t: LendOne),+> Lend for ($($t,)+) {
+            type Lent<'s> = ($($t::Slice<'s>,)+);
+            type Regions = [Region; $n];
+            fn regions(&self) -> Result<[Region; $n]> {
+                Ok([$(self.$i.one()?),+])
+            }
+            unsafe fn lent<'s>(regions: &[Region; $n]) -> Self::Lent<'s> {
+                // SAFETY: the caller's contract, for each region.
+                unsafe { ($($t::slice(regions[$i]),)+) }
+            }
+        }
+    };
+}
+
+lend_tuple!(2; A 0, B 1);
+lend_tuple!(3; A 0, B 1, C 2);
+lend_tuple!(4; A 0, B 1, C 2, D 3);
+
+/// No two regions overlap where one of them is written: a `&mut [u8]` must
+/// alias nothing (two write borrows of one `bytearray`, or a write borrow of
+/// an `array` and a `buffer` object over it, are the same memory).
+fn check_overlap(regions: &[Region]) -> Result<()> {
+    for (i, a) in regions.iter().enumerate() {
+        for (j, b) in regions.iter().enumerate().skip(i + 1) {
+            if !(a.mutable || b.mutable) || a.len == 0 || b.len == 0 {
+                continue;
+            }
+            let (a0, b0) = (a.ptr as usize, b.ptr as usize);
+            if a0 < b0 + b.len && b0 < a0 + a.len {
+                return Err(Error::new(
+                    ExceptionType::BufferError,
+                    format!(
+                        "buffers {i} and {j} lent to a no-Python scope share memory and one \
+                         of them is writable: a mutable slice must alias nothing"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Run `f` over the memory of several buffers at once, zero-copy, as plain
+/// slices (`&[u8]` for [`Bytes`], `&mut [u8]` for [`BytesMut`]), whatever
+/// their kinds, in a **no-Python scope**: while `f` runs, no Python code
+/// runs on this thread, and none on another (this thread keeps the GIL).
+///
+/// `Unpinned` buffers are asked for their memory again first (Python may
+/// have moved it since the borrow). A `BytesMut` that shares memory with
+/// any other buffer lent (two borrows of one `bytearray`, a `buffer` object
+/// over the same `array`) is refused with `BufferError`, never aliased; so
+/// is a `BytesMut` of a buffer not borrowed for writing (`TypeError`).
+///
+/// `f` is `Send`, so it cannot capture a `Python` token, an object, a
+/// buffer or cells; the slices cannot leave it. Calling
+/// [`with_gil`](crate::with_gil) inside panics; an [`Error`] dropped inside
+/// is released when the scope ends; a panic in `f` leaves no scope behind.
+///
+/// ```
+/// use legacy_buffer::{no_python, with_gil, Bytes, BytesMut};
+///
+/// with_gil(|py| -> legacy_buffer::Result<()> {
+///     let dst = py.eval("__import__('array').array('B', [1, 2, 3, 4])")?;
+///     let key = py.eval(r"'\x0f\xf0'")?;
+///     let (dst_buf, key_buf) = (dst.write_buffer()?, key.read_buffer()?);
+///     no_python((BytesMut(&dst_buf), Bytes(&key_buf)), |(dst, key)| {
+///         for (i, byte) in dst.iter_mut().enumerate() {
+///             *byte ^= key[i % key.len()];
+///         }
+///     })?;
+///     assert_eq!(dst.repr()?, "array('B', [14, 242, 12, 244])");
+///
+///     // The same bytearray twice, once writable: refused, never aliased.
+///     let ba = py.eval("bytearray(4)")?;
+///     let (w, r) = (ba.write_buffer()?, ba.read_buffer()?);
+///     let e = no_python((BytesMut(&w), Bytes(&r)), |_| ()).unwrap_err();
+///     assert_eq!(e.type_name(), "BufferError");
+///     Ok(())
+/// })?;
+/// # Ok::<(), legacy_buffer::Error>(())
+/// ```
+pub fn no_python<L, F, R>(buffers: L, f: F) -> Result<R>
+where
+    L: Lend,
+    F: for<'s> FnOnce(L::Lent<'s>) -> R + Send,
+{
+    let regions = buffers.regions()?;
+    check_overlap(regions.as_ref())?;
+    // SAFETY: the buffers exist, so the GIL is held.
+    let py = unsafe { Python::assume_gil_acquired() };
+    // SAFETY: regions valid right now and checked for overlap; the scope
+    // runs no Python code until `f` returns, and the slices cannot outlive
+    // `f`.
+    Ok(run(py, || f(unsafe { L::lent(&regions) })))
+}
