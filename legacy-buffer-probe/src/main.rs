@@ -40,8 +40,9 @@ fn cli() -> Command {
              struct, io, os and sys imported) and shows, for the resulting object: \
              PyObject_CheckReadBuffer; the char, read and write buffers (length, or the \
              exception type and message); whether the new buffer protocol is offered; how \
-             legacy-buffer borrows the memory (zero-copy immutable, zero-copy pinned, or \
-             copied because nothing keeps it in place); and the first bytes.\n\n\
+             legacy-buffer gives the memory to Rust (zero-copy and immutable, zero-copy and \
+             pinned, or, where nothing keeps it in place, zero-copy inside a no-Python \
+             scope); and the first bytes, read through that scope.\n\n\
              With no EXPRESSION, shows a representative set of built-in types. The exit \
              status is 1 if any expression could not be evaluated (its row shows the \
              Python error), 0 otherwise.",
@@ -121,9 +122,13 @@ fn describe(result: legacy_buffer::Result<Buffer<'_>>) -> Value {
     match result {
         Err(e) => json!({ "ok": false, "exception": exception(&e) }),
         Ok(buffer) => {
-            let mut head = vec![0; buffer.len().min(HEAD)];
-            let head = match buffer.read_at(0, &mut head) {
-                Ok(()) => Value::String(head.iter().map(|b| format!("{b:02x}")).collect()),
+            // Zero-copy, whatever the kind: asked again if Unpinned.
+            let head = buffer.with_bytes(|bytes| {
+                let head = &bytes[..bytes.len().min(HEAD)];
+                head.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            });
+            let head = match head {
+                Ok(hex) => Value::String(hex),
                 Err(e) => json!({ "exception": exception(&e) }),
             };
             let borrow = match buffer.kind() {
@@ -192,7 +197,7 @@ fn buffer_text(b: &Value) -> String {
     let how = match b["borrow"].as_str() {
         Some("immutable") => "zero-copy, immutable",
         Some("pinned") => "zero-copy, pinned",
-        _ => "copied (unpinned)",
+        _ => "zero-copy in a scope",
     };
     let head = match b["head"].as_str() {
         Some(hex) => hexdump(hex, b["len"].as_u64().unwrap_or(0)),

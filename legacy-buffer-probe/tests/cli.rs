@@ -59,6 +59,10 @@ fn no_arguments_shows_the_representative_set() {
     ] {
         assert!(out.contains(ty), "missing {ty} in\n{out}");
     }
+    // Every readable exporter is zero-copy one way or another: array and
+    // mmap inside a no-Python scope; nothing is copied.
+    assert!(out.contains("zero-copy in a scope"), "{out}");
+    assert!(!out.contains("copied"), "{out}");
 }
 
 #[test]

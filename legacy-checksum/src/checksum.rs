@@ -1,8 +1,6 @@
 //! The computations, over plain bytes: no Python here, so the buffer code
 //! can run them while it holds a slice that Python code must not invalidate.
 
-use std::cell::Cell;
-
 /// Adler-32's modulus.
 const ADLER_BASE: u32 = 65521;
 
@@ -58,17 +56,6 @@ pub fn xor_slice(data: &mut [u8], block: &[u8], key_len: usize, offset: usize) {
     for chunk in tail.chunks_mut(block.len()) {
         for (d, k) in chunk.iter_mut().zip(block) {
             *d ^= k;
-        }
-    }
-}
-
-/// [`xor_slice`] at offset 0 over cells: memory Python may also write to
-/// (a pinned `bytearray`), so read and written one byte at a time, never
-/// through a `&mut [u8]`.
-pub fn xor_cells(cells: &[Cell<u8>], block: &[u8]) {
-    for chunk in cells.chunks(block.len()) {
-        for (cell, k) in chunk.iter().zip(block) {
-            cell.set(cell.get() ^ k);
         }
     }
 }
@@ -193,10 +180,6 @@ mod tests {
                 offset = end;
             }
             assert_eq!(pieces, want, "key length {key_len}, in pieces");
-            let cells: Vec<Cell<u8>> = bytes.iter().copied().map(Cell::new).collect();
-            xor_cells(&cells, &block);
-            let cells: Vec<u8> = cells.into_iter().map(Cell::into_inner).collect();
-            assert_eq!(cells, want, "key length {key_len}, cells");
         }
     }
 

@@ -21,10 +21,9 @@
 //! built against its headers).
 //!
 //! Every function body runs inside [`trampoline`], which catches panics and
-//! raises errors. Memory is read zero-copy: `str` and `unicode` as `&[u8]`,
-//! other buffers through `Buffer::as_slice_unchecked` only for pure Rust
-//! computations that run no Python code (see [`buffers::with_readable`]);
-//! `xor_into` writes through the safe API alone.
+//! raises errors. Memory is read and written zero-copy, whatever the
+//! exporter, through legacy-buffer's no-Python scope (see
+//! [`buffers::with_readable`]): no `unsafe` touches it.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(
@@ -110,7 +109,7 @@ fn xor_into_body<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py
 /// `length(buf) -> int` (`"O:length"`).
 fn length_body<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
     let [obj] = positional(py, &args, "length", 1)?;
-    let len = buffers::with_readable_buffer(&required(obj), |buf| buf.len())?;
+    let len = buffers::with_readable(&required(obj), |bytes| bytes.len())?;
     Object::int(py, len as libc::c_long)
 }
 
