@@ -26,11 +26,12 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "borrow-count")
 OBJECTS = ["str", "bytearray", "array", "mmap"]
-APPROACHES = ["raw-old", "safe", "raw-new", "to-vec", "rust-cpython"]
+APPROACHES = ["raw-old", "safe", "scope", "raw-new", "to-vec", "rust-cpython"]
 SIZES = [(1, "1B"), (4096, "4KiB"), (1 << 30, "1GiB")]
 DESCRIBE = {
     "raw-old": "`PyObject_AsReadBuffer` (raw sys call)",
     "safe": "`Object::read_buffer` (legacy-buffer)",
+    "scope": "`Object::with_read_bytes` (no-Python scope, `&[u8]`)",
     "raw-new": "`PyObject_GetBuffer` + `PyBuffer_Release` (raw)",
     "to-vec": "`read_buffer` + `to_vec` (copying)",
     "rust-cpython": "rust-cpython `PyBuffer::get` + release",
@@ -168,7 +169,9 @@ def main():
     w("Each borrow takes the object's memory once and hands it to `black_box`;"
       " the cases are in `legacy-buffer-bench/src/lib.rs`. The safe borrow looks at"
       " the memory as its kind allows (`as_bytes` for `str`, `as_cells` for a pinned"
-      " `bytearray`, the length for `array` and `mmap`, which are `Unpinned`).")
+      " `bytearray`, the length for `array` and `mmap`, which are `Unpinned`); the"
+      " no-Python scope lends every exporter as a plain `&[u8]` to a closure that"
+      " cannot run Python code.")
     w("")
 
     w("## Instructions per borrow (callgrind)")
@@ -214,18 +217,22 @@ def main():
     w("## Throughput: sum of the bytes of a 256 MiB buffer (criterion)")
     w("")
     w("`cargo bench -p legacy-buffer-bench --bench throughput`: Rust over a safe borrow"
-      " (`&[u8]` for `str`, `&[ReadOnlyCell<u8>]` for `bytearray`) against the same loop in"
-      " C (`c/baseline.c`, -O2) over `PyObject_AsReadBuffer`.")
+      " (`&[u8]` for `str`, `&[ReadOnlyCell<u8>]` for `bytearray`), Rust over the"
+      " no-Python scope (`&[u8]` for both), and the same loop in C (`c/baseline.c`, -O2)"
+      " over `PyObject_AsReadBuffer`.")
     w("")
-    w("| object | Rust (ms) | C (ms) | Rust GiB/s | C GiB/s | Rust / C |")
-    w("| --- | ---: | ---: | ---: | ---: | ---: |")
+    w("| object | Rust, borrow (ms) | Rust, scope (ms) | C (ms) | borrow GiB/s | scope GiB/s"
+      " | C GiB/s | scope / C |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    gib = 256 / 1024
     for kind in ("str", "bytearray"):
         r = times.get("sum-256MiB/%s/rust" % kind)
+        sc = times.get("sum-256MiB/%s/rust-scope" % kind)
         c = times.get("sum-256MiB/%s/c" % kind)
-        if r and c:
-            gib = 256 / 1024
-            w("| `%s` | %.1f | %.1f | %.2f | %.2f | %.2f |" % (
-                kind, r[0] / 1e6, c[0] / 1e6, gib / (r[0] / 1e9), gib / (c[0] / 1e9), r[0] / c[0]))
+        if r and sc and c:
+            w("| `%s` | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f |" % (
+                kind, r[0] / 1e6, sc[0] / 1e6, c[0] / 1e6, gib / (r[0] / 1e9),
+                gib / (sc[0] / 1e9), gib / (c[0] / 1e9), sc[0] / c[0]))
     w("")
 
     w("## From Python: the Rust port against the C extension (timeit)")
@@ -257,6 +264,16 @@ def main():
 
     for kind in OBJECTS:
         ratio_row("safe borrow ≤ 1.05× raw old-protocol call", kind, "safe", "raw-old", 1.05)
+    for kind in OBJECTS:
+        ratio_row("borrow + no-Python scope ≤ 1.05× raw old-protocol call", kind, "scope",
+                  "raw-old", 1.05)
+    ba_scope = times.get("sum-256MiB/bytearray/rust-scope")
+    str_slice = times.get("sum-256MiB/str/rust")
+    if ba_scope and str_slice:
+        r = ba_scope[0] / str_slice[0]
+        w("| byte sum over a pinned `bytearray` through the scope at the `str` `&[u8]` speed"
+          " (≤ 1.05×) | `bytearray` | %.2f× time (%.1f / %.1f ms) | %s |"
+          % (r, ba_scope[0] / 1e6, str_slice[0] / 1e6, "yes" if r <= 1.05 else "**no**"))
     ratio_row("pinned borrow ≤ 1.1× raw new-protocol call", "bytearray", "safe", "raw-new", 1.1)
     for kind in ("str", "bytearray"):
         ratio_row("≥ 6× fewer instructions than rust-cpython `PyBuffer`", kind,
@@ -269,28 +286,23 @@ def main():
     w("")
     w("### What limits the misses")
     w("")
-    w("A pinned `bytearray` borrow is a new-protocol export (the export counted on borrow,"
-      " uncounted on drop, so that the `&[Cell<u8>]` slice cannot be moved by a resize):"
-      " its like-for-like raw call is `PyObject_GetBuffer` + `PyBuffer_Release`, which it"
-      " matches. A bare `PyObject_AsReadBuffer` pins nothing and is cheaper by exactly"
-      " that work.")
-    w("")
-    w("For exporters it knows nothing about (`array`, `mmap`), the safe borrow does the C"
+    w("A safe borrow of an exporter it knows nothing about (`array`, `mmap`) decides a"
+      " kind and builds a `Buffer` that must stay sound while Python runs: it does the C"
       " function's own work inlined (`legacy-buffer/src/exporter.c`, which saves the call"
-      " into libpython) and on top of it: deciding the kind (comparing the type's read"
-      " proc with the four trusted exporters'), checking what the exporter returned (a"
-      " negative length or a NULL pointer with a length becomes a `SystemError`, not a"
-      " slice) and building the `Buffer`. A raw call does none of this; it is what makes"
-      " a misbehaving exporter an error instead of undefined behaviour. Where the"
-      " instructions go, per borrow of a 4 KiB `array` (callgrind_annotate):")
+      " into libpython), then compares the type's read proc with the four trusted"
+      " exporters', checks what the exporter returned (a stray exception, a NULL pointer"
+      " with a length: errors, not slices) and builds the `Buffer`. Zero-copy access to"
+      " such memory is the no-Python scope, which needs no kind and no `Buffer`, and"
+      " meets the 1.05× target. Where the instructions go, per borrow of a 4 KiB `array`"
+      " (callgrind_annotate):")
     w("")
-    w("| function | safe | raw |")
-    w("| --- | ---: | ---: |")
-    safe_rows, raw_rows = dict(profile("safe", "array", n)), dict(profile("raw-old", "array", n))
-    for name in sorted(set(safe_rows) | set(raw_rows),
-                       key=lambda k: -max(safe_rows.get(k, 0), raw_rows.get(k, 0))):
-        w("| `%s` | %s | %s |" % (name, "%.0f" % safe_rows[name] if name in safe_rows else "",
-                                  "%.0f" % raw_rows[name] if name in raw_rows else ""))
+    w("| function | safe | scope | raw |")
+    w("| --- | ---: | ---: | ---: |")
+    profiles = [dict(profile(a, "array", n)) for a in ("safe", "scope", "raw-old")]
+    names = set().union(*profiles)
+    for name in sorted(names, key=lambda k: -max(p.get(k, 0) for p in profiles)):
+        w("| `%s` | %s |" % (name, " | ".join("%.0f" % p[name] if name in p else ""
+                                              for p in profiles)))
     w("")
     with open(opts.out, "w") as f:
         f.write("\n".join(L) + "\n")

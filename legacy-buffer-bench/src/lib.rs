@@ -30,7 +30,14 @@ pub fn make<'py>(py: Python<'py>, kind: &str, size: usize) -> legacy_buffer::Res
 }
 
 /// The ways of borrowing compared.
-pub const APPROACHES: &[&str] = &["raw-old", "safe", "raw-new", "to-vec", "rust-cpython"];
+pub const APPROACHES: &[&str] = &[
+    "raw-old",
+    "safe",
+    "scope",
+    "raw-new",
+    "to-vec",
+    "rust-cpython",
+];
 
 /// Whether `approach` applies to `kind` (the new protocol, and so
 /// rust-cpython's PyBuffer, is offered by str and bytearray only in 2.7).
@@ -47,6 +54,7 @@ pub fn borrow_fn(approach: &str) -> fn(&Object<'_>) {
     match approach {
         "raw-old" => raw_old,
         "safe" => safe,
+        "scope" => scope,
         "raw-new" => raw_new,
         "to-vec" => to_vec,
         "rust-cpython" => rust_cpython,
@@ -80,6 +88,17 @@ pub fn safe(obj: &Object<'_>) {
             black_box(buf.len());
         }
     }
+}
+
+/// legacy-buffer's no-Python scope: borrowed and lent as a plain `&[u8]`,
+/// zero-copy, whatever the exporter.
+#[inline]
+pub fn scope(obj: &Object<'_>) {
+    black_box(obj)
+        .with_read_bytes(|bytes| {
+            black_box(bytes);
+        })
+        .expect("readable");
 }
 
 /// `PyObject_GetBuffer` + `PyBuffer_Release`, the new protocol, raw.
@@ -150,6 +169,13 @@ pub fn sum_c(obj: &Object<'_>) -> u64 {
     let sum = unsafe { baseline_sum_bytes(obj.as_ptr()) };
     assert!(sum >= 0, "C baseline failed");
     sum as u64
+}
+
+/// The same loop in Rust over the no-Python scope: a plain `&[u8]` for every
+/// exporter (a pinned `bytearray` too, which a borrow gives as cells).
+pub fn sum_scope(obj: &Object<'_>) -> u64 {
+    obj.with_read_bytes(|bytes| bytes.iter().map(|&b| b as u64).sum())
+        .expect("readable")
 }
 
 /// The same loop in Rust over a safe borrow.
