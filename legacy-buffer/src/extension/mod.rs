@@ -92,12 +92,14 @@ fn stray_exception(py: Python<'_>, result: Object<'_>) -> *mut ffi::PyObject {
     std::ptr::null_mut()
 }
 
-/// The positional arguments of a `METH_VARARGS` function, borrowed from the
-/// tuple Python passed. Costs no allocation.
+/// The arguments of a `METH_VARARGS` (or `METH_VARARGS | METH_KEYWORDS`)
+/// function, borrowed from the tuple (and dict) Python passed. Costs no
+/// allocation.
 #[derive(Clone, Copy)]
 pub struct Args<'a, 'py> {
     tuple: *mut ffi::PyObject,
     len: usize,
+    kwargs: *mut ffi::PyObject,
     py: Python<'py>,
     _borrow: std::marker::PhantomData<&'a ()>,
 }
@@ -111,6 +113,23 @@ impl<'a, 'py> Args<'a, 'py> {
     /// function (or NULL for none), alive for `'a`.
     #[inline]
     pub unsafe fn from_ptr(py: Python<'py>, tuple: *mut ffi::PyObject) -> Args<'a, 'py> {
+        // SAFETY: the caller's contract; no keyword arguments.
+        unsafe { Args::from_ptrs(py, tuple, std::ptr::null_mut()) }
+    }
+
+    /// Borrow the argument tuple and the keyword-argument dict of a
+    /// `METH_VARARGS | METH_KEYWORDS` function.
+    ///
+    /// # Safety
+    ///
+    /// As [`Args::from_ptr`]; `kwargs` must be the dict Python passed (or
+    /// NULL for none), alive for `'a`.
+    #[inline]
+    pub unsafe fn from_ptrs(
+        py: Python<'py>,
+        tuple: *mut ffi::PyObject,
+        kwargs: *mut ffi::PyObject,
+    ) -> Args<'a, 'py> {
         // SAFETY: a valid object or NULL (contract), GIL held.
         let len = if tuple.is_null() || unsafe { ffi::PyTuple_Check(tuple) } == 0 {
             0
@@ -121,9 +140,26 @@ impl<'a, 'py> Args<'a, 'py> {
         Args {
             tuple,
             len,
+            kwargs,
             py,
             _borrow: std::marker::PhantomData,
         }
+    }
+
+    /// The keyword arguments, if any were passed (a dict).
+    #[inline]
+    pub fn kwargs(&self) -> Option<Borrowed<'a, 'py>> {
+        if self.kwargs.is_null() {
+            return None;
+        }
+        // SAFETY: the dict Python passed, alive for 'a (from_ptrs' contract).
+        Some(unsafe { Borrowed::from_ptr(self.py, self.kwargs) })
+    }
+
+    /// The token the arguments are bound to.
+    #[inline]
+    pub fn py(&self) -> Python<'py> {
+        self.py
     }
 
     /// How many arguments were passed.
