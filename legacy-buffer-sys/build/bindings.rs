@@ -78,6 +78,10 @@ const FUNCTIONS: &[&str] = &[
     // type of a float from PyFloat_FromDouble.
     "PyInt_AsUnsignedLongMask",
     "PyFloat_FromDouble",
+    // The porting toolkit: results, module exception classes, str built in place.
+    "PyBool_FromLong",
+    "PyErr_NewException",
+    "_PyString_Resize",
     "PyType_IsSubtype",
 ];
 

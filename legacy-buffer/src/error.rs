@@ -2,6 +2,7 @@
 //! and cleared, or a misbehaving exporter described as the exception Python
 //! would raise for it.
 
+use crate::extension::ModuleException;
 use crate::ffi;
 use crate::gil::Python;
 use std::ffi::{CStr, CString};
@@ -49,60 +50,78 @@ enum Origin {
     /// Made here, for an exporter that failed without saying why or returned
     /// nonsense; raised on restore as this built-in exception type.
     Builtin(ExceptionType),
+    /// Made here, of an extension module's own exception class.
+    Module(&'static ModuleException),
 }
 
-/// The built-in exception types an [`Error`] can be made of with
-/// [`Error::new`]: the ones a buffer-handling extension function raises.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-#[allow(clippy::enum_variant_names)] // Python's own names.
-pub enum ExceptionType {
-    /// `TypeError`: an argument of the wrong type (not a readable buffer, ...).
-    TypeError,
-    /// `ValueError`: an argument of the right type with a bad value.
-    ValueError,
-    /// `OverflowError`: a number too large for what it is converted to.
-    OverflowError,
-    /// `IndexError`: an offset outside a buffer.
-    IndexError,
-    /// `BufferError`: a buffer that cannot be exported or resized now.
-    BufferError,
-    /// `SystemError`: the interpreter or an exporter misbehaved.
-    SystemError,
-    /// `MemoryError`: an allocation failed (a copy of a buffer too large to
-    /// make).
-    MemoryError,
-}
-
-impl ExceptionType {
-    /// The name Python prints for it, e.g. `"TypeError"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ExceptionType::TypeError => "TypeError",
-            ExceptionType::ValueError => "ValueError",
-            ExceptionType::OverflowError => "OverflowError",
-            ExceptionType::IndexError => "IndexError",
-            ExceptionType::BufferError => "BufferError",
-            ExceptionType::SystemError => "SystemError",
-            ExceptionType::MemoryError => "MemoryError",
+macro_rules! exception_types {
+    ($($(#[$doc:meta])* $name:ident => $exc:ident,)+) => {
+        /// The built-in exception types an [`Error`] can be made of with
+        /// [`Error::new`], and that a module's own exception classes can
+        /// derive from.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        #[allow(clippy::enum_variant_names)] // Python's own names.
+        pub enum ExceptionType {
+            $($(#[$doc])* $name,)+
         }
-    }
 
-    fn object(self) -> *mut ffi::PyObject {
-        // SAFETY: the PyExc_* statics are set once at interpreter start and
-        // never change; reading the pointer does not touch the object.
-        unsafe {
-            match self {
-                ExceptionType::TypeError => ffi::PyExc_TypeError,
-                ExceptionType::ValueError => ffi::PyExc_ValueError,
-                ExceptionType::OverflowError => ffi::PyExc_OverflowError,
-                ExceptionType::IndexError => ffi::PyExc_IndexError,
-                ExceptionType::BufferError => ffi::PyExc_BufferError,
-                ExceptionType::SystemError => ffi::PyExc_SystemError,
-                ExceptionType::MemoryError => ffi::PyExc_MemoryError,
+        impl ExceptionType {
+            /// The name Python prints for it, e.g. `"TypeError"`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ExceptionType::$name => stringify!($name),)+
+                }
+            }
+
+            pub(crate) fn object(self) -> *mut ffi::PyObject {
+                // SAFETY: the PyExc_* statics are set once at interpreter
+                // start and never change; reading the pointer does not
+                // touch the object.
+                unsafe {
+                    match self {
+                        $(ExceptionType::$name => ffi::$exc,)+
+                    }
+                }
             }
         }
-    }
+    };
+}
+
+exception_types! {
+    /// `TypeError`: an argument of the wrong type (not a readable buffer, ...).
+    TypeError => PyExc_TypeError,
+    /// `ValueError`: an argument of the right type with a bad value.
+    ValueError => PyExc_ValueError,
+    /// `OverflowError`: a number too large for what it is converted to.
+    OverflowError => PyExc_OverflowError,
+    /// `IndexError`: an offset outside a buffer.
+    IndexError => PyExc_IndexError,
+    /// `BufferError`: a buffer that cannot be exported or resized now.
+    BufferError => PyExc_BufferError,
+    /// `SystemError`: the interpreter or an exporter misbehaved.
+    SystemError => PyExc_SystemError,
+    /// `MemoryError`: an allocation failed (a copy of a buffer too large to
+    /// make).
+    MemoryError => PyExc_MemoryError,
+    /// `Exception`: the base of a module's own exception classes.
+    Exception => PyExc_Exception,
+    /// `StandardError`: Python 2's base of the built-in errors.
+    StandardError => PyExc_StandardError,
+    /// `RuntimeError`.
+    RuntimeError => PyExc_RuntimeError,
+    /// `IOError`.
+    IOError => PyExc_IOError,
+    /// `OSError`.
+    OSError => PyExc_OSError,
+    /// `KeyError`.
+    KeyError => PyExc_KeyError,
+    /// `NotImplementedError`.
+    NotImplementedError => PyExc_NotImplementedError,
+    /// `UnicodeError`.
+    UnicodeError => PyExc_UnicodeError,
+    /// `ZeroDivisionError`.
+    ZeroDivisionError => PyExc_ZeroDivisionError,
 }
 
 /// The exception triple as `PyErr_Fetch` gives it (normalised).
@@ -228,6 +247,19 @@ impl Error {
         }))
     }
 
+    /// A new exception of an extension module's own class (made by
+    /// [`py_module!`](crate::py_module)); [`ModuleException::err`] is the
+    /// usual way to it.
+    #[cold]
+    pub(crate) fn of_module(class: &'static ModuleException, message: String) -> Error {
+        Error(Box::new(Inner {
+            type_name: class.name().to_owned(),
+            message,
+            origin: Origin::Module(class),
+            cause: None,
+        }))
+    }
+
     /// Raise `SystemError(message)` (for a caught panic).
     pub(crate) fn raise_system_error(py: Python<'_>, message: String) {
         Error::new(ExceptionType::SystemError, message).restore(py)
@@ -265,14 +297,27 @@ impl Error {
                 // which `ManuallyDrop` keeps us from releasing again.
                 unsafe { ffi::PyErr_Restore(saved.ptype, saved.pvalue, saved.ptraceback) };
             }
-            Origin::Builtin(kind) => {
-                let message =
-                    CString::new(message.replace('\0', "\\0")).expect("NULs were replaced");
-                // SAFETY: GIL held; both pointers are valid for the call.
-                unsafe { ffi::PyErr_SetString(kind.object(), message.as_ptr()) };
-            }
+            Origin::Builtin(kind) => set_string(kind.object(), &message),
+            Origin::Module(class) => match class.class() {
+                Some(class) => set_string(class, &message),
+                None => set_string(
+                    ExceptionType::SystemError.object(),
+                    &format!(
+                        "{} raised before its module was initialised: {message}",
+                        class.name()
+                    ),
+                ),
+            },
         }
     }
+}
+
+/// `PyErr_SetString(class, message)`, NULs in the message shown as `\0`.
+fn set_string(class: *mut ffi::PyObject, message: &str) {
+    let message = CString::new(message.replace('\0', "\\0")).expect("NULs were replaced");
+    // SAFETY: called with the GIL held (restore's token); the class is a
+    // valid exception class and the message a C string.
+    unsafe { ffi::PyErr_SetString(class, message.as_ptr()) };
 }
 
 /// `Type` as Python's traceback prints it.

@@ -150,6 +150,64 @@ impl<'py> Python<'py> {
     }
 }
 
+impl<'py> Python<'py> {
+    /// Release the GIL while `f` runs, as C code does with
+    /// `Py_BEGIN_ALLOW_THREADS` … `Py_END_ALLOW_THREADS` around long work
+    /// (zlib does, for big inputs): other threads run Python meanwhile.
+    ///
+    /// `f` is `Send`, and so is what it returns: it cannot hold this token,
+    /// an [`Object`](crate::Object), a [`Buffer`](crate::Buffer) or cells —
+    /// nothing through which it could touch Python objects, or memory Python
+    /// may change meanwhile (a `bytearray`'s, an `array`'s). Immutable bytes
+    /// may cross: a `&[u8]` from [`Buffer::as_bytes`](crate::Buffer::as_bytes)
+    /// (`str`, `unicode`) stays valid while its object is borrowed, whatever
+    /// other threads do. `f` may call [`with_gil`] to take the GIL back for
+    /// a while; an [`Error`](crate::Error) dropped in it is queued, not
+    /// released without the GIL. The GIL is taken back when `f` returns or
+    /// panics.
+    ///
+    /// ```
+    /// use legacy_buffer::with_gil;
+    ///
+    /// with_gil(|py| -> legacy_buffer::Result<()> {
+    ///     let text = py.eval("'x' * 100000")?;
+    ///     let buf = text.read_buffer()?;
+    ///     let bytes = buf.as_bytes().unwrap(); // immutable: may cross
+    ///     let count = py.allow_threads(|| bytes.iter().filter(|&&b| b == b'x').count());
+    ///     assert_eq!(count, 100000);
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), legacy_buffer::Error>(())
+    /// ```
+    pub fn allow_threads<T, F>(self, f: F) -> T
+    where
+        F: FnOnce() -> T + Send,
+        T: Send,
+    {
+        // SAFETY: the token proves this thread holds the GIL, and no
+        // no-Python scope is active on it (a scope's closure cannot hold a
+        // token); PyEval_SaveThread gives the GIL up and returns the thread
+        // state to restore.
+        let saved = Released(unsafe { ffi::PyEval_SaveThread() });
+        let result = f();
+        drop(saved);
+        result
+    }
+}
+
+/// The GIL given up by [`Python::allow_threads`], taken back on drop (at
+/// the end of the closure, or while a panic unwinds out of it).
+struct Released(*mut ffi::PyThreadState);
+
+impl Drop for Released {
+    fn drop(&mut self) {
+        // SAFETY: the thread state PyEval_SaveThread returned on this thread
+        // (`Released` is not Send: it holds a raw pointer); every with_gil
+        // inside the closure has given the GIL back by now.
+        unsafe { ffi::PyEval_RestoreThread(self.0) };
+    }
+}
+
 /// Initialise the interpreter once (embedding), leaving the GIL free for
 /// `PyGILState_Ensure` from any thread; in an extension module, only make
 /// sure threads are supported.

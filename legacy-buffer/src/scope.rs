@@ -149,6 +149,24 @@ unsafe fn exclusive<'s>(ptr: *mut u8, len: usize) -> &'s mut [u8] {
     unsafe { std::slice::from_raw_parts_mut(ptr, len) }
 }
 
+/// Run `f` in a scope over `len` bytes at `ptr` that nothing else uses: a
+/// new object's storage, before any Python code can see the object.
+///
+/// # Safety
+///
+/// `ptr` is valid for writes of `len` bytes, aligned, and not NULL, and no
+/// other reference to that memory is used while `f` runs.
+pub(crate) unsafe fn lend_fresh<R>(
+    py: Python<'_>,
+    ptr: *mut u8,
+    len: usize,
+    f: impl for<'s> FnOnce(&'s mut [u8]) -> R + Send,
+) -> R {
+    // SAFETY: the caller's contract; the scope keeps Python code, which
+    // could find the object, from running until `f` returns.
+    run(py, || f(unsafe { exclusive(ptr, len) }))
+}
+
 impl<'py> Object<'py> {
     /// Borrow the object's memory as `PyObject_AsReadBuffer` gives it and
     /// run `f` over it as a plain `&[u8]`, zero-copy, whatever the exporter

@@ -20,8 +20,11 @@
 //! `legacy_checksum_rs.so` (`legacy_checksum_rs_d.so` for `python2.7-dbg`,
 //! built against its headers).
 //!
-//! Every function body runs inside [`trampoline`], which catches panics and
-//! raises errors. Memory is read and written zero-copy, whatever the
+//! The module is declared with legacy-buffer's `py_module!`: every
+//! function body is plain Rust returning a Rust value (`c_long` checksums as
+//! the C module's `PyInt_FromLong`, `usize` counts as its
+//! `PyInt_FromSsize_t`, `()` as `None`), run through legacy-buffer's
+//! trampoline, which catches panics and raises errors. Memory is read and written zero-copy, whatever the
 //! exporter, through legacy-buffer's no-Python scope (see
 //! [`buffers::with_readable`]): no `unsafe` touches it.
 
@@ -37,45 +40,38 @@ pub mod buffers;
 pub mod checksum;
 
 use crate::args::{positional, required};
-use legacy_buffer::extension::{trampoline, Args};
-use legacy_buffer::{ffi, ExceptionType, Object, Python, Result};
-use std::ffi::CStr;
-use std::ptr;
-
-// Counts and lengths are returned as the C module's PyInt_FromSsize_t does,
-// through legacy-buffer's `Object::int(c_long)`: the same where `long` and
-// `Py_ssize_t` are one width, as on every LP64 target Python 2.7 runs on.
-const _: () = assert!(std::mem::size_of::<libc::c_long>() == std::mem::size_of::<isize>());
+use legacy_buffer::extension::Args;
+use legacy_buffer::{py_module, ExceptionType, Python, Result};
 
 // The importable module must not link libpython (see Cargo.toml).
 #[cfg(feature = "extension-module")]
-const _: () = assert!(!ffi::LINKS_LIBPYTHON);
+const _: () = assert!(!legacy_buffer::ffi::LINKS_LIBPYTHON);
 
 /// `adler32(buf[, start]) -> int` (`"O|I:adler32"`).
-fn adler32_body<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
+fn adler32_body(py: Python<'_>, args: Args<'_, '_>) -> Result<libc::c_long> {
     let [obj, start] = positional(py, &args, "adler32", 1)?;
     let start = match start {
         Some(start) => args::unsigned_int_mask(&start)?,
         None => 1,
     };
     let sum = buffers::with_readable(&required(obj), |bytes| checksum::adler32(start, bytes))?;
-    Object::int(py, checksum::signed(sum))
+    Ok(checksum::signed(sum))
 }
 
 /// `crc32(buf[, start]) -> int` (`"O|I:crc32"`).
-fn crc32_body<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
+fn crc32_body(py: Python<'_>, args: Args<'_, '_>) -> Result<libc::c_long> {
     let [obj, start] = positional(py, &args, "crc32", 1)?;
     let start = match start {
         Some(start) => args::unsigned_int_mask(&start)?,
         None => 0,
     };
     let sum = buffers::with_readable(&required(obj), |bytes| checksum::crc32(start, bytes))?;
-    Object::int(py, checksum::signed(sum))
+    Ok(checksum::signed(sum))
 }
 
 /// `count(buf, byte) -> int` (`"Oi:count"`); the byte is checked before the
 /// buffer is looked at.
-fn count_body<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
+fn count_body(py: Python<'_>, args: Args<'_, '_>) -> Result<usize> {
     let [obj, byte] = positional(py, &args, "count", 2)?;
     let byte = args::int(&required(byte))?;
     let Ok(byte) = u8::try_from(byte) else {
@@ -86,13 +82,13 @@ fn count_body<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> 
         ));
     };
     let found = buffers::with_readable(&required(obj), |bytes| checksum::count(bytes, byte))?;
-    Object::int(py, found as libc::c_long)
+    Ok(found)
 }
 
 /// `xor_into(dst, key) -> None` (`"OO:xor_into"`): the key is read, checked
 /// and copied before `dst` is asked for its memory (asking may run the
 /// exporter's procs, which may move the key's: they can be one object).
-fn xor_into_body<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
+fn xor_into_body(py: Python<'_>, args: Args<'_, '_>) -> Result<()> {
     let [dst, key] = positional(py, &args, "xor_into", 2)?;
     let key = buffers::with_readable(&required(key), |bytes| bytes.to_vec())?;
     if key.is_empty() {
@@ -102,172 +98,42 @@ fn xor_into_body<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py
             "xor_into() key must not be empty",
         ));
     }
-    buffers::xor_into(&required(dst), &key)?;
-    Ok(Object::none(py))
+    buffers::xor_into(&required(dst), &key)
 }
 
 /// `length(buf) -> int` (`"O:length"`).
-fn length_body<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
+fn length_body(py: Python<'_>, args: Args<'_, '_>) -> Result<usize> {
     let [obj] = positional(py, &args, "length", 1)?;
     let len = buffers::with_readable(&required(obj), |bytes| bytes.len())?;
-    Object::int(py, len as libc::c_long)
+    Ok(len)
 }
 
-macro_rules! varargs_function {
-    ($(#[$doc:meta])* $name:ident => $body:ident) => {
-        $(#[$doc])*
-        ///
-        /// # Safety
-        ///
-        /// A `PyCFunction` (`METH_VARARGS`): called by Python only, with the
-        /// GIL held and the argument tuple.
-        unsafe extern "C" fn $name(
-            _module: *mut ffi::PyObject,
-            args: *mut ffi::PyObject,
-        ) -> *mut ffi::PyObject {
-            // A closure per function, so that each gets its own trampoline
-            // with the body inlined.
-            // SAFETY: Python calls this with the GIL held and `args` its
-            // argument tuple, alive for the call; the result goes to Python.
-            unsafe { trampoline(|py| $body(py, Args::from_ptr(py, args))) }
-        }
-    };
-}
-
-varargs_function!(
-    /// The C entry point of `adler32`.
-    adler32 => adler32_body
-);
-varargs_function!(
-    /// The C entry point of `crc32`.
-    crc32 => crc32_body
-);
-varargs_function!(
-    /// The C entry point of `count`.
-    count => count_body
-);
-varargs_function!(
-    /// The C entry point of `xor_into`.
-    xor_into => xor_into_body
-);
-varargs_function!(
-    /// The C entry point of `length`.
-    length => length_body
-);
-
-/// `_panic()` (`METH_NOARGS`, hidden): panics, which [`trampoline`] turns
+/// `_panic()` (`METH_NOARGS`, hidden): panics, which the trampoline turns
 /// into `SystemError("Rust panic: ...")`; for the test suite.
-///
-/// # Safety
-///
-/// A `PyCFunction`: called by Python only, with the GIL held.
-unsafe extern "C" fn rust_panic(
-    _module: *mut ffi::PyObject,
-    _unused: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: Python calls this with the GIL held.
-    unsafe { trampoline(|_py| panic!("legacy_checksum_rs._panic() was called")) }
+fn rust_panic(_py: Python<'_>) -> Result<()> {
+    panic!("legacy_checksum_rs._panic() was called")
 }
 
-/// A `PyMethodDef` entry.
-const fn method(
-    name: &'static CStr,
-    function: ffi::PyCFunction,
-    flags: u32,
-    doc: &'static CStr,
-) -> ffi::PyMethodDef {
-    ffi::PyMethodDef {
-        ml_name: name.as_ptr(),
-        ml_meth: function,
-        ml_flags: flags as libc::c_int,
-        ml_doc: doc.as_ptr(),
-    }
-}
-
-/// The method table, ended by a zeroed entry. `static mut` because
-/// `Py_InitModule4` takes it as `PyMethodDef *` and Python keeps that pointer;
-/// Rust never touches it.
-static mut METHODS: [ffi::PyMethodDef; 7] = [
-    method(
-        c"adler32",
-        Some(adler32),
-        ffi::METH_VARARGS,
-        c"adler32(buf[, start]) -> int\n\n\
-          Adler-32 of the bytes of buf, continuing from start (default 1),\n\
-          as a signed int like zlib.adler32.",
-    ),
-    method(
-        c"crc32",
-        Some(crc32),
-        ffi::METH_VARARGS,
-        c"crc32(buf[, start]) -> int\n\n\
-          CRC-32 of the bytes of buf, continuing from start (default 0),\n\
-          as a signed int like zlib.crc32.",
-    ),
-    method(
-        c"count",
-        Some(count),
-        ffi::METH_VARARGS,
-        c"count(buf, byte) -> int\n\n\
-          Number of bytes of buf equal to byte, an int in range(0, 256).",
-    ),
-    method(
-        c"xor_into",
-        Some(xor_into),
-        ffi::METH_VARARGS,
-        c"xor_into(dst, key) -> None\n\n\
-          XOR the bytes of key, repeated, into the writable buffer dst.\n\
-          key is read (and must be non-empty) before dst is looked at.",
-    ),
-    method(
-        c"length",
-        Some(length),
-        ffi::METH_VARARGS,
-        c"length(buf) -> int\n\n\
-          Number of bytes in buf's buffer.",
-    ),
-    method(
-        c"_panic",
-        Some(rust_panic),
-        ffi::METH_NOARGS,
-        c"_panic() -> does not return\n\n\
-          Panic in Rust: raises SystemError (for the tests).",
-    ),
-    ffi::PyMethodDef {
-        ml_name: ptr::null(),
-        ml_meth: None,
-        ml_flags: 0,
-        ml_doc: ptr::null(),
-    },
-];
-
-/// The module's docstring.
-const MODULE_DOC: &CStr =
-    c"Checksums and byte operations over objects with the old buffer protocol\n\
-    (the Rust port of legacy_checksum).";
-
-/// The module's init function, which `import legacy_checksum_rs` calls.
-///
-/// # Safety
-///
-/// Called by Python's import machinery only: on the thread that holds the
-/// GIL, with the interpreter initialised. On failure an exception is left
-/// set, which the importer reports.
-#[no_mangle]
-pub unsafe extern "C" fn initlegacy_checksum_rs() {
-    // The name and docstring are static C strings; the method table is a
-    // static that only Python reads, NULL-terminated, and lives as long as
-    // the process. Py_InitModule4 returns a borrowed reference (or NULL with
-    // an exception set, which the importer checks): nothing to release.
-    // SAFETY: the GIL is held (the importer calls this); the pointers are
-    // valid for as long as Python keeps them (see above).
-    unsafe {
-        ffi::Py_InitModule4(
-            c"legacy_checksum_rs".as_ptr(),
-            ptr::addr_of_mut!(METHODS).cast(),
-            MODULE_DOC.as_ptr(),
-            ptr::null_mut(),
-            ffi::PYTHON_API_VERSION as libc::c_int,
-        );
+py_module! {
+    module legacy_checksum_rs {
+        doc: "Checksums and byte operations over objects with the old buffer protocol\n\
+              (the Rust port of legacy_checksum).",
+        functions: {
+            adler32(args) => adler32_body, "adler32(buf[, start]) -> int\n\n\
+                Adler-32 of the bytes of buf, continuing from start (default 1),\n\
+                as a signed int like zlib.adler32.";
+            crc32(args) => crc32_body, "crc32(buf[, start]) -> int\n\n\
+                CRC-32 of the bytes of buf, continuing from start (default 0),\n\
+                as a signed int like zlib.crc32.";
+            count(args) => count_body, "count(buf, byte) -> int\n\n\
+                Number of bytes of buf equal to byte, an int in range(0, 256).";
+            xor_into(args) => xor_into_body, "xor_into(dst, key) -> None\n\n\
+                XOR the bytes of key, repeated, into the writable buffer dst.\n\
+                key is read (and must be non-empty) before dst is looked at.";
+            length(args) => length_body, "length(buf) -> int\n\n\
+                Number of bytes in buf's buffer.";
+            _panic() => rust_panic, "_panic() -> does not return\n\n\
+                Panic in Rust: raises SystemError (for the tests).";
+        }
     }
 }

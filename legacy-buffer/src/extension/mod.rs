@@ -6,6 +6,14 @@ use crate::gil::Python;
 use crate::object::{Borrowed, Object};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+mod module;
+mod results;
+
+pub use module::{
+    Constant, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn, VarargsFn,
+};
+pub use results::{Bytes, IntoPyObject, IntoPyResult};
+
 /// Run the body of an extension function called by Python, and turn its
 /// outcome into what the C API expects: the result's new reference, or
 /// `NULL` with the error raised. A panic in `body` does not unwind into C:

@@ -1,0 +1,687 @@
+//! Defining an extension module with no `unsafe` in the port: the method
+//! table, `init<name>`, module constants and exception classes, written by
+//! [`py_module!`](crate::py_module) from plain Rust functions.
+//!
+//! Everything `unsafe` lives here, once: the C entry points are generic
+//! functions of this crate, one instance per body (a zero-sized type the
+//! macro names), each running the body through [`trampoline`]; the method
+//! table is a static only Python reads.
+
+use super::{trampoline, Args, IntoPyObject};
+use crate::error::{Error, ExceptionType, Result};
+use crate::ffi;
+use crate::gil::{with_gil, Python};
+use crate::object::{Borrowed, Object};
+use std::cell::UnsafeCell;
+use std::ffi::CStr;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+/// The body of a `METH_VARARGS` function (also `METH_VARARGS |
+/// METH_KEYWORDS`: its [`Args`] carry the keyword arguments): a function
+/// item (or a closure capturing nothing), so that its entry point can be a
+/// function of this crate, one instance per body, that needs no data.
+pub trait VarargsFn:
+    for<'a, 'py> Fn(Python<'py>, Args<'a, 'py>) -> Result<Object<'py>> + Copy
+{
+}
+impl<F> VarargsFn for F where
+    F: for<'a, 'py> Fn(Python<'py>, Args<'a, 'py>) -> Result<Object<'py>> + Copy
+{
+}
+
+/// The body of a `METH_NOARGS` function (see [`VarargsFn`]).
+pub trait NoargsFn: for<'py> Fn(Python<'py>) -> Result<Object<'py>> + Copy {}
+impl<F> NoargsFn for F where F: for<'py> Fn(Python<'py>) -> Result<Object<'py>> + Copy {}
+
+/// The body of a `METH_O` function (see [`VarargsFn`]).
+pub trait ObjectFn:
+    for<'a, 'py> Fn(Python<'py>, Borrowed<'a, 'py>) -> Result<Object<'py>> + Copy
+{
+}
+impl<F> ObjectFn for F where
+    F: for<'a, 'py> Fn(Python<'py>, Borrowed<'a, 'py>) -> Result<Object<'py>> + Copy
+{
+}
+
+/// The body of type `F`, made from nothing.
+///
+/// # Safety
+///
+/// `F` is zero-sized (checked by the `Method` constructors, the only way to
+/// an entry point of `F`) and implements `Fn`: on stable Rust only function
+/// items and closures do, and a zero-sized one captures nothing, so a value
+/// of it is what naming the function or writing the closure would give.
+unsafe fn conjure<F: Copy>() -> F {
+    debug_assert_eq!(std::mem::size_of::<F>(), 0);
+    // SAFETY: reading a zero-sized value reads no memory; a dangling,
+    // aligned pointer is valid for it. Its validity: the caller's contract.
+    unsafe { ptr::NonNull::<F>::dangling().as_ptr().read() }
+}
+
+/// The C entry point of a `METH_VARARGS` function.
+///
+/// # Safety
+///
+/// Called by Python only, with the GIL held and `args` the argument tuple
+/// (a `PyCFunction`); `F` as [`conjure`] needs.
+unsafe extern "C" fn varargs<F: VarargsFn>(
+    _module: *mut ffi::PyObject,
+    args: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: F is a zero-sized function item or closure (Method checked).
+    let body: F = unsafe { conjure() };
+    // SAFETY: Python calls this with the GIL held and `args` its argument
+    // tuple, alive for the call; the result goes straight back to Python.
+    unsafe { trampoline(|py| body(py, Args::from_ptr(py, args))) }
+}
+
+/// The C entry point of a `METH_VARARGS | METH_KEYWORDS` function.
+///
+/// # Safety
+///
+/// Called by Python only, with the GIL held, `args` the argument tuple and
+/// `kwargs` the keyword dict or NULL (a `PyCFunctionWithKeywords`); `F` as
+/// [`conjure`] needs.
+unsafe extern "C" fn keywords<F: VarargsFn>(
+    _module: *mut ffi::PyObject,
+    args: *mut ffi::PyObject,
+    kwargs: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: F is a zero-sized function item or closure (Method checked).
+    let body: F = unsafe { conjure() };
+    // SAFETY: as in `varargs`; `kwargs` is the dict Python passed, or NULL.
+    unsafe { trampoline(|py| body(py, Args::from_ptrs(py, args, kwargs))) }
+}
+
+/// The C entry point of a `METH_NOARGS` function.
+///
+/// # Safety
+///
+/// Called by Python only, with the GIL held; `F` as [`conjure`] needs.
+unsafe extern "C" fn noargs<F: NoargsFn>(
+    _module: *mut ffi::PyObject,
+    _unused: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: F is a zero-sized function item or closure (Method checked).
+    let body: F = unsafe { conjure() };
+    // SAFETY: Python calls this with the GIL held.
+    unsafe { trampoline(body) }
+}
+
+/// The C entry point of a `METH_O` function.
+///
+/// # Safety
+///
+/// Called by Python only, with the GIL held and `arg` the one argument;
+/// `F` as [`conjure`] needs.
+unsafe extern "C" fn object<F: ObjectFn>(
+    _module: *mut ffi::PyObject,
+    arg: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: F is a zero-sized function item or closure (Method checked).
+    let body: F = unsafe { conjure() };
+    // SAFETY: Python calls this with the GIL held and `arg` borrowed for
+    // the call.
+    unsafe { trampoline(|py| body(py, Borrowed::from_ptr(py, arg))) }
+}
+
+/// Entry points are made only for bodies that capture nothing.
+const fn zero_sized<F>(body: F) {
+    assert!(
+        std::mem::size_of::<F>() == 0,
+        "an extension function body must be a function, or a closure capturing nothing"
+    );
+    std::mem::forget(body);
+}
+
+/// One entry of a module's method table.
+#[derive(Clone, Copy)]
+pub struct Method(ffi::PyMethodDef);
+
+impl Method {
+    const fn new(
+        name: &'static CStr,
+        meth: ffi::PyCFunction,
+        flags: u32,
+        doc: &'static CStr,
+    ) -> Method {
+        Method(ffi::PyMethodDef {
+            ml_name: name.as_ptr(),
+            ml_meth: meth,
+            ml_flags: flags as libc::c_int,
+            ml_doc: doc.as_ptr(),
+        })
+    }
+
+    /// `METH_VARARGS`: `name(*args)`, run by `body`.
+    ///
+    /// # Panics
+    ///
+    /// (At compile time, in a `static`.) If `body` captures anything.
+    pub const fn varargs<F: VarargsFn>(name: &'static CStr, doc: &'static CStr, body: F) -> Method {
+        zero_sized(body);
+        Method::new(name, Some(varargs::<F>), ffi::METH_VARARGS, doc)
+    }
+
+    /// `METH_VARARGS | METH_KEYWORDS`: `name(*args, **kwargs)`, run by
+    /// `body`, whose [`Args`] carry the keywords.
+    ///
+    /// # Panics
+    ///
+    /// As [`Method::varargs`].
+    pub const fn keywords<F: VarargsFn>(
+        name: &'static CStr,
+        doc: &'static CStr,
+        body: F,
+    ) -> Method {
+        zero_sized(body);
+        let entry: unsafe extern "C" fn(
+            *mut ffi::PyObject,
+            *mut ffi::PyObject,
+            *mut ffi::PyObject,
+        ) -> *mut ffi::PyObject = keywords::<F>;
+        // SAFETY: what METH_KEYWORDS means: Python calls a PyCFunction
+        // entry with this flag with three arguments, as C extensions cast
+        // theirs (the C ABI passes the first two alike).
+        let meth = unsafe {
+            std::mem::transmute::<
+                unsafe extern "C" fn(
+                    *mut ffi::PyObject,
+                    *mut ffi::PyObject,
+                    *mut ffi::PyObject,
+                ) -> *mut ffi::PyObject,
+                unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject) -> *mut ffi::PyObject,
+            >(entry)
+        };
+        Method::new(
+            name,
+            Some(meth),
+            ffi::METH_VARARGS | ffi::METH_KEYWORDS,
+            doc,
+        )
+    }
+
+    /// `METH_NOARGS`: `name()`, run by `body`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Method::varargs`].
+    pub const fn noargs<F: NoargsFn>(name: &'static CStr, doc: &'static CStr, body: F) -> Method {
+        zero_sized(body);
+        Method::new(name, Some(noargs::<F>), ffi::METH_NOARGS, doc)
+    }
+
+    /// `METH_O`: `name(arg)`, run by `body`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Method::varargs`].
+    pub const fn object<F: ObjectFn>(name: &'static CStr, doc: &'static CStr, body: F) -> Method {
+        zero_sized(body);
+        Method::new(name, Some(object::<F>), ffi::METH_O, doc)
+    }
+
+    /// The entry that ends a table.
+    pub const END: Method = Method(ffi::PyMethodDef {
+        ml_name: ptr::null(),
+        ml_meth: None,
+        ml_flags: 0,
+        ml_doc: ptr::null(),
+    });
+}
+
+/// A module's method table, ended by [`Method::END`]: a static Python keeps
+/// a pointer to and only reads.
+pub struct MethodTable<const N: usize>(UnsafeCell<[ffi::PyMethodDef; N]>);
+
+// SAFETY: nothing in Rust reads or writes the table after it is made;
+// Python reads it (with the GIL held) and never writes it.
+unsafe impl<const N: usize> Sync for MethodTable<N> {}
+
+impl<const N: usize> MethodTable<N> {
+    /// The table.
+    ///
+    /// # Panics
+    ///
+    /// (At compile time, in a `static`.) Unless the last entry, and only
+    /// it, is [`Method::END`].
+    pub const fn new(methods: [Method; N]) -> MethodTable<N> {
+        let mut defs = [Method::END.0; N];
+        let mut i = 0;
+        while i < N {
+            let end = methods[i].0.ml_meth.is_none();
+            assert!(
+                end == (i + 1 == N),
+                "the table must end with Method::END, once"
+            );
+            defs[i] = methods[i].0;
+            i += 1;
+        }
+        MethodTable(UnsafeCell::new(defs))
+    }
+}
+
+/// A constant of a module: `PyModule_AddObject(module, name, value)`.
+#[derive(Clone, Copy)]
+pub enum Constant {
+    /// An `int`.
+    Int(&'static CStr, i64),
+    /// A `str`.
+    Str(&'static CStr, &'static str),
+}
+
+/// An exception class of an extension module, made at import with
+/// `PyErr_NewException("package.module.Name", base, NULL)` and added to the
+/// module as `Name`. Bodies raise it with [`err`](ModuleException::err):
+///
+/// ```ignore
+/// return Err(UncompressError.err("invalid data"));
+/// ```
+pub struct ModuleException {
+    name: &'static CStr,
+    base: ExceptionType,
+    /// The class (one strong reference), once the module was initialised.
+    class: AtomicPtr<ffi::PyObject>,
+}
+
+impl ModuleException {
+    /// The class named `name` (dotted, as `PyErr_NewException` takes it:
+    /// `"snappy.UncompressError"`), derived from `base`.
+    pub const fn new(name: &'static CStr, base: ExceptionType) -> ModuleException {
+        ModuleException {
+            name,
+            base,
+            class: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// An error of this class with `message`, for a body to return: raised
+    /// as `Name(message)` when the extension function returns.
+    #[cold]
+    pub fn err(&'static self, message: impl Into<String>) -> Error {
+        Error::of_module(self, message.into())
+    }
+
+    /// The dotted name.
+    pub fn name(&self) -> &'static str {
+        self.name.to_str().unwrap_or("<non-UTF-8 exception name>")
+    }
+
+    /// The class object, once made.
+    pub(crate) fn class(&self) -> Option<*mut ffi::PyObject> {
+        let class = self.class.load(Ordering::Acquire);
+        (!class.is_null()).then_some(class)
+    }
+
+    /// Make the class (once) and add it to `module` under the name after
+    /// the last dot.
+    fn add_to(&'static self, py: Python<'_>, module: *mut ffi::PyObject) -> Result<()> {
+        let class = match self.class() {
+            Some(class) => class,
+            None => {
+                // SAFETY: GIL held (`py`); a C string and a valid base
+                // class; a new reference or NULL with an exception set.
+                let made = unsafe {
+                    ffi::PyErr_NewException(
+                        self.name.as_ptr().cast_mut(),
+                        self.base.object(),
+                        ptr::null_mut(),
+                    )
+                };
+                if made.is_null() {
+                    return Err(Error::fetch(py, "PyErr_NewException"));
+                }
+                // Kept for the life of the process: raised from any call.
+                self.class.store(made, Ordering::Release);
+                made
+            }
+        };
+        let short = self.name().rsplit('.').next().unwrap_or_default();
+        add_object(py, module, short, class, true)
+    }
+}
+
+/// `PyModule_AddObject(module, name, value)`, which steals a reference:
+/// `borrowed` says whether the caller keeps its own.
+fn add_object(
+    py: Python<'_>,
+    module: *mut ffi::PyObject,
+    name: &str,
+    value: *mut ffi::PyObject,
+    borrowed: bool,
+) -> Result<()> {
+    let name = std::ffi::CString::new(name)
+        .map_err(|_| Error::new(ExceptionType::ValueError, "a name contains a NUL byte"))?;
+    // SAFETY: GIL held; a valid module and object; AddObject steals one
+    // reference (the extra one taken here when the caller keeps its own),
+    // and returns -1 with an exception set on failure.
+    unsafe {
+        if borrowed {
+            ffi::Py_INCREF(value);
+        }
+        if ffi::PyModule_AddObject(module, name.as_ptr(), value) < 0 {
+            return Err(Error::fetch(py, "PyModule_AddObject"));
+        }
+    }
+    Ok(())
+}
+
+/// Everything that defines a module; [`py_module!`](crate::py_module) makes
+/// one and its `init<name>` calls [`ModuleDef::init`].
+pub struct ModuleDef {
+    name: &'static CStr,
+    doc: &'static CStr,
+    methods: *mut ffi::PyMethodDef,
+    exceptions: &'static [&'static ModuleException],
+    constants: &'static [Constant],
+}
+
+// SAFETY: the method table pointer is to a static MethodTable, which is Sync
+// (only Python reads it); everything else is immutable and static.
+unsafe impl Sync for ModuleDef {}
+
+impl ModuleDef {
+    /// A module `name` with docstring `doc`, its functions, exception
+    /// classes and constants.
+    pub const fn new<const N: usize>(
+        name: &'static CStr,
+        doc: &'static CStr,
+        methods: &'static MethodTable<N>,
+        exceptions: &'static [&'static ModuleException],
+        constants: &'static [Constant],
+    ) -> ModuleDef {
+        ModuleDef {
+            name,
+            doc,
+            methods: methods.0.get().cast(),
+            exceptions,
+            constants,
+        }
+    }
+
+    /// What `init<name>` does: `Py_InitModule4` (the right one for the
+    /// release or debug build), then the exception classes and constants.
+    /// On failure an exception is left set for the importer to report, as
+    /// C init functions do.
+    ///
+    /// Safe to call from Rust too (it takes the GIL, and initialises an
+    /// embedded interpreter): the module is then importable by name.
+    pub fn init(&'static self) {
+        with_gil(|py| {
+            if let Err(e) = self.try_init(py) {
+                e.restore(py);
+            }
+        })
+    }
+
+    fn try_init(&'static self, py: Python<'_>) -> Result<()> {
+        // SAFETY: GIL held; static C strings and a static, END-terminated
+        // method table that only Python reads; a borrowed reference to the
+        // module, or NULL with an exception set.
+        let module = unsafe {
+            ffi::Py_InitModule4(
+                self.name.as_ptr(),
+                self.methods,
+                self.doc.as_ptr(),
+                ptr::null_mut(),
+                ffi::PYTHON_API_VERSION as libc::c_int,
+            )
+        };
+        if module.is_null() {
+            return Err(Error::fetch(py, "Py_InitModule4"));
+        }
+        for exception in self.exceptions {
+            exception.add_to(py, module)?;
+        }
+        for constant in self.constants {
+            let (name, value) = match *constant {
+                Constant::Int(name, value) => (name, value.into_object(py)?),
+                Constant::Str(name, value) => (name, Object::str(py, value.as_bytes())?),
+            };
+            let name = name.to_str().unwrap_or_default();
+            add_object(py, module, name, value.into_ptr(), false)?;
+        }
+        Ok(())
+    }
+
+    /// The module's name.
+    pub fn name(&self) -> &'static str {
+        self.name.to_str().unwrap_or_default()
+    }
+}
+
+/// A `&'static CStr` from a string literal, in a constant.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __cstr {
+    ($s:expr) => {
+        match ::std::ffi::CStr::from_bytes_with_nul(::std::concat!($s, "\0").as_bytes()) {
+            ::std::result::Result::Ok(s) => s,
+            ::std::result::Result::Err(_) => {
+                ::std::panic!("a name or docstring contains a NUL byte")
+            }
+        }
+    };
+}
+
+/// One method-table entry of [`py_module!`](crate::py_module).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __py_method {
+    ($name:ident (args) => $body:path, $doc:expr) => {
+        $crate::extension::Method::varargs(
+            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__cstr!($doc),
+            {
+                fn __legacy_buffer_body<'a, 'py>(
+                    py: $crate::Python<'py>,
+                    args: $crate::extension::Args<'a, 'py>,
+                ) -> $crate::Result<$crate::Object<'py>> {
+                    $crate::extension::IntoPyResult::into_py_result($body(py, args), py)
+                }
+                __legacy_buffer_body
+            },
+        )
+    };
+    ($name:ident (args, kwargs) => $body:path, $doc:expr) => {
+        $crate::extension::Method::keywords(
+            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__cstr!($doc),
+            {
+                fn __legacy_buffer_body<'a, 'py>(
+                    py: $crate::Python<'py>,
+                    args: $crate::extension::Args<'a, 'py>,
+                ) -> $crate::Result<$crate::Object<'py>> {
+                    $crate::extension::IntoPyResult::into_py_result($body(py, args), py)
+                }
+                __legacy_buffer_body
+            },
+        )
+    };
+    ($name:ident () => $body:path, $doc:expr) => {
+        $crate::extension::Method::noargs(
+            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__cstr!($doc),
+            {
+                fn __legacy_buffer_body<'py>(
+                    py: $crate::Python<'py>,
+                ) -> $crate::Result<$crate::Object<'py>> {
+                    $crate::extension::IntoPyResult::into_py_result($body(py), py)
+                }
+                __legacy_buffer_body
+            },
+        )
+    };
+    ($name:ident (arg) => $body:path, $doc:expr) => {
+        $crate::extension::Method::object(
+            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__cstr!($doc),
+            {
+                fn __legacy_buffer_body<'a, 'py>(
+                    py: $crate::Python<'py>,
+                    arg: $crate::Borrowed<'a, 'py>,
+                ) -> $crate::Result<$crate::Object<'py>> {
+                    $crate::extension::IntoPyResult::into_py_result($body(py, arg), py)
+                }
+                __legacy_buffer_body
+            },
+        )
+    };
+}
+
+/// A Python 2.7 extension module, with no `unsafe` in the port: writes
+/// `init<name>` (for release and debug builds of Python alike), the method
+/// table with its docstrings, the module's exception classes and constants.
+/// Every function runs through [`trampoline`](crate::extension::trampoline):
+/// errors are raised, panics become `SystemError`.
+///
+/// ```
+/// use legacy_buffer::extension::Args;
+/// use legacy_buffer::{py_module, with_gil, Borrowed, ExceptionType, Python, Result};
+///
+/// /// length(buf) -> int: METH_O.
+/// fn length(_py: Python<'_>, buf: Borrowed<'_, '_>) -> Result<usize> {
+///     buf.with_char_bytes(|bytes| bytes.len())
+/// }
+///
+/// /// first(buf, ...) -> str: METH_VARARGS.
+/// fn first(_py: Python<'_>, args: Args<'_, '_>) -> Result<Vec<u8>> {
+///     let Some(buf) = args.get(0) else {
+///         return Err(legacy_buffer::Error::new(ExceptionType::TypeError, "first() needs a buffer"));
+///     };
+///     match buf.with_read_bytes(|bytes| bytes.first().copied())? {
+///         Some(byte) => Ok(vec![byte]),
+///         None => Err(EmptyError.err("the buffer is empty")),
+///     }
+/// }
+///
+/// /// version() -> str: METH_NOARGS.
+/// fn version(_py: Python<'_>) -> Result<&'static str> {
+///     Ok("1.0")
+/// }
+///
+/// py_module! {
+///     module demo {
+///         doc: "A demonstration.",
+///         functions: {
+///             length(arg) => length, "length(buf) -> int";
+///             first(args) => first, "first(buf) -> str";
+///             version() => version, "version() -> unicode";
+///         }
+///         exceptions: {
+///             EmptyError(ValueError) = "demo.EmptyError";
+///         }
+///         constants: {
+///             LEVEL: int = 3;
+///             NAME: str = "demo";
+///         }
+///     }
+/// }
+///
+/// fn main() -> Result<()> {
+/// // Built as a cdylib, `import demo` calls `initdemo`, which is `demo::init`;
+/// // embedded, call it here.
+/// demo::init();
+/// with_gil(|py| -> Result<()> {
+///     py.run("import demo\n\
+///             assert demo.length('abc') == 3\n\
+///             assert demo.first(bytearray('xyz')) == 'x'\n\
+///             assert demo.version() == u'1.0' and demo.LEVEL == 3\n\
+///             assert issubclass(demo.EmptyError, ValueError)")?;
+///     let e = py.run("demo.first('')").unwrap_err();
+///     assert_eq!(e.to_string(), "demo.EmptyError: the buffer is empty");
+///     Ok(())
+/// })
+/// }
+/// ```
+///
+/// Call the macro at module level (not inside a function): the module it
+/// makes names the bodies and exception classes through `use super::*`.
+///
+/// Functions: `name(args)` is `METH_VARARGS` (the body takes
+/// `(Python, Args)`), `name(args, kwargs)` `METH_VARARGS | METH_KEYWORDS`
+/// (the same body; `Args` carries the keywords), `name()` `METH_NOARGS`
+/// (`(Python)`), `name(arg)` `METH_O` (`(Python, Borrowed)`). A body returns
+/// `Result<T>` for any [`IntoPyObject`](crate::extension::IntoPyObject) `T`.
+/// Exceptions are `Name(Base) = "package.module.Name";`, with `Base` one of
+/// [`ExceptionType`](crate::ExceptionType)'s variants; each is a `static` of
+/// the module the macro is called in, raised as `Err(Name.err(message))`.
+/// Constants are `NAME: int = expr;` (an `i64`) or `NAME: str = "text";`.
+#[macro_export]
+macro_rules! py_module {
+    (
+        module $module:ident {
+            doc: $doc:expr,
+            functions: {
+                $( $fname:ident ( $($sig:ident),* ) => $body:path, $fdoc:expr; )*
+            }
+            $( exceptions: {
+                $( $ename:ident ( $base:ident ) = $edotted:expr; )*
+            } )?
+            $( constants: {
+                $( $cname:ident : $ctype:ident = $cvalue:expr; )*
+            } )?
+        }
+    ) => {
+        $($(
+            #[allow(non_upper_case_globals)]
+            #[doc = ::std::concat!("The exception class `", $edotted, "`.")]
+            pub static $ename: $crate::extension::ModuleException =
+                $crate::extension::ModuleException::new(
+                    $crate::__cstr!($edotted),
+                    $crate::ExceptionType::$base,
+                );
+        )*)?
+
+        /// The extension module: [`init`](self::init) is what `import`
+        /// calls (exported as `init<module>`), [`MODULE`](self::MODULE) its
+        /// definition.
+        #[allow(non_snake_case)]
+        pub mod $module {
+            // The bodies and exception classes are named as at the call site.
+            #[allow(unused_imports)]
+            use super::*;
+
+            static METHODS: $crate::extension::MethodTable<{ 1 $(+ { let _ = ::std::stringify!($fname); 1 })* }> =
+                $crate::extension::MethodTable::new([
+                    $( $crate::__py_method!($fname ($($sig),*) => $body, $fdoc), )*
+                    $crate::extension::Method::END,
+                ]);
+            static EXCEPTIONS: &[&$crate::extension::ModuleException] = &[$($(&$ename),*)?];
+            static CONSTANTS: &[$crate::extension::Constant] = &[
+                $($( $crate::__py_constant!($cname, $ctype, $cvalue) ),*)?
+            ];
+
+            /// The module's definition.
+            pub static MODULE: $crate::extension::ModuleDef = $crate::extension::ModuleDef::new(
+                $crate::__cstr!(::std::stringify!($module)),
+                $crate::__cstr!($doc),
+                &METHODS,
+                EXCEPTIONS,
+                CONSTANTS,
+            );
+
+            /// `import <module>` calls this (its symbol is `init<module>`);
+            /// Rust code may too, to make the module importable in an
+            /// embedded interpreter.
+            #[allow(unsafe_code)] // export_name: the symbol Python looks for
+            #[export_name = ::std::concat!("init", ::std::stringify!($module))]
+            pub extern "C" fn init() {
+                MODULE.init()
+            }
+        }
+    };
+}
+
+/// One constant of [`py_module!`](crate::py_module).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __py_constant {
+    ($name:ident, int, $value:expr) => {
+        $crate::extension::Constant::Int($crate::__cstr!(::std::stringify!($name)), $value)
+    };
+    ($name:ident, str, $value:expr) => {
+        $crate::extension::Constant::Str($crate::__cstr!(::std::stringify!($name)), $value)
+    };
+}

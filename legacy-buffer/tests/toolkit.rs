@@ -1,0 +1,333 @@
+//! The porting toolkit against the real interpreter: a module made by
+//! `py_module!` (every calling convention, exception classes, constants,
+//! docstrings), results as Python sees them, `str` built in place, and
+//! `allow_threads`.
+
+use legacy_buffer::extension::{Args, Bytes};
+use legacy_buffer::{py_module, with_gil, Borrowed, Error, ExceptionType, Object, Python, Result};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Tests that look at process-wide state (the module, `allow_threads`)
+/// run one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn import(py: Python<'_>) {
+    toolkit_demo::init();
+    py.run("import toolkit_demo as td").unwrap();
+}
+
+fn repr(py: Python<'_>, expr: &str) -> String {
+    py.eval(expr)
+        .unwrap_or_else(|e| panic!("{expr}: {e}"))
+        .repr()
+        .unwrap()
+}
+
+fn no_exception_set(_py: Python<'_>) -> bool {
+    // SAFETY: GIL held (`_py`).
+    unsafe { legacy_buffer::ffi::PyErr_Occurred() }.is_null()
+}
+
+/// results(which) -> a Rust value of each kind.
+fn results<'py>(py: Python<'py>, which: Borrowed<'_, 'py>) -> Result<Object<'py>> {
+    use legacy_buffer::extension::IntoPyObject;
+    let which = which.repr()?;
+    match which.trim_matches('\'') {
+        "i64 max" => i64::MAX.into_object(py),
+        "i64 min" => i64::MIN.into_object(py),
+        "u64 max" => u64::MAX.into_object(py),
+        "u64 long max" => (i64::MAX as u64).into_object(py),
+        "u64 long max + 1" => (i64::MAX as u64 + 1).into_object(py),
+        "u8" => 255u8.into_object(py),
+        "bool" => (true, false).into_object(py),
+        "f64" => 0.5f64.into_object(py),
+        "f32" => 0.25f32.into_object(py),
+        "unit" => ().into_object(py),
+        "bytes" => (&b"a\x00b"[..]).into_object(py),
+        "vec" => vec![0xffu8, 1].into_object(py),
+        "str" => "h\u{e9}".into_object(py),
+        "string" => String::from("\u{20ac}").into_object(py),
+        "Bytes" => Bytes("h\u{e9}").into_object(py),
+        "some" => Some(7u8).into_object(py),
+        "none" => None::<u8>.into_object(py),
+        "tuple" => (1u8, (b"x", "y"), None::<u8>, 2.5f64).into_object(py),
+        other => Err(Error::new(
+            ExceptionType::ValueError,
+            format!("unknown {other}"),
+        )),
+    }
+}
+
+/// echo(*args, **kwargs) -> (number of positional arguments, repr of the
+/// keyword dict or 'None').
+fn echo(_py: Python<'_>, args: Args<'_, '_>) -> Result<(usize, Vec<u8>)> {
+    let keywords = match args.kwargs() {
+        Some(kwargs) => kwargs.repr()?.into_bytes(),
+        None => b"None".to_vec(),
+    };
+    Ok((args.len(), keywords))
+}
+
+/// nothing() -> None.
+fn nothing(_py: Python<'_>) -> Result<()> {
+    Ok(())
+}
+
+/// fail(kind) -> raises.
+fn fail<'py>(_py: Python<'py>, kind: Borrowed<'_, 'py>) -> Result<()> {
+    match kind.repr()?.trim_matches('\'') {
+        "own" => Err(OwnError.err("own message")),
+        "derived" => Err(DerivedIo.err("io message")),
+        "uninitialised" => Err(NeverAdded.err("never added")),
+        "builtin" => Err(Error::new(ExceptionType::KeyError, "k")),
+        "panic" => panic!("a panic in a module function"),
+        _ => Ok(()),
+    }
+}
+
+/// Never added to a module: raising it says so. (Named as Python names it.)
+#[allow(non_upper_case_globals)]
+static NeverAdded: legacy_buffer::extension::ModuleException =
+    legacy_buffer::extension::ModuleException::new(c"toolkit.NeverAdded", ExceptionType::Exception);
+
+py_module! {
+    module toolkit_demo {
+        doc: "The toolkit's test module.",
+        functions: {
+            results(arg) => results, "results(which) -> a Rust value of each kind";
+            echo(args, kwargs) => echo, "echo(*args, **kwargs)";
+            echo_positional(args) => echo, "echo_positional(*args)";
+            nothing() => nothing, "nothing() -> None";
+            fail(arg) => fail, "fail(kind): raises";
+        }
+        exceptions: {
+            OwnError(Exception) = "toolkit_demo.OwnError";
+            DerivedIo(IOError) = "toolkit_demo.errors.DerivedIo";
+        }
+        constants: {
+            ANSWER: int = 42;
+            BIG: int = i64::MIN;
+            NAME: str = "toolkit \u{e9}";
+        }
+    }
+}
+
+#[test]
+fn the_module_has_its_functions_docstrings_and_constants() {
+    let _serial = serial();
+    with_gil(|py| {
+        import(py);
+        assert_eq!(repr(py, "td.__doc__"), "\"The toolkit's test module.\"");
+        assert_eq!(repr(py, "td.nothing.__doc__"), "'nothing() -> None'");
+        assert_eq!(repr(py, "td.results.__name__"), "'results'");
+        assert_eq!(repr(py, "td.ANSWER"), "42");
+        assert_eq!(repr(py, "td.BIG"), "-9223372036854775808");
+        assert_eq!(repr(py, "td.NAME"), "'toolkit \\xc3\\xa9'");
+        assert_eq!(repr(py, "td.nothing()"), "None");
+        // Python enforces the calling conventions the table declares.
+        let e = py.run("td.nothing(1)").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "TypeError: nothing() takes no arguments (1 given)"
+        );
+        let e = py.run("td.results()").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "TypeError: results() takes exactly one argument (0 given)"
+        );
+        let e = py.run("td.echo_positional(k=1)").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "TypeError: echo_positional() takes no keyword arguments"
+        );
+        assert_eq!(
+            repr(py, "td.echo(1, 2, b=3, a=4)"),
+            "(2, \"{'a': 4, 'b': 3}\")"
+        );
+        assert_eq!(repr(py, "td.echo()"), "(0, 'None')");
+        assert_eq!(repr(py, "td.echo_positional(1)"), "(1, 'None')");
+        // A second init (reload) rebinds the same classes.
+        let before = repr(py, "id(td.OwnError)");
+        toolkit_demo::init();
+        py.run("import toolkit_demo as td").unwrap();
+        assert_eq!(repr(py, "id(td.OwnError)"), before);
+        assert!(no_exception_set(py));
+    })
+}
+
+#[test]
+fn results_are_what_py_buildvalue_makes() {
+    let _serial = serial();
+    with_gil(|py| {
+        import(py);
+        let cases = [
+            ("i64 max", "9223372036854775807", "int"),
+            ("i64 min", "-9223372036854775808", "int"),
+            ("u64 long max", "9223372036854775807", "int"),
+            ("u64 long max + 1", "9223372036854775808L", "long"),
+            ("u64 max", "18446744073709551615L", "long"),
+            ("u8", "255", "int"),
+            ("bool", "(True, False)", "tuple"),
+            ("f64", "0.5", "float"),
+            ("f32", "0.25", "float"),
+            ("unit", "None", "NoneType"),
+            ("bytes", "'a\\x00b'", "str"),
+            ("vec", "'\\xff\\x01'", "str"),
+            ("str", "u'h\\xe9'", "unicode"),
+            ("string", "u'\\u20ac'", "unicode"),
+            ("Bytes", "'h\\xc3\\xa9'", "str"),
+            ("some", "7", "int"),
+            ("none", "None", "NoneType"),
+            ("tuple", "(1, ('x', u'y'), None, 2.5)", "tuple"),
+        ];
+        for (which, want, ty) in cases {
+            let got = repr(py, &format!("td.results({which:?})"));
+            assert_eq!(got, want, "{which}");
+            let got_ty = repr(py, &format!("type(td.results({which:?})).__name__"));
+            assert_eq!(got_ty, format!("'{ty}'"), "{which}");
+        }
+    })
+}
+
+#[test]
+fn errors_raise_the_module_classes_and_panics_become_system_error() {
+    let _serial = serial();
+    with_gil(|py| {
+        import(py);
+        let e = py.run("td.fail('own')").unwrap_err();
+        assert_eq!(e.to_string(), "toolkit_demo.OwnError: own message");
+        assert_eq!(repr(py, "issubclass(td.OwnError, Exception)"), "True");
+        let e = py.run("td.fail('derived')").unwrap_err();
+        assert_eq!(e.to_string(), "toolkit_demo.errors.DerivedIo: io message");
+        assert_eq!(repr(py, "issubclass(td.DerivedIo, IOError)"), "True");
+        assert_eq!(repr(py, "td.DerivedIo.__module__"), "'toolkit_demo.errors'");
+        // Caught by class in Python.
+        py.run("try:\n    td.fail('own')\nexcept td.OwnError as e:\n    tk_caught = str(e)\n")
+            .unwrap();
+        assert_eq!(repr(py, "tk_caught"), "'own message'");
+        let e = py.run("td.fail('uninitialised')").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SystemError: toolkit.NeverAdded raised before its module was initialised: never added"
+        );
+        let e = py.run("td.fail('builtin')").unwrap_err();
+        assert_eq!(e.to_string(), "KeyError: 'k'");
+        let e = py.run("td.fail('panic')").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SystemError: Rust panic: a panic in a module function"
+        );
+        assert!(no_exception_set(py));
+    })
+}
+
+#[test]
+fn a_str_is_built_in_place() {
+    let _serial = serial();
+    with_gil(|py| {
+        let s = Object::str_with(py, 10, |out| {
+            out[..3].copy_from_slice(b"abc");
+            Ok(3)
+        })
+        .unwrap();
+        assert_eq!(s.repr().unwrap(), "'abc'");
+        // The bytes were written into the object itself: its buffer is
+        // where they are, and its length the shrunk one.
+        assert_eq!(s.read_buffer().unwrap().as_bytes().unwrap(), b"abc");
+        let full = Object::str_with(py, 4, |out| {
+            out.copy_from_slice(b"full");
+            Ok(4)
+        })
+        .unwrap();
+        assert_eq!(full.repr().unwrap(), "'full'");
+        let empty = Object::str_with(py, 0, |out| Ok(out.len())).unwrap();
+        assert_eq!(empty.repr().unwrap(), "''");
+        let shrunk_to_nothing = Object::str_with(py, 100, |_| Ok(0)).unwrap();
+        assert_eq!(shrunk_to_nothing.repr().unwrap(), "''");
+        // What fill says goes.
+        let e = Object::str_with(py, 2, |_| Ok(3)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SystemError: str_with: 3 bytes written into a str of 2"
+        );
+        let e = Object::str_with(py, 2, |_| Err(Error::new(ExceptionType::ValueError, "no")))
+            .unwrap_err();
+        assert_eq!(e.to_string(), "ValueError: no");
+        // Too large to allocate: Python's error, nothing left set.
+        let e = Object::str_with(py, usize::MAX / 2, |_| Ok(0)).unwrap_err();
+        assert!(
+            matches!(e.type_name(), "OverflowError" | "MemoryError"),
+            "{e}"
+        );
+        // No Python while the new str is a &mut [u8].
+        let caught = std::panic::catch_unwind(|| {
+            with_gil(|py| Object::str_with(py, 1, |_| Ok(with_gil(|_| 0))).map(drop))
+        });
+        assert!(caught.is_err());
+        assert!(no_exception_set(py));
+    })
+}
+
+#[test]
+fn allow_threads_lets_python_threads_run_and_takes_the_gil_back() {
+    let _serial = serial();
+    with_gil(|py| {
+        py.run(
+            "import threading, time\n\
+             at_ticks = [0]\n\
+             at_stop = []\n\
+             def at_tick():\n    \
+                 while not at_stop:\n        \
+                     at_ticks[0] += 1\n        \
+                     time.sleep(0.001)\n\
+             at_thread = threading.Thread(target=at_tick)\n\
+             at_thread.start()\n",
+        )
+        .unwrap();
+        let text = py.eval("'y' * 1000").unwrap();
+        let buf = text.read_buffer().unwrap();
+        let bytes = buf.as_bytes().unwrap();
+        let before: u64 = repr(py, "at_ticks[0]").parse().unwrap();
+        // Without the GIL, the Python thread ticks on while this one works.
+        let (count, ticked) = py.allow_threads(|| {
+            let started = Instant::now();
+            let mut seen_progress = false;
+            while started.elapsed() < Duration::from_secs(10) && !seen_progress {
+                std::thread::sleep(Duration::from_millis(20));
+                // Take the GIL back for a moment to look.
+                let now: u64 = with_gil(|py| repr(py, "at_ticks[0]").parse().unwrap());
+                seen_progress = now > before + 3;
+            }
+            (bytes.iter().filter(|&&b| b == b'y').count(), seen_progress)
+        });
+        assert_eq!(count, 1000);
+        assert!(
+            ticked,
+            "the Python thread did not run while the GIL was released"
+        );
+        // An Error dropped without the GIL is queued, not released there.
+        let err = py.eval("1 / 0").unwrap_err();
+        py.allow_threads(move || drop(err));
+        // A panic inside takes the GIL back on the way out.
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            py.allow_threads(|| panic!("inside allow_threads"))
+        }));
+        assert!(caught.is_err());
+        assert_eq!(repr(py, "6 * 7"), "42");
+        py.run("at_stop.append(1)\nat_thread.join()").unwrap();
+        assert!(no_exception_set(py));
+    });
+    // The GIL was given back: another thread gets it.
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let flag = done.clone();
+    std::thread::spawn(move || with_gil(|py| flag.store(repr(py, "1") == "1", Ordering::SeqCst)))
+        .join()
+        .unwrap();
+    assert!(done.load(Ordering::SeqCst));
+}
