@@ -40,7 +40,7 @@ pub struct PyObject {
     _marker: PhantomData<(*mut u8, PhantomPinned)>,
 }
 
-/// An opaque Python type object.
+/// The C name of [`PyObject`] (`typedef struct _object PyObject`).
 pub type _object = PyObject;
 
 /// An opaque Python type object. Only ever handled through `*mut PyTypeObject`.

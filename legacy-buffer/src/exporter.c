@@ -131,7 +131,7 @@ static inline int old_protocol(PyObject *o, int mode, void **ptr, Py_ssize_t *le
 
 /* The old protocol's C function for mode (inlined as above), for callers
  * that ask again (Unpinned buffers). */
-int legacy_buffer_call(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+int legacy_buffer_ask_again(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
 {
     return old_protocol(o, mode, ptr, len);
 }
