@@ -21,6 +21,18 @@ pub struct Python {
     pub libs: Vec<String>,
 }
 
+impl Python {
+    /// libpython among the libraries: the first whose name starts with
+    /// `python` (config tools add `dl`, `m`, ...), else the first.
+    pub fn lib_name(&self) -> &str {
+        self.libs
+            .iter()
+            .find(|l| l.starts_with("python"))
+            .or(self.libs.first())
+            .map_or("", String::as_str)
+    }
+}
+
 pub fn find(env: &Env) -> Result<Python, Failure> {
     if let Some(python) = from_env(env)? {
         return Ok(python);

@@ -168,7 +168,11 @@ fn run() -> Result<(), Failure> {
         &env.out_dir.join("bindings.rs"),
     )?;
 
+    let defines = headers.defines();
     let mut shim = cc::Build::new();
+    for name in &defines {
+        shim.define(name, None);
+    }
     shim.file(env.manifest_dir.join("src/shim.c"))
         .warnings(true)
         .extra_warnings(true)
@@ -214,12 +218,22 @@ fn run() -> Result<(), Failure> {
             println!("cargo:rustc-cfg={cfg}");
         }
     }
-    let includes = std::env::join_paths(&python.include_dirs)
-        .map_err(|e| Failure::new("an include path cannot be passed on", e.to_string()))?;
-    println!("cargo:include={}", includes.to_string_lossy());
+    // Read by legacy-buffer-build-config's PythonConfig::from_env, which
+    // knows these names and formats: keep the two in step.
+    let paths = |dirs: &[std::path::PathBuf]| {
+        std::env::join_paths(dirs)
+            .map(|p| p.to_string_lossy().into_owned())
+            .map_err(|e| Failure::new("a directory cannot be passed on", e.to_string()))
+    };
+    println!("cargo:include={}", paths(&python.include_dirs)?);
+    println!("cargo:defines={}", defines.join(" "));
+    println!("cargo:lib_dirs={}", paths(&python.lib_dirs)?);
+    println!("cargo:lib_name={}", python.lib_name());
+    println!("cargo:links_libpython={}", u8::from(!env.no_link));
     println!("cargo:version_hex={:#010x}", headers.version_hex());
     println!("cargo:py_debug={}", u8::from(headers.py_debug));
     println!("cargo:trace_refs={}", u8::from(headers.trace_refs));
+    println!("cargo:ref_debug={}", u8::from(headers.ref_debug));
     println!("cargo:unicode_size={}", headers.unicode_size);
 
     let config = format!(

@@ -31,6 +31,18 @@ impl Headers {
             | (self.release_level << 4)
             | self.release_serial
     }
+
+    /// The preprocessor definitions C compiled against these headers needs,
+    /// as `python2.7-config --cflags` gives them: `NDEBUG` for a release
+    /// build (the headers' macros assert nothing, as in the interpreter's own
+    /// C), none for a debug build (`pyconfig.h` defines `Py_DEBUG` itself).
+    pub fn defines(&self) -> Vec<&'static str> {
+        if self.py_debug {
+            Vec::new()
+        } else {
+            vec!["NDEBUG"]
+        }
+    }
 }
 
 fn parse_int(token: &str) -> Option<u32> {

@@ -20,9 +20,12 @@
 //!
 //! [`PY_VERSION_HEX`], [`PY_DEBUG`], [`PY_TRACE_REFS`], ... say what the headers
 //! said; the same facts are cfgs (`Py_DEBUG`, `Py_TRACE_REFS`, `Py_REF_DEBUG`,
-//! `Py_UNICODE_WIDE`) in this crate, and `DEP_LEGACY_BUFFER_PYTHON27_*`
-//! variables (`INCLUDE`, `VERSION_HEX`, `PY_DEBUG`, `TRACE_REFS`, `UNICODE_SIZE`)
-//! for the build scripts of dependants.
+//! `Py_UNICODE_WIDE`) in this crate. The build scripts of dependants get them,
+//! with what they need to compile C against the same Python (include
+//! directories, defines, library directories and name), through the
+//! `legacy-buffer-build-config` crate's `PythonConfig::from_env`, which reads
+//! the `DEP_LEGACY_BUFFER_PYTHON27_*` variables cargo derives from this
+//! crate's `links` key.
 #![no_std]
 #![allow(non_camel_case_types, non_snake_case, non_upper_case_globals)]
 
