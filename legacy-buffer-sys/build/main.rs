@@ -11,6 +11,19 @@ mod probe;
 
 use std::process::ExitCode;
 
+/// How to install CPython 2.7 on the systems that still package it, for
+/// failure messages: what a user who got this crate from crates.io can run.
+pub const INSTALL: &str = concat!(
+    "    Debian 11, Ubuntu 22.04 and older:\n",
+    "        apt-get install libpython2.7-dev pkg-config\n",
+    "    Debian 12, which has no Python 2.7: from Debian 11, pinned low so that nothing else\n",
+    "    comes from there:\n",
+    "        echo 'deb http://deb.debian.org/debian bullseye main' > /etc/apt/sources.list.d/bullseye.list\n",
+    "        printf 'Package: *\\nPin: release n=bullseye\\nPin-Priority: 100\\n' > /etc/apt/preferences.d/bullseye\n",
+    "        apt-get update && apt-get install pkg-config && apt-get install -t bullseye libpython2.7-dev\n",
+    "    libpython2.7-dbg adds the debug build (pkg-config module python-2.7-dbg).\n",
+);
+
 /// A build failure: one `cargo:warning` line, then actionable detail, and a
 /// non-zero exit instead of a panic backtrace.
 pub struct Failure {
@@ -33,16 +46,24 @@ impl Failure {
         }
         detail.push_str(&format!(
             "\nTo fix this, either\n\
-             - install Python 2.7's development files (Debian 11: apt-get install \
-             libpython2.7-dev pkg-config; on Debian 12 run ci/install-deps from the \
-             legacy-buffer repository, which adds Debian 11's archive pinned low), or\n\
+             - install CPython 2.7's development files and pkg-config (below), or\n\
+             - put the bin directory of a CPython 2.7 built with --enable-shared on PATH \
+             (its python2.7-config is used when pkg-config finds no python-2.7), or name that \
+             python2.7-config in {}; at run time, its lib directory must be on \
+             LD_LIBRARY_PATH (or in an rpath), or\n\
              - set PKG_CONFIG_PATH so that pkg-config finds python-2.7.pc, or {} to name \
-             another module (e.g. python-2.7-dbg), or\n\
-             - set {}, {} and {} together (e.g. /usr/include/python2.7, /usr/lib/x86_64-linux-gnu, python2.7).",
+             another module (python-2.7-dbg for Debian's debug build), or\n\
+             - set {}, {} and {} together (e.g. \
+             /usr/include/python2.7:/usr/include/x86_64-linux-gnu/python2.7, \
+             /usr/lib/x86_64-linux-gnu, python2.7).\n\n\
+             Installing CPython 2.7:\n{INSTALL}\n\
+             {}=1 prints what a build would use, and stops.",
+            env::PYTHON_CONFIG,
             env::PKG_CONFIG_NAME,
             env::INCLUDE_DIR,
             env::LIB_DIR,
-            env::LIB_NAME
+            env::LIB_NAME,
+            env::PRINT_CONFIG,
         ));
         Failure::new("no Python 2.7 found", detail)
     }
@@ -91,7 +112,7 @@ fn run() -> Result<(), Failure> {
                  CPython's own object layouts and buffer procs, which cpyext does not \
                  have. Point the build at CPython 2.7 instead: unset {}, {} and {}, or \
                  set them to CPython's (e.g. /usr/include/python2.7, /usr/lib/x86_64-linux-gnu, \
-                 python2.7); on Debian 12, ci/install-deps installs it.",
+                 python2.7). To install CPython 2.7:\n{INSTALL}",
                 python.source,
                 python.include_dirs,
                 env::INCLUDE_DIR,
@@ -130,25 +151,31 @@ fn run() -> Result<(), Failure> {
     }
 
     if env.print_config {
-        let lines = [
-            format!("source: {}", python.source),
-            format!("include dirs: {:?}", python.include_dirs),
-            format!("lib dirs: {:?}", python.lib_dirs),
-            format!("libs: {:?}", python.libs),
-            format!(
-                "version: {}.{}.{} (hex {:#010x})",
-                headers.major,
-                headers.minor,
-                headers.micro,
-                headers.version_hex()
-            ),
-            format!("Py_DEBUG: {}", headers.py_debug),
-            format!("Py_TRACE_REFS: {}", headers.trace_refs),
-            format!("Py_REF_DEBUG: {}", headers.ref_debug),
-            format!("Py_UNICODE_SIZE: {}", headers.unicode_size),
-            format!("SIZEOF_SIZE_T: {}", headers.sizeof_size_t),
-            format!("link libpython: {}", !env.no_link),
-        ];
+        let passed_over = python
+            .passed_over
+            .iter()
+            .map(|t| format!("passed over: {t}"));
+        let lines: Vec<String> = passed_over
+            .chain([
+                format!("source: {}", python.source),
+                format!("include dirs: {:?}", python.include_dirs),
+                format!("lib dirs: {:?}", python.lib_dirs),
+                format!("libs: {:?}", python.libs),
+                format!(
+                    "version: {}.{}.{} (hex {:#010x})",
+                    headers.major,
+                    headers.minor,
+                    headers.micro,
+                    headers.version_hex()
+                ),
+                format!("Py_DEBUG: {}", headers.py_debug),
+                format!("Py_TRACE_REFS: {}", headers.trace_refs),
+                format!("Py_REF_DEBUG: {}", headers.ref_debug),
+                format!("Py_UNICODE_SIZE: {}", headers.unicode_size),
+                format!("SIZEOF_SIZE_T: {}", headers.sizeof_size_t),
+                format!("link libpython: {}", !env.no_link),
+            ])
+            .collect();
         for line in &lines {
             println!("cargo:warning={line}");
             eprintln!("{line}");

@@ -69,10 +69,11 @@ pub fn probe(python: &Python, expando: &std::path::Path) -> Result<Headers, Fail
             format!(
                 "Python 2.7 was found through {} with include directories {:?}, but \
                  preprocessing Python.h failed:\n{}{e}\n\
-                 Install the development headers (Debian: libpython2.7-dev) or fix the include path.",
+                 Fix the include path, or install the development headers:\n{}",
                 python.source,
                 python.include_dirs,
-                messages.text()
+                messages.text(),
+                crate::INSTALL
             ),
         )
     })?;

@@ -3,4 +3,5 @@
 //! run here as doctests, so the README cannot drift from the API.
 #![doc = include_str!("../../README.md")]
 
+pub mod cargo;
 pub mod oracle;
