@@ -2,11 +2,16 @@
 //! bound, with the defines C compiled against them needs, as
 //! legacy-buffer-build-config reads them from legacy-buffer-sys.
 
-use legacy_buffer_build_config::PythonConfig;
+use legacy_buffer_build_config::{is_docs_rs, PythonConfig};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     println!("cargo:rerun-if-changed=src/exporter.c");
+    // docs.rs has no Python: legacy-buffer-sys documents itself from its
+    // committed bindings and passes on no headers; documentation needs no C.
+    if is_docs_rs() {
+        return ExitCode::SUCCESS;
+    }
     let python = match PythonConfig::from_env() {
         Ok(python) => python,
         Err(e) => {

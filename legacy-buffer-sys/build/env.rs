@@ -21,6 +21,11 @@ pub struct Env {
     pub print_config: bool,
     /// Do not link libpython (extension modules), as the `extension-module` feature.
     pub no_link: bool,
+    /// Use the committed bindings instead of running bindgen (the
+    /// `pregenerated-bindings` feature, or the variable).
+    pub pregenerated: bool,
+    /// A docs.rs build (cargo's `DOCS_RS`): no Python, no libclang.
+    pub docs_rs: bool,
     /// Target pointer width, in bits, as cargo gives it.
     pub pointer_width: u32,
     /// The target triple, as cargo gives it (`x86_64-unknown-linux-gnu`).
@@ -40,6 +45,8 @@ pub const PKG_CONFIG_NAME: &str = "LEGACY_BUFFER_SYS_PKG_CONFIG_NAME";
 pub const PYTHON_CONFIG: &str = "LEGACY_BUFFER_SYS_PYTHON_CONFIG";
 pub const PRINT_CONFIG: &str = "LEGACY_BUFFER_SYS_PRINT_CONFIG";
 pub const NO_LINK: &str = "LEGACY_BUFFER_SYS_NO_LINK";
+pub const PREGENERATED: &str = "LEGACY_BUFFER_SYS_PREGENERATED_BINDINGS";
+pub const DOCS_RS: &str = "DOCS_RS";
 
 fn var_os(name: &str) -> Option<OsString> {
     println!("cargo:rerun-if-env-changed={name}");
@@ -69,6 +76,10 @@ impl Env {
             python_config: var_os(PYTHON_CONFIG),
             print_config: flag(PRINT_CONFIG),
             no_link: flag(NO_LINK) || std::env::var_os("CARGO_FEATURE_EXTENSION_MODULE").is_some(),
+            pregenerated: flag(PREGENERATED)
+                || std::env::var_os("CARGO_FEATURE_PREGENERATED_BINDINGS").is_some(),
+            // Set (to 1) by docs.rs for every build; any value counts.
+            docs_rs: var_os(DOCS_RS).is_some(),
             pointer_width: cargo_var("CARGO_CFG_TARGET_POINTER_WIDTH")
                 .parse()
                 .expect("CARGO_CFG_TARGET_POINTER_WIDTH is a number"),

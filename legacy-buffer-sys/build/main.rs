@@ -1,7 +1,9 @@
 //! Build script of legacy-buffer-sys: find a Python 2.7, read its headers'
-//! own configuration, generate bindings with bindgen, compile the macro shim
-//! with cc, and tell cargo (and dependants, through `DEP_LEGACY_BUFFER_PYTHON27_*`)
-//! what was found.
+//! own configuration, generate bindings with bindgen (or take the committed
+//! ones, on request), compile the macro shim with cc, and tell cargo (and
+//! dependants, through `DEP_LEGACY_BUFFER_PYTHON27_*`) what was found. On
+//! docs.rs, none of that: the committed bindings and the configuration they
+//! were generated from.
 
 mod bindings;
 mod compiler;
@@ -96,10 +98,14 @@ fn run() -> Result<(), Failure> {
         "src/shim.c",
         "src/shim.h",
         "wrapper.h",
+        bindings::PREGENERATED,
     ] {
         println!("cargo:rerun-if-changed={f}");
     }
     let env = env::Env::read();
+    if env.docs_rs {
+        return docs_rs(&env);
+    }
     let python = find::find(&env)?;
     let headers = probe::probe(&python, &env.manifest_dir.join("build/expando.c"))?;
 
@@ -174,6 +180,11 @@ fn run() -> Result<(), Failure> {
                 format!("Py_UNICODE_SIZE: {}", headers.unicode_size),
                 format!("SIZEOF_SIZE_T: {}", headers.sizeof_size_t),
                 format!("link libpython: {}", !env.no_link),
+                if env.pregenerated {
+                    format!("bindings: pre-generated ({})", bindings::PREGENERATED)
+                } else {
+                    "bindings: bindgen".to_string()
+                },
             ])
             .collect();
         for line in &lines {
@@ -186,14 +197,18 @@ fn run() -> Result<(), Failure> {
         ));
     }
 
-    let wrapper = env.manifest_dir.join("wrapper.h");
-    let shim_header = env.manifest_dir.join("src/shim.h");
-    bindings::generate(
-        &python,
-        &wrapper,
-        &shim_header,
-        &env.out_dir.join("bindings.rs"),
-    )?;
+    let out = env.out_dir.join("bindings.rs");
+    if env.pregenerated {
+        let version = (headers.major, headers.minor, headers.micro);
+        if let Some(failure) = bindings::pregenerated_mismatch(&env, version) {
+            return Err(failure);
+        }
+        bindings::copy_pregenerated(&env, &out)?;
+    } else {
+        let wrapper = env.manifest_dir.join("wrapper.h");
+        let shim_header = env.manifest_dir.join("src/shim.h");
+        bindings::generate(&python, &wrapper, &shim_header, &out)?;
+    }
 
     let defines = headers.defines();
     let mut shim = cc::Build::new();
@@ -229,22 +244,7 @@ fn run() -> Result<(), Failure> {
         }
     }
 
-    // Configuration for this crate's code and, through DEP_*, for dependants.
-    for cfg in ["Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG"] {
-        println!("cargo:rustc-check-cfg=cfg({cfg})");
-    }
-    println!("cargo:rustc-check-cfg=cfg(Py_UNICODE_WIDE)");
-    let flags = [
-        ("Py_DEBUG", headers.py_debug),
-        ("Py_TRACE_REFS", headers.trace_refs),
-        ("Py_REF_DEBUG", headers.ref_debug),
-        ("Py_UNICODE_WIDE", headers.unicode_size == 4),
-    ];
-    for (cfg, on) in flags {
-        if on {
-            println!("cargo:rustc-cfg={cfg}");
-        }
-    }
+    emit_cfgs(&headers);
     // Read by legacy-buffer-build-config's PythonConfig::from_env, which
     // knows these names and formats: keep the two in step.
     let paths = |dirs: &[std::path::PathBuf]| {
@@ -263,6 +263,51 @@ fn run() -> Result<(), Failure> {
     println!("cargo:ref_debug={}", u8::from(headers.ref_debug));
     println!("cargo:unicode_size={}", headers.unicode_size);
 
+    write_config(&env, &headers)
+}
+
+/// docs.rs has neither Python nor libclang: the documentation is built from
+/// the committed bindings, with the configuration of the build they were
+/// generated from (CPython 2.7.18's release build, as Debian 11 packages
+/// it: UCS4). Nothing is compiled or linked, and dependants are told so
+/// (`DEP_LEGACY_BUFFER_PYTHON27_DOCS_RS=1`) instead of given a Python.
+fn docs_rs(env: &env::Env) -> Result<(), Failure> {
+    let headers = probe::Headers::documented();
+    let version = (headers.major, headers.minor, headers.micro);
+    if let Some(failure) = bindings::pregenerated_mismatch(env, version) {
+        return Err(failure);
+    }
+    bindings::copy_pregenerated(env, &env.out_dir.join("bindings.rs"))?;
+    emit_cfgs(&headers);
+    println!("cargo:docs_rs=1");
+    write_config(env, &headers)
+}
+
+/// The headers' configuration as cfgs of this crate's code.
+fn emit_cfgs(headers: &probe::Headers) {
+    for cfg in [
+        "Py_DEBUG",
+        "Py_TRACE_REFS",
+        "Py_REF_DEBUG",
+        "Py_UNICODE_WIDE",
+    ] {
+        println!("cargo:rustc-check-cfg=cfg({cfg})");
+    }
+    let flags = [
+        ("Py_DEBUG", headers.py_debug),
+        ("Py_TRACE_REFS", headers.trace_refs),
+        ("Py_REF_DEBUG", headers.ref_debug),
+        ("Py_UNICODE_WIDE", headers.unicode_size == 4),
+    ];
+    for (cfg, on) in flags {
+        if on {
+            println!("cargo:rustc-cfg={cfg}");
+        }
+    }
+}
+
+/// `config.rs`: the headers' configuration as constants.
+fn write_config(env: &env::Env, headers: &probe::Headers) -> Result<(), Failure> {
     let config = format!(
         "/// `PY_VERSION_HEX` of the headers bound.\n\
          pub const PY_VERSION_HEX: u32 = {:#010x};\n\
@@ -276,7 +321,8 @@ fn run() -> Result<(), Failure> {
          pub const PY_REF_DEBUG: bool = {};\n\
          /// `Py_UNICODE_SIZE`: 4 on UCS4 builds, 2 on UCS2 builds.\n\
          pub const PY_UNICODE_SIZE: usize = {};\n\
-         /// Whether this crate was built without linking libpython (extension modules).\n\
+         /// Whether this crate links libpython: false for extension modules (the\n\
+         /// `extension-module` feature, `LEGACY_BUFFER_SYS_NO_LINK`).\n\
          pub const LINKS_LIBPYTHON: bool = {};\n",
         headers.version_hex(),
         headers.major,

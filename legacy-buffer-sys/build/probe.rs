@@ -32,6 +32,25 @@ impl Headers {
             | self.release_serial
     }
 
+    /// The configuration docs.rs documents, where there are no headers:
+    /// that of the build the committed bindings come from, CPython 2.7.18's
+    /// release build for x86_64 as Debian 11 packages it.
+    pub fn documented() -> Headers {
+        Headers {
+            major: 2,
+            minor: 7,
+            micro: 18,
+            release_level: 0xf,
+            release_serial: 0,
+            sizeof_size_t: 8,
+            unicode_size: 4,
+            py_debug: false,
+            trace_refs: false,
+            ref_debug: false,
+            pypy: None,
+        }
+    }
+
     /// The preprocessor definitions C compiled against these headers needs,
     /// as `python2.7-config --cflags` gives them: `NDEBUG` for a release
     /// build (the headers' macros assert nothing, as in the interpreter's own

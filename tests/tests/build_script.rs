@@ -359,8 +359,75 @@ fn missing_libclang_says_what_to_install() {
     assert_one_warning(
         &failed,
         "libclang was not found (bindgen needs it)",
-        &["apt-get install libclang-dev", "LIBCLANG_PATH"],
+        &[
+            "apt-get install libclang-dev",
+            "LIBCLANG_PATH",
+            // The way round it, for 2.7.18.
+            "LEGACY_BUFFER_SYS_PREGENERATED_BINDINGS=1",
+            "pregenerated-bindings feature",
+        ],
     );
+}
+
+/// Without libclang, the committed bindings serve instead, on request: the
+/// build says so, and legacy-buffer-sys's own tests (which check the
+/// bindings' layouts against the C compiler's and call into the real
+/// interpreter) pass with them, against the release build of Python or, in
+/// the debug test run, the debug build. In the libclang case's target
+/// directory (`-dbg` for the debug build), where bindgen's libclang is
+/// already missing.
+#[test]
+fn pregenerated_bindings_need_no_libclang() {
+    let (dir, module) = if legacy_buffer_sys::PY_DEBUG {
+        ("build-script-libclang-dbg", "python-2.7-dbg")
+    } else {
+        ("build-script-libclang", "python-2.7")
+    };
+    let vars = [
+        ("LIBCLANG_PATH", "/nonexistent-libclang"),
+        ("LEGACY_BUFFER_SYS_PKG_CONFIG_NAME", module),
+    ];
+
+    let mut print = vars.to_vec();
+    print.extend([
+        ("LEGACY_BUFFER_SYS_PREGENERATED_BINDINGS", "1"),
+        ("LEGACY_BUFFER_SYS_PRINT_CONFIG", "1"),
+    ]);
+    let printed = build_sys_in(dir, &print);
+    let line = "bindings: pre-generated (bindings/cpython-2.7.18-x86_64-linux.rs)";
+    assert!(
+        printed.warnings.iter().any(|w| w == line),
+        "{line:?} is not among the warnings {:#?}",
+        printed.warnings
+    );
+
+    let mut command = cargo::command(
+        dir,
+        &[
+            "test",
+            "-p",
+            "legacy-buffer-sys",
+            "--features",
+            "pregenerated-bindings",
+        ],
+    );
+    command.envs(vars);
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status
+    );
+    let passed: usize = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    assert!(passed > 0, "no test ran:\n{stdout}");
 }
 
 /// Print-config shows what the default discovery finds, read from the
