@@ -470,3 +470,8 @@ mod tests {
         assert!(e.to_string().contains("is_docs_rs()"), "{e}");
     }
 }
+
+// The README's example, compiled with the crate's doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

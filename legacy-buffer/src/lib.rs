@@ -113,3 +113,8 @@ pub use object::{Borrowed, Object};
 
 /// The raw bindings this crate is built on.
 pub use legacy_buffer_sys as ffi;
+
+// The README's example, compiled and run with the crate's doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
