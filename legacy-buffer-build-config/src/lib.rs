@@ -61,13 +61,14 @@ use std::path::PathBuf;
 /// (`build/main.rs`, `cargo:<name>=...` lines), lowercased there.
 const PREFIX: &str = "DEP_LEGACY_BUFFER_PYTHON27_";
 
-/// Whether this build runs on docs.rs (cargo's `DOCS_RS` variable is set),
-/// where legacy-buffer-sys builds its documentation without any Python and
-/// passes on no configuration. Registers `DOCS_RS` with
+/// Whether this build runs on docs.rs (the `DOCS_RS` variable is set and
+/// not empty, as legacy-buffer-sys's build script reads it), where
+/// legacy-buffer-sys builds its documentation without any Python and passes
+/// on no configuration. Registers `DOCS_RS` with
 /// `cargo:rerun-if-env-changed`.
 pub fn is_docs_rs() -> bool {
     println!("cargo:rerun-if-env-changed=DOCS_RS");
-    std::env::var_os("DOCS_RS").is_some()
+    std::env::var_os("DOCS_RS").is_some_and(|v| !v.is_empty())
 }
 
 /// The configuration of the CPython 2.7 legacy-buffer-sys bound.

@@ -78,7 +78,8 @@ impl Env {
             no_link: flag(NO_LINK) || std::env::var_os("CARGO_FEATURE_EXTENSION_MODULE").is_some(),
             pregenerated: flag(PREGENERATED)
                 || std::env::var_os("CARGO_FEATURE_PREGENERATED_BINDINGS").is_some(),
-            // Set (to 1) by docs.rs for every build; any value counts.
+            // Set (to 1) by docs.rs for every build; any non-empty value counts,
+            // as for legacy_buffer_build_config::is_docs_rs.
             docs_rs: var_os(DOCS_RS).is_some(),
             pointer_width: cargo_var("CARGO_CFG_TARGET_POINTER_WIDTH")
                 .parse()

@@ -117,16 +117,20 @@ fn config_tool_names(env: &Env) -> Vec<String> {
 }
 
 /// The GNU triple tools are prefixed with, from Rust's target triple: without
-/// the vendor (`x86_64-unknown-linux-gnu` is `x86_64-linux-gnu`), and `arm`
-/// for Rust's `armv7` (Debian's armhf tools are `arm-linux-gnueabihf-*`).
+/// the vendor (`x86_64-unknown-linux-gnu` is `x86_64-linux-gnu`), and with
+/// Debian's names for the architectures Rust names otherwise (`armv7` is
+/// `arm`, as in `arm-linux-gnueabihf`; `riscv64gc` is `riscv64`). Other
+/// spellings are for `LEGACY_BUFFER_SYS_PYTHON_CONFIG` to name.
 fn gnu_triple(target: &str) -> String {
     let mut parts: Vec<&str> = target.split('-').collect();
     if parts.len() == 4 {
         parts.remove(1);
     }
-    if parts[0] == "armv7" {
-        parts[0] = "arm";
-    }
+    parts[0] = match parts[0] {
+        "armv7" => "arm",
+        "riscv64gc" => "riscv64",
+        arch => arch,
+    };
     parts.join("-")
 }
 
