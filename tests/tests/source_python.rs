@@ -1,7 +1,8 @@
 //! legacy-buffer against a CPython 2.7 built from source with
 //! `--enable-shared`, outside the system's paths and without pkg-config
 //! files the search would see: found as a user's would be, through its
-//! `python2.7-config` on `PATH` (behind a failing pyenv-style shim), built,
+//! `python2.7-config` on `PATH` (behind a failing pyenv-style shim) or named
+//! by `LEGACY_BUFFER_SYS_PYTHON_CONFIG`, built,
 //! and legacy-buffer's own tests and doctests run against its libpython.
 //!
 //! The Python is the one pyenv built under
@@ -200,6 +201,39 @@ fn legacy_buffer_builds_and_passes_its_tests_against_a_source_built_python() {
         lib_dirs.contains(&format!("{:?}", setup.lib_dir)),
         "{lib_dirs} lacks {:?}",
         setup.lib_dir
+    );
+
+    // 1b. A plain `./configure --enable-shared` build's tool prints no -L
+    //     for its own library (pyenv's adds one through its LDFLAGS): the
+    //     search adds <exec-prefix>/lib. The tool wrapped to print that.
+    let vanilla = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vanilla-python2.7-config");
+    std::fs::write(
+        &vanilla,
+        format!(
+            "#!/bin/sh\n\
+             if [ \"$1\" = --ldflags ]; then\n\
+             \x20 echo '-lpython2.7 -lpthread -ldl -lutil -lm -Xlinker -export-dynamic'\n\
+             else\n\
+             \x20 exec '{}' \"$@\"\n\
+             fi\n",
+            setup.tool.display()
+        ),
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&vanilla).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&vanilla, permissions).unwrap();
+    let mut print = setup.cargo(&["build", "-p", "legacy-buffer-sys"]);
+    print
+        .env("LEGACY_BUFFER_SYS_PYTHON_CONFIG", &vanilla)
+        .env("LEGACY_BUFFER_SYS_PRINT_CONFIG", "1");
+    let output = run(print);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let warnings = cargo::build_script_warnings(&stderr, "legacy-buffer-sys");
+    let line = format!("lib dirs: [{:?}]", setup.lib_dir);
+    assert!(
+        warnings.contains(&line),
+        "{line:?} is not among the warnings {warnings:#?}"
     );
 
     // 2. LEGACY_BUFFER_SYS_PYTHON_CONFIG picks it over pkg-config's
