@@ -1,18 +1,26 @@
-//! Compiles the C baselines (`c/baseline.c`) with -O2, as distributions
-//! compile C extensions, against the headers legacy-buffer-sys found.
+//! Compiles the C baselines (`c/baseline.c`) with -O2 and the defines
+//! python2.7-config gives, as distributions compile C extensions, against
+//! the headers legacy-buffer-sys found.
 
-fn main() {
+use legacy_buffer_build_config::PythonConfig;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
     println!("cargo:rerun-if-changed=c/baseline.c");
-    let includes = std::env::var_os("DEP_LEGACY_BUFFER_PYTHON27_INCLUDE")
-        .expect("legacy-buffer-sys passes its include path to dependants");
+    let python = match PythonConfig::from_env() {
+        Ok(python) => python,
+        Err(e) => {
+            println!("cargo:warning=legacy-buffer-bench: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut build = cc::Build::new();
-    build
+    python
+        .configure_cc(&mut build)
         .file("c/baseline.c")
         .opt_level(2)
         .warnings(true)
         .extra_warnings(true);
-    for dir in std::env::split_paths(&includes) {
-        build.include(dir);
-    }
     build.compile("legacy_buffer_bench_baseline");
+    ExitCode::SUCCESS
 }

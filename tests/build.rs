@@ -2,6 +2,7 @@
 //! legacy-buffer-sys found, into one directory whose path the tests get as
 //! `LEGACY_BUFFER_TEST_MODULES`.
 
+use legacy_buffer_build_config::PythonConfig;
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -24,17 +25,9 @@ fn run() -> Result<(), String> {
     println!("cargo:rerun-if-changed=build.rs");
     let manifest_dir = PathBuf::from(var("CARGO_MANIFEST_DIR")?);
     let out_dir = PathBuf::from(var("OUT_DIR")?);
-    let includes = var("DEP_LEGACY_BUFFER_PYTHON27_INCLUDE")?;
+    let python = PythonConfig::from_env().map_err(|e| e.to_string())?;
     // Debian's python2.7-dbg imports only `<name>_d.so` extension modules.
-    let suffix = match var("DEP_LEGACY_BUFFER_PYTHON27_PY_DEBUG")?.as_str() {
-        "1" => "_d.so",
-        "0" => ".so",
-        other => {
-            return Err(format!(
-                "unexpected PY_DEBUG value {other:?} from legacy-buffer-sys"
-            ))
-        }
-    };
+    let suffix = if python.py_debug() { "_d.so" } else { ".so" };
 
     let modules_dir = out_dir.join("python-modules");
     std::fs::create_dir_all(&modules_dir)
@@ -47,7 +40,7 @@ fn run() -> Result<(), String> {
         let source = manifest_dir.join("c").join(format!("{name}.c"));
         println!("cargo:rerun-if-changed={}", source.display());
         let output = modules_dir.join(format!("{name}{suffix}"));
-        compile(&compiler, &includes, &source, &output)?;
+        compile(&compiler, &python, &source, &output)?;
     }
     println!(
         "cargo:rustc-env=LEGACY_BUFFER_TEST_MODULES={}",
@@ -60,14 +53,20 @@ fn run() -> Result<(), String> {
 /// interpreter that imports the module provides its symbols.
 fn compile(
     compiler: &cc::Tool,
-    includes: &str,
+    python: &PythonConfig,
     source: &Path,
     output: &Path,
 ) -> Result<(), String> {
     let mut command = compiler.to_command();
     command.args(["-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror"]);
-    for dir in env::split_paths(includes) {
+    for dir in python.include_dirs() {
         command.arg("-I").arg(dir);
+    }
+    for (name, value) in python.defines() {
+        match value {
+            Some(value) => command.arg(format!("-D{name}={value}")),
+            None => command.arg(format!("-D{name}")),
+        };
     }
     command.arg(source).arg("-o").arg(output);
     let status = command

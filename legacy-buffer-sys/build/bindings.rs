@@ -1,9 +1,56 @@
 //! bindgen over `wrapper.h` (the C API) and `src/shim.h` (the macro shim),
-//! allowlisted to what this crate promises and nothing else.
+//! allowlisted to what this crate promises and nothing else; or, where
+//! bindgen cannot run, its committed output.
 
+use crate::env::{self, Env};
 use crate::find::Python;
 use crate::Failure;
 use std::path::Path;
+
+/// bindgen's output for CPython 2.7.18 on x86_64 Linux, committed, for
+/// docs.rs and for machines without libclang. The release and debug builds
+/// give the same bindings (the layouts that differ, `PyObject`'s and what
+/// is reached through it, are opaque here or behind the C shim), so one
+/// file serves both. `ci/bindings` regenerates it from both builds' headers
+/// and fails if either differs.
+pub const PREGENERATED: &str = "bindings/cpython-2.7.18-x86_64-linux.rs";
+
+/// The version the committed bindings were generated from.
+pub const PREGENERATED_VERSION: (u32, u32, u32) = (2, 7, 18);
+
+/// Copies the committed bindings to `out`.
+pub fn copy_pregenerated(env: &Env, out: &Path) -> Result<(), Failure> {
+    let from = env.manifest_dir.join(PREGENERATED);
+    std::fs::copy(&from, out).map(drop).map_err(|e| {
+        Failure::new(
+            "could not copy the pre-generated bindings",
+            format!("{}: {e}", from.display()),
+        )
+    })
+}
+
+/// Why the committed bindings cannot serve this build, if they cannot: they
+/// are for 2.7.18 and 64-bit targets (their layout assertions, compiled in,
+/// would also catch other layouts).
+pub fn pregenerated_mismatch(env: &Env, version: (u32, u32, u32)) -> Option<Failure> {
+    let (major, minor, micro) = version;
+    let problem = if env.pointer_width != 64 {
+        format!("the target is {}-bit", env.pointer_width)
+    } else if version != PREGENERATED_VERSION {
+        format!("the headers are Python {major}.{minor}.{micro}")
+    } else {
+        return None;
+    };
+    Some(Failure::new(
+        "the pre-generated bindings do not fit this build",
+        format!(
+            "The committed bindings ({PREGENERATED}) are for CPython 2.7.18 on a 64-bit \
+             target, but {problem}. Let bindgen generate them from the headers instead: \
+             unset {} and drop the pregenerated-bindings feature (bindgen needs libclang).",
+            env::PREGENERATED
+        ),
+    ))
+}
 
 /// The C API functions bound, besides the shim.
 const FUNCTIONS: &[&str] = &[
@@ -107,7 +154,11 @@ pub fn generate(
             "libclang was not found (bindgen needs it)",
             format!(
                 "{e}\nInstall it (Debian/Ubuntu: apt-get install libclang-dev; Fedora: \
-                 clang-devel) or point LIBCLANG_PATH at the directory holding libclang.so."
+                 clang-devel) or point LIBCLANG_PATH at the directory holding libclang.so.\n\
+                 Or, for CPython 2.7.18 on a 64-bit target, use the bindings that come with \
+                 this crate instead of generating them: set {}=1, or enable its \
+                 pregenerated-bindings feature.",
+                env::PREGENERATED
             ),
         ));
     }

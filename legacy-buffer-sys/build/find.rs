@@ -2,9 +2,15 @@
 //! source, tried in this order:
 //!
 //! 1. explicit environment variables (include dirs + lib dir + lib name);
-//! 2. pkg-config: the module named by `LEGACY_BUFFER_SYS_PKG_CONFIG_NAME`, else
-//!    `python-2.7`, else `python2` (never plain `python`, which may be 3.x);
-//! 3. `python2.7-config` or `x86_64-linux-gnu-python2.7-config`.
+//! 2. the config tool named by `LEGACY_BUFFER_SYS_PYTHON_CONFIG` (a path, or a
+//!    name looked up on `PATH`), alone;
+//! 3. pkg-config: the module named by `LEGACY_BUFFER_SYS_PKG_CONFIG_NAME` (alone),
+//!    else `python-2.7`, else `python2` (never plain `python`, which may be 3.x);
+//! 4. unless a module was named: `python2.7-config` (native builds only) and
+//!    `<target>-python2.7-config` (Debian's name, e.g.
+//!    `x86_64-linux-gnu-python2.7-config`) in each directory of `PATH`, in
+//!    order, so that a failing entry (a pyenv shim for a version not
+//!    selected) does not hide a working one further on.
 
 use crate::env::{self, Env};
 use crate::Failure;
@@ -19,11 +25,28 @@ pub struct Python {
     pub lib_dirs: Vec<PathBuf>,
     /// Libraries to link, as for `-l`.
     pub libs: Vec<String>,
+    /// The candidates tried before this one, and why each was passed over.
+    pub passed_over: Vec<String>,
+}
+
+impl Python {
+    /// libpython among the libraries: the first whose name starts with
+    /// `python` (config tools add `dl`, `m`, ...), else the first.
+    pub fn lib_name(&self) -> &str {
+        self.libs
+            .iter()
+            .find(|l| l.starts_with("python"))
+            .or(self.libs.first())
+            .map_or("", String::as_str)
+    }
 }
 
 pub fn find(env: &Env) -> Result<Python, Failure> {
     if let Some(python) = from_env(env)? {
         return Ok(python);
+    }
+    if let Some(tool) = &env.python_config {
+        return from_named_config_tool(env, tool);
     }
     let mut tried = Vec::new();
     let modules: Vec<&str> = match &env.pkg_config_name {
@@ -42,6 +65,7 @@ pub fn find(env: &Env) -> Result<Python, Failure> {
                     include_dirs: lib.include_paths,
                     lib_dirs: lib.link_paths,
                     libs: lib.libs,
+                    passed_over: tried,
                 });
             }
             Err(e) => tried.push(format!(
@@ -53,14 +77,96 @@ pub fn find(env: &Env) -> Result<Python, Failure> {
     // A module that was asked for by name must be the one used: falling back
     // to a different Python would hide the mistake.
     if env.pkg_config_name.is_none() {
-        for tool in ["python2.7-config", "x86_64-linux-gnu-python2.7-config"] {
-            match from_config_tool(tool) {
-                Ok(python) => return Ok(python),
-                Err(e) => tried.push(format!("{tool}: {e}")),
+        let path = env::path_dirs();
+        for name in config_tool_names(env) {
+            let found: Vec<PathBuf> = path
+                .iter()
+                .map(|dir| dir.join(&name))
+                .filter(|tool| tool.is_file())
+                .collect();
+            if found.is_empty() {
+                tried.push(format!("{name}: not on PATH"));
+            }
+            for tool in found {
+                match from_config_tool(&tool) {
+                    Ok(python) => {
+                        return Ok(Python {
+                            passed_over: tried,
+                            ..python
+                        })
+                    }
+                    Err(e) => tried.push(format!("{}: {e}", tool.display())),
+                }
             }
         }
     }
     Err(Failure::not_found(tried))
+}
+
+/// The names a config tool for the target goes by, in the order tried: the
+/// plain one describes the machine building, so it is only tried when that
+/// is the target; the prefixed one is what Debian installs (and what a cross
+/// toolchain's sysroot provides).
+fn config_tool_names(env: &Env) -> Vec<String> {
+    let prefixed = format!("{}-python2.7-config", gnu_triple(&env.target));
+    if env.host == env.target {
+        vec!["python2.7-config".to_string(), prefixed]
+    } else {
+        vec![prefixed]
+    }
+}
+
+/// The GNU triple tools are prefixed with, from Rust's target triple: without
+/// the vendor (`x86_64-unknown-linux-gnu` is `x86_64-linux-gnu`), and with
+/// Debian's names for the architectures Rust names otherwise (`armv7` is
+/// `arm`, as in `arm-linux-gnueabihf`; `riscv64gc` is `riscv64`). Other
+/// spellings are for `LEGACY_BUFFER_SYS_PYTHON_CONFIG` to name.
+fn gnu_triple(target: &str) -> String {
+    let mut parts: Vec<&str> = target.split('-').collect();
+    if parts.len() == 4 {
+        parts.remove(1);
+    }
+    parts[0] = match parts[0] {
+        "armv7" => "arm",
+        "riscv64gc" => "riscv64",
+        arch => arch,
+    };
+    parts.join("-")
+}
+
+/// The config tool `LEGACY_BUFFER_SYS_PYTHON_CONFIG` names, and nothing else.
+fn from_named_config_tool(env: &Env, tool: &std::ffi::OsStr) -> Result<Python, Failure> {
+    if let Some(module) = &env.pkg_config_name {
+        return Err(Failure::new(
+            "two Pythons asked for",
+            format!(
+                "{} ({}) and {} ({module}) each name a Python 2.7: set one of them.",
+                env::PYTHON_CONFIG,
+                tool.to_string_lossy(),
+                env::PKG_CONFIG_NAME
+            ),
+        ));
+    }
+    let failed = |e: String| {
+        Failure::not_found(vec![format!(
+            "{} ({}), which {} names: {e}",
+            tool.to_string_lossy(),
+            env::PYTHON_CONFIG,
+            env::PYTHON_CONFIG,
+        )])
+    };
+    let path = std::path::Path::new(tool);
+    // A bare name is looked up on PATH, as a shell would.
+    let path = if path.components().count() == 1 {
+        env::path_dirs()
+            .into_iter()
+            .map(|dir| dir.join(tool))
+            .find(|candidate| candidate.is_file())
+            .ok_or_else(|| failed("not on PATH".to_string()))?
+    } else {
+        path.to_path_buf()
+    };
+    from_config_tool(&path).map_err(failed)
 }
 
 fn first_line(s: &str) -> &str {
@@ -80,6 +186,7 @@ fn from_env(env: &Env) -> Result<Option<Python>, Failure> {
             include_dirs: include_dirs.clone(),
             lib_dirs: vec![lib_dir.clone()],
             libs: vec![lib_name.clone()],
+            passed_over: Vec::new(),
         })),
         _ => Err(Failure::new(
             "incomplete explicit Python 2.7 configuration",
@@ -93,26 +200,37 @@ fn from_env(env: &Env) -> Result<Option<Python>, Failure> {
     }
 }
 
-fn from_config_tool(tool: &str) -> Result<Python, String> {
+fn from_config_tool(tool: &std::path::Path) -> Result<Python, String> {
+    let shown = tool.display();
     let run = |arg: &str| -> Result<String, String> {
         let out = Command::new(tool)
             .arg(arg)
             .output()
             .map_err(|e| e.to_string())?;
         if !out.status.success() {
-            return Err(format!("{tool} {arg} failed"));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            return Err(format!(
+                "`{shown} {arg}` failed ({}): {}",
+                out.status,
+                first_line(&stderr)
+            ));
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     };
     let mut python = Python {
-        source: tool.to_string(),
+        source: shown.to_string(),
         include_dirs: Vec::new(),
         lib_dirs: Vec::new(),
         libs: Vec::new(),
+        passed_over: Vec::new(),
     };
     for flag in run("--includes")?.split_whitespace() {
         if let Some(dir) = flag.strip_prefix("-I") {
-            python.include_dirs.push(dir.into());
+            let dir = PathBuf::from(dir);
+            // Python's own config tool lists the one directory twice.
+            if !python.include_dirs.contains(&dir) {
+                python.include_dirs.push(dir);
+            }
         }
     }
     for flag in run("--ldflags")?.split_whitespace() {
@@ -124,6 +242,14 @@ fn from_config_tool(tool: &str) -> Result<Python, String> {
     }
     if python.include_dirs.is_empty() || !python.libs.iter().any(|l| l.starts_with("python")) {
         return Err("printed no include directory or no python library".into());
+    }
+    // A build with --enable-shared prints no -L for its own library (it
+    // expects it in the linker's path): add <exec-prefix>/lib when libpython
+    // is there.
+    let lib_dir = PathBuf::from(run("--exec-prefix")?.trim()).join("lib");
+    let shared = format!("lib{}.so", python.lib_name());
+    if !python.lib_dirs.contains(&lib_dir) && lib_dir.join(shared).exists() {
+        python.lib_dirs.push(lib_dir);
     }
     Ok(python)
 }

@@ -1,7 +1,9 @@
 //! Build script of legacy-buffer-sys: find a Python 2.7, read its headers'
-//! own configuration, generate bindings with bindgen, compile the macro shim
-//! with cc, and tell cargo (and dependants, through `DEP_LEGACY_BUFFER_PYTHON27_*`)
-//! what was found.
+//! own configuration, generate bindings with bindgen (or take the committed
+//! ones, on request), compile the macro shim with cc, and tell cargo (and
+//! dependants, through `DEP_LEGACY_BUFFER_PYTHON27_*`) what was found. On
+//! docs.rs, none of that: the committed bindings and the configuration they
+//! were generated from.
 
 mod bindings;
 mod compiler;
@@ -10,6 +12,19 @@ mod find;
 mod probe;
 
 use std::process::ExitCode;
+
+/// How to install CPython 2.7 on the systems that still package it, for
+/// failure messages: what a user who got this crate from crates.io can run.
+pub const INSTALL: &str = concat!(
+    "    Debian 11, Ubuntu 22.04 and older:\n",
+    "        apt-get install libpython2.7-dev pkg-config\n",
+    "    Debian 12, which has no Python 2.7: from Debian 11, pinned low so that nothing else\n",
+    "    comes from there:\n",
+    "        echo 'deb http://deb.debian.org/debian bullseye main' > /etc/apt/sources.list.d/bullseye.list\n",
+    "        printf 'Package: *\\nPin: release n=bullseye\\nPin-Priority: 100\\n' > /etc/apt/preferences.d/bullseye\n",
+    "        apt-get update && apt-get install pkg-config && apt-get install -t bullseye libpython2.7-dev\n",
+    "    libpython2.7-dbg adds the debug build (pkg-config module python-2.7-dbg).\n",
+);
 
 /// A build failure: one `cargo:warning` line, then actionable detail, and a
 /// non-zero exit instead of a panic backtrace.
@@ -33,16 +48,24 @@ impl Failure {
         }
         detail.push_str(&format!(
             "\nTo fix this, either\n\
-             - install Python 2.7's development files (Debian 11: apt-get install \
-             libpython2.7-dev pkg-config; on Debian 12 run ci/install-deps from the \
-             legacy-buffer repository, which adds Debian 11's archive pinned low), or\n\
+             - install CPython 2.7's development files and pkg-config (below), or\n\
+             - put the bin directory of a CPython 2.7 built with --enable-shared on PATH \
+             (its python2.7-config is used when pkg-config finds no python-2.7), or name that \
+             python2.7-config in {}; at run time, its lib directory must be on \
+             LD_LIBRARY_PATH (or in an rpath), or\n\
              - set PKG_CONFIG_PATH so that pkg-config finds python-2.7.pc, or {} to name \
-             another module (e.g. python-2.7-dbg), or\n\
-             - set {}, {} and {} together (e.g. /usr/include/python2.7, /usr/lib/x86_64-linux-gnu, python2.7).",
+             another module (python-2.7-dbg for Debian's debug build), or\n\
+             - set {}, {} and {} together (e.g. \
+             /usr/include/python2.7:/usr/include/x86_64-linux-gnu/python2.7, \
+             /usr/lib/x86_64-linux-gnu, python2.7).\n\n\
+             Installing CPython 2.7:\n{INSTALL}\n\
+             {}=1 prints what a build would use, and stops.",
+            env::PYTHON_CONFIG,
             env::PKG_CONFIG_NAME,
             env::INCLUDE_DIR,
             env::LIB_DIR,
-            env::LIB_NAME
+            env::LIB_NAME,
+            env::PRINT_CONFIG,
         ));
         Failure::new("no Python 2.7 found", detail)
     }
@@ -75,10 +98,14 @@ fn run() -> Result<(), Failure> {
         "src/shim.c",
         "src/shim.h",
         "wrapper.h",
+        bindings::PREGENERATED,
     ] {
         println!("cargo:rerun-if-changed={f}");
     }
     let env = env::Env::read();
+    if env.docs_rs {
+        return docs_rs(&env);
+    }
     let python = find::find(&env)?;
     let headers = probe::probe(&python, &env.manifest_dir.join("build/expando.c"))?;
 
@@ -91,7 +118,7 @@ fn run() -> Result<(), Failure> {
                  CPython's own object layouts and buffer procs, which cpyext does not \
                  have. Point the build at CPython 2.7 instead: unset {}, {} and {}, or \
                  set them to CPython's (e.g. /usr/include/python2.7, /usr/lib/x86_64-linux-gnu, \
-                 python2.7); on Debian 12, ci/install-deps installs it.",
+                 python2.7). To install CPython 2.7:\n{INSTALL}",
                 python.source,
                 python.include_dirs,
                 env::INCLUDE_DIR,
@@ -130,25 +157,36 @@ fn run() -> Result<(), Failure> {
     }
 
     if env.print_config {
-        let lines = [
-            format!("source: {}", python.source),
-            format!("include dirs: {:?}", python.include_dirs),
-            format!("lib dirs: {:?}", python.lib_dirs),
-            format!("libs: {:?}", python.libs),
-            format!(
-                "version: {}.{}.{} (hex {:#010x})",
-                headers.major,
-                headers.minor,
-                headers.micro,
-                headers.version_hex()
-            ),
-            format!("Py_DEBUG: {}", headers.py_debug),
-            format!("Py_TRACE_REFS: {}", headers.trace_refs),
-            format!("Py_REF_DEBUG: {}", headers.ref_debug),
-            format!("Py_UNICODE_SIZE: {}", headers.unicode_size),
-            format!("SIZEOF_SIZE_T: {}", headers.sizeof_size_t),
-            format!("link libpython: {}", !env.no_link),
-        ];
+        let passed_over = python
+            .passed_over
+            .iter()
+            .map(|t| format!("passed over: {t}"));
+        let lines: Vec<String> = passed_over
+            .chain([
+                format!("source: {}", python.source),
+                format!("include dirs: {:?}", python.include_dirs),
+                format!("lib dirs: {:?}", python.lib_dirs),
+                format!("libs: {:?}", python.libs),
+                format!(
+                    "version: {}.{}.{} (hex {:#010x})",
+                    headers.major,
+                    headers.minor,
+                    headers.micro,
+                    headers.version_hex()
+                ),
+                format!("Py_DEBUG: {}", headers.py_debug),
+                format!("Py_TRACE_REFS: {}", headers.trace_refs),
+                format!("Py_REF_DEBUG: {}", headers.ref_debug),
+                format!("Py_UNICODE_SIZE: {}", headers.unicode_size),
+                format!("SIZEOF_SIZE_T: {}", headers.sizeof_size_t),
+                format!("link libpython: {}", !env.no_link),
+                if env.pregenerated {
+                    format!("bindings: pre-generated ({})", bindings::PREGENERATED)
+                } else {
+                    "bindings: bindgen".to_string()
+                },
+            ])
+            .collect();
         for line in &lines {
             println!("cargo:warning={line}");
             eprintln!("{line}");
@@ -159,16 +197,24 @@ fn run() -> Result<(), Failure> {
         ));
     }
 
-    let wrapper = env.manifest_dir.join("wrapper.h");
-    let shim_header = env.manifest_dir.join("src/shim.h");
-    bindings::generate(
-        &python,
-        &wrapper,
-        &shim_header,
-        &env.out_dir.join("bindings.rs"),
-    )?;
+    let out = env.out_dir.join("bindings.rs");
+    if env.pregenerated {
+        let version = (headers.major, headers.minor, headers.micro);
+        if let Some(failure) = bindings::pregenerated_mismatch(&env, version) {
+            return Err(failure);
+        }
+        bindings::copy_pregenerated(&env, &out)?;
+    } else {
+        let wrapper = env.manifest_dir.join("wrapper.h");
+        let shim_header = env.manifest_dir.join("src/shim.h");
+        bindings::generate(&python, &wrapper, &shim_header, &out)?;
+    }
 
+    let defines = headers.defines();
     let mut shim = cc::Build::new();
+    for name in &defines {
+        shim.define(name, None);
+    }
     shim.file(env.manifest_dir.join("src/shim.c"))
         .warnings(true)
         .extra_warnings(true)
@@ -198,11 +244,55 @@ fn run() -> Result<(), Failure> {
         }
     }
 
-    // Configuration for this crate's code and, through DEP_*, for dependants.
-    for cfg in ["Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG"] {
+    emit_cfgs(&headers);
+    // Read by legacy-buffer-build-config's PythonConfig::from_env, which
+    // knows these names and formats: keep the two in step.
+    let paths = |dirs: &[std::path::PathBuf]| {
+        std::env::join_paths(dirs)
+            .map(|p| p.to_string_lossy().into_owned())
+            .map_err(|e| Failure::new("a directory cannot be passed on", e.to_string()))
+    };
+    println!("cargo:include={}", paths(&python.include_dirs)?);
+    println!("cargo:defines={}", defines.join(" "));
+    println!("cargo:lib_dirs={}", paths(&python.lib_dirs)?);
+    println!("cargo:lib_name={}", python.lib_name());
+    println!("cargo:links_libpython={}", u8::from(!env.no_link));
+    println!("cargo:version_hex={:#010x}", headers.version_hex());
+    println!("cargo:py_debug={}", u8::from(headers.py_debug));
+    println!("cargo:trace_refs={}", u8::from(headers.trace_refs));
+    println!("cargo:ref_debug={}", u8::from(headers.ref_debug));
+    println!("cargo:unicode_size={}", headers.unicode_size);
+
+    write_config(&env, &headers)
+}
+
+/// docs.rs has neither Python nor libclang: the documentation is built from
+/// the committed bindings, with the configuration of the build they were
+/// generated from (CPython 2.7.18's release build, as Debian 11 packages
+/// it: UCS4). Nothing is compiled or linked, and dependants are told so
+/// (`DEP_LEGACY_BUFFER_PYTHON27_DOCS_RS=1`) instead of given a Python.
+fn docs_rs(env: &env::Env) -> Result<(), Failure> {
+    let headers = probe::Headers::documented();
+    let version = (headers.major, headers.minor, headers.micro);
+    if let Some(failure) = bindings::pregenerated_mismatch(env, version) {
+        return Err(failure);
+    }
+    bindings::copy_pregenerated(env, &env.out_dir.join("bindings.rs"))?;
+    emit_cfgs(&headers);
+    println!("cargo:docs_rs=1");
+    write_config(env, &headers)
+}
+
+/// The headers' configuration as cfgs of this crate's code.
+fn emit_cfgs(headers: &probe::Headers) {
+    for cfg in [
+        "Py_DEBUG",
+        "Py_TRACE_REFS",
+        "Py_REF_DEBUG",
+        "Py_UNICODE_WIDE",
+    ] {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
     }
-    println!("cargo:rustc-check-cfg=cfg(Py_UNICODE_WIDE)");
     let flags = [
         ("Py_DEBUG", headers.py_debug),
         ("Py_TRACE_REFS", headers.trace_refs),
@@ -214,14 +304,10 @@ fn run() -> Result<(), Failure> {
             println!("cargo:rustc-cfg={cfg}");
         }
     }
-    let includes = std::env::join_paths(&python.include_dirs)
-        .map_err(|e| Failure::new("an include path cannot be passed on", e.to_string()))?;
-    println!("cargo:include={}", includes.to_string_lossy());
-    println!("cargo:version_hex={:#010x}", headers.version_hex());
-    println!("cargo:py_debug={}", u8::from(headers.py_debug));
-    println!("cargo:trace_refs={}", u8::from(headers.trace_refs));
-    println!("cargo:unicode_size={}", headers.unicode_size);
+}
 
+/// `config.rs`: the headers' configuration as constants.
+fn write_config(env: &env::Env, headers: &probe::Headers) -> Result<(), Failure> {
     let config = format!(
         "/// `PY_VERSION_HEX` of the headers bound.\n\
          pub const PY_VERSION_HEX: u32 = {:#010x};\n\
@@ -235,7 +321,8 @@ fn run() -> Result<(), Failure> {
          pub const PY_REF_DEBUG: bool = {};\n\
          /// `Py_UNICODE_SIZE`: 4 on UCS4 builds, 2 on UCS2 builds.\n\
          pub const PY_UNICODE_SIZE: usize = {};\n\
-         /// Whether this crate was built without linking libpython (extension modules).\n\
+         /// Whether this crate links libpython: false for extension modules (the\n\
+         /// `extension-module` feature, `LEGACY_BUFFER_SYS_NO_LINK`).\n\
          pub const LINKS_LIBPYTHON: bool = {};\n",
         headers.version_hex(),
         headers.major,

@@ -31,6 +31,37 @@ impl Headers {
             | (self.release_level << 4)
             | self.release_serial
     }
+
+    /// The configuration docs.rs documents, where there are no headers:
+    /// that of the build the committed bindings come from, CPython 2.7.18's
+    /// release build for x86_64 as Debian 11 packages it.
+    pub fn documented() -> Headers {
+        Headers {
+            major: 2,
+            minor: 7,
+            micro: 18,
+            release_level: 0xf,
+            release_serial: 0,
+            sizeof_size_t: 8,
+            unicode_size: 4,
+            py_debug: false,
+            trace_refs: false,
+            ref_debug: false,
+            pypy: None,
+        }
+    }
+
+    /// The preprocessor definitions C compiled against these headers needs,
+    /// as `python2.7-config --cflags` gives them: `NDEBUG` for a release
+    /// build (the headers' macros assert nothing, as in the interpreter's own
+    /// C), none for a debug build (`pyconfig.h` defines `Py_DEBUG` itself).
+    pub fn defines(&self) -> Vec<&'static str> {
+        if self.py_debug {
+            Vec::new()
+        } else {
+            vec!["NDEBUG"]
+        }
+    }
 }
 
 fn parse_int(token: &str) -> Option<u32> {
@@ -57,10 +88,11 @@ pub fn probe(python: &Python, expando: &std::path::Path) -> Result<Headers, Fail
             format!(
                 "Python 2.7 was found through {} with include directories {:?}, but \
                  preprocessing Python.h failed:\n{}{e}\n\
-                 Install the development headers (Debian: libpython2.7-dev) or fix the include path.",
+                 Fix the include path, or install the development headers:\n{}",
                 python.source,
                 python.include_dirs,
-                messages.text()
+                messages.text(),
+                crate::INSTALL
             ),
         )
     })?;

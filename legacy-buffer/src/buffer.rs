@@ -34,7 +34,7 @@ extern "C" {
         len: *mut ffi::Py_ssize_t,
     ) -> libc::c_int;
     fn legacy_buffer_unpin(obj: *mut ffi::PyObject);
-    fn legacy_buffer_call(
+    fn legacy_buffer_ask_again(
         obj: *mut ffi::PyObject,
         mode: libc::c_int,
         ptr: *mut *mut libc::c_void,
@@ -418,8 +418,9 @@ impl<'a> Buffer<'a> {
         let mut len: ffi::Py_ssize_t = 0;
         // SAFETY: self.obj is valid for 'a (borrowed), the GIL is held (the
         // object borrow is bound to it), out-pointers valid.
-        let rc =
-            unsafe { legacy_buffer_call(self.obj, self.mode as libc::c_int, &mut ptr, &mut len) };
+        let rc = unsafe {
+            legacy_buffer_ask_again(self.obj, self.mode as libc::c_int, &mut ptr, &mut len)
+        };
         if rc < 0 {
             // SAFETY: the GIL is held while self lives.
             let py = unsafe { crate::Python::assume_gil_acquired() };

@@ -188,7 +188,7 @@ static int __attribute__((noinline, cold)) refuse_pin(PyObject *o)
 
 /* The old protocol's C function for mode (inlined as above), for callers
  * that ask again (Unpinned buffers): 0, or LB_ERROR, LB_STRAY or LB_NULL. */
-int legacy_buffer_call(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+int legacy_buffer_ask_again(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
 {
     return store(old_protocol(o, mode), ptr, len);
 }

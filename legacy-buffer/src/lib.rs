@@ -161,3 +161,8 @@ pub use scope::{no_python, Bytes, BytesMut, Lend};
 
 /// The raw bindings this crate is built on.
 pub use legacy_buffer_sys as ffi;
+
+// The README's example, compiled and run with the crate's doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

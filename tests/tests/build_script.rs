@@ -8,7 +8,8 @@
 //! that neither this build nor the failing ones rebuild the other. The
 //! libclang case has another: a change of `LIBCLANG_PATH` rebuilds bindgen.
 
-use std::path::Path;
+use legacy_buffer_tests::cargo;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// What cargo printed for a build of legacy-buffer-sys that was expected to
@@ -28,23 +29,7 @@ fn build_sys(vars: &[(&str, &str)]) -> Failed {
 
 /// As [`build_sys`], in `target/<dir>`.
 fn build_sys_in(dir: &str, vars: &[(&str, &str)]) -> Failed {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate is inside the workspace");
-    let mut command = Command::new(env!("CARGO"));
-    command
-        .current_dir(workspace)
-        .args(["build", "-p", "legacy-buffer-sys", "--target-dir"])
-        .arg(workspace.join("target").join(dir))
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("CARGO_BUILD_TARGET_DIR")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env("CARGO_TERM_COLOR", "never");
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("LEGACY_BUFFER_SYS_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = cargo::command(dir, &["build", "-p", "legacy-buffer-sys"]);
     command.envs(vars.iter().copied());
     let output = command
         .output()
@@ -58,13 +43,70 @@ fn build_sys_in(dir: &str, vars: &[(&str, &str)]) -> Failed {
         !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
         "the build script panicked with {vars:?}:\n{stderr}"
     );
-    // cargo shows `cargo:warning=X` as `warning: legacy-buffer-sys@VERSION: X`.
-    let warnings = stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("warning: legacy-buffer-sys@"))
-        .map(|l| l.split_once(": ").map_or(l, |(_, w)| w).to_string())
-        .collect();
+    let warnings = cargo::build_script_warnings(&stderr, "legacy-buffer-sys");
     Failed { warnings, stderr }
+}
+
+/// The candidates the failure lists under "Looked for Python 2.7 headers
+/// and library:".
+fn looked_for(failed: &Failed) -> Vec<&str> {
+    failed
+        .stderr
+        .lines()
+        .skip_while(|l| !l.contains("Looked for Python 2.7 headers and library:"))
+        .skip(1)
+        .map_while(|l| l.trim_start().strip_prefix("- "))
+        .collect()
+}
+
+/// A directory holding only `cc` (to link the build script), and the
+/// directory of the cargo running the tests (cargo, rustc): a `PATH` with no
+/// Python on it.
+fn path_without_python() -> String {
+    let bin = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bin-without-python");
+    std::fs::create_dir_all(&bin).unwrap();
+    let cc = Command::new("sh")
+        .args(["-c", "command -v cc"])
+        .output()
+        .expect("running sh");
+    let cc = String::from_utf8(cc.stdout).unwrap();
+    let link = bin.join("cc");
+    if !link.exists() {
+        std::os::unix::fs::symlink(cc.trim(), &link).unwrap();
+    }
+    let cargo_dir = Path::new(env!("CARGO")).parent().unwrap();
+    let path = std::env::join_paths([bin.as_path(), cargo_dir]).unwrap();
+    path.into_string().unwrap()
+}
+
+/// A directory holding a `python2.7-config` that fails as a pyenv shim does
+/// when the selected version has none.
+fn failing_shim_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("failing-shim");
+    std::fs::create_dir_all(&dir).unwrap();
+    let shim = dir.join("python2.7-config");
+    std::fs::write(
+        &shim,
+        "#!/bin/sh\necho 'pyenv: python2.7-config: command not found' >&2\nexit 127\n",
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&shim).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&shim, permissions).unwrap();
+    dir
+}
+
+/// An empty directory for `PKG_CONFIG_LIBDIR`: pkg-config then knows no
+/// module at all, as on a machine without Python's `.pc` files.
+fn no_pkg_config_modules() -> String {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-pkg-config-modules");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.to_str().unwrap().to_string()
+}
+
+/// The name Debian gives the config tool for this target.
+fn prefixed_config_tool() -> String {
+    format!("{}-linux-gnu-python2.7-config", std::env::consts::ARCH)
 }
 
 /// The failure is a single warning, `legacy-buffer-sys: {summary}`, and the
@@ -140,16 +182,144 @@ fn a_missing_pkg_config_module_is_not_replaced_by_another() {
     assert_one_warning(
         &failed,
         "no Python 2.7 found",
+        &["To fix this", "apt-get install libpython2.7-dev"],
+    );
+    let tried = looked_for(&failed);
+    assert_eq!(tried.len(), 1, "{}", failed.stderr);
+    assert!(
+        tried[0].starts_with("pkg-config no-such-python-2.7: "),
+        "{}",
+        failed.stderr
+    );
+}
+
+/// With nothing to find, the message says how to install Python 2.7 and
+/// every other way to point the build at one, without this repository's
+/// scripts (a user of the crate from crates.io has none).
+#[test]
+fn nothing_found_says_how_to_get_python_without_the_repository() {
+    let libdir = no_pkg_config_modules();
+    let path = path_without_python();
+    let failed = build_sys(&[
+        ("PKG_CONFIG_LIBDIR", &libdir),
+        ("PKG_CONFIG_PATH", ""),
+        ("PATH", &path),
+    ]);
+    assert_one_warning(
+        &failed,
+        "no Python 2.7 found",
         &[
-            "pkg-config no-such-python-2.7",
-            "To fix this",
-            "libpython2.7-dev",
+            // Debian 11 and Ubuntu.
+            "apt-get install libpython2.7-dev pkg-config",
+            // Debian 12: Debian 11's archive, pinned low.
+            "echo 'deb http://deb.debian.org/debian bullseye main' > /etc/apt/sources.list.d/bullseye.list",
+            "Pin: release n=bullseye",
+            "Pin-Priority: 100",
+            "apt-get install -t bullseye libpython2.7-dev",
+            "libpython2.7-dbg",
+            // Every variable that points the build at a Python.
+            "--enable-shared on PATH",
+            "LEGACY_BUFFER_SYS_PYTHON_CONFIG",
+            "LD_LIBRARY_PATH",
+            "PKG_CONFIG_PATH",
+            "LEGACY_BUFFER_SYS_PKG_CONFIG_NAME",
+            "LEGACY_BUFFER_SYS_PYTHON_INCLUDE_DIR",
+            "LEGACY_BUFFER_SYS_PYTHON_LIB_DIR",
+            "LEGACY_BUFFER_SYS_PYTHON_LIB_NAME",
+            "LEGACY_BUFFER_SYS_PRINT_CONFIG=1",
         ],
     );
     assert!(
-        !failed.stderr.contains("python2.7-config:"),
-        "fell back to python2.7-config:\n{}",
+        !failed.stderr.contains("ci/install-deps"),
+        "the message sends the user to a script of the repository:\n{}",
         failed.stderr
+    );
+    let tried = looked_for(&failed);
+    let expected = [
+        "python2.7-config: not on PATH".to_string(),
+        format!("{}: not on PATH", prefixed_config_tool()),
+    ];
+    assert_eq!(tried.len(), 4, "{}", failed.stderr);
+    assert!(tried[0].starts_with("pkg-config python-2.7: "), "{tried:?}");
+    assert!(tried[1].starts_with("pkg-config python2: "), "{tried:?}");
+    assert_eq!(tried[2..], expected, "{}", failed.stderr);
+}
+
+/// Without pkg-config's module, each `python2.7-config` on `PATH` is tried
+/// in order: one that fails (a pyenv shim for a version not selected) does
+/// not hide the next, here Debian's, whose name comes from the target
+/// triple. Print-config says which was passed over and why.
+#[test]
+fn a_failing_config_tool_on_path_does_not_hide_the_next() {
+    let libdir = no_pkg_config_modules();
+    let shim_dir = failing_shim_dir();
+    let path = std::env::join_paths(std::iter::once(shim_dir.clone()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").expect("PATH is set")),
+    ))
+    .unwrap();
+    let failed = build_sys(&[
+        ("PKG_CONFIG_LIBDIR", &libdir),
+        ("PKG_CONFIG_PATH", ""),
+        ("PATH", path.to_str().unwrap()),
+        ("LEGACY_BUFFER_SYS_PRINT_CONFIG", "1"),
+    ]);
+    let shim = shim_dir.join("python2.7-config");
+    let passed_over = format!(
+        "passed over: {0}: `{0} --includes` failed (exit status: 127): \
+         pyenv: python2.7-config: command not found",
+        shim.display()
+    );
+    assert!(
+        failed.warnings.contains(&passed_over),
+        "{passed_over:?} is not among the warnings {:#?}",
+        failed.warnings
+    );
+    let source = failed
+        .warnings
+        .iter()
+        .find_map(|w| w.strip_prefix("source: "))
+        .unwrap_or_else(|| panic!("no source line:\n{}", failed.stderr));
+    assert!(
+        source.ends_with(&format!("/{}", prefixed_config_tool())),
+        "{source:?} is not Debian's config tool (libpython2.7-dev, from ci/install-deps)"
+    );
+    for line in ["version: 2.7.18 (hex 0x020712f0)", "Py_DEBUG: false"] {
+        assert!(
+            failed.warnings.iter().any(|w| w == line),
+            "{line:?} is not among the warnings {:#?}",
+            failed.warnings
+        );
+    }
+}
+
+/// `LEGACY_BUFFER_SYS_PYTHON_CONFIG` names the one config tool to use: no
+/// fallback when it fails, and no second Python asked for beside it.
+#[test]
+fn a_named_config_tool_is_the_only_one_tried() {
+    let failed = build_sys(&[(
+        "LEGACY_BUFFER_SYS_PYTHON_CONFIG",
+        "/nonexistent/bin/python2.7-config",
+    )]);
+    assert_one_warning(&failed, "no Python 2.7 found", &["To fix this"]);
+    let tried = looked_for(&failed);
+    assert_eq!(tried.len(), 1, "{}", failed.stderr);
+    assert!(
+        tried[0].starts_with(
+            "/nonexistent/bin/python2.7-config (LEGACY_BUFFER_SYS_PYTHON_CONFIG), which \
+             LEGACY_BUFFER_SYS_PYTHON_CONFIG names: "
+        ),
+        "{}",
+        failed.stderr
+    );
+
+    let both = build_sys(&[
+        ("LEGACY_BUFFER_SYS_PYTHON_CONFIG", "python2.7-config"),
+        ("LEGACY_BUFFER_SYS_PKG_CONFIG_NAME", "python-2.7"),
+    ]);
+    assert_one_warning(
+        &both,
+        "two Pythons asked for",
+        &["set one of them", "python-2.7", "python2.7-config"],
     );
 }
 
@@ -189,8 +359,75 @@ fn missing_libclang_says_what_to_install() {
     assert_one_warning(
         &failed,
         "libclang was not found (bindgen needs it)",
-        &["apt-get install libclang-dev", "LIBCLANG_PATH"],
+        &[
+            "apt-get install libclang-dev",
+            "LIBCLANG_PATH",
+            // The way round it, for 2.7.18.
+            "LEGACY_BUFFER_SYS_PREGENERATED_BINDINGS=1",
+            "pregenerated-bindings feature",
+        ],
     );
+}
+
+/// Without libclang, the committed bindings serve instead, on request: the
+/// build says so, and legacy-buffer-sys's own tests (which check the
+/// bindings' layouts against the C compiler's and call into the real
+/// interpreter) pass with them, against the release build of Python or, in
+/// the debug test run, the debug build. In the libclang case's target
+/// directory (`-dbg` for the debug build), where bindgen's libclang is
+/// already missing.
+#[test]
+fn pregenerated_bindings_need_no_libclang() {
+    let (dir, module) = if legacy_buffer_sys::PY_DEBUG {
+        ("build-script-libclang-dbg", "python-2.7-dbg")
+    } else {
+        ("build-script-libclang", "python-2.7")
+    };
+    let vars = [
+        ("LIBCLANG_PATH", "/nonexistent-libclang"),
+        ("LEGACY_BUFFER_SYS_PKG_CONFIG_NAME", module),
+    ];
+
+    let mut print = vars.to_vec();
+    print.extend([
+        ("LEGACY_BUFFER_SYS_PREGENERATED_BINDINGS", "1"),
+        ("LEGACY_BUFFER_SYS_PRINT_CONFIG", "1"),
+    ]);
+    let printed = build_sys_in(dir, &print);
+    let line = "bindings: pre-generated (bindings/cpython-2.7.18-x86_64-linux.rs)";
+    assert!(
+        printed.warnings.iter().any(|w| w == line),
+        "{line:?} is not among the warnings {:#?}",
+        printed.warnings
+    );
+
+    let mut command = cargo::command(
+        dir,
+        &[
+            "test",
+            "-p",
+            "legacy-buffer-sys",
+            "--features",
+            "pregenerated-bindings",
+        ],
+    );
+    command.envs(vars);
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status
+    );
+    let passed: usize = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    assert!(passed > 0, "no test ran:\n{stdout}");
 }
 
 /// Print-config shows what the default discovery finds, read from the

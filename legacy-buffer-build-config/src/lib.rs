@@ -1,0 +1,478 @@
+//! The CPython 2.7 that `legacy-buffer-sys` found, for the build scripts of
+//! crates that compile C against it or need to know how it was built.
+//!
+//! `legacy-buffer-sys` has `links = "legacy_buffer_python27"`, so cargo hands
+//! what its build script found to the build scripts of the crates that list
+//! it under `[dependencies]`, as `DEP_LEGACY_BUFFER_PYTHON27_*` variables.
+//! [`PythonConfig::from_env`] reads all of them, registering each with
+//! `cargo:rerun-if-env-changed`, and checks their values:
+//!
+//! ```no_run
+//! // build.rs of a crate with legacy-buffer-sys among its [dependencies] and
+//! // legacy-buffer-build-config among its [build-dependencies].
+//! use legacy_buffer_build_config::{is_docs_rs, PythonConfig};
+//! use std::process::ExitCode;
+//!
+//! fn main() -> ExitCode {
+//!     // docs.rs has no Python: legacy-buffer-sys built its documentation
+//!     // without one, and there is nothing to compile C against.
+//!     if is_docs_rs() {
+//!         return ExitCode::SUCCESS;
+//!     }
+//!     let python = match PythonConfig::from_env() {
+//!         Ok(python) => python,
+//!         Err(e) => {
+//!             println!("cargo:warning={e}");
+//!             return ExitCode::FAILURE;
+//!         }
+//!     };
+//!     for dir in python.include_dirs() {
+//!         println!("compile with -I{}", dir.display());
+//!     }
+//!     for (name, value) in python.defines() {
+//!         println!("and -D{name}{}", value.as_ref().map_or(String::new(), |v| format!("={v}")));
+//!     }
+//!     if python.py_debug() {
+//!         println!("cargo:rustc-cfg=python_debug_build");
+//!     }
+//!     ExitCode::SUCCESS
+//! }
+//! ```
+//!
+//! With the `cc` feature, `PythonConfig::configure_cc` sets up a
+//! [`cc::Build`](https://docs.rs/cc) in one call. This crate has no other
+//! dependency.
+//!
+//! The defines are those `python2.7-config --cflags` gives C extensions:
+//! `NDEBUG` for a release build (so the `assert`s in the headers' macros
+//! compile to nothing, as in the interpreter itself), none for a debug build.
+//! `Py_DEBUG`, `Py_TRACE_REFS` and `Py_REF_DEBUG` need no define: the
+//! headers' `pyconfig.h` sets them, and [`PythonConfig::py_debug`] and its
+//! siblings report them.
+
+#![warn(missing_docs)]
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::PathBuf;
+
+/// The prefix of the variables cargo derives from legacy-buffer-sys's `links`
+/// key. The names after it are written by legacy-buffer-sys's build script
+/// (`build/main.rs`, `cargo:<name>=...` lines), lowercased there.
+const PREFIX: &str = "DEP_LEGACY_BUFFER_PYTHON27_";
+
+/// Whether this build runs on docs.rs (the `DOCS_RS` variable is set and
+/// not empty, as legacy-buffer-sys's build script reads it), where
+/// legacy-buffer-sys builds its documentation without any Python and passes
+/// on no configuration. Registers `DOCS_RS` with
+/// `cargo:rerun-if-env-changed`.
+pub fn is_docs_rs() -> bool {
+    println!("cargo:rerun-if-env-changed=DOCS_RS");
+    std::env::var_os("DOCS_RS").is_some_and(|v| !v.is_empty())
+}
+
+/// The configuration of the CPython 2.7 legacy-buffer-sys bound.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PythonConfig {
+    include_dirs: Vec<PathBuf>,
+    defines: Vec<(String, Option<String>)>,
+    lib_dirs: Vec<PathBuf>,
+    lib_name: String,
+    links_libpython: bool,
+    version_hex: u32,
+    py_debug: bool,
+    trace_refs: bool,
+    ref_debug: bool,
+    unicode_size: u32,
+}
+
+impl PythonConfig {
+    /// Reads the configuration legacy-buffer-sys passed on; for a build
+    /// script. Fails if a variable is missing (legacy-buffer-sys is not
+    /// among the crate's `[dependencies]`, or it was built on docs.rs) or
+    /// holds what legacy-buffer-sys never writes.
+    pub fn from_env() -> Result<PythonConfig, Error> {
+        PythonConfig::from_vars(|name| {
+            println!("cargo:rerun-if-env-changed={name}");
+            std::env::var_os(name)
+        })
+    }
+
+    /// [`PythonConfig::from_env`] over any source of variables.
+    fn from_vars(mut var: impl FnMut(&str) -> Option<OsString>) -> Result<PythonConfig, Error> {
+        let mut get = |key: &'static str| -> Result<(String, OsString), Error> {
+            let name = format!("{PREFIX}{key}");
+            match var(&name) {
+                Some(value) => Ok((name, value)),
+                None => Err(Error {
+                    variable: name,
+                    kind: ErrorKind::Missing,
+                }),
+            }
+        };
+        if let Ok((name, value)) = get("DOCS_RS") {
+            if value == "1" {
+                return Err(Error {
+                    variable: name,
+                    kind: ErrorKind::DocsRs,
+                });
+            }
+        }
+        let paths = |(name, value): (String, OsString), required: bool| {
+            let dirs: Vec<PathBuf> = std::env::split_paths(&value)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect();
+            if required && dirs.is_empty() {
+                return Err(invalid(name, &value, "at least one directory"));
+            }
+            Ok(dirs)
+        };
+        let include_dirs = paths(get("INCLUDE")?, true)?;
+        let lib_dirs = paths(get("LIB_DIRS")?, false)?;
+        let (name, value) = get("DEFINES")?;
+        let defines = match value.to_str() {
+            Some(text) => text
+                .split_whitespace()
+                .map(|d| match d.split_once('=') {
+                    Some((name, value)) => (name.to_string(), Some(value.to_string())),
+                    None => (d.to_string(), None),
+                })
+                .collect(),
+            None => return Err(invalid(name, &value, "UTF-8")),
+        };
+        let (name, value) = get("LIB_NAME")?;
+        let lib_name = match value.to_str() {
+            Some(lib) if !lib.is_empty() => lib.to_string(),
+            _ => return Err(invalid(name, &value, "a library name")),
+        };
+        let mut flag = |key: &'static str| -> Result<bool, Error> {
+            let (name, value) = get(key)?;
+            match value.to_str() {
+                Some("1") => Ok(true),
+                Some("0") => Ok(false),
+                _ => Err(invalid(name, &value, "0 or 1")),
+            }
+        };
+        let links_libpython = flag("LINKS_LIBPYTHON")?;
+        let py_debug = flag("PY_DEBUG")?;
+        let trace_refs = flag("TRACE_REFS")?;
+        let ref_debug = flag("REF_DEBUG")?;
+        let (name, value) = get("VERSION_HEX")?;
+        let version_hex = match value.to_str().and_then(|v| v.strip_prefix("0x")) {
+            Some(hex) => u32::from_str_radix(hex, 16)
+                .map_err(|_| invalid(name.clone(), &value, "a hexadecimal number"))?,
+            None => return Err(invalid(name, &value, "a hexadecimal number (0x...)")),
+        };
+        let (name, value) = get("UNICODE_SIZE")?;
+        let unicode_size = match value.to_str() {
+            Some("2") => 2,
+            Some("4") => 4,
+            _ => return Err(invalid(name, &value, "2 or 4")),
+        };
+        Ok(PythonConfig {
+            include_dirs,
+            defines,
+            lib_dirs,
+            lib_name,
+            links_libpython,
+            version_hex,
+            py_debug,
+            trace_refs,
+            ref_debug,
+            unicode_size,
+        })
+    }
+
+    /// The directories holding `Python.h` and `pyconfig.h` (Debian keeps
+    /// them apart), in order.
+    pub fn include_dirs(&self) -> &[PathBuf] {
+        &self.include_dirs
+    }
+
+    /// The preprocessor definitions to compile C against these headers
+    /// with, as `(name, value)`: `NDEBUG` for a release build, none for a
+    /// debug build.
+    pub fn defines(&self) -> &[(String, Option<String>)] {
+        &self.defines
+    }
+
+    /// The directories to search for libpython; empty when it is in the
+    /// linker's default path (Debian's, found by pkg-config).
+    pub fn lib_dirs(&self) -> &[PathBuf] {
+        &self.lib_dirs
+    }
+
+    /// libpython's name as for `-l`: `python2.7`, `python2.7_d`, ...
+    pub fn lib_name(&self) -> &str {
+        &self.lib_name
+    }
+
+    /// Whether legacy-buffer-sys links libpython, and so every binary that
+    /// uses it; false with its `extension-module` feature or
+    /// `LEGACY_BUFFER_SYS_NO_LINK`, for extension modules that get the
+    /// symbols from the interpreter loading them.
+    pub fn links_libpython(&self) -> bool {
+        self.links_libpython
+    }
+
+    /// `PY_VERSION_HEX` of the headers (`0x020712f0` for 2.7.18 final).
+    pub fn version_hex(&self) -> u32 {
+        self.version_hex
+    }
+
+    /// The headers' version as `(major, minor, micro)`: `(2, 7, 18)`.
+    pub fn version(&self) -> (u32, u32, u32) {
+        let v = self.version_hex;
+        (v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff)
+    }
+
+    /// Whether the headers define `Py_DEBUG`: a debug build of Python, whose
+    /// extension modules Debian's `python2.7-dbg` imports as `<name>_d.so`.
+    pub fn py_debug(&self) -> bool {
+        self.py_debug
+    }
+
+    /// Whether the headers define `Py_TRACE_REFS`, which changes the layout
+    /// of every object (and renames `Py_InitModule4`).
+    pub fn trace_refs(&self) -> bool {
+        self.trace_refs
+    }
+
+    /// Whether the headers define `Py_REF_DEBUG` (`sys.gettotalrefcount`
+    /// exists).
+    pub fn ref_debug(&self) -> bool {
+        self.ref_debug
+    }
+
+    /// `Py_UNICODE_SIZE`: 4 on UCS4 builds (Debian's), 2 on UCS2 builds
+    /// (CPython's default when built from source).
+    pub fn unicode_size(&self) -> u32 {
+        self.unicode_size
+    }
+
+    /// Adds the include directories and defines to `build`, so that it
+    /// compiles C as the headers expect. Needs the `cc` feature.
+    ///
+    /// ```no_run
+    /// let python = legacy_buffer_build_config::PythonConfig::from_env().unwrap();
+    /// let mut build = cc::Build::new();
+    /// python.configure_cc(&mut build).file("src/module.c");
+    /// build.compile("module");
+    /// ```
+    #[cfg(feature = "cc")]
+    pub fn configure_cc<'b>(&self, build: &'b mut cc::Build) -> &'b mut cc::Build {
+        for dir in &self.include_dirs {
+            build.include(dir);
+        }
+        for (name, value) in &self.defines {
+            build.define(name, value.as_deref());
+        }
+        build
+    }
+}
+
+/// Why [`PythonConfig::from_env`] failed: which variable, and what was
+/// wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    variable: String,
+    kind: ErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum ErrorKind {
+    Missing,
+    Invalid {
+        value: String,
+        expected: &'static str,
+    },
+    DocsRs,
+}
+
+fn invalid(variable: String, value: &OsString, expected: &'static str) -> Error {
+    Error {
+        variable,
+        kind: ErrorKind::Invalid {
+            value: value.to_string_lossy().into_owned(),
+            expected,
+        },
+    }
+}
+
+impl Error {
+    /// The variable that was missing or wrong.
+    pub fn variable(&self) -> &str {
+        &self.variable
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Missing => write!(
+                f,
+                "{} is not set: cargo passes legacy-buffer-sys's configuration only to \
+                 crates that list legacy-buffer-sys under [dependencies]",
+                self.variable
+            ),
+            ErrorKind::Invalid { value, expected } => write!(
+                f,
+                "{} is {value:?}, expected {expected}: a legacy-buffer-sys that does not \
+                 match this legacy-buffer-build-config",
+                self.variable
+            ),
+            ErrorKind::DocsRs => write!(
+                f,
+                "legacy-buffer-sys was built for docs.rs, without a Python ({} is 1): \
+                 check legacy_buffer_build_config::is_docs_rs() first",
+                self.variable
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// What legacy-buffer-sys writes for Debian 11's release build of 2.7.18.
+    fn release() -> HashMap<String, OsString> {
+        [
+            (
+                "INCLUDE",
+                "/usr/include/python2.7:/usr/include/x86_64-linux-gnu/python2.7",
+            ),
+            ("DEFINES", "NDEBUG"),
+            ("LIB_DIRS", ""),
+            ("LIB_NAME", "python2.7"),
+            ("LINKS_LIBPYTHON", "1"),
+            ("VERSION_HEX", "0x020712f0"),
+            ("PY_DEBUG", "0"),
+            ("TRACE_REFS", "0"),
+            ("REF_DEBUG", "0"),
+            ("UNICODE_SIZE", "4"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (format!("{PREFIX}{k}"), OsString::from(v)))
+        .collect()
+    }
+
+    fn parse(vars: &HashMap<String, OsString>) -> Result<PythonConfig, Error> {
+        PythonConfig::from_vars(|name| vars.get(name).cloned())
+    }
+
+    fn set(vars: &mut HashMap<String, OsString>, key: &str, value: &str) {
+        vars.insert(format!("{PREFIX}{key}"), value.into());
+    }
+
+    #[test]
+    fn reads_a_release_build() {
+        let config = parse(&release()).unwrap();
+        assert_eq!(
+            config.include_dirs(),
+            [
+                PathBuf::from("/usr/include/python2.7"),
+                PathBuf::from("/usr/include/x86_64-linux-gnu/python2.7")
+            ]
+        );
+        assert_eq!(config.defines(), [("NDEBUG".to_string(), None)]);
+        assert!(config.lib_dirs().is_empty());
+        assert_eq!(config.lib_name(), "python2.7");
+        assert!(config.links_libpython());
+        assert_eq!(config.version(), (2, 7, 18));
+        assert_eq!(config.version_hex(), 0x020712f0);
+        assert!(!config.py_debug() && !config.trace_refs() && !config.ref_debug());
+        assert_eq!(config.unicode_size(), 4);
+    }
+
+    #[test]
+    fn reads_a_debug_build_outside_the_default_paths() {
+        let mut vars = release();
+        set(&mut vars, "DEFINES", "");
+        set(
+            &mut vars,
+            "LIB_DIRS",
+            "/opt/py/lib:/opt/py/lib/python2.7/config",
+        );
+        set(&mut vars, "LIB_NAME", "python2.7_d");
+        set(&mut vars, "LINKS_LIBPYTHON", "0");
+        set(&mut vars, "PY_DEBUG", "1");
+        set(&mut vars, "TRACE_REFS", "1");
+        set(&mut vars, "REF_DEBUG", "1");
+        set(&mut vars, "UNICODE_SIZE", "2");
+        let config = parse(&vars).unwrap();
+        assert!(config.defines().is_empty());
+        assert_eq!(
+            config.lib_dirs(),
+            [
+                PathBuf::from("/opt/py/lib"),
+                PathBuf::from("/opt/py/lib/python2.7/config")
+            ]
+        );
+        assert_eq!(config.lib_name(), "python2.7_d");
+        assert!(!config.links_libpython());
+        assert!(config.py_debug() && config.trace_refs() && config.ref_debug());
+        assert_eq!(config.unicode_size(), 2);
+    }
+
+    #[test]
+    fn defines_with_values() {
+        let mut vars = release();
+        set(&mut vars, "DEFINES", "NDEBUG  A=1 B=x=y");
+        let config = parse(&vars).unwrap();
+        assert_eq!(
+            config.defines(),
+            [
+                ("NDEBUG".to_string(), None),
+                ("A".to_string(), Some("1".to_string())),
+                ("B".to_string(), Some("x=y".to_string()))
+            ]
+        );
+    }
+
+    #[test]
+    fn every_variable_is_required() {
+        for key in release().keys() {
+            let mut vars = release();
+            vars.remove(key);
+            let e = parse(&vars).unwrap_err();
+            assert_eq!(e.variable(), key);
+            assert!(e.to_string().contains("[dependencies]"), "{e}");
+        }
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let cases = [
+            ("INCLUDE", "", "at least one directory"),
+            ("LIB_NAME", "", "a library name"),
+            ("PY_DEBUG", "yes", "0 or 1"),
+            ("VERSION_HEX", "34018032", "0x"),
+            ("VERSION_HEX", "0xzz", "hexadecimal"),
+            ("UNICODE_SIZE", "8", "2 or 4"),
+        ];
+        for (key, value, expected) in cases {
+            let mut vars = release();
+            set(&mut vars, key, value);
+            let e = parse(&vars).unwrap_err();
+            assert_eq!(e.variable(), format!("{PREFIX}{key}"));
+            assert!(e.to_string().contains(expected), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_docs_rs_build_passes_nothing_on() {
+        let mut vars = HashMap::new();
+        set(&mut vars, "DOCS_RS", "1");
+        let e = parse(&vars).unwrap_err();
+        assert!(e.to_string().contains("is_docs_rs()"), "{e}");
+    }
+}
+
+// The README's example, compiled with the crate's doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
