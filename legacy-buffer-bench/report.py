@@ -288,7 +288,7 @@ def main():
     w("")
     w("A safe borrow of an exporter it knows nothing about (`array`, `mmap`) decides a"
       " kind and builds a `Buffer` that must stay sound while Python runs: it does the C"
-      " function's own work inlined (`legacy-buffer/src/exporter.c`, which saves the call"
+      " function's own work inlined (`legacy-buffer-sys/src/exporter.c`, which saves the call"
       " into libpython), then compares the type's read proc with the four trusted"
       " exporters', checks what the exporter returned (a stray exception, a NULL pointer"
       " with a length: errors, not slices) and builds the `Buffer`. Zero-copy access to"

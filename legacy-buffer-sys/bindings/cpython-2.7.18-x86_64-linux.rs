@@ -33,6 +33,15 @@ pub const PYTHON_API_VERSION: u32 = 1013;
 pub const Py_single_input: u32 = 256;
 pub const Py_file_input: u32 = 257;
 pub const Py_eval_input: u32 = 258;
+unsafe extern "C" {
+    pub fn PyMem_Malloc(arg1: usize) -> *mut ::libc::c_void;
+}
+unsafe extern "C" {
+    pub fn PyMem_Realloc(arg1: *mut ::libc::c_void, arg2: usize) -> *mut ::libc::c_void;
+}
+unsafe extern "C" {
+    pub fn PyMem_Free(arg1: *mut ::libc::c_void);
+}
 #[repr(C)]
 pub struct bufferinfo {
     pub buf: *mut ::libc::c_void,
@@ -85,10 +94,49 @@ unsafe extern "C" {
     pub fn PyType_IsSubtype(arg1: *mut PyTypeObject, arg2: *mut PyTypeObject) -> ::libc::c_int;
 }
 unsafe extern "C" {
+    pub fn PyType_Ready(arg1: *mut PyTypeObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyType_GenericAlloc(arg1: *mut PyTypeObject, arg2: Py_ssize_t) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyType_GenericNew(
+        arg1: *mut PyTypeObject,
+        arg2: *mut PyObject,
+        arg3: *mut PyObject,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyType_ClearCache() -> ::libc::c_uint;
+}
+unsafe extern "C" {
+    pub fn PyType_Modified(arg1: *mut PyTypeObject);
+}
+unsafe extern "C" {
     pub fn PyObject_Repr(arg1: *mut PyObject) -> *mut PyObject;
 }
 unsafe extern "C" {
     pub fn PyObject_Str(arg1: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_Unicode(arg1: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_Compare(arg1: *mut PyObject, arg2: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_RichCompare(
+        arg1: *mut PyObject,
+        arg2: *mut PyObject,
+        arg3: ::libc::c_int,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_RichCompareBool(
+        arg1: *mut PyObject,
+        arg2: *mut PyObject,
+        arg3: ::libc::c_int,
+    ) -> ::libc::c_int;
 }
 unsafe extern "C" {
     pub fn PyObject_GetAttrString(
@@ -97,7 +145,104 @@ unsafe extern "C" {
     ) -> *mut PyObject;
 }
 unsafe extern "C" {
+    pub fn PyObject_SetAttrString(
+        arg1: *mut PyObject,
+        arg2: *const ::libc::c_char,
+        arg3: *mut PyObject,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_HasAttrString(
+        arg1: *mut PyObject,
+        arg2: *const ::libc::c_char,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_GetAttr(arg1: *mut PyObject, arg2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_SetAttr(
+        arg1: *mut PyObject,
+        arg2: *mut PyObject,
+        arg3: *mut PyObject,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_HasAttr(arg1: *mut PyObject, arg2: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_SelfIter(arg1: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_GenericGetAttr(arg1: *mut PyObject, arg2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_GenericSetAttr(
+        arg1: *mut PyObject,
+        arg2: *mut PyObject,
+        arg3: *mut PyObject,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_Hash(arg1: *mut PyObject) -> ::libc::c_long;
+}
+unsafe extern "C" {
+    pub fn PyObject_HashNotImplemented(arg1: *mut PyObject) -> ::libc::c_long;
+}
+unsafe extern "C" {
+    pub fn PyObject_IsTrue(arg1: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_Not(arg1: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyCallable_Check(arg1: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Coerce(arg1: *mut *mut PyObject, arg2: *mut *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyNumber_CoerceEx(arg1: *mut *mut PyObject, arg2: *mut *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_ClearWeakRefs(arg1: *mut PyObject);
+}
+unsafe extern "C" {
+    pub fn PyObject_Dir(arg1: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_Malloc(arg1: usize) -> *mut ::libc::c_void;
+}
+unsafe extern "C" {
+    pub fn PyObject_Realloc(arg1: *mut ::libc::c_void, arg2: usize) -> *mut ::libc::c_void;
+}
+unsafe extern "C" {
+    pub fn PyObject_Free(arg1: *mut ::libc::c_void);
+}
+unsafe extern "C" {
+    pub fn PyObject_Init(arg1: *mut PyObject, arg2: *mut PyTypeObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_InitVar(
+        arg1: *mut PyVarObject,
+        arg2: *mut PyTypeObject,
+        arg3: Py_ssize_t,
+    ) -> *mut PyVarObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_GC_Track(arg1: *mut ::libc::c_void);
+}
+unsafe extern "C" {
+    pub fn PyObject_GC_UnTrack(arg1: *mut ::libc::c_void);
+}
+unsafe extern "C" {
+    pub fn PyObject_GC_Del(arg1: *mut ::libc::c_void);
+}
+unsafe extern "C" {
     pub fn PyInt_FromLong(arg1: ::libc::c_long) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyInt_FromSize_t(arg1: usize) -> *mut PyObject;
 }
 unsafe extern "C" {
     pub fn PyInt_FromSsize_t(arg1: Py_ssize_t) -> *mut PyObject;
@@ -112,16 +257,134 @@ unsafe extern "C" {
     pub fn PyInt_AsUnsignedLongMask(arg1: *mut PyObject) -> ::libc::c_ulong;
 }
 unsafe extern "C" {
+    pub fn PyInt_AsUnsignedLongLongMask(arg1: *mut PyObject) -> ::libc::c_ulonglong;
+}
+unsafe extern "C" {
+    pub fn PyInt_GetMax() -> ::libc::c_long;
+}
+unsafe extern "C" {
+    pub fn PyInt_ClearFreeList() -> ::libc::c_int;
+}
+unsafe extern "C" {
     pub fn PyBool_FromLong(arg1: ::libc::c_long) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyLong_FromLong(arg1: ::libc::c_long) -> *mut PyObject;
 }
 unsafe extern "C" {
     pub fn PyLong_FromUnsignedLong(arg1: ::libc::c_ulong) -> *mut PyObject;
 }
 unsafe extern "C" {
+    pub fn PyLong_FromDouble(arg1: f64) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyLong_FromSize_t(arg1: usize) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyLong_FromSsize_t(arg1: Py_ssize_t) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyLong_AsLong(arg1: *mut PyObject) -> ::libc::c_long;
+}
+unsafe extern "C" {
+    pub fn PyLong_AsLongAndOverflow(
+        arg1: *mut PyObject,
+        arg2: *mut ::libc::c_int,
+    ) -> ::libc::c_long;
+}
+unsafe extern "C" {
+    pub fn PyLong_AsUnsignedLong(arg1: *mut PyObject) -> ::libc::c_ulong;
+}
+unsafe extern "C" {
     pub fn PyLong_AsUnsignedLongMask(arg1: *mut PyObject) -> ::libc::c_ulong;
 }
 unsafe extern "C" {
+    pub fn PyLong_AsSsize_t(arg1: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PyLong_GetInfo() -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyLong_AsDouble(arg1: *mut PyObject) -> f64;
+}
+unsafe extern "C" {
+    pub fn PyLong_FromVoidPtr(arg1: *mut ::libc::c_void) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyLong_AsVoidPtr(arg1: *mut PyObject) -> *mut ::libc::c_void;
+}
+unsafe extern "C" {
+    pub fn PyLong_FromLongLong(arg1: ::libc::c_longlong) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyLong_FromUnsignedLongLong(arg1: ::libc::c_ulonglong) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyLong_AsLongLong(arg1: *mut PyObject) -> ::libc::c_longlong;
+}
+unsafe extern "C" {
+    pub fn PyLong_AsUnsignedLongLong(arg1: *mut PyObject) -> ::libc::c_ulonglong;
+}
+unsafe extern "C" {
+    pub fn PyLong_AsUnsignedLongLongMask(arg1: *mut PyObject) -> ::libc::c_ulonglong;
+}
+unsafe extern "C" {
+    pub fn PyLong_AsLongLongAndOverflow(
+        arg1: *mut PyObject,
+        arg2: *mut ::libc::c_int,
+    ) -> ::libc::c_longlong;
+}
+unsafe extern "C" {
+    pub fn PyFloat_GetMax() -> f64;
+}
+unsafe extern "C" {
+    pub fn PyFloat_GetMin() -> f64;
+}
+unsafe extern "C" {
+    pub fn PyFloat_GetInfo() -> *mut PyObject;
+}
+unsafe extern "C" {
     pub fn PyFloat_FromDouble(arg1: f64) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyFloat_AsDouble(arg1: *mut PyObject) -> f64;
+}
+unsafe extern "C" {
+    pub fn PyFloat_AsReprString(arg1: *mut ::libc::c_char, v: *mut PyFloatObject);
+}
+unsafe extern "C" {
+    pub fn PyFloat_AsString(arg1: *mut ::libc::c_char, v: *mut PyFloatObject);
+}
+unsafe extern "C" {
+    pub fn PyFloat_ClearFreeList() -> ::libc::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Default, Copy, Clone)]
+pub struct Py_complex {
+    pub real: f64,
+    pub imag: f64,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of Py_complex"][::core::mem::size_of::<Py_complex>() - 16usize];
+    ["Alignment of Py_complex"][::core::mem::align_of::<Py_complex>() - 8usize];
+    ["Offset of field: Py_complex::real"][::core::mem::offset_of!(Py_complex, real) - 0usize];
+    ["Offset of field: Py_complex::imag"][::core::mem::offset_of!(Py_complex, imag) - 8usize];
+};
+unsafe extern "C" {
+    pub fn PyComplex_FromCComplex(arg1: Py_complex) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyComplex_FromDoubles(real: f64, imag: f64) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyComplex_RealAsDouble(op: *mut PyObject) -> f64;
+}
+unsafe extern "C" {
+    pub fn PyComplex_ImagAsDouble(op: *mut PyObject) -> f64;
+}
+unsafe extern "C" {
+    pub fn PyComplex_AsCComplex(op: *mut PyObject) -> Py_complex;
 }
 unsafe extern "C" {
     pub fn PyString_FromStringAndSize(
@@ -130,10 +393,49 @@ unsafe extern "C" {
     ) -> *mut PyObject;
 }
 unsafe extern "C" {
+    pub fn PyString_FromString(arg1: *const ::libc::c_char) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyString_FromFormat(arg1: *const ::libc::c_char, ...) -> *mut PyObject;
+}
+unsafe extern "C" {
     pub fn PyString_Size(arg1: *mut PyObject) -> Py_ssize_t;
 }
 unsafe extern "C" {
+    pub fn PyString_AsString(arg1: *mut PyObject) -> *mut ::libc::c_char;
+}
+unsafe extern "C" {
+    pub fn PyString_Repr(arg1: *mut PyObject, arg2: ::libc::c_int) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyString_Concat(arg1: *mut *mut PyObject, arg2: *mut PyObject);
+}
+unsafe extern "C" {
+    pub fn PyString_ConcatAndDel(arg1: *mut *mut PyObject, arg2: *mut PyObject);
+}
+unsafe extern "C" {
     pub fn _PyString_Resize(arg1: *mut *mut PyObject, arg2: Py_ssize_t) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyString_Format(arg1: *mut PyObject, arg2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyString_DecodeEscape(
+        arg1: *const ::libc::c_char,
+        arg2: Py_ssize_t,
+        arg3: *const ::libc::c_char,
+        arg4: Py_ssize_t,
+        arg5: *const ::libc::c_char,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyString_InternInPlace(arg1: *mut *mut PyObject);
+}
+unsafe extern "C" {
+    pub fn PyString_InternImmortal(arg1: *mut *mut PyObject);
+}
+unsafe extern "C" {
+    pub fn PyString_InternFromString(arg1: *const ::libc::c_char) -> *mut PyObject;
 }
 unsafe extern "C" {
     pub fn PyString_AsStringAndSize(
@@ -141,6 +443,51 @@ unsafe extern "C" {
         s: *mut *mut ::libc::c_char,
         len: *mut Py_ssize_t,
     ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyMemoryView_GetContiguous(
+        base: *mut PyObject,
+        buffertype: ::libc::c_int,
+        fort: ::libc::c_char,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyMemoryView_FromObject(base: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyMemoryView_FromBuffer(info: *mut Py_buffer) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyBuffer_FromObject(
+        base: *mut PyObject,
+        offset: Py_ssize_t,
+        size: Py_ssize_t,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyBuffer_FromReadWriteObject(
+        base: *mut PyObject,
+        offset: Py_ssize_t,
+        size: Py_ssize_t,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyBuffer_FromMemory(ptr: *mut ::libc::c_void, size: Py_ssize_t) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyBuffer_FromReadWriteMemory(
+        ptr: *mut ::libc::c_void,
+        size: Py_ssize_t,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyBuffer_New(size: Py_ssize_t) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyByteArray_FromObject(arg1: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyByteArray_Concat(arg1: *mut PyObject, arg2: *mut PyObject) -> *mut PyObject;
 }
 unsafe extern "C" {
     pub fn PyByteArray_FromStringAndSize(
@@ -153,6 +500,9 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn PyByteArray_AsString(arg1: *mut PyObject) -> *mut ::libc::c_char;
+}
+unsafe extern "C" {
+    pub fn PyByteArray_Resize(arg1: *mut PyObject, arg2: Py_ssize_t) -> ::libc::c_int;
 }
 unsafe extern "C" {
     pub fn PyTuple_New(size: Py_ssize_t) -> *mut PyObject;
@@ -171,7 +521,129 @@ unsafe extern "C" {
     ) -> ::libc::c_int;
 }
 unsafe extern "C" {
+    pub fn PyTuple_GetSlice(
+        arg1: *mut PyObject,
+        arg2: Py_ssize_t,
+        arg3: Py_ssize_t,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyTuple_Pack(arg1: Py_ssize_t, ...) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyTuple_ClearFreeList() -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyList_New(size: Py_ssize_t) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyList_Size(arg1: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PyList_GetItem(arg1: *mut PyObject, arg2: Py_ssize_t) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyList_SetItem(
+        arg1: *mut PyObject,
+        arg2: Py_ssize_t,
+        arg3: *mut PyObject,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyList_Insert(
+        arg1: *mut PyObject,
+        arg2: Py_ssize_t,
+        arg3: *mut PyObject,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyList_Append(arg1: *mut PyObject, arg2: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyList_GetSlice(
+        arg1: *mut PyObject,
+        arg2: Py_ssize_t,
+        arg3: Py_ssize_t,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyList_SetSlice(
+        arg1: *mut PyObject,
+        arg2: Py_ssize_t,
+        arg3: Py_ssize_t,
+        arg4: *mut PyObject,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyList_Sort(arg1: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyList_Reverse(arg1: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyList_AsTuple(arg1: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
     pub fn PyDict_New() -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyDict_GetItem(mp: *mut PyObject, key: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyDict_SetItem(
+        mp: *mut PyObject,
+        key: *mut PyObject,
+        item: *mut PyObject,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyDict_DelItem(mp: *mut PyObject, key: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyDict_Clear(mp: *mut PyObject);
+}
+unsafe extern "C" {
+    pub fn PyDict_Next(
+        mp: *mut PyObject,
+        pos: *mut Py_ssize_t,
+        key: *mut *mut PyObject,
+        value: *mut *mut PyObject,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyDict_Keys(mp: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyDict_Values(mp: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyDict_Items(mp: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyDict_Size(mp: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PyDict_Copy(mp: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyDict_Contains(mp: *mut PyObject, key: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyDict_Update(mp: *mut PyObject, other: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyDict_Merge(
+        mp: *mut PyObject,
+        other: *mut PyObject,
+        override_: ::libc::c_int,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyDict_MergeFromSeq2(
+        d: *mut PyObject,
+        seq2: *mut PyObject,
+        override_: ::libc::c_int,
+    ) -> ::libc::c_int;
 }
 unsafe extern "C" {
     pub fn PyDict_GetItemString(dp: *mut PyObject, key: *const ::libc::c_char) -> *mut PyObject;
@@ -182,6 +654,33 @@ unsafe extern "C" {
         key: *const ::libc::c_char,
         item: *mut PyObject,
     ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyDict_DelItemString(dp: *mut PyObject, key: *const ::libc::c_char) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySet_New(arg1: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyFrozenSet_New(arg1: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PySet_Size(anyset: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PySet_Clear(set: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySet_Contains(anyset: *mut PyObject, key: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySet_Discard(set: *mut PyObject, key: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySet_Add(set: *mut PyObject, key: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySet_Pop(set: *mut PyObject) -> *mut PyObject;
 }
 pub type PyCFunction = ::core::option::Option<
     unsafe extern "C" fn(arg1: *mut PyObject, arg2: *mut PyObject) -> *mut PyObject,
@@ -217,7 +716,138 @@ impl Default for PyMethodDef {
     }
 }
 unsafe extern "C" {
+    pub fn PyModule_New(arg1: *const ::libc::c_char) -> *mut PyObject;
+}
+unsafe extern "C" {
     pub fn PyModule_GetDict(arg1: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyModule_GetName(arg1: *mut PyObject) -> *mut ::libc::c_char;
+}
+unsafe extern "C" {
+    pub fn PyModule_GetFilename(arg1: *mut PyObject) -> *mut ::libc::c_char;
+}
+unsafe extern "C" {
+    pub fn PyObject_AsFileDescriptor(arg1: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyCObject_FromVoidPtr(
+        cobj: *mut ::libc::c_void,
+        destruct: ::core::option::Option<unsafe extern "C" fn(arg1: *mut ::libc::c_void)>,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyCObject_FromVoidPtrAndDesc(
+        cobj: *mut ::libc::c_void,
+        desc: *mut ::libc::c_void,
+        destruct: ::core::option::Option<
+            unsafe extern "C" fn(arg1: *mut ::libc::c_void, arg2: *mut ::libc::c_void),
+        >,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyCObject_AsVoidPtr(arg1: *mut PyObject) -> *mut ::libc::c_void;
+}
+unsafe extern "C" {
+    pub fn PyCObject_GetDesc(arg1: *mut PyObject) -> *mut ::libc::c_void;
+}
+unsafe extern "C" {
+    pub fn PyCObject_Import(
+        module_name: *mut ::libc::c_char,
+        cobject_name: *mut ::libc::c_char,
+    ) -> *mut ::libc::c_void;
+}
+unsafe extern "C" {
+    pub fn PyCObject_SetVoidPtr(self_: *mut PyObject, cobj: *mut ::libc::c_void) -> ::libc::c_int;
+}
+pub type PyCapsule_Destructor = ::core::option::Option<unsafe extern "C" fn(arg1: *mut PyObject)>;
+unsafe extern "C" {
+    pub fn PyCapsule_New(
+        pointer: *mut ::libc::c_void,
+        name: *const ::libc::c_char,
+        destructor: PyCapsule_Destructor,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyCapsule_GetPointer(
+        capsule: *mut PyObject,
+        name: *const ::libc::c_char,
+    ) -> *mut ::libc::c_void;
+}
+unsafe extern "C" {
+    pub fn PyCapsule_GetDestructor(capsule: *mut PyObject) -> PyCapsule_Destructor;
+}
+unsafe extern "C" {
+    pub fn PyCapsule_GetName(capsule: *mut PyObject) -> *const ::libc::c_char;
+}
+unsafe extern "C" {
+    pub fn PyCapsule_GetContext(capsule: *mut PyObject) -> *mut ::libc::c_void;
+}
+unsafe extern "C" {
+    pub fn PyCapsule_IsValid(capsule: *mut PyObject, name: *const ::libc::c_char) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyCapsule_SetPointer(
+        capsule: *mut PyObject,
+        pointer: *mut ::libc::c_void,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyCapsule_SetDestructor(
+        capsule: *mut PyObject,
+        destructor: PyCapsule_Destructor,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyCapsule_SetName(capsule: *mut PyObject, name: *const ::libc::c_char) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyCapsule_SetContext(
+        capsule: *mut PyObject,
+        context: *mut ::libc::c_void,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyCapsule_Import(
+        name: *const ::libc::c_char,
+        no_block: ::libc::c_int,
+    ) -> *mut ::libc::c_void;
+}
+unsafe extern "C" {
+    pub fn PySlice_New(
+        start: *mut PyObject,
+        stop: *mut PyObject,
+        step: *mut PyObject,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PySlice_GetIndices(
+        r: *mut PySliceObject,
+        length: Py_ssize_t,
+        start: *mut Py_ssize_t,
+        stop: *mut Py_ssize_t,
+        step: *mut Py_ssize_t,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySlice_GetIndicesEx(
+        r: *mut PySliceObject,
+        length: Py_ssize_t,
+        start: *mut Py_ssize_t,
+        stop: *mut Py_ssize_t,
+        step: *mut Py_ssize_t,
+        slicelength: *mut Py_ssize_t,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyErr_WarnEx(
+        arg1: *mut PyObject,
+        arg2: *const ::libc::c_char,
+        arg3: Py_ssize_t,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyErr_SetNone(arg1: *mut PyObject);
 }
 unsafe extern "C" {
     pub fn PyErr_SetObject(arg1: *mut PyObject, arg2: *mut PyObject);
@@ -405,6 +1035,33 @@ unsafe extern "C" {
     pub static mut PyExc_BytesWarning: *mut PyObject;
 }
 unsafe extern "C" {
+    pub fn PyErr_BadArgument() -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyErr_NoMemory() -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyErr_SetFromErrno(arg1: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyErr_SetFromErrnoWithFilenameObject(
+        arg1: *mut PyObject,
+        arg2: *mut PyObject,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyErr_SetFromErrnoWithFilename(
+        arg1: *mut PyObject,
+        arg2: *const ::libc::c_char,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyErr_Format(arg1: *mut PyObject, arg2: *const ::libc::c_char, ...) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyErr_BadInternalCall();
+}
+unsafe extern "C" {
     pub fn PyErr_NewException(
         name: *mut ::libc::c_char,
         base: *mut PyObject,
@@ -412,7 +1069,33 @@ unsafe extern "C" {
     ) -> *mut PyObject;
 }
 unsafe extern "C" {
+    pub fn PyErr_NewExceptionWithDoc(
+        name: *mut ::libc::c_char,
+        doc: *mut ::libc::c_char,
+        base: *mut PyObject,
+        dict: *mut PyObject,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
     pub fn PyErr_WriteUnraisable(arg1: *mut PyObject);
+}
+unsafe extern "C" {
+    pub fn PyErr_CheckSignals() -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyErr_SetInterrupt();
+}
+unsafe extern "C" {
+    pub fn PyErr_SyntaxLocation(arg1: *const ::libc::c_char, arg2: ::libc::c_int);
+}
+unsafe extern "C" {
+    pub fn PyThreadState_Get() -> *mut PyThreadState;
+}
+unsafe extern "C" {
+    pub fn PyThreadState_Swap(arg1: *mut PyThreadState) -> *mut PyThreadState;
+}
+unsafe extern "C" {
+    pub fn PyThreadState_GetDict() -> *mut PyObject;
 }
 pub const PyGILState_LOCKED: PyGILState_STATE = 0;
 pub const PyGILState_UNLOCKED: PyGILState_STATE = 1;
@@ -427,10 +1110,56 @@ unsafe extern "C" {
     pub fn PyGILState_GetThisThreadState() -> *mut PyThreadState;
 }
 unsafe extern "C" {
+    #[link_name = "\u{1}_PyArg_Parse_SizeT"]
+    pub fn PyArg_Parse(arg1: *mut PyObject, arg2: *const ::libc::c_char, ...) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    #[link_name = "\u{1}_PyArg_ParseTuple_SizeT"]
+    pub fn PyArg_ParseTuple(arg1: *mut PyObject, arg2: *const ::libc::c_char, ...)
+    -> ::libc::c_int;
+}
+unsafe extern "C" {
+    #[link_name = "\u{1}_PyArg_ParseTupleAndKeywords_SizeT"]
+    pub fn PyArg_ParseTupleAndKeywords(
+        arg1: *mut PyObject,
+        arg2: *mut PyObject,
+        arg3: *const ::libc::c_char,
+        arg4: *mut *mut ::libc::c_char,
+        ...
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyArg_UnpackTuple(
+        arg1: *mut PyObject,
+        arg2: *const ::libc::c_char,
+        arg3: Py_ssize_t,
+        arg4: Py_ssize_t,
+        ...
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    #[link_name = "\u{1}_Py_BuildValue_SizeT"]
+    pub fn Py_BuildValue(arg1: *const ::libc::c_char, ...) -> *mut PyObject;
+}
+unsafe extern "C" {
     pub fn PyModule_AddObject(
         arg1: *mut PyObject,
         arg2: *const ::libc::c_char,
         arg3: *mut PyObject,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyModule_AddIntConstant(
+        arg1: *mut PyObject,
+        arg2: *const ::libc::c_char,
+        arg3: ::libc::c_long,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyModule_AddStringConstant(
+        arg1: *mut PyObject,
+        arg2: *const ::libc::c_char,
+        arg3: *const ::libc::c_char,
     ) -> ::libc::c_int;
 }
 #[repr(C)]
@@ -458,6 +1187,12 @@ unsafe extern "C" {
     pub fn Py_IsInitialized() -> ::libc::c_int;
 }
 unsafe extern "C" {
+    pub fn PyRun_SimpleStringFlags(
+        arg1: *const ::libc::c_char,
+        arg2: *mut PyCompilerFlags,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
     pub fn PyRun_StringFlags(
         arg1: *const ::libc::c_char,
         arg2: ::libc::c_int,
@@ -467,7 +1202,56 @@ unsafe extern "C" {
     ) -> *mut PyObject;
 }
 unsafe extern "C" {
+    pub fn PyErr_Print();
+}
+unsafe extern "C" {
+    pub fn PyErr_PrintEx(arg1: ::libc::c_int);
+}
+unsafe extern "C" {
+    pub fn PyErr_Display(arg1: *mut PyObject, arg2: *mut PyObject, arg3: *mut PyObject);
+}
+unsafe extern "C" {
+    pub fn PyByteArray_Init() -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyDict_Fini();
+}
+unsafe extern "C" {
+    pub fn PyTuple_Fini();
+}
+unsafe extern "C" {
+    pub fn PyList_Fini();
+}
+unsafe extern "C" {
+    pub fn PySet_Fini();
+}
+unsafe extern "C" {
+    pub fn PyString_Fini();
+}
+unsafe extern "C" {
+    pub fn PyInt_Fini();
+}
+unsafe extern "C" {
+    pub fn PyFloat_Fini();
+}
+unsafe extern "C" {
+    pub fn PyByteArray_Fini();
+}
+unsafe extern "C" {
+    pub fn PyEval_CallObjectWithKeywords(
+        arg1: *mut PyObject,
+        arg2: *mut PyObject,
+        arg3: *mut PyObject,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
     pub fn PyEval_GetBuiltins() -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyEval_GetGlobals() -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyEval_GetLocals() -> *mut PyObject;
 }
 unsafe extern "C" {
     pub fn PyEval_SaveThread() -> *mut PyThreadState;
@@ -482,16 +1266,111 @@ unsafe extern "C" {
     pub fn PyEval_InitThreads();
 }
 unsafe extern "C" {
+    pub fn PyEval_AcquireThread(tstate: *mut PyThreadState);
+}
+unsafe extern "C" {
+    pub fn PyEval_ReleaseThread(tstate: *mut PyThreadState);
+}
+unsafe extern "C" {
+    pub fn PyImport_GetMagicNumber() -> ::libc::c_long;
+}
+unsafe extern "C" {
+    pub fn PyImport_GetModuleDict() -> *mut PyObject;
+}
+unsafe extern "C" {
     pub fn PyImport_AddModule(name: *const ::libc::c_char) -> *mut PyObject;
 }
 unsafe extern "C" {
     pub fn PyImport_ImportModule(name: *const ::libc::c_char) -> *mut PyObject;
 }
 unsafe extern "C" {
+    pub fn PyImport_ImportModuleNoBlock(arg1: *const ::libc::c_char) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyImport_ImportModuleLevel(
+        name: *mut ::libc::c_char,
+        globals: *mut PyObject,
+        locals: *mut PyObject,
+        fromlist: *mut PyObject,
+        level: ::libc::c_int,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyImport_Import(name: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyImport_ReloadModule(m: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyImport_Cleanup();
+}
+unsafe extern "C" {
+    pub fn PyObject_Cmp(
+        o1: *mut PyObject,
+        o2: *mut PyObject,
+        result: *mut ::libc::c_int,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_Call(
+        callable_object: *mut PyObject,
+        args: *mut PyObject,
+        kw: *mut PyObject,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
     pub fn PyObject_CallObject(
         callable_object: *mut PyObject,
         args: *mut PyObject,
     ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    #[link_name = "\u{1}_PyObject_CallFunction_SizeT"]
+    pub fn PyObject_CallFunction(
+        callable_object: *mut PyObject,
+        format: *mut ::libc::c_char,
+        ...
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    #[link_name = "\u{1}_PyObject_CallMethod_SizeT"]
+    pub fn PyObject_CallMethod(
+        o: *mut PyObject,
+        m: *mut ::libc::c_char,
+        format: *mut ::libc::c_char,
+        ...
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_CallFunctionObjArgs(callable: *mut PyObject, ...) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_CallMethodObjArgs(o: *mut PyObject, m: *mut PyObject, ...) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_Type(o: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_Size(o: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PyObject_Length(o: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PyObject_GetItem(o: *mut PyObject, key: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_SetItem(
+        o: *mut PyObject,
+        key: *mut PyObject,
+        v: *mut PyObject,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_DelItemString(o: *mut PyObject, key: *mut ::libc::c_char) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_DelItem(o: *mut PyObject, key: *mut PyObject) -> ::libc::c_int;
 }
 unsafe extern "C" {
     pub fn PyObject_AsCharBuffer(
@@ -525,10 +1404,357 @@ unsafe extern "C" {
     ) -> ::libc::c_int;
 }
 unsafe extern "C" {
+    pub fn PyBuffer_GetPointer(
+        view: *mut Py_buffer,
+        indices: *mut Py_ssize_t,
+    ) -> *mut ::libc::c_void;
+}
+unsafe extern "C" {
+    pub fn PyBuffer_SizeFromFormat(arg1: *const ::libc::c_char) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyBuffer_ToContiguous(
+        buf: *mut ::libc::c_void,
+        view: *mut Py_buffer,
+        len: Py_ssize_t,
+        fort: ::libc::c_char,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyBuffer_FromContiguous(
+        view: *mut Py_buffer,
+        buf: *mut ::libc::c_void,
+        len: Py_ssize_t,
+        fort: ::libc::c_char,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_CopyData(dest: *mut PyObject, src: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyBuffer_IsContiguous(view: *mut Py_buffer, fort: ::libc::c_char) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyBuffer_FillContiguousStrides(
+        ndims: ::libc::c_int,
+        shape: *mut Py_ssize_t,
+        strides: *mut Py_ssize_t,
+        itemsize: ::libc::c_int,
+        fort: ::libc::c_char,
+    );
+}
+unsafe extern "C" {
+    pub fn PyBuffer_FillInfo(
+        view: *mut Py_buffer,
+        o: *mut PyObject,
+        buf: *mut ::libc::c_void,
+        len: Py_ssize_t,
+        readonly: ::libc::c_int,
+        flags: ::libc::c_int,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
     pub fn PyBuffer_Release(view: *mut Py_buffer);
 }
 unsafe extern "C" {
+    pub fn PyObject_Format(obj: *mut PyObject, format_spec: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyObject_GetIter(arg1: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyIter_Next(arg1: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Add(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Subtract(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Multiply(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Divide(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_FloorDivide(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_TrueDivide(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Remainder(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Divmod(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Power(o1: *mut PyObject, o2: *mut PyObject, o3: *mut PyObject)
+    -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Negative(o: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Positive(o: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Absolute(o: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Invert(o: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Lshift(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Rshift(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_And(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Xor(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Or(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
     pub fn PyNumber_Index(o: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_AsSsize_t(o: *mut PyObject, exc: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Int(o: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Long(o: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_Float(o: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlaceAdd(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlaceSubtract(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlaceMultiply(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlaceDivide(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlaceFloorDivide(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlaceTrueDivide(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlaceRemainder(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlacePower(
+        o1: *mut PyObject,
+        o2: *mut PyObject,
+        o3: *mut PyObject,
+    ) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlaceLshift(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlaceRshift(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlaceAnd(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlaceXor(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_InPlaceOr(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyNumber_ToBase(n: *mut PyObject, base: ::libc::c_int) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PySequence_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySequence_Size(o: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PySequence_Length(o: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PySequence_Concat(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PySequence_Repeat(o: *mut PyObject, count: Py_ssize_t) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PySequence_GetItem(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PySequence_GetSlice(o: *mut PyObject, i1: Py_ssize_t, i2: Py_ssize_t) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PySequence_SetItem(o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySequence_DelItem(o: *mut PyObject, i: Py_ssize_t) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySequence_SetSlice(
+        o: *mut PyObject,
+        i1: Py_ssize_t,
+        i2: Py_ssize_t,
+        v: *mut PyObject,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySequence_DelSlice(o: *mut PyObject, i1: Py_ssize_t, i2: Py_ssize_t) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySequence_Tuple(o: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PySequence_List(o: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PySequence_Fast(o: *mut PyObject, m: *const ::libc::c_char) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PySequence_Count(o: *mut PyObject, value: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PySequence_Contains(seq: *mut PyObject, ob: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySequence_In(o: *mut PyObject, value: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PySequence_Index(o: *mut PyObject, value: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PySequence_InPlaceConcat(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PySequence_InPlaceRepeat(o: *mut PyObject, count: Py_ssize_t) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyMapping_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyMapping_Size(o: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PyMapping_Length(o: *mut PyObject) -> Py_ssize_t;
+}
+unsafe extern "C" {
+    pub fn PyMapping_HasKeyString(o: *mut PyObject, key: *mut ::libc::c_char) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyMapping_HasKey(o: *mut PyObject, key: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyMapping_GetItemString(o: *mut PyObject, key: *mut ::libc::c_char) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn PyMapping_SetItemString(
+        o: *mut PyObject,
+        key: *mut ::libc::c_char,
+        value: *mut PyObject,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_IsInstance(object: *mut PyObject, typeorclass: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn PyObject_IsSubclass(object: *mut PyObject, typeorclass: *mut PyObject) -> ::libc::c_int;
+}
+pub const LBSYS_CHAR: _bindgen_ty_7 = 0;
+pub const LBSYS_READ: _bindgen_ty_7 = 1;
+pub const LBSYS_WRITE: _bindgen_ty_7 = 2;
+pub type _bindgen_ty_7 = ::libc::c_uint;
+pub const LBSYS_NULL_WITH_LENGTH: _bindgen_ty_8 = -3;
+pub const LBSYS_STRAY: _bindgen_ty_8 = -2;
+pub const LBSYS_ERROR: _bindgen_ty_8 = -1;
+pub const LBSYS_IMMUTABLE: _bindgen_ty_8 = 0;
+pub const LBSYS_PINNED: _bindgen_ty_8 = 1;
+pub const LBSYS_UNPINNED: _bindgen_ty_8 = 2;
+pub type _bindgen_ty_8 = ::libc::c_int;
+#[repr(C)]
+pub struct lbsys_lent {
+    pub ptr: *mut ::libc::c_void,
+    pub len: Py_ssize_t,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of lbsys_lent"][::core::mem::size_of::<lbsys_lent>() - 16usize];
+    ["Alignment of lbsys_lent"][::core::mem::align_of::<lbsys_lent>() - 8usize];
+    ["Offset of field: lbsys_lent::ptr"][::core::mem::offset_of!(lbsys_lent, ptr) - 0usize];
+    ["Offset of field: lbsys_lent::len"][::core::mem::offset_of!(lbsys_lent, len) - 8usize];
+};
+impl Default for lbsys_lent {
+    fn default() -> Self {
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+unsafe extern "C" {
+    pub fn lbsys_borrow_char(
+        o: *mut PyObject,
+        ptr: *mut *mut ::libc::c_void,
+        len: *mut Py_ssize_t,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_borrow_read(
+        o: *mut PyObject,
+        ptr: *mut *mut ::libc::c_void,
+        len: *mut Py_ssize_t,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_borrow_write(
+        o: *mut PyObject,
+        ptr: *mut *mut ::libc::c_void,
+        len: *mut Py_ssize_t,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_unpin(o: *mut PyObject);
+}
+unsafe extern "C" {
+    pub fn lbsys_ask_again(
+        o: *mut PyObject,
+        mode: ::libc::c_int,
+        ptr: *mut *mut ::libc::c_void,
+        len: *mut Py_ssize_t,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_lend_char(o: *mut PyObject) -> lbsys_lent;
+}
+unsafe extern "C" {
+    pub fn lbsys_lend_read(o: *mut PyObject) -> lbsys_lent;
+}
+unsafe extern "C" {
+    pub fn lbsys_lend_write(o: *mut PyObject) -> lbsys_lent;
+}
+unsafe extern "C" {
+    pub fn lbsys_offers_char(o: *mut PyObject) -> ::libc::c_int;
 }
 unsafe extern "C" {
     pub fn lbsys_Py_INCREF(o: *mut PyObject);

@@ -52,88 +52,126 @@ pub fn pregenerated_mismatch(env: &Env, version: (u32, u32, u32)) -> Option<Fail
     ))
 }
 
-/// The C API functions bound, besides the shim.
-const FUNCTIONS: &[&str] = &[
-    // The old buffer protocol: the reason this crate exists.
-    "PyObject_AsCharBuffer",
-    "PyObject_AsReadBuffer",
-    "PyObject_CheckReadBuffer",
-    "PyObject_AsWriteBuffer",
-    // The new buffer protocol, which pins exporters that support it.
-    "PyObject_GetBuffer",
-    "PyBuffer_Release",
-    // Interpreter lifetime and the GIL.
-    "Py_Initialize",
-    "Py_InitializeEx",
-    "Py_Finalize",
-    "Py_IsInitialized",
-    "PyEval_InitThreads",
-    "PyEval_ThreadsInitialized",
-    "PyEval_SaveThread",
-    "PyEval_RestoreThread",
-    "PyGILState_Ensure",
-    "PyGILState_Release",
-    "PyGILState_GetThisThreadState",
-    // Errors.
-    "PyErr_Fetch",
-    "PyErr_Restore",
-    "PyErr_NormalizeException",
-    "PyErr_Occurred",
-    "PyErr_Clear",
-    "PyErr_SetString",
-    "PyErr_SetObject",
-    "PyErr_ExceptionMatches",
-    "PyErr_GivenExceptionMatches",
-    "PyErr_WriteUnraisable",
-    // str, unicode and bytearray construction and access.
-    "PyString_FromStringAndSize",
-    "PyString_AsStringAndSize",
-    "PyString_Size",
-    "PyByteArray_FromStringAndSize",
-    "PyByteArray_AsString",
-    "PyByteArray_Size",
-    // Objects, modules and running code.
-    "PyObject_Str",
-    "PyObject_Repr",
-    "PyObject_GetAttrString",
-    "PyObject_CallObject",
-    "PyImport_ImportModule",
-    "PyImport_AddModule",
-    "PyModule_GetDict",
-    "PyModule_AddObject",
-    "PyDict_New",
-    "PyDict_GetItemString",
-    "PyDict_SetItemString",
-    "PyEval_GetBuiltins",
-    "PyRun_StringFlags",
-    // Arguments and results of extension functions.
-    "PyTuple_New",
-    "PyTuple_Size",
-    "PyTuple_GetItem",
-    "PyTuple_SetItem",
-    "PyInt_FromLong",
-    "PyInt_FromSsize_t",
-    "PyInt_AsLong",
-    "PyInt_AsSsize_t",
-    "PyLong_FromUnsignedLong",
-    "PyLong_AsUnsignedLongMask",
-    "PyNumber_Index",
-    // The "I" and "i" formats of PyArg_ParseTuple, for extension modules that
-    // parse their arguments themselves (legacy-checksum): "I" converts with
-    // PyInt_AsUnsignedLongMask ("i" with PyInt_AsLong, above), and both first
-    // refuse floats with PyFloat_Check, a macro: PyType_IsSubtype against the
-    // type of a float from PyFloat_FromDouble.
-    "PyInt_AsUnsignedLongMask",
-    "PyFloat_FromDouble",
-    // The porting toolkit: results, module exception classes, str built in place.
-    "PyBool_FromLong",
-    "PyErr_NewException",
-    "_PyString_Resize",
-    "PyType_IsSubtype",
+/// The C API functions bound, besides the shim, by family: what a port of
+/// a C extension finds it used, not only what this workspace calls.
+const FAMILIES: &[(&str, &[&str])] = &[
+    (
+        "objects and protocols",
+        &[
+            "PyObject_.*",
+            "PyType_.*",
+            "PyCallable_Check",
+            "PyIter_.*",
+            "PyNumber_.*",
+            "PySequence_.*",
+            "PyMapping_.*",
+        ],
+    ),
+    (
+        "numbers",
+        &[
+            "PyInt_.*",
+            "PyLong_.*",
+            "PyFloat_.*",
+            "PyBool_.*",
+            "PyComplex_.*",
+        ],
+    ),
+    (
+        "strings and bytes",
+        &["PyString_.*", "_PyString_Resize", "PyByteArray_.*"],
+    ),
+    (
+        "containers",
+        &[
+            "PyTuple_.*",
+            "PyList_.*",
+            "PyDict_.*",
+            "PySet_.*",
+            "PyFrozenSet_.*",
+            "PySlice_.*",
+        ],
+    ),
+    ("buffers", &["PyBuffer_.*", "PyMemoryView_.*"]),
+    ("errors", &["PyErr_.*"]),
+    (
+        "modules and extension functions",
+        &[
+            "PyModule_.*",
+            "PyImport_.*",
+            "PyArg_.*",
+            "_PyArg_.*_SizeT",
+            "Py_BuildValue",
+            "_Py_BuildValue_SizeT",
+            "PyCapsule_.*",
+            "PyCObject_.*",
+            "PyMem_.*",
+        ],
+    ),
+    (
+        "the interpreter and the GIL",
+        &[
+            "Py_Initialize",
+            "Py_InitializeEx",
+            "Py_Finalize",
+            "Py_IsInitialized",
+            "PyEval_InitThreads",
+            "PyEval_ThreadsInitialized",
+            "PyEval_SaveThread",
+            "PyEval_RestoreThread",
+            "PyEval_AcquireThread",
+            "PyEval_ReleaseThread",
+            "PyEval_GetBuiltins",
+            "PyEval_GetGlobals",
+            "PyEval_GetLocals",
+            "PyEval_CallObjectWithKeywords",
+            "PyGILState_.*",
+            "PyThreadState_Get",
+            "PyThreadState_Swap",
+            "PyThreadState_GetDict",
+            "PyRun_StringFlags",
+            "PyRun_SimpleStringFlags",
+        ],
+    ),
+];
+
+/// Functions of those families left out: their signatures use types this
+/// crate does not bind (`FILE`, `va_list`, code and frame objects,
+/// `Py_UNICODE` arrays, whose names depend on the build's unicode width).
+const LEFT_OUT: &[&str] = &[
+    "PyObject_Print",
+    ".*_VaParse.*",
+    "PyArg_VaParse",
+    "Py_VaBuildValue",
+    "_Py_VaBuildValue_SizeT",
+    "PyErr_ProgramText",
+    "PyString_FromFormatV",
+    "PyErr_SetFromWindowsErr.*",
+    "PyErr_SetExcFromWindowsErr.*",
+    "PyLong_FromUnicode",
+    "PyInt_FromUnicode",
+    "PyFloat_FromString",
+    "PyImport_ExecCodeModule.*",
+    "PyImport_.*Frozen.*",
+    "PyImport_AppendInittab",
+    "PyImport_ExtendInittab",
+    "PyImport_GetImporter",
+    "PyEval_EvalCode.*",
+    "PyErr_WarnExplicit",
+    "PyString_Encode",
+    "PyString_Decode",
+    "PyString_AsEncodedObject",
+    "PyString_AsDecodedObject",
+    "PyString_AsEncodedString",
+    "PyString_AsDecodedString",
+    "PyLong_FromString",
+    "PyInt_FromString",
 ];
 
 /// Macro constants bound (integer `#define`s).
 const VARS: &[&str] = &[
+    // exporter.h's modes and result codes.
+    "LBSYS_.*",
     "PyExc_.*",
     "PyBUF_.*",
     "METH_.*",
@@ -142,6 +180,20 @@ const VARS: &[&str] = &[
     "Py_single_input",
     "PYTHON_API_VERSION",
 ];
+
+/// The C API's names for functions the headers rename with a macro:
+/// `PY_SSIZE_T_CLEAN` (which wrapper.h defines, so that `#` formats take
+/// `Py_ssize_t`) makes `PyArg_ParseTuple` `_PyArg_ParseTuple_SizeT`, and so
+/// on. bound under the name C code writes, linked to the symbol it means.
+#[derive(Debug)]
+struct CApiNames;
+
+impl bindgen::callbacks::ParseCallbacks for CApiNames {
+    fn generated_name_override(&self, item: bindgen::callbacks::ItemInfo<'_>) -> Option<String> {
+        let name = item.name.strip_prefix('_')?.strip_suffix("_SizeT")?;
+        Some(name.to_owned())
+    }
+}
 
 pub fn generate(
     python: &Python,
@@ -176,16 +228,24 @@ pub fn generate(
         .blocklist_type("Py_ssize_t")
         // Opaque to Rust: their layout differs between release and debug builds.
         .blocklist_type("_object|PyObject|_typeobject|PyTypeObject|_ts|PyThreadState")
+        .blocklist_type("PyVarObject|PyFloatObject|PySliceObject")
         .allowlist_function("lbsys_.*")
         // Only what is listed: the type graph would otherwise drag in every
         // slot table of PyTypeObject and libc's FILE.
         .allowlist_recursively(false)
         .allowlist_type(
-            "Py_buffer|bufferinfo|PyMethodDef|PyCFunction|PyGILState_STATE|PyCompilerFlags",
+            "Py_buffer|bufferinfo|PyMethodDef|PyCFunction|PyGILState_STATE|PyCompilerFlags\
+             |Py_complex|PyCapsule_Destructor|lbsys_lent",
         )
-        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()));
-    for f in FUNCTIONS {
-        builder = builder.allowlist_function(f);
+        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
+        .parse_callbacks(Box::new(CApiNames));
+    for (_family, functions) in FAMILIES {
+        for f in *functions {
+            builder = builder.allowlist_function(f);
+        }
+    }
+    for f in LEFT_OUT {
+        builder = builder.blocklist_function(f);
     }
     for v in VARS {
         builder = builder.allowlist_var(v);

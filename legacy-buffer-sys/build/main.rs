@@ -97,6 +97,8 @@ fn run() -> Result<(), Failure> {
         "build/expando.c",
         "src/shim.c",
         "src/shim.h",
+        "src/exporter.c",
+        "src/exporter.h",
         "wrapper.h",
         bindings::PREGENERATED,
     ] {
@@ -215,7 +217,10 @@ fn run() -> Result<(), Failure> {
     for name in &defines {
         shim.define(name, None);
     }
+    // Optimised whatever the profile: exporter.c is every borrow's path.
     shim.file(env.manifest_dir.join("src/shim.c"))
+        .file(env.manifest_dir.join("src/exporter.c"))
+        .opt_level(2)
         .warnings(true)
         .extra_warnings(true)
         .warnings_into_errors(true);
@@ -227,7 +232,8 @@ fn run() -> Result<(), Failure> {
         Failure::new(
             "the C shim did not compile",
             format!(
-                "src/shim.c, compiled against the headers from {} ({:?}), failed:\n{}{e}",
+                "src/shim.c and src/exporter.c, compiled against the headers from {} ({:?}), \
+                 failed:\n{}{e}",
                 python.source,
                 python.include_dirs,
                 messages.text()

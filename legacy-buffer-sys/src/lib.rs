@@ -74,6 +74,27 @@ pub struct PyThreadState {
 /// The C name of [`PyThreadState`].
 pub type _ts = PyThreadState;
 
+/// An opaque variable-size Python object (`PyObject_VAR_HEAD`).
+#[repr(C)]
+pub struct PyVarObject {
+    _private: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+/// An opaque `float` object.
+#[repr(C)]
+pub struct PyFloatObject {
+    _private: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+/// An opaque `slice` object.
+#[repr(C)]
+pub struct PySliceObject {
+    _private: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
 mod generated {
     // bindgen's output: its own layout tests carry no SAFETY comments.
     #![allow(
@@ -82,7 +103,10 @@ mod generated {
         clippy::undocumented_unsafe_blocks,
         unused_imports
     )]
-    use super::{_object, _ts, _typeobject, PyObject, PyThreadState, PyTypeObject, Py_ssize_t};
+    use super::{
+        _object, _ts, _typeobject, PyFloatObject, PyObject, PySliceObject, PyThreadState,
+        PyTypeObject, PyVarObject, Py_ssize_t,
+    };
     include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 }
 

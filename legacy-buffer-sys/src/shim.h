@@ -8,6 +8,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include "exporter.h"
 
 /* Reference counting (object.h). */
 void lbsys_Py_INCREF(PyObject *o);

@@ -317,3 +317,60 @@ fn refcount_shim_moves_the_interpreters_counts() {
         Py_DECREF(s);
     })
 }
+
+/// The C API is bound by family, under the names C code writes: with
+/// `PY_SSIZE_T_CLEAN`, `PyArg_ParseTuple` and `Py_BuildValue` are the
+/// `_SizeT` symbols, so `#` lengths are `Py_ssize_t` (a wrong link would
+/// give a garbage length on this 64-bit target).
+#[test]
+fn families_are_bound_under_their_c_names() {
+    with_gil(|| {
+        // SAFETY: GIL held; the format's outputs match the pointers passed
+        // (s#: char pointer and Py_ssize_t length; i: int); every object made
+        // is released.
+        unsafe {
+            let args = eval("('abc\\x00de', 7)");
+            let mut text: *const libc::c_char = ptr::null();
+            let mut len: Py_ssize_t = -1;
+            let mut n: libc::c_int = 0;
+            let ok = PyArg_ParseTuple(args, c"s#i".as_ptr(), &mut text, &mut len, &mut n);
+            assert_eq!(ok, 1, "{}", take_error());
+            assert_eq!((len, n), (6, 7));
+            assert_eq!(std::slice::from_raw_parts(text.cast::<u8>(), 6), b"abc\0de");
+            Py_DECREF(args);
+
+            let built = Py_BuildValue(
+                c"(s#n)".as_ptr(),
+                c"xyz".as_ptr(),
+                2 as Py_ssize_t,
+                5 as Py_ssize_t,
+            );
+            assert!(!built.is_null(), "{}", take_error());
+            let repr = PyObject_Repr(built);
+            assert_eq!(
+                CStr::from_ptr(PyString_AS_STRING(repr)).to_str().unwrap(),
+                "('xy', 5)"
+            );
+            Py_DECREF(repr);
+            Py_DECREF(built);
+
+            // A few of each family.
+            let list = PyList_New(0);
+            assert_eq!(PyList_Append(list, Py_None()), 0);
+            assert_eq!(PyList_Size(list), 1);
+            let d = PyDict_New();
+            assert_eq!(PyDict_SetItemString(d, c"k".as_ptr(), list), 0);
+            assert_eq!(PyDict_Size(d), 1);
+            let f = PyFloat_FromDouble(2.5);
+            assert_eq!(PyFloat_AsDouble(f), 2.5);
+            let l = PyLong_FromLongLong(-(1 << 40));
+            assert_eq!(PyLong_AsLongLong(l), -(1 << 40));
+            let seq = PySequence_Tuple(list);
+            assert_eq!(PySequence_Size(seq), 1);
+            for o in [seq, l, f, d, list] {
+                Py_DECREF(o);
+            }
+            assert!(PyErr_Occurred().is_null());
+        }
+    })
+}

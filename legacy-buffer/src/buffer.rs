@@ -10,36 +10,9 @@ use std::mem::MaybeUninit;
 /// Which of the old protocol's functions a borrow went through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
-    Char = 0,
-    Read = 1,
-    Write = 2,
-}
-
-extern "C" {
-    // legacy-buffer's exporter.c, compiled by build.rs against the same
-    // headers; one borrow function per mode.
-    fn legacy_buffer_borrow_char(
-        obj: *mut ffi::PyObject,
-        ptr: *mut *mut libc::c_void,
-        len: *mut ffi::Py_ssize_t,
-    ) -> libc::c_int;
-    fn legacy_buffer_borrow_read(
-        obj: *mut ffi::PyObject,
-        ptr: *mut *mut libc::c_void,
-        len: *mut ffi::Py_ssize_t,
-    ) -> libc::c_int;
-    fn legacy_buffer_borrow_write(
-        obj: *mut ffi::PyObject,
-        ptr: *mut *mut libc::c_void,
-        len: *mut ffi::Py_ssize_t,
-    ) -> libc::c_int;
-    fn legacy_buffer_unpin(obj: *mut ffi::PyObject);
-    fn legacy_buffer_ask_again(
-        obj: *mut ffi::PyObject,
-        mode: libc::c_int,
-        ptr: *mut *mut libc::c_void,
-        len: *mut ffi::Py_ssize_t,
-    ) -> libc::c_int;
+    Char = ffi::LBSYS_CHAR as isize,
+    Read = ffi::LBSYS_READ as isize,
+    Write = ffi::LBSYS_WRITE as isize,
 }
 
 /// How far the memory of a [`Buffer`] can be trusted; see the crate
@@ -138,14 +111,14 @@ impl<'py> Object<'py> {
     }
 }
 
-const KIND_IMMUTABLE: libc::c_int = 0;
-const KIND_PINNED: libc::c_int = 1;
-/// exporter.c's LB_STRAY: a proc succeeded with an exception set.
-const STRAY: libc::c_int = -2;
-/// exporter.c's LB_NULL: a proc gave a NULL pointer with a length.
-const NULL_WITH_LENGTH: libc::c_int = -3;
+const KIND_IMMUTABLE: libc::c_int = ffi::LBSYS_IMMUTABLE as libc::c_int;
+const KIND_PINNED: libc::c_int = ffi::LBSYS_PINNED as libc::c_int;
+/// A proc succeeded with an exception set.
+const STRAY: libc::c_int = ffi::LBSYS_STRAY;
+/// A proc gave a NULL pointer with a length.
+const NULL_WITH_LENGTH: libc::c_int = ffi::LBSYS_NULL_WITH_LENGTH;
 
-/// The error for a failed borrow or ask-again (`rc` < 0 from exporter.c;
+/// The error for a failed borrow or ask-again (`rc` < 0 from legacy-buffer-sys's exporter.c;
 /// `len` is what it stored for [`NULL_WITH_LENGTH`]).
 ///
 /// - [`STRAY`]: the exporter's proc succeeded but left an exception set (a
@@ -195,9 +168,9 @@ impl<'a> Buffer<'a> {
     #[inline]
     fn borrow(obj: &'a Object<'_>, mode: Mode) -> Result<Buffer<'a>> {
         let borrow = match mode {
-            Mode::Char => legacy_buffer_borrow_char,
-            Mode::Read => legacy_buffer_borrow_read,
-            Mode::Write => legacy_buffer_borrow_write,
+            Mode::Char => ffi::lbsys_borrow_char,
+            Mode::Read => ffi::lbsys_borrow_read,
+            Mode::Write => ffi::lbsys_borrow_write,
         };
         let mut ptr = MaybeUninit::uninit();
         let mut len = MaybeUninit::uninit();
@@ -418,9 +391,8 @@ impl<'a> Buffer<'a> {
         let mut len: ffi::Py_ssize_t = 0;
         // SAFETY: self.obj is valid for 'a (borrowed), the GIL is held (the
         // object borrow is bound to it), out-pointers valid.
-        let rc = unsafe {
-            legacy_buffer_ask_again(self.obj, self.mode as libc::c_int, &mut ptr, &mut len)
-        };
+        let rc =
+            unsafe { ffi::lbsys_ask_again(self.obj, self.mode as libc::c_int, &mut ptr, &mut len) };
         if rc < 0 {
             // SAFETY: the GIL is held while self lives.
             let py = unsafe { crate::Python::assume_gil_acquired() };
@@ -457,7 +429,7 @@ impl Drop for Buffer<'_> {
         if self.kind == BufferKind::Pinned {
             // SAFETY: the object was pinned by legacy_buffer_borrow and not
             // yet given back; the GIL is held while the object borrow lives.
-            unsafe { legacy_buffer_unpin(self.obj) };
+            unsafe { ffi::lbsys_unpin(self.obj) };
         }
     }
 }

@@ -35,24 +35,6 @@ use crate::gil::Python;
 use crate::object::Object;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// exporter.c's `lb_lent`: memory an exporter gave. On failure `len` is the
-/// failure's code (< 0), and for a NULL pointer with a length `ptr` holds
-/// that length.
-#[repr(C)]
-struct Lent {
-    ptr: *mut libc::c_void,
-    len: ffi::Py_ssize_t,
-}
-
-extern "C" {
-    // legacy-buffer's exporter.c: the old protocol's memory, whatever the
-    // exporter; never NULL and never negative on success.
-    fn legacy_buffer_lend_char(obj: *mut ffi::PyObject) -> Lent;
-    fn legacy_buffer_lend_read(obj: *mut ffi::PyObject) -> Lent;
-    fn legacy_buffer_lend_write(obj: *mut ffi::PyObject) -> Lent;
-    fn legacy_buffer_offers_char(obj: *mut ffi::PyObject) -> libc::c_int;
-}
-
 /// How many no-Python scopes the thread holding the GIL is in (the low
 /// bits), and whether a reference released inside them waits for the
 /// outermost to end ([`DEFERRED`]). Only that thread reads or writes it (a
@@ -236,19 +218,19 @@ impl<'py> Object<'py> {
     /// `PyObject_AsReadBuffer`. Calls nothing.
     pub fn offers_char_buffer(&self) -> bool {
         // SAFETY: valid object, GIL held ('py); reads its type's slots.
-        unsafe { legacy_buffer_offers_char(self.as_ptr()) != 0 }
+        unsafe { ffi::lbsys_offers_char(self.as_ptr()) != 0 }
     }
 
     /// The memory for `mode`, asked of the exporter now and checked.
     #[inline]
     fn lend(&self, mode: Mode) -> Result<(*mut u8, usize)> {
         let lend = match mode {
-            Mode::Char => legacy_buffer_lend_char,
-            Mode::Read => legacy_buffer_lend_read,
-            Mode::Write => legacy_buffer_lend_write,
+            Mode::Char => ffi::lbsys_lend_char,
+            Mode::Read => ffi::lbsys_lend_read,
+            Mode::Write => ffi::lbsys_lend_write,
         };
         // SAFETY: valid object, GIL held ('py).
-        let Lent { ptr, len } = unsafe { lend(self.as_ptr()) };
+        let ffi::lbsys_lent { ptr, len } = unsafe { lend(self.as_ptr()) };
         if len < 0 {
             let reported = ptr as ffi::Py_ssize_t;
             return Err(failed(

@@ -1,4 +1,9 @@
-/* Borrowing from an exporter, and deciding what Rust may do with the memory.
+/* Borrowing from an exporter, and deciding what Rust may do with the memory:
+ * legacy-buffer's hot path, declared in exporter.h and bound by bindgen with
+ * the rest of the C API, so that a signature here and its Rust use cannot
+ * drift apart. (Kept in this crate, whose `links` key allows one copy per
+ * dependency tree, so that its symbols can never clash with another
+ * version's.)
  *
  * The decision rests on the exporter's buffer procs, not on its type name: a
  * Python-level subclass inherits its base's procs, and the procs are what
@@ -13,18 +18,7 @@
  *   UNPINNED   everything else (array, mmap, ctypes, unknown C types): the
  *              pointer is good only until Python code next runs.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-
-enum { LB_CHAR = 0, LB_READ = 1, LB_WRITE = 2 };
-/* Failures besides LB_ERROR (an exception set, or a proc that failed
- * without one), each turned into an error by the caller:
- * LB_STRAY: the exporter's proc succeeded but left an exception set (a C
- *           bug CPython's own functions pass on);
- * LB_NULL:  it "succeeded" with a NULL pointer and a non-zero length
- *           (stored in *len), which is no memory at all. */
-enum { LB_NULL = -3, LB_STRAY = -2, LB_ERROR = -1 };
-enum { LB_IMMUTABLE = 0, LB_PINNED = 1, LB_UNPINNED = 2 };
+#include "exporter.h"
 
 /* The most exports of one bytearray that a borrow pins on top of. Its
  * counter is a C int that nothing checks: leaked borrows (mem::forget is
@@ -94,15 +88,6 @@ static int is_pinnable(PyObject *o)
            PyByteArray_Check(o);
 }
 
-/* Memory an exporter gave: on failure, len is LB_ERROR, LB_STRAY or
- * LB_NULL, and for LB_NULL ptr holds the length the proc reported. Returned
- * by value (in two registers) rather than through out-pointers, which
- * callers of old_protocol would have to keep alive across the proc calls. */
-typedef struct {
-    void *ptr;
-    Py_ssize_t len;
-} lb_lent;
-
 /* What PyObject_AsCharBuffer, PyObject_AsReadBuffer and PyObject_AsWriteBuffer
  * do (Objects/abstract.c; 2.7 is final), inlined: the same checks in the same
  * order, the same exceptions, the same procs called. Inlined because the call
@@ -111,11 +96,11 @@ typedef struct {
  * functions on every kind of object.
  *
  * Then what the C functions do not check: the proc is the exporter's code,
- * not CPython's, and may succeed with an exception set (LB_STRAY), or with
- * a NULL pointer and a length (LB_NULL). An empty buffer's NULL becomes a
+ * not CPython's, and may succeed with an exception set (LBSYS_STRAY), or with
+ * a NULL pointer and a length (LBSYS_NULL_WITH_LENGTH). An empty buffer's NULL becomes a
  * dangling, aligned pointer, as Rust's empty slices have: a successful
  * result is never NULL and never negative. */
-static inline __attribute__((always_inline)) lb_lent old_protocol(PyObject *o, int mode)
+static inline __attribute__((always_inline)) lbsys_lent old_protocol(PyObject *o, int mode)
 {
     static const char *const refused[] = {
         "expected a string or other character buffer object",
@@ -126,23 +111,23 @@ static inline __attribute__((always_inline)) lb_lent old_protocol(PyObject *o, i
     void *p = NULL;
     char *chars;
     Py_ssize_t n;
-    int has_proc = pb != NULL && (mode == LB_CHAR   ? pb->bf_getcharbuffer != NULL
-                                  : mode == LB_READ ? pb->bf_getreadbuffer != NULL
+    int has_proc = pb != NULL && (mode == LBSYS_CHAR   ? pb->bf_getcharbuffer != NULL
+                                  : mode == LBSYS_READ ? pb->bf_getreadbuffer != NULL
                                                     : pb->bf_getwritebuffer != NULL);
     if (!has_proc || pb->bf_getsegcount == NULL) {
         PyErr_SetString(PyExc_TypeError, refused[mode]);
-        return (lb_lent){NULL, LB_ERROR};
+        return (lbsys_lent){NULL, LBSYS_ERROR};
     }
     if (pb->bf_getsegcount(o, NULL) != 1) {
         PyErr_SetString(PyExc_TypeError, "expected a single-segment buffer object");
-        return (lb_lent){NULL, LB_ERROR};
+        return (lbsys_lent){NULL, LBSYS_ERROR};
     }
     switch (mode) {
-    case LB_CHAR:
+    case LBSYS_CHAR:
         n = pb->bf_getcharbuffer(o, 0, &chars);
         p = chars;
         break;
-    case LB_READ:
+    case LBSYS_READ:
         n = pb->bf_getreadbuffer(o, 0, &p);
         break;
     default:
@@ -150,24 +135,24 @@ static inline __attribute__((always_inline)) lb_lent old_protocol(PyObject *o, i
         break;
     }
     if (n < 0)
-        return (lb_lent){NULL, LB_ERROR};
+        return (lbsys_lent){NULL, LBSYS_ERROR};
     /* Read inline: PyErr_Occurred is a call into libpython. */
     if (PyThreadState_GET()->curexc_type != NULL)
-        return (lb_lent){NULL, LB_STRAY};
+        return (lbsys_lent){NULL, LBSYS_STRAY};
     if (p == NULL) {
         if (n != 0)
-            return (lb_lent){(void *)n, LB_NULL};
+            return (lbsys_lent){(void *)n, LBSYS_NULL_WITH_LENGTH};
         p = (void *)1;
     }
-    return (lb_lent){p, n};
+    return (lbsys_lent){p, n};
 }
 
 /* old_protocol's result through out-pointers: 0 (pointer and length
- * stored), or the failure (the length stored for LB_NULL). */
-static inline __attribute__((always_inline)) int store(lb_lent r, void **ptr, Py_ssize_t *len)
+ * stored), or the failure (the length stored for LBSYS_NULL_WITH_LENGTH). */
+static inline __attribute__((always_inline)) int store(lbsys_lent r, void **ptr, Py_ssize_t *len)
 {
     if (r.len < 0) {
-        if (r.len == LB_NULL)
+        if (r.len == LBSYS_NULL_WITH_LENGTH)
             *len = (Py_ssize_t)r.ptr;
         return (int)r.len;
     }
@@ -187,8 +172,8 @@ static int __attribute__((noinline, cold)) refuse_pin(PyObject *o)
 }
 
 /* The old protocol's C function for mode (inlined as above), for callers
- * that ask again (Unpinned buffers): 0, or LB_ERROR, LB_STRAY or LB_NULL. */
-int legacy_buffer_ask_again(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+ * that ask again (Unpinned buffers): 0, or LBSYS_ERROR, LBSYS_STRAY or LBSYS_NULL_WITH_LENGTH. */
+int lbsys_ask_again(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
 {
     return store(old_protocol(o, mode), ptr, len);
 }
@@ -207,10 +192,10 @@ static inline __attribute__((always_inline)) int pin(PyObject *o, void **ptr, Py
     ba->ob_exports++;
     *ptr = PyByteArray_AS_STRING(o);
     *len = PyByteArray_GET_SIZE(o);
-    return LB_PINNED;
+    return LBSYS_PINNED;
 }
 
-/* Everything but the exact-str case of legacy_buffer_borrow. */
+/* Everything but the exact-str case of lbsys_borrow. */
 static inline __attribute__((always_inline)) int borrow_slow(PyObject *o, int mode, void **ptr,
                                                              Py_ssize_t *len)
 {
@@ -219,9 +204,9 @@ static inline __attribute__((always_inline)) int borrow_slow(PyObject *o, int mo
         return pin(o, ptr, len);
     if ((rc = store(old_protocol(o, mode), ptr, len)) < 0)
         return rc;
-    if (mode != LB_WRITE && is_immutable(o, 8))
-        return LB_IMMUTABLE;
-    return LB_UNPINNED;
+    if (mode != LBSYS_WRITE && is_immutable(o, 8))
+        return LBSYS_IMMUTABLE;
+    return LBSYS_UNPINNED;
 }
 
 /* An exporter that is none of those we trust: the C function's work and
@@ -230,7 +215,7 @@ static inline __attribute__((always_inline)) int borrow_unknown(PyObject *o, int
                                                                 Py_ssize_t *len)
 {
     int rc = store(old_protocol(o, mode), ptr, len);
-    return rc < 0 ? rc : LB_UNPINNED;
+    return rc < 0 ? rc : LBSYS_UNPINNED;
 }
 
 /* Whether the read-buffer proc of an exporter's procs pb is that of str,
@@ -248,10 +233,10 @@ static inline int may_be_trusted(const PyBufferProcs *pb)
 
 /* Borrow o's memory for mode. On success stores the pointer and length and
  * returns the kind; a PINNED borrow must be given back with
- * legacy_buffer_unpin while o is still alive. On failure returns LB_ERROR,
+ * lbsys_unpin while o is still alive. On failure returns LBSYS_ERROR,
  * normally with an exception set (a misbehaving exporter may fail without
- * one: the caller checks), LB_STRAY when the exporter's proc succeeded
- * with an exception set, or LB_NULL when it gave NULL with a length. The
+ * one: the caller checks), LBSYS_STRAY when the exporter's proc succeeded
+ * with an exception set, or LBSYS_NULL_WITH_LENGTH when it gave NULL with a length. The
  * exact-str and pinning paths run no proc, so only old_protocol checks what
  * a proc did. The pointer is never NULL on success.
  *
@@ -268,10 +253,10 @@ static inline __attribute__((always_inline)) int borrow(PyObject *o, int mode, v
     PyTypeObject *tp = Py_TYPE(o);
     /* The common case: the old protocol on an exact str gives its
      * characters; no call is needed to know that. */
-    if (tp == &PyString_Type && mode != LB_WRITE) {
+    if (tp == &PyString_Type && mode != LBSYS_WRITE) {
         *ptr = PyString_AS_STRING(o);
         *len = PyString_GET_SIZE(o);
-        return LB_IMMUTABLE;
+        return LBSYS_IMMUTABLE;
     }
     /* Exact bytearray: straight to pinning, without the checks below. */
     if (tp == &PyByteArray_Type)
@@ -293,18 +278,18 @@ static inline __attribute__((always_inline)) int borrow(PyObject *o, int mode, v
     {                                                                                              \
         return borrow_unknown(o, mode, ptr, len);                                                  \
     }                                                                                              \
-    int legacy_buffer_borrow_##name(PyObject *o, void **ptr, Py_ssize_t *len)                      \
+    int lbsys_borrow_##name(PyObject *o, void **ptr, Py_ssize_t *len)                      \
     {                                                                                              \
         return borrow(o, mode, ptr, len, borrow_slow_##name, borrow_unknown_##name);               \
     }
 
-LB_BORROW_FOR(char, LB_CHAR)
-LB_BORROW_FOR(read, LB_READ)
-LB_BORROW_FOR(write, LB_WRITE)
+LB_BORROW_FOR(char, LBSYS_CHAR)
+LB_BORROW_FOR(read, LBSYS_READ)
+LB_BORROW_FOR(write, LBSYS_WRITE)
 
 /* Give back a PINNED borrow of o: what bytearray's bf_releasebuffer does
  * (`obj->ob_exports--`), inlined as pin() is. */
-void legacy_buffer_unpin(PyObject *o)
+void lbsys_unpin(PyObject *o)
 {
     ((PyByteArrayObject *)o)->ob_exports--;
 }
@@ -316,34 +301,34 @@ void legacy_buffer_unpin(PyObject *o)
  * str is read directly (its procs give exactly this); every other exporter,
  * a bytearray too, through its procs: one test fewer on the way to the
  * exporters only a scope gives zero-copy. */
-static inline __attribute__((always_inline)) lb_lent lend(PyObject *o, int mode,
-                                                          lb_lent (*unknown)(PyObject *))
+static inline __attribute__((always_inline)) lbsys_lent lend(PyObject *o, int mode,
+                                                          lbsys_lent (*unknown)(PyObject *))
 {
-    if (Py_TYPE(o) == &PyString_Type && mode != LB_WRITE)
-        return (lb_lent){PyString_AS_STRING(o), PyString_GET_SIZE(o)};
+    if (Py_TYPE(o) == &PyString_Type && mode != LBSYS_WRITE)
+        return (lbsys_lent){PyString_AS_STRING(o), PyString_GET_SIZE(o)};
     return unknown(o);
 }
 
 /* One entry per mode, as for the borrow; the old protocol's work out of
  * line, so that the exact-str case saves no registers. */
 #define LB_LEND_FOR(name, mode)                                                                    \
-    static lb_lent __attribute__((noinline)) lend_unknown_##name(PyObject *o)                    \
+    static lbsys_lent __attribute__((noinline)) lend_unknown_##name(PyObject *o)                    \
     {                                                                                              \
         return old_protocol(o, mode);                                                              \
     }                                                                                              \
-    lb_lent legacy_buffer_lend_##name(PyObject *o)                                                 \
+    lbsys_lent lbsys_lend_##name(PyObject *o)                                                 \
     {                                                                                              \
         return lend(o, mode, lend_unknown_##name);                                                 \
     }
 
-LB_LEND_FOR(char, LB_CHAR)
-LB_LEND_FOR(read, LB_READ)
-LB_LEND_FOR(write, LB_WRITE)
+LB_LEND_FOR(char, LBSYS_CHAR)
+LB_LEND_FOR(read, LBSYS_READ)
+LB_LEND_FOR(write, LBSYS_WRITE)
 
 /* Whether o's type has a character-buffer proc, as C code that chooses
  * between PyObject_AsCharBuffer and PyObject_AsReadBuffer tests it
  * (Py_TPFLAGS_HAVE_GETCHARBUFFER and bf_getcharbuffer). Runs no code. */
-int legacy_buffer_offers_char(PyObject *o)
+int lbsys_offers_char(PyObject *o)
 {
     PyTypeObject *tp = Py_TYPE(o);
     return tp->tp_as_buffer != NULL && PyType_HasFeature(tp, Py_TPFLAGS_HAVE_GETCHARBUFFER) &&
