@@ -149,6 +149,41 @@ pub(crate) unsafe fn lend_fresh<R>(
     run(py, || f(unsafe { exclusive(ptr, len) }))
 }
 
+/// The memory of `inputs`, asked of the exporters and checked for overlap,
+/// ready to be lent by [`lend_with_fresh`].
+pub(crate) fn prepare<L: Lend>(inputs: &L) -> Result<L::Regions> {
+    let regions = inputs.regions()?;
+    check_overlap(regions.as_ref())?;
+    Ok(regions)
+}
+
+/// Run `f` in one scope over `inputs` (from [`prepare`], with no Python code
+/// run since) and `len` fresh bytes at `ptr`.
+///
+/// # Safety
+///
+/// As [`lend_fresh`] for `ptr`/`len`, which must not overlap the inputs.
+pub(crate) unsafe fn lend_with_fresh<L: Lend, R, F>(
+    py: Python<'_>,
+    inputs: L::Regions,
+    ptr: *mut u8,
+    len: usize,
+    f: F,
+) -> R
+where
+    F: for<'s> FnOnce(L::Lent<'s>, &'s mut [u8]) -> R + Send,
+{
+    run(py, || {
+        // SAFETY: the inputs were asked for just now, with no Python code
+        // run since, and checked for overlap; the scope runs no Python code
+        // until `f` returns.
+        let lent = unsafe { L::lent(&inputs) };
+        // SAFETY: the fresh bytes overlap nothing (caller's contract).
+        let out = unsafe { exclusive(ptr, len) };
+        f(lent, out)
+    })
+}
+
 impl<'py> Object<'py> {
     /// Borrow the object's memory as `PyObject_AsReadBuffer` gives it and
     /// run `f` over it as a plain `&[u8]`, zero-copy, whatever the exporter

@@ -7,12 +7,13 @@ use crate::object::{Borrowed, Object};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 mod module;
+mod new_str;
 mod results;
 
 pub use module::{
     Constant, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn, VarargsFn,
 };
-pub use results::{Bytes, IntoPyObject, IntoPyResult};
+pub use results::{IntoPyObject, IntoPyResult, Long, Str};
 
 /// Run the body of an extension function called by Python, and turn its
 /// outcome into what the C API expects: the result's new reference, or
