@@ -79,6 +79,17 @@ const FUNCTIONS: &[&str] = &[
     "PyInt_AsUnsignedLongMask",
     "PyFloat_FromDouble",
     "PyType_IsSubtype",
+    // legacy-buffer's PyArg_ParseTuple(AndKeywords): the conversions
+    // getargs.c makes ("L", "K", "f"/"d"; the warning "L" gives a float),
+    // the contiguity check of "s*"/"w*", and the keyword-argument dict.
+    "PyLong_AsLongLong",
+    "PyLong_AsUnsignedLongLongMask",
+    "PyFloat_AsDouble",
+    "PyErr_WarnEx",
+    "PyBuffer_IsContiguous",
+    "PyDict_GetItem",
+    "PyDict_Next",
+    "PyDict_Size",
 ];
 
 /// Macro constants bound (integer `#define`s).
