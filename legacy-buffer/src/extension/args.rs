@@ -160,6 +160,8 @@ impl<'f, 'a, 'py> Parser<'f, 'a, 'py> {
     /// holds a reference to each: the keyword dict, unlike the argument
     /// tuple, could be emptied by Python code while the function runs
     /// (`gc.get_referrers` finds it), so bind the parser to a variable.
+    /// Give it the `O!` types afterwards ([`KeywordParser::types`], which
+    /// keeps references of its own), so that it borrows no temporary.
     ///
     /// ```
     /// use legacy_buffer::extension::Args;
