@@ -125,10 +125,9 @@ impl<'a> View<'a> {
     ) -> std::result::Result<View<'a>, ExportFailure> {
         // SAFETY: the GIL is held (this function's contract).
         let py = unsafe { Python::assume_gil_acquired() };
-        let live = LIVE_VIEWS.load(Ordering::Relaxed);
-        if live >= MAX_VIEWS {
-            return Err(ExportFailure::Error(too_many_views(live)));
-        }
+        // Counted before the exporter runs (its procs may run Python code,
+        // which may take views too), and given back on failure.
+        let reserved = Reserved::take().map_err(ExportFailure::Error)?;
         // SAFETY: a valid object, GIL held.
         if unsafe { legacy_buffer_may_export(obj) } < 0 {
             return Err(ExportFailure::Error(Error::fetch(py, "PyObject_GetBuffer")));
@@ -160,7 +159,7 @@ impl<'a> View<'a> {
         } else {
             buf.cast()
         };
-        LIVE_VIEWS.store(live + 1, Ordering::Relaxed);
+        std::mem::forget(reserved);
         Ok(View {
             inner: Inner::Exported {
                 view: exported.into_inner(),
@@ -346,8 +345,7 @@ impl Drop for View<'_> {
             // SAFETY: a Py_buffer PyObject_GetBuffer filled, released once;
             // the GIL is held while a view lives.
             unsafe { ffi::PyBuffer_Release(&mut **view) };
-            let live = LIVE_VIEWS.load(Ordering::Relaxed);
-            LIVE_VIEWS.store(live - 1, Ordering::Relaxed);
+            Reserved::give_back();
         }
     }
 }
@@ -360,6 +358,35 @@ impl std::fmt::Debug for View<'_> {
             .field("writable", &self.is_writable())
             .field("readonly", &self.readonly())
             .finish()
+    }
+}
+
+/// One view counted in [`LIVE_VIEWS`], given back if dropped (forgotten
+/// once the view is made, whose drop gives it back).
+struct Reserved;
+
+impl Reserved {
+    /// Count one more view, unless that would pass [`MAX_VIEWS`]. Only
+    /// with the GIL held.
+    fn take() -> Result<Reserved> {
+        let live = LIVE_VIEWS.load(Ordering::Relaxed);
+        if live >= MAX_VIEWS {
+            return Err(too_many_views(live));
+        }
+        LIVE_VIEWS.store(live + 1, Ordering::Relaxed);
+        Ok(Reserved)
+    }
+
+    /// Count one view fewer. Only with the GIL held.
+    fn give_back() {
+        let live = LIVE_VIEWS.load(Ordering::Relaxed);
+        LIVE_VIEWS.store(live - 1, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        Reserved::give_back();
     }
 }
 
