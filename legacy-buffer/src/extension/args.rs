@@ -7,6 +7,8 @@
 mod convert;
 mod format;
 mod from_arg;
+mod messages;
+mod source;
 
 pub use from_arg::FromArg;
 
@@ -15,11 +17,10 @@ use crate::extension::Args;
 use crate::ffi;
 use crate::gil::Python;
 use crate::object::Object;
-use convert::{convert, ArgRef, Failure};
 use format::{Format, Unit};
+use messages::{ffi_type_error, plural, programming_error, raise, tuple_count_error};
+use source::Source;
 use std::cell::RefCell;
-use std::ffi::CString;
-use std::ptr::NonNull;
 
 impl<'a, 'py> Args<'a, 'py> {
     /// The arguments in `tuple` (a tuple, or a subclass): for parsing a
@@ -205,13 +206,7 @@ impl<'f, 'a, 'py> Parser<'f, 'a, 'py> {
         if given < format.required || given > format.units().len() {
             return Err(tuple_count_error(self.args.py(), &format, given));
         }
-        let mut source = Source {
-            format: &format,
-            args: self.args,
-            types: types.as_slice(),
-            index: 0,
-            keywords: None,
-        };
+        let mut source = Source::new(&format, self.args, types.as_slice());
         let values = T::extract(&mut source)?;
         no_stray_exception(self.args.py(), values)
     }
@@ -300,19 +295,14 @@ impl<'k, 'a, 'py> KeywordParser<'k, 'a, 'py> {
             );
             return Err(raise(py, ffi_type_error(), message.as_bytes()));
         }
-        let mut source = Source {
-            format: &format,
-            args: self.args,
-            types: types.as_slice(),
-            index: 0,
-            keywords: Some(Keywords {
-                names: self.names,
-                dict,
-                left,
-                done: false,
-                kept: &self.kept,
-            }),
-        };
+        let mut source = Source::with_keywords(
+            &format,
+            self.args,
+            types.as_slice(),
+            self.names,
+            (dict, left),
+            &self.kept,
+        );
         let values = T::extract(&mut source)?;
         source.unknown_keywords()?;
         no_stray_exception(py, values)
@@ -434,236 +424,6 @@ impl<'a, 'py> FromArgs<'a, 'py> for () {
     }
 }
 
-/// One parse in progress: the units' arguments, taken in order.
-pub struct Source<'s, 'a, 'py> {
-    format: &'s Format<'s>,
-    args: Args<'a, 'py>,
-    types: &'s [*mut ffi::PyTypeObject],
-    index: usize,
-    keywords: Option<Keywords<'s, 'a>>,
-}
-
-/// `PyArg_ParseTupleAndKeywords`' state.
-struct Keywords<'s, 'a> {
-    names: &'s [&'s str],
-    /// The keyword dict, or NULL.
-    dict: *mut ffi::PyObject,
-    /// Keyword arguments not yet matched to a unit.
-    left: isize,
-    /// Every unit left is missing and no keyword is left: the C parser
-    /// returns success here, looking at nothing more.
-    done: bool,
-    /// The parser's references, which outlive 'a.
-    kept: &'a RefCell<Vec<*mut ffi::PyObject>>,
-}
-
-impl<'a, 'py> Source<'_, 'a, 'py> {
-    /// The next unit's value as a `T`, or the parse's error.
-    #[inline]
-    fn next<T: FromArg<'a, 'py>>(&mut self) -> Result<T> {
-        let i = self.index;
-        self.index += 1;
-        let unit = self.format.units()[i];
-        let Some(arg) = self.argument(i)? else {
-            return T::missing().ok_or_else(|| from_arg::mismatch::<T>(unit));
-        };
-        let py = self.args.py();
-        match convert(py, unit, arg, self.types) {
-            Ok(value) => T::from_value(unit, value, py),
-            Err(failure) => Err(self.conversion_error(i, arg.as_ptr(), failure)),
-        }
-    }
-
-    /// Unit `i`'s argument: by position, or (with keywords) by name, as
-    /// `vgetargskeywords` finds it, with its errors; `None` if missing.
-    fn argument(&mut self, i: usize) -> Result<Option<ArgRef<'a>>> {
-        let py = self.args.py();
-        let given = self.args.len();
-        let Some(kw) = &mut self.keywords else {
-            return Ok(self.positional(i));
-        };
-        if kw.done {
-            return Ok(None);
-        }
-        let name = kw.names[i];
-        if kw.left > 0 {
-            if let Some(value) = lookup(py, kw.dict, name)? {
-                kw.left -= 1;
-                if i < given {
-                    let message =
-                        format!("Argument given by name ('{name}') and position ({})", i + 1);
-                    return Err(raise(py, ffi_type_error(), message.as_bytes()));
-                }
-                let ptr = value.into_ptr();
-                kw.kept.borrow_mut().push(ptr);
-                // SAFETY: `kept` holds a reference to the object until the
-                // parser drops, which 'a (a borrow of it) cannot outlive;
-                // GIL held ('py outlives the parser).
-                return Ok(Some(unsafe {
-                    ArgRef::new(NonNull::new(ptr).expect("an object"))
-                }));
-            }
-        }
-        if i < given {
-            return Ok(self.positional(i));
-        }
-        if i < self.format.required {
-            let message = format!("Required argument '{name}' (pos {}) not found", i + 1);
-            return Err(raise(py, ffi_type_error(), message.as_bytes()));
-        }
-        if kw.left == 0 {
-            kw.done = true;
-        }
-        Ok(None)
-    }
-
-    /// Positional argument `i`, if given.
-    #[inline]
-    fn positional(&self, i: usize) -> Option<ArgRef<'a>> {
-        let arg = self.args.get(i)?;
-        let ptr = NonNull::new(arg.as_ptr())?;
-        // SAFETY: an item of the argument tuple, which holds it for 'a
-        // (Args' contract) and which Python code cannot change; GIL held.
-        Some(unsafe { ArgRef::new(ptr) })
-    }
-
-    /// With keywords, once every unit is done: a keyword that named none
-    /// of them (or is not a str) is an error, as the C parser reports it.
-    fn unknown_keywords(&self) -> Result<()> {
-        let Some(kw) = &self.keywords else {
-            return Ok(());
-        };
-        if kw.done || kw.left <= 0 {
-            return Ok(());
-        }
-        let py = self.args.py();
-        let (mut pos, mut key, mut value) = (0, std::ptr::null_mut(), std::ptr::null_mut());
-        // SAFETY: a dict (checked), GIL held; the loop runs no Python code,
-        // so the dict cannot change under the iteration, and the borrowed
-        // keys are read before the next step.
-        while unsafe { ffi::PyDict_Next(kw.dict, &mut pos, &mut key, &mut value) } != 0 {
-            // SAFETY: a valid key of the dict, GIL held.
-            if unsafe { ffi::PyString_Check(key) } == 0 {
-                return Err(raise(py, ffi_type_error(), b"keywords must be strings"));
-            }
-            // SAFETY: a str's characters end in a NUL; read as C reads them
-            // (up to the first NUL).
-            let key = unsafe { std::ffi::CStr::from_ptr(ffi::PyString_AS_STRING(key)) };
-            let key = key.to_bytes();
-            if !kw.names.iter().any(|n| n.as_bytes() == key) {
-                let mut message = Vec::with_capacity(key.len() + 48);
-                message.push(b'\'');
-                message.extend_from_slice(key);
-                message.extend_from_slice(b"' is an invalid keyword argument for this function");
-                return Err(raise(py, ffi_type_error(), &message));
-            }
-        }
-        Ok(())
-    }
-
-    /// getargs.c's `seterror` for unit `i`'s failure on the object `arg`:
-    /// the exception the conversion set if any, else the format's
-    /// `;message`, else `"[name() ]argument N must be X, not Y"`.
-    #[cold]
-    fn conversion_error(&self, i: usize, arg: *mut ffi::PyObject, failure: Failure) -> Error {
-        let py = self.args.py();
-        let expected = match failure {
-            Failure::Error(e) => return e,
-            Failure::Expected(expected) => expected,
-        };
-        // SAFETY: GIL held; reads the thread state's indicator.
-        if !unsafe { ffi::PyErr_Occurred() }.is_null() {
-            return Error::fetch(py, "PyArg_ParseTuple");
-        }
-        let (name, message) = match self.keywords {
-            Some(_) => self.format.keywords_suffix(),
-            None => self.format.tuple_suffix(),
-        };
-        if let Some(message) = message {
-            return raise(py, ffi_type_error(), message.as_bytes());
-        }
-        let mut text = Vec::with_capacity(160);
-        if let Some(name) = name {
-            text.extend_from_slice(truncated(name.as_bytes(), 200));
-            text.extend_from_slice(b"() ");
-        }
-        text.extend_from_slice(format!("argument {} ", i + 1).as_bytes());
-        text.extend_from_slice(truncated(&converterr(&expected, arg), 256));
-        raise(py, ffi_type_error(), &text)
-    }
-}
-
-/// getargs.c's `converterr`: `"must be <expected>, not <type name>"`, or
-/// the expected text itself if it is a parenthesised note.
-fn converterr(expected: &[u8], arg: *mut ffi::PyObject) -> Vec<u8> {
-    if expected.first() == Some(&b'(') {
-        return truncated(expected, 100).to_vec();
-    }
-    // SAFETY: Py_None returns the singleton's address; `arg` is a valid
-    // object (an argument the parse keeps alive), GIL held; its type's name
-    // is a C string it keeps.
-    let type_name = unsafe {
-        if arg == ffi::Py_None() {
-            &b"None"[..]
-        } else {
-            std::ffi::CStr::from_ptr(ffi::Py_TYPE_NAME(arg)).to_bytes()
-        }
-    };
-    let mut text = b"must be ".to_vec();
-    text.extend_from_slice(truncated(expected, 50));
-    text.extend_from_slice(b", not ");
-    text.extend_from_slice(truncated(type_name, 50));
-    text
-}
-
-/// At most `max` bytes, as C's `%.<max>s` prints.
-fn truncated(bytes: &[u8], max: usize) -> &[u8] {
-    &bytes[..bytes.len().min(max)]
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-/// `PyArg_ParseTuple`'s error for `given` arguments that the format does
-/// not take: its `;message`, or `"%.150s%s takes %s %d argument%s (%ld
-/// given)"`.
-#[cold]
-fn tuple_count_error(py: Python<'_>, format: &Format<'_>, given: usize) -> Error {
-    let (name, message) = format.tuple_suffix();
-    if let Some(message) = message {
-        return raise(py, ffi_type_error(), message.as_bytes());
-    }
-    let (min, max) = (format.required, format.units().len());
-    let (how, count) = if min == max {
-        ("exactly", min)
-    } else if given < min {
-        ("at least", min)
-    } else {
-        ("at most", max)
-    };
-    let mut text = Vec::with_capacity(80);
-    match name {
-        Some(name) => {
-            text.extend_from_slice(truncated(name.as_bytes(), 150));
-            text.extend_from_slice(b"()");
-        }
-        None => text.extend_from_slice(b"function"),
-    }
-    text.extend_from_slice(
-        format!(
-            " takes {how} {count} argument{} ({given} given)",
-            plural(count)
-        )
-        .as_bytes(),
-    );
-    raise(py, ffi_type_error(), &text)
-}
-
 /// The type objects for the `O!` units, checked: as many as there are, each
 /// a type. Kept in a small array, as raw pointers the caller's borrows (or
 /// references) keep alive.
@@ -713,31 +473,6 @@ impl<const N: usize> TypePointers<N> {
     }
 }
 
-/// `PyDict_GetItemString(dict, name)`, with a reference of its own.
-fn lookup<'py>(
-    py: Python<'py>,
-    dict: *mut ffi::PyObject,
-    name: &str,
-) -> Result<Option<Object<'py>>> {
-    // SAFETY: GIL held; the pointer and length describe `name`; a new
-    // reference or NULL with an exception set.
-    let key = unsafe {
-        Object::from_owned_ptr_or_err(
-            py,
-            ffi::PyString_FromStringAndSize(name.as_ptr().cast(), name.len() as ffi::Py_ssize_t),
-            "PyString_FromStringAndSize",
-        )?
-    };
-    // SAFETY: a dict (checked by the caller) and a str, GIL held;
-    // PyDict_GetItem returns a borrowed reference (or NULL, with no
-    // exception set), taken at once, before anything can run.
-    let value = unsafe {
-        let value = ffi::PyDict_GetItem(dict, key.as_ptr());
-        (!value.is_null()).then(|| Object::from_borrowed_ptr(py, value))
-    };
-    Ok(value)
-}
-
 /// A successful parse that left an exception set (a conversion calling C
 /// code that misbehaved) is a `SystemError`, so none is left set.
 #[inline]
@@ -750,32 +485,4 @@ fn no_stray_exception<T>(py: Python<'_>, values: T) -> Result<T> {
     // Released after the exception is fetched: releasing may run code.
     drop(values);
     Err(error)
-}
-
-fn ffi_type_error() -> *mut ffi::PyObject {
-    // SAFETY: reads a pointer set once at interpreter start.
-    unsafe { ffi::PyExc_TypeError }
-}
-
-/// `exception(message)` made as the C parser makes it (`PyErr_SetString`,
-/// so that the message keeps its bytes exactly), then fetched.
-#[cold]
-fn raise(py: Python<'_>, exception: *mut ffi::PyObject, message: &[u8]) -> Error {
-    // C strings end at a NUL; none of the parts of a message holds one.
-    let end = message
-        .iter()
-        .position(|&b| b == 0)
-        .unwrap_or(message.len());
-    let message = CString::new(&message[..end]).expect("cut at the first NUL");
-    // SAFETY: GIL held; a valid exception class and C string.
-    unsafe { ffi::PyErr_SetString(exception, message.as_ptr()) };
-    Error::fetch(py, "PyArg_ParseTuple")
-}
-
-#[cold]
-fn programming_error(format: &Format<'_>, what: &str) -> Error {
-    Error::new(
-        ExceptionType::SystemError,
-        format!("PyArg_ParseTuple format {:?}: {what}", format.text),
-    )
 }
