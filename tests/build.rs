@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 /// The modules, each built from `c/<name>.c`.
-const MODULES: &[&str] = &["legacy_checksum", "hostile"];
+const MODULES: &[&str] = &["legacy_checksum", "hostile", "argparity"];
 
 fn main() -> ExitCode {
     match run() {

@@ -15,6 +15,12 @@ int lbsys_PyByteArray_CheckExact(PyObject *o) { return PyByteArray_CheckExact(o)
 int lbsys_PyUnicode_Check(PyObject *o) { return PyUnicode_Check(o); }
 int lbsys_PyBuffer_Check(PyObject *o) { return PyBuffer_Check(o); }
 int lbsys_PyTuple_Check(PyObject *o) { return PyTuple_Check(o); }
+int lbsys_PyInt_Check(PyObject *o) { return PyInt_Check(o); }
+int lbsys_PyLong_Check(PyObject *o) { return PyLong_Check(o); }
+int lbsys_PyFloat_Check(PyObject *o) { return PyFloat_Check(o); }
+int lbsys_PyDict_Check(PyObject *o) { return PyDict_Check(o); }
+int lbsys_PyType_Check(PyObject *o) { return PyType_Check(o); }
+const char *lbsys_PyType_NAME(PyTypeObject *type) { return type->tp_name; }
 int lbsys_PyObject_CheckBuffer(PyObject *o) { return PyObject_CheckBuffer(o); }
 int lbsys_PyExceptionClass_Check(PyObject *o) { return PyExceptionClass_Check(o); }
 const char *lbsys_PyExceptionClass_Name(PyObject *o) { return PyExceptionClass_Name(o); }

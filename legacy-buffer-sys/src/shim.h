@@ -28,6 +28,13 @@ int lbsys_PyByteArray_CheckExact(PyObject *o);
 int lbsys_PyUnicode_Check(PyObject *o);
 int lbsys_PyBuffer_Check(PyObject *o);
 int lbsys_PyTuple_Check(PyObject *o);
+int lbsys_PyInt_Check(PyObject *o);
+int lbsys_PyLong_Check(PyObject *o);
+int lbsys_PyFloat_Check(PyObject *o);
+int lbsys_PyDict_Check(PyObject *o);
+int lbsys_PyType_Check(PyObject *o);
+/* tp_name of a type object. */
+const char *lbsys_PyType_NAME(PyTypeObject *type);
 int lbsys_PyObject_CheckBuffer(PyObject *o);
 int lbsys_PyExceptionClass_Check(PyObject *o);
 const char *lbsys_PyExceptionClass_Name(PyObject *o);

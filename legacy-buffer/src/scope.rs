@@ -97,7 +97,7 @@ fn release_deferred(py: Python<'_>) {
 
 /// Run `f` inside a scope: with the slices it makes, which live no longer.
 #[inline]
-fn run<R>(py: Python<'_>, f: impl FnOnce() -> R) -> R {
+pub(crate) fn run<R>(py: Python<'_>, f: impl FnOnce() -> R) -> R {
     let _entered = Entered::new(py);
     f()
 }
@@ -106,11 +106,11 @@ fn run<R>(py: Python<'_>, f: impl FnOnce() -> R) -> R {
 ///
 /// # Safety
 ///
-/// `ptr`/`len` are what exporter.c gave on success (never NULL, never
-/// negative) for memory valid right now, and no Python code runs for as
+/// `ptr`/`len` are what exporter.c (or a checked `Py_buffer`) gave on
+/// success (never NULL, never negative) for memory valid right now, and no Python code runs for as
 /// long as the slice lives.
 #[inline]
-unsafe fn shared<'s>(ptr: *mut u8, len: usize) -> &'s [u8] {
+pub(crate) unsafe fn shared<'s>(ptr: *mut u8, len: usize) -> &'s [u8] {
     // SAFETY: the caller's contract; nothing else writes the memory while
     // no Python code runs (see the module docs).
     unsafe { std::slice::from_raw_parts(ptr, len) }
@@ -124,7 +124,7 @@ unsafe fn shared<'s>(ptr: *mut u8, len: usize) -> &'s [u8] {
 /// to the same scope overlaps it.
 #[inline]
 #[allow(clippy::mut_from_ref)]
-unsafe fn exclusive<'s>(ptr: *mut u8, len: usize) -> &'s mut [u8] {
+pub(crate) unsafe fn exclusive<'s>(ptr: *mut u8, len: usize) -> &'s mut [u8] {
     // SAFETY: the caller's contract: valid, writable, and not aliased by
     // anything usable while the slice lives (captured references to
     // Python-owned memory are not Send, so the closure holds none).
@@ -321,7 +321,7 @@ impl Buffer<'_> {
 }
 
 #[cold]
-fn not_writable() -> Error {
+pub(crate) fn not_writable() -> Error {
     Error::new(
         ExceptionType::TypeError,
         "buffer was not borrowed for writing",

@@ -1,5 +1,11 @@
 //! Writing the functions of a Python 2.7 extension module in Rust.
 
+mod args;
+mod view;
+
+pub use args::{FromArg, FromArgs, KeywordParser, Parser};
+pub use view::View;
+
 use crate::error::Error;
 use crate::ffi;
 use crate::gil::Python;
