@@ -164,7 +164,7 @@ pub use buffer::{Buffer, BufferKind, ReadOnlyCell};
 pub use error::{Error, ExceptionType, Result};
 pub use gil::{with_gil, Python};
 pub use object::{Borrowed, Object};
-pub use scope::{no_python, Bytes, BytesMut, Lend};
+pub use scope::{no_python, Bytes, BytesMut, Lend, Lendable};
 
 /// The raw bindings this crate is built on.
 pub use legacy_buffer_sys as ffi;

@@ -328,14 +328,46 @@ pub(crate) fn not_writable() -> Error {
     )
 }
 
-/// A buffer lent to a [`no_python`] scope as a `&[u8]`.
+/// A buffer lent to a [`no_python`] scope as a `&[u8]`: a [`Buffer`], or a
+/// [`View`](crate::extension::View) from `PyArg_ParseTuple`'s `s*`.
 #[derive(Clone, Copy)]
-pub struct Bytes<'b, 'a>(pub &'b Buffer<'a>);
+pub struct Bytes<'b, B: ?Sized>(pub &'b B);
 
 /// A buffer lent to a [`no_python`] scope as a `&mut [u8]`; it must have
-/// come from [`Object::write_buffer`].
+/// been borrowed for writing ([`Object::write_buffer`], `w*`).
 #[derive(Clone, Copy)]
-pub struct BytesMut<'b, 'a>(pub &'b Buffer<'a>);
+pub struct BytesMut<'b, B: ?Sized>(pub &'b B);
+
+/// What [`Bytes`] and [`BytesMut`] lend: [`Buffer`] and
+/// [`View`](crate::extension::View). Sealed.
+pub trait Lendable: sealed::Sealed {
+    /// Whether the memory was given for writing.
+    #[doc(hidden)]
+    fn writable(&self) -> bool;
+    /// The memory right now (asked again if `Unpinned`).
+    #[doc(hidden)]
+    fn memory(&self) -> Result<(*mut u8, usize)>;
+}
+
+impl sealed::Sealed for Buffer<'_> {}
+impl Lendable for Buffer<'_> {
+    fn writable(&self) -> bool {
+        self.is_writable()
+    }
+    fn memory(&self) -> Result<(*mut u8, usize)> {
+        self.current()
+    }
+}
+
+impl sealed::Sealed for crate::extension::View<'_> {}
+impl Lendable for crate::extension::View<'_> {
+    fn writable(&self) -> bool {
+        self.is_writable()
+    }
+    fn memory(&self) -> Result<(*mut u8, usize)> {
+        self.current().map(|(ptr, len, _)| (ptr, len))
+    }
+}
 
 mod sealed {
     /// Where a lent slice is (private to this crate in all but name).
@@ -367,9 +399,9 @@ pub trait Lend: sealed::Sealed {
     unsafe fn lent<'s>(regions: &Self::Regions) -> Self::Lent<'s>;
 }
 
-impl Bytes<'_, '_> {
+impl<B: Lendable + ?Sized> Bytes<'_, B> {
     fn region(&self) -> Result<Region> {
-        let (ptr, len) = self.0.current()?;
+        let (ptr, len) = self.0.memory()?;
         Ok(Region {
             ptr,
             len,
@@ -378,12 +410,12 @@ impl Bytes<'_, '_> {
     }
 }
 
-impl BytesMut<'_, '_> {
+impl<B: Lendable + ?Sized> BytesMut<'_, B> {
     fn region(&self) -> Result<Region> {
-        if !self.0.is_writable() {
+        if !self.0.writable() {
             return Err(not_writable());
         }
-        let (ptr, len) = self.0.current()?;
+        let (ptr, len) = self.0.memory()?;
         Ok(Region {
             ptr,
             len,
@@ -392,10 +424,10 @@ impl BytesMut<'_, '_> {
     }
 }
 
-impl sealed::Sealed for Bytes<'_, '_> {}
-impl sealed::Sealed for BytesMut<'_, '_> {}
+impl<B: Lendable + ?Sized> sealed::Sealed for Bytes<'_, B> {}
+impl<B: Lendable + ?Sized> sealed::Sealed for BytesMut<'_, B> {}
 
-impl Lend for Bytes<'_, '_> {
+impl<B: Lendable + ?Sized> Lend for Bytes<'_, B> {
     type Lent<'s> = &'s [u8];
     type Regions = [Region; 1];
     fn regions(&self) -> Result<[Region; 1]> {
@@ -407,7 +439,7 @@ impl Lend for Bytes<'_, '_> {
     }
 }
 
-impl Lend for BytesMut<'_, '_> {
+impl<B: Lendable + ?Sized> Lend for BytesMut<'_, B> {
     type Lent<'s> = &'s mut [u8];
     type Regions = [Region; 1];
     fn regions(&self) -> Result<[Region; 1]> {
@@ -433,7 +465,7 @@ pub trait LendOne: sealed::Sealed {
     unsafe fn slice<'s>(region: Region) -> Self::Slice<'s>;
 }
 
-impl LendOne for Bytes<'_, '_> {
+impl<B: Lendable + ?Sized> LendOne for Bytes<'_, B> {
     type Slice<'s> = &'s [u8];
     fn one(&self) -> Result<Region> {
         self.region()
@@ -444,7 +476,7 @@ impl LendOne for Bytes<'_, '_> {
     }
 }
 
-impl LendOne for BytesMut<'_, '_> {
+impl<B: Lendable + ?Sized> LendOne for BytesMut<'_, B> {
     type Slice<'s> = &'s mut [u8];
     fn one(&self) -> Result<Region> {
         self.region()

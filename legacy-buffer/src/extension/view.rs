@@ -276,6 +276,20 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The memory as valid right now (an `Unpinned` view asks its exporter
+    /// again), and whether it was given for writing.
+    pub(crate) fn current(&self) -> Result<(*mut u8, usize, bool)> {
+        match &self.inner {
+            Inner::Filled(buffer) => {
+                let (ptr, len) = buffer.current()?;
+                Ok((ptr, len, buffer.is_writable()))
+            }
+            Inner::Exported {
+                ptr, len, writable, ..
+            } => Ok((*ptr, *len, *writable)),
+        }
+    }
+
     /// A copy of the bytes; an `Unpinned` view asks its exporter again
     /// (see [`Buffer::to_vec`]).
     pub fn to_vec(&self) -> Result<Vec<u8>> {
