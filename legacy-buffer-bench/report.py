@@ -126,6 +126,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--c-modules", required=True, help="directory of legacy_checksum.so")
     parser.add_argument("--port-dir", required=True, help="directory of legacy_checksum_rs.so")
+    parser.add_argument("--snappy-original", required=True, help="python-snappy's _snappy.so")
+    parser.add_argument("--snappy-port", required=True, help="its Rust port, as _snappy.so")
     parser.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--command", default="ci/bench", help="the command shown in the report")
@@ -142,6 +144,10 @@ def main():
                    "--port-dir", opts.port_dir] + (["--quick"] if opts.quick else [])
     timeit_out = subprocess.run(timeit_args, check=True, text=True, capture_output=True,
                                 cwd=ROOT, env=env).stdout
+    snappy_args = ["/usr/bin/python2.7", "tests/python/bench_snappy.py", opts.snappy_original,
+                   opts.snappy_port] + (["--quick"] if opts.quick else [])
+    snappy_out = subprocess.run(snappy_args, check=True, text=True, capture_output=True,
+                                cwd=ROOT).stdout
     finished = datetime.datetime.now(datetime.timezone.utc)
 
     L = []
@@ -242,6 +248,17 @@ def main():
       " same run.")
     w("")
     L.extend(timeit_out.rstrip("\n").split("\n"))
+    w("")
+
+    w("## From Python: python-snappy's `_snappy` against its Rust port (timeit)")
+    w("")
+    w("`tests/python/bench_snappy.py`: python-snappy 0.5.4's C++ extension (built from its"
+      " sdist with -O2 against Debian's libsnappy) against `legacy-snappy/` (`cargo build"
+      " --release`), same interpreter, same run. The port zeroes a new `str` before lending"
+      " it as `&mut [u8]` (the original writes into uninitialised memory), and"
+      " `isValidCompressed` decompresses where libsnappy only parses.")
+    w("")
+    L.extend(snappy_out.rstrip("\n").split("\n"))
     w("")
 
     # Targets.

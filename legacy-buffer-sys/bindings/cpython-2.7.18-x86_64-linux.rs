@@ -1825,6 +1825,9 @@ unsafe extern "C" {
     pub fn lbsys_PyTuple_Check(o: *mut PyObject) -> ::libc::c_int;
 }
 unsafe extern "C" {
+    pub fn lbsys_tuple_items(o: *mut PyObject, len: *mut Py_ssize_t) -> *mut *mut PyObject;
+}
+unsafe extern "C" {
     pub fn lbsys_PyInt_Check(o: *mut PyObject) -> ::libc::c_int;
 }
 unsafe extern "C" {

@@ -15,6 +15,15 @@ int lbsys_PyByteArray_CheckExact(PyObject *o) { return PyByteArray_CheckExact(o)
 int lbsys_PyUnicode_Check(PyObject *o) { return PyUnicode_Check(o); }
 int lbsys_PyBuffer_Check(PyObject *o) { return PyBuffer_Check(o); }
 int lbsys_PyTuple_Check(PyObject *o) { return PyTuple_Check(o); }
+PyObject **lbsys_tuple_items(PyObject *o, Py_ssize_t *len)
+{
+    if (o == NULL || !PyTuple_Check(o)) {
+        *len = 0;
+        return NULL;
+    }
+    *len = PyTuple_GET_SIZE(o);
+    return &PyTuple_GET_ITEM(o, 0);
+}
 int lbsys_PyInt_Check(PyObject *o) { return PyInt_Check(o); }
 int lbsys_PyLong_Check(PyObject *o) { return PyLong_Check(o); }
 int lbsys_PyFloat_Check(PyObject *o) { return PyFloat_Check(o); }

@@ -28,6 +28,10 @@ int lbsys_PyByteArray_CheckExact(PyObject *o);
 int lbsys_PyUnicode_Check(PyObject *o);
 int lbsys_PyBuffer_Check(PyObject *o);
 int lbsys_PyTuple_Check(PyObject *o);
+/* A tuple's items (ob_item) and, in *len, how many; NULL and 0 for
+ * anything but a tuple. One call where PyTuple_Check, PyTuple_Size and
+ * PyTuple_GetItem would be three, with checks of their own. */
+PyObject **lbsys_tuple_items(PyObject *o, Py_ssize_t *len);
 int lbsys_PyInt_Check(PyObject *o);
 int lbsys_PyLong_Check(PyObject *o);
 int lbsys_PyFloat_Check(PyObject *o);

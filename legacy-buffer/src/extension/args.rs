@@ -94,6 +94,7 @@ impl<'a, 'py> Args<'a, 'py> {
     /// # Ok::<(), legacy_buffer::Error>(())
     /// ```
     #[inline]
+    #[track_caller]
     pub fn parse<T: FromArgs<'a, 'py>>(&self, format: &str) -> Result<T> {
         self.parser(format).parse()
     }
@@ -198,17 +199,26 @@ impl<'f, 'a, 'py> Parser<'f, 'a, 'py> {
     }
 
     /// Parse as `PyArg_ParseTuple` does: see [`Args::parse`].
+    #[inline]
+    #[track_caller]
     pub fn parse<T: FromArgs<'a, 'py>>(self) -> Result<T> {
-        let format = Format::read(self.format)?;
-        T::check(&format)?;
-        let types = type_pointers::<8>(&format, self.types.iter().copied())?;
+        let py = self.args.py();
+        let site = std::panic::Location::caller();
+        let format = Format::cached(py, site, self.format, T::check)?;
         let given = self.args.len();
         if given < format.required || given > format.units().len() {
-            return Err(tuple_count_error(self.args.py(), &format, given));
+            return Err(tuple_count_error(py, &format, given));
         }
-        let mut source = Source::new(&format, self.args, types.as_slice());
-        let values = T::extract(&mut source)?;
-        no_stray_exception(self.args.py(), values)
+        let values = if format.type_count() == 0 && self.types.is_empty() {
+            T::extract(&mut Source::new(&format, self.args, &[]))?
+        } else {
+            let types = type_pointers::<8>(&format, self.types.iter().copied())?;
+            T::extract(&mut Source::new(&format, self.args, types.as_slice()))?
+        };
+        if !format.runs_code() {
+            return Ok(values);
+        }
+        no_stray_exception(py, values)
     }
 }
 
@@ -249,10 +259,10 @@ impl<'k, 'a, 'py> KeywordParser<'k, 'a, 'py> {
     /// `"Required argument 'data' (pos 1) not found"`, `"'levle' is an
     /// invalid keyword argument for this function"`, ...). The values
     /// borrow the parser (see [`Parser::keywords`]).
+    #[track_caller]
     pub fn parse<'p, T: FromArgs<'p, 'py>>(&'p self) -> Result<T> {
         let py = self.args.py();
-        let format = Format::read(self.format)?;
-        T::check(&format)?;
+        let format = Format::cached(py, std::panic::Location::caller(), self.format, T::check)?;
         let types = type_pointers::<8>(&format, self.types.iter())?;
         let units = format.units().len();
         if self.names.len() != units {

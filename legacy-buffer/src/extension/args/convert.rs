@@ -347,7 +347,7 @@ pub fn convert<'a>(
             _ => "(unspecified)",
         }),
         Unit::O => Ok(Value::Object(arg)),
-        Unit::OType(n) => match c::instance_of(o, types[n]) {
+        Unit::OType(n) => match c::instance_of(o, types[usize::from(n)]) {
             Ok(()) => Ok(Value::Object(arg)),
             Err(name) => Err(Failure::Expected(Cow::Owned(name))),
         },

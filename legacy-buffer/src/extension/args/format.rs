@@ -58,7 +58,7 @@ pub enum Unit {
     /// `O`: any object.
     O,
     /// `O!`: an instance of the `n`th type given (counting `O!` units).
-    OType(usize),
+    OType(u8),
     /// `S`: a str (or subclass).
     UpperS,
     /// `U`: a unicode (or subclass).
@@ -112,6 +112,7 @@ impl Unit {
 }
 
 /// A format string, read.
+#[derive(Clone, Copy)]
 pub struct Format<'f> {
     /// The whole string, for messages.
     pub text: &'f str,
@@ -119,8 +120,13 @@ pub struct Format<'f> {
     count: usize,
     /// How many units are required: those before the `|`.
     pub required: usize,
-    /// What follows the units: empty, or starting with `:` or `;`.
-    tail: &'f str,
+    /// How many of the units are `O!`.
+    types: usize,
+    /// Whether converting some unit may run code (an `__int__`, an
+    /// exporter's procs): only then can a parse leave an exception set.
+    runs_code: bool,
+    /// Where what follows the units starts: empty, or a `:` or `;`.
+    tail_at: usize,
 }
 
 impl<'f> Format<'f> {
@@ -165,6 +171,7 @@ impl<'f> Format<'f> {
                 (b'd', _) => (Unit::D, 1),
                 (b'O', Some(b'!')) => {
                     types += 1;
+                    // At most MAX_UNITS (16): fits.
                     (Unit::OType(types - 1), 2)
                 }
                 (b'O', Some(b'&' | b'?')) => return Err(bad(text, "O& and O? are not supported")),
@@ -188,13 +195,57 @@ impl<'f> Format<'f> {
         if text.contains('\0') {
             return Err(bad(text, "a NUL byte"));
         }
+        let runs_code = units[..count]
+            .iter()
+            .any(|u| !matches!(u, Unit::O | Unit::OType(_) | Unit::UpperS | Unit::UpperU));
         Ok(Format {
             text,
             units,
             count,
             required: required.unwrap_or(count),
-            tail: &text[i..],
+            types: usize::from(types),
+            runs_code,
+            tail_at: i,
         })
+    }
+
+    /// Whether converting some unit may run code; see the field.
+    #[inline]
+    pub fn runs_code(&self) -> bool {
+        self.runs_code
+    }
+
+    /// `text` read, and checked by `check` (a destination tuple's), through
+    /// a cache of the formats read before, by call site: a port parses the
+    /// same format at the same place on every call, and reading and
+    /// checking it costs more than `PyArg_ParseTuple` itself. An entry is
+    /// used only for the same call site, text (address, length and bytes)
+    /// and `check`.
+    #[inline]
+    pub fn cached(
+        py: crate::gil::Python<'_>,
+        site: &'static std::panic::Location<'static>,
+        text: &'f str,
+        check: fn(&Format<'_>) -> Result<()>,
+    ) -> Result<Format<'f>> {
+        if let Some(format) = cache::get(py, site, text, check) {
+            return Ok(format);
+        }
+        Format::read_and_remember(py, site, text, check)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn read_and_remember(
+        py: crate::gil::Python<'_>,
+        site: &'static std::panic::Location<'static>,
+        text: &'f str,
+        check: fn(&Format<'_>) -> Result<()>,
+    ) -> Result<Format<'f>> {
+        let format = Format::read(text)?;
+        check(&format)?;
+        cache::put(py, site, &format, check);
+        Ok(format)
     }
 
     /// The units, in order.
@@ -204,19 +255,23 @@ impl<'f> Format<'f> {
     }
 
     /// How many `O!` units there are.
+    #[inline]
     pub fn type_count(&self) -> usize {
-        self.units()
-            .iter()
-            .filter(|u| matches!(u, Unit::OType(_)))
-            .count()
+        self.types
+    }
+
+    /// What follows the units: empty, or starting with `:` or `;`.
+    fn tail(&self) -> &'f str {
+        &self.text[self.tail_at..]
     }
 
     /// `PyArg_ParseTuple`'s function name and message: the text after the
     /// `:` or `;` that ends the units, to the end of the format.
     pub fn tuple_suffix(&self) -> (Option<&'f str>, Option<&'f str>) {
-        match self.tail.as_bytes().first() {
-            Some(b':') => (Some(&self.tail[1..]), None),
-            Some(b';') => (None, Some(&self.tail[1..])),
+        let tail = self.tail();
+        match tail.as_bytes().first() {
+            Some(b':') => (Some(&tail[1..]), None),
+            Some(b';') => (None, Some(&tail[1..])),
             _ => (None, None),
         }
     }
@@ -226,10 +281,119 @@ impl<'f> Format<'f> {
     /// may hold one), the message after the first `;` only if there is no
     /// `:`.
     pub fn keywords_suffix(&self) -> (Option<&'f str>, Option<&'f str>) {
-        match self.tail.find(':') {
-            Some(at) => (Some(&self.tail[at + 1..]), None),
-            None => (None, self.tail.strip_prefix(';')),
+        let tail = self.tail();
+        match tail.find(':') {
+            Some(at) => (Some(&tail[at + 1..]), None),
+            None => (None, tail.strip_prefix(';')),
         }
+    }
+}
+
+/// The formats read so far, by call site. Only the thread holding the GIL
+/// reads or writes it (every parse has a `Python` token), which orders the
+/// accesses; entries are copied in and out, so no borrow of it lasts while
+/// a conversion runs Python code (which may parse too).
+mod cache {
+    use super::{Format, Unit, MAX_UNITS};
+    use crate::error::Result;
+    use crate::gil::Python;
+    use std::cell::UnsafeCell;
+    use std::panic::Location;
+
+    /// Formats longer than this are read every time.
+    const MAX_TEXT: usize = 32;
+    const SLOTS: usize = 64;
+
+    #[derive(Clone, Copy)]
+    struct Entry {
+        /// The call site, as an address.
+        site: usize,
+        /// The destination tuple's check, as an address.
+        check: usize,
+        /// The text's address, length and bytes.
+        text_at: usize,
+        len: usize,
+        text: [u8; MAX_TEXT],
+        units: [Unit; MAX_UNITS],
+        count: usize,
+        required: usize,
+        types: usize,
+        runs_code: bool,
+        tail_at: usize,
+    }
+
+    struct Cache(UnsafeCell<[Option<Entry>; SLOTS]>);
+
+    // SAFETY: only touched with the GIL held (a `Python` token is taken by
+    // both functions below), so never by two threads at once; the GIL's
+    // hand-over orders one holder's accesses before the next's.
+    unsafe impl Sync for Cache {}
+
+    static CACHE: Cache = Cache(UnsafeCell::new([None; SLOTS]));
+
+    fn slot(site: &Location<'static>) -> usize {
+        // Locations are static data, 24 bytes apart or more.
+        (site as *const Location<'static> as usize >> 3) % SLOTS
+    }
+
+    #[inline]
+    pub(super) fn get<'f>(
+        _py: Python<'_>,
+        site: &'static Location<'static>,
+        text: &'f str,
+        check: fn(&Format<'_>) -> Result<()>,
+    ) -> Option<Format<'f>> {
+        // SAFETY: GIL held (`_py`): no other access now; the entry is
+        // copied out, so no reference outlives this line.
+        let entry = unsafe { (*CACHE.0.get())[slot(site)] }?;
+        let same = entry.site == site as *const Location<'static> as usize
+            && entry.check == check as usize
+            && entry.text_at == text.as_ptr() as usize
+            && entry.len == text.len()
+            // The same place with other text (built at run time) is
+            // possible; comparing the bytes costs little for short formats.
+            && entry.text[..entry.len] == *text.as_bytes();
+        if !same {
+            return None;
+        }
+        Some(Format {
+            text,
+            units: entry.units,
+            count: entry.count,
+            required: entry.required,
+            types: entry.types,
+            runs_code: entry.runs_code,
+            tail_at: entry.tail_at,
+        })
+    }
+
+    pub(super) fn put(
+        _py: Python<'_>,
+        site: &'static Location<'static>,
+        format: &Format<'_>,
+        check: fn(&Format<'_>) -> Result<()>,
+    ) {
+        let len = format.text.len();
+        if len > MAX_TEXT {
+            return;
+        }
+        let mut text = [0; MAX_TEXT];
+        text[..len].copy_from_slice(format.text.as_bytes());
+        let entry = Entry {
+            site: site as *const Location<'static> as usize,
+            check: check as usize,
+            text_at: format.text.as_ptr() as usize,
+            len,
+            text,
+            units: format.units,
+            count: format.count,
+            required: format.required,
+            types: format.types,
+            runs_code: format.runs_code,
+            tail_at: format.tail_at,
+        };
+        // SAFETY: GIL held (`_py`): no other access now.
+        unsafe { (*CACHE.0.get())[slot(site)] = Some(entry) };
     }
 }
 

@@ -2,7 +2,7 @@
 //! keyword, as getargs.c finds it, converted, and its failure reported.
 
 use super::convert::{convert, ArgRef, Failure};
-use super::format::Format;
+use super::format::{Format, Unit};
 use super::from_arg::{self, FromArg};
 use super::messages::{converterr, ffi_type_error, raise, truncated};
 use crate::error::{Error, Result};
@@ -87,6 +87,10 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
             return T::missing().ok_or_else(|| from_arg::mismatch::<T>(unit));
         };
         let py = self.args.py();
+        // The commonest unit needs no conversion: the object itself.
+        if unit == Unit::O {
+            return T::from_value(unit, super::convert::Value::Object(arg), py);
+        }
         match convert(py, unit, arg, self.types) {
             Ok(value) => T::from_value(unit, value, py),
             Err(failure) => Err(self.conversion_error(i, arg.as_ptr(), failure)),
