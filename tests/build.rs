@@ -1,5 +1,6 @@
 //! Compiles the C extension modules in `c/` against the Python 2.7 that
-//! legacy-buffer-sys found, into one directory whose path the tests get as
+//! legacy-buffer-sys found (CPython's release or debug build, or PyPy's
+//! cpyext), into one directory whose path the tests get as
 //! `LEGACY_BUFFER_TEST_MODULES`.
 
 use legacy_buffer_build_config::PythonConfig;
@@ -26,8 +27,9 @@ fn run() -> Result<(), String> {
     let manifest_dir = PathBuf::from(var("CARGO_MANIFEST_DIR")?);
     let out_dir = PathBuf::from(var("OUT_DIR")?);
     let python = PythonConfig::from_env().map_err(|e| e.to_string())?;
-    // Debian's python2.7-dbg imports only `<name>_d.so` extension modules.
-    let suffix = if python.py_debug() { "_d.so" } else { ".so" };
+    // Debian's python2.7-dbg imports only `<name>_d.so` extension modules,
+    // PyPy only `<name>.pypy-73.so` (and the like).
+    let suffix = python.extension_suffix();
 
     let modules_dir = out_dir.join("python-modules");
     std::fs::create_dir_all(&modules_dir)
