@@ -244,8 +244,9 @@ thread_local! {
 /// The GIL as this crate holds it on this thread, counted where the
 /// interpreter cannot be asked (PyPy: see [`held`]). Alive while a
 /// [`with_gil`] or [`trampoline`](crate::extension::trampoline) body runs,
-/// which hold the GIL throughout but for the [`Python::allow_threads`]
-/// closures inside them, which set the count aside. On CPython the count is
+/// or a [`py_module!`](crate::py_module) module's import, which hold the GIL
+/// throughout but for the [`Python::allow_threads`] closures inside them,
+/// which set the count aside. On CPython the count is
 /// never kept (`ffi::PYPY` is a constant, so none of this is compiled in).
 ///
 /// Not counted: the GIL taken or given up by C code (unsafe code's own
@@ -332,7 +333,9 @@ fn initialize() {
                 }
             } else if ffi::PyEval_ThreadsInitialized() == 0 {
                 // Python 2.7 creates the GIL lazily. Creating it is only safe
-                // on the thread running Python, which then holds it.
+                // on the thread running Python, which then holds it. (On
+                // PyPy, as far as Held's count knows: a module's import, or
+                // a with_gil in an extension function, knows.)
                 assert!(
                     held(),
                     "legacy-buffer: Python is running without thread support on another \
