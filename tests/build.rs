@@ -11,6 +11,9 @@ use std::process::{Command, ExitCode};
 /// The modules, each built from `c/<name>.c`.
 const MODULES: &[&str] = &["legacy_checksum", "hostile"];
 
+/// The extension-module suffix for PyPy, whose headers do not say it.
+const SUFFIX: &str = "LEGACY_BUFFER_TEST_EXTENSION_SUFFIX";
+
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -27,9 +30,22 @@ fn run() -> Result<(), String> {
     let manifest_dir = PathBuf::from(var("CARGO_MANIFEST_DIR")?);
     let out_dir = PathBuf::from(var("OUT_DIR")?);
     let python = PythonConfig::from_env().map_err(|e| e.to_string())?;
-    // Debian's python2.7-dbg imports only `<name>_d.so` extension modules,
-    // PyPy only `<name>.pypy-73.so` (and the like).
-    let suffix = python.extension_suffix();
+    // Debian's python2.7-dbg imports only `<name>_d.so` extension modules;
+    // PyPy's suffix is its build's, which the pypy that imports the modules
+    // says (tests/tests/pypy.rs asks it).
+    let suffix = match python.extension_suffix() {
+        Some(suffix) => suffix.to_string(),
+        None => {
+            println!("cargo:rerun-if-env-changed={SUFFIX}");
+            env::var(SUFFIX).map_err(|_| {
+                format!(
+                    "building the C modules for PyPy needs {SUFFIX}: the suffix the pypy that \
+                     imports them wants, as `pypy -c \"import sysconfig; print \
+                     sysconfig.get_config_var('SO')\"` prints it"
+                )
+            })?
+        }
+    };
 
     let modules_dir = out_dir.join("python-modules");
     std::fs::create_dir_all(&modules_dir)

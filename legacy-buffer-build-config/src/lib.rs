@@ -36,8 +36,10 @@
 //!     if python.py_debug() {
 //!         println!("cargo:rustc-cfg=python_debug_build");
 //!     }
-//!     // PyPy imports `<name>.pypy-73.so`, python2.7-dbg `<name>_d.so`.
-//!     println!("extension modules end in {}", python.extension_suffix());
+//!     // python2.7-dbg imports `<name>_d.so`; pypy, what its build chose.
+//!     if let Some(suffix) = python.extension_suffix() {
+//!         println!("extension modules end in {suffix}");
+//!     }
 //!     ExitCode::SUCCESS
 //! }
 //! ```
@@ -283,14 +285,17 @@ impl PythonConfig {
     /// What the file name of an extension module built against these
     /// headers ends in, for the interpreter to import it: `.so` for
     /// CPython's release build, `_d.so` for its debug build (Debian's
-    /// `python2.7-dbg` imports only those), `.pypy-73.so` for PyPy 7.3
-    /// (its ABI tag, `pypy-` and the version's first two numbers; Debian's
-    /// pypy also imports `.pypy-73-x86_64-linux-gnu.so`).
-    pub fn extension_suffix(&self) -> String {
+    /// `python2.7-dbg` imports only those).
+    ///
+    /// `None` for PyPy, whose suffix is chosen when pypy itself is built
+    /// (Debian 11's 7.3.3 imports only `.pypy-73-x86_64-linux-gnu.so`,
+    /// not `.so`) and not in its headers: ask the pypy that will import the
+    /// module, `pypy -c "import sysconfig; print sysconfig.get_config_var('SO')"`.
+    pub fn extension_suffix(&self) -> Option<&'static str> {
         match self.pypy_version {
-            Some((major, minor, _)) => format!(".pypy-{major}{minor}.so"),
-            None if self.py_debug => "_d.so".to_string(),
-            None => ".so".to_string(),
+            Some(_) => None,
+            None if self.py_debug => Some("_d.so"),
+            None => Some(".so"),
         }
     }
 
@@ -445,7 +450,7 @@ mod tests {
         assert_eq!(config.unicode_size(), 4);
         assert!(!config.pypy());
         assert_eq!(config.pypy_version(), None);
-        assert_eq!(config.extension_suffix(), ".so");
+        assert_eq!(config.extension_suffix(), Some(".so"));
     }
 
     /// What legacy-buffer-sys writes for PyPy 7.3.3's headers (Debian 11's
@@ -462,7 +467,7 @@ mod tests {
         assert!(config.pypy());
         assert_eq!(config.pypy_version(), Some((7, 3, 3)));
         assert_eq!(config.version(), (2, 7, 18));
-        assert_eq!(config.extension_suffix(), ".pypy-73.so");
+        assert_eq!(config.extension_suffix(), None);
         assert!(!config.links_libpython());
         set(&mut vars, "PYPY_VERSION", "7.3.4rc1");
         assert_eq!(parse(&vars).unwrap().pypy_version(), Some((7, 3, 4)));
@@ -496,7 +501,7 @@ mod tests {
         assert!(!config.links_libpython());
         assert!(config.py_debug() && config.trace_refs() && config.ref_debug());
         assert_eq!(config.unicode_size(), 2);
-        assert_eq!(config.extension_suffix(), "_d.so");
+        assert_eq!(config.extension_suffix(), Some("_d.so"));
     }
 
     #[test]
