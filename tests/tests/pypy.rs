@@ -27,6 +27,10 @@ const PYPY: &str = "/usr/bin/pypy";
 /// PyPy's headers (Debian 11's pypy-dev).
 const PYPY_INCLUDE: &str = "/usr/lib/pypy/include";
 
+/// The tests crate's example extension module reporting what legacy-buffer
+/// does (`examples/pypy_probe.rs`), imported by the same name.
+const PROBE: &str = "pypy_probe";
+
 /// A ported module, its C original and the suite they share.
 struct Port {
     /// The port's cargo package; built with its `extension-module` feature.
@@ -95,6 +99,7 @@ fn build() -> Result<Built, String> {
     for (port, feature) in PORTS.iter().zip(&features) {
         args.extend(["-p", port.package, "--features", feature]);
     }
+    args.extend(["--example", PROBE]);
     let suffix = extension_suffix()?;
     let mut command = cargo::command("pypy", &args);
     command.envs([
@@ -126,11 +131,16 @@ fn build() -> Result<Built, String> {
 
     let ports = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pypy-ports");
     std::fs::create_dir_all(&ports).map_err(|e| format!("{}: {e}", ports.display()))?;
-    for port in PORTS {
-        let library = cargo::workspace_dir()
-            .join("target/pypy/release")
-            .join(port.library);
-        let module = ports.join(format!("{}{suffix}", port.module));
+    let release = cargo::workspace_dir().join("target/pypy/release");
+    let libraries = PORTS
+        .iter()
+        .map(|port| (release.join(port.library), port.module))
+        .chain([(
+            release.join("examples").join(format!("lib{PROBE}.so")),
+            PROBE,
+        )]);
+    for (library, module) in libraries {
+        let module = ports.join(format!("{module}{suffix}"));
         // Copied, not linked: a later build must not change the file under
         // a running interpreter.
         std::fs::copy(&library, &module).map_err(|e| {
@@ -177,27 +187,27 @@ fn json_string<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     Some(&rest[..rest.find('"')?])
 }
 
-/// Runs `pypy <args>` with the C originals and the ports on its path and
-/// `module_variable` naming the module under test; returns what it wrote to
-/// stderr (unittest's report), or fails the test showing everything.
-fn run_pypy(args: &[&str], module_variable: &str, module: &str) -> String {
+/// Runs `pypy <args>` with the C originals and the ports on its path, and
+/// `vars` (a suite's variable naming the module under test); returns what
+/// it wrote to stderr (unittest's report), or fails the test showing
+/// everything.
+fn run_pypy(args: &[&str], vars: &[(&str, &str)]) -> String {
     let built = built();
     let output = Command::new(PYPY)
         .args(args)
         .env("LEGACY_BUFFER_TEST_MODULES", &built.c_modules)
-        .env(module_variable, module)
         .env("PYTHONPATH", &built.ports)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         // The suites panic on purpose (`_panic()`): one line each.
         .env("RUST_BACKTRACE", "0")
+        .envs(vars.iter().copied())
         .output()
         .unwrap_or_else(|e| panic!("cannot run {PYPY}: {e}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "{PYPY} {args:?} with {module_variable}={module} failed ({})\n--- stdout\n{stdout}\n\
-         --- stderr\n{stderr}",
+        "{PYPY} {args:?} with {vars:?} failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
         output.status,
     );
     stderr.into_owned()
@@ -218,7 +228,7 @@ fn run_suite(port: &Port) {
     let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join(port.suite);
     let suite = suite.to_str().expect("a UTF-8 path");
 
-    let original = run_pypy(&[suite, "-v"], port.module_variable, port.original);
+    let original = run_pypy(&[suite, "-v"], &[(port.module_variable, port.original)]);
     let on_original = verdicts(&original);
     assert!(
         on_original.iter().any(|(_, v)| *v == "ok"),
@@ -236,7 +246,7 @@ fn run_suite(port: &Port) {
         port.original
     );
 
-    let ported = run_pypy(&[suite, "-v"], port.module_variable, port.module);
+    let ported = run_pypy(&[suite, "-v"], &[(port.module_variable, port.module)]);
     assert!(
         ported.contains(&format!("testing {} (", port.module)),
         "the suite did not test {}:\n{ported}",
@@ -264,6 +274,73 @@ fn run_suite(port: &Port) {
 #[test]
 fn legacy_checksum_suite_passes_under_pypy() {
     run_suite(&LEGACY_CHECKSUM);
+}
+
+/// legacy-buffer's model on cpyext's objects, as the crate documentation
+/// states it (its section on PyPy): the kind each borrow gets, or the error
+/// it fails with; the no-Python scope lends each exporter's bytes; threads
+/// Rust starts take the GIL with `with_gil` while the caller has given it
+/// up (`allow_threads`), and drop errors without it.
+const PYPY_MODEL: &str = r#"
+import array, ctypes, mmap, sys
+import pypy_probe as p
+
+class Str(str): pass
+class Unicode(unicode): pass
+class ByteArray(bytearray): pass
+
+NOT_CHAR = "TypeError: expected a character buffer object"
+NOT_READ = "TypeError: expected a readable buffer object"
+NOT_WRITE = "TypeError: expected a writeable buffer object"
+I, U = "Immutable", "Unpinned"
+raw = lambda text: text.encode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
+
+mapped = mmap.mmap(-1, 4)
+mapped.write("mmap")
+cases = [
+    # (label, object, (char, read, write), what the scope lends)
+    ("str", "abc", (I, I, NOT_WRITE), "abc"),
+    ("empty str", "", (I, I, NOT_WRITE), ""),
+    ("str subclass", Str("abc"), (U, U, NOT_WRITE), "abc"),
+    ("unicode", u"abc", (NOT_CHAR, U, NOT_WRITE), raw(u"abc")),
+    ("unicode subclass", Unicode(u"ab"), (NOT_CHAR, U, NOT_WRITE), raw(u"ab")),
+    ("buffer", buffer("abc"), (U, U, NOT_WRITE), "abc"),
+    ("buffer slice", buffer("abcd", 1, 2), (U, U, NOT_WRITE), "abcd"),
+    ("bytearray", bytearray("ab"), (U, U, U), "ab"),
+    ("bytearray subclass", ByteArray("ab"), (U, U, U), "ab"),
+    ("array", array.array("B", [1, 2]), (U, U, U), "\x01\x02"),
+    ("mmap", mapped, (U, U, U), "mmap"),
+    ("ctypes", (ctypes.c_char * 3).from_buffer_copy("xyz"), (U, U, U), "xyz"),
+    ("int", 1, (NOT_CHAR, NOT_READ, NOT_WRITE), None),
+    ("list", [], (NOT_CHAR, NOT_READ, NOT_WRITE), None),
+    ("memoryview", memoryview("ab"), (NOT_CHAR, NOT_READ, NOT_WRITE), None),
+    ("None", None, (NOT_CHAR, NOT_READ, NOT_WRITE), None),
+]
+for label, obj, kinds, lent in cases:
+    got = tuple(str(k) for k in p.kinds(obj))
+    assert got == kinds, (label, got, kinds)
+    if lent is None:
+        try:
+            p.lent(obj)
+        except TypeError as e:
+            assert str(e) == NOT_READ[len("TypeError: "):], (label, e)
+        else:
+            raise AssertionError("%s was lent" % label)
+    else:
+        assert p.lent(obj) == lent, (label, p.lent(obj), lent)
+
+assert p.threads(8) == sum(range(8))
+assert p.threads(0) == 0
+sys.stderr.write("pypy model: %d objects, threads: ok\n" % len(cases))
+"#;
+
+#[test]
+fn legacy_buffer_model_under_pypy() {
+    let report = run_pypy(&["-c", PYPY_MODEL], &[]);
+    assert!(
+        report.contains("pypy model: 16 objects, threads: ok"),
+        "{report}"
+    );
 }
 
 /// What the port needs comes from the pypy that imports it: it is built
@@ -295,7 +372,7 @@ fn ports_import_under_pypy_without_linking_libpypy() {
             port.module,
             module.file_name().unwrap().to_str().unwrap()
         );
-        let report = run_pypy(&["-c", &check], port.module_variable, port.module);
+        let report = run_pypy(&["-c", &check], &[]);
         assert!(report.contains("imported "), "{report}");
     }
 }
