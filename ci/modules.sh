@@ -4,6 +4,9 @@
 #              build script, as distributions build extensions)
 #   PORT_DIR   a temporary directory of legacy_checksum_rs.so, the port (built
 #              without libpython, as an extension module must be), removed on exit
+#   SNAPPY_ORIGINAL  python-snappy 0.5.4's _snappy.so (C++, by the same build
+#              script, from the sdist ci/third-party downloads)
+#   SNAPPY_PORT      its Rust port (legacy-snappy), in PORT_DIR
 # and, with build_pypy_modules, the same for PyPy 2.7 (target/pypy, as
 # tests/tests/pypy.rs builds them), named as /usr/bin/pypy imports them:
 #   PYPY_C_MODULES, PYPY_PORT_DIR
@@ -21,6 +24,12 @@ for line in sys.stdin:
   PORT_DIR=$(mktemp -d)
   trap 'rm -rf "$PORT_DIR"' EXIT
   cp target/extension-module/release/liblegacy_checksum.so "$PORT_DIR/legacy_checksum_rs.so"
+  SNAPPY_ORIGINAL=$C_MODULES/snappy-original/_snappy.so
+  [ -f "$SNAPPY_ORIGINAL" ] || { echo "no $SNAPPY_ORIGINAL: run ci/install-deps (python-snappy's sdist)" >&2; return 1; }
+  cargo build --quiet --release -p legacy-snappy --features extension-module \
+    --target-dir target/extension-module
+  SNAPPY_PORT=$PORT_DIR/_snappy.so
+  cp target/extension-module/release/liblegacy_snappy.so "$SNAPPY_PORT"
 }
 
 build_pypy_modules() {

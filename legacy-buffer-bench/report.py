@@ -181,6 +181,8 @@ def main():
     parser.add_argument("--port-dir", required=True, help="directory of legacy_checksum_rs.so")
     parser.add_argument("--pypy-c-modules", help="directory of legacy_checksum built for PyPy")
     parser.add_argument("--pypy-port-dir", help="directory of legacy_checksum_rs built for PyPy")
+    parser.add_argument("--snappy-original", required=True, help="python-snappy's _snappy.so")
+    parser.add_argument("--snappy-port", required=True, help="its Rust port, as _snappy.so")
     parser.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--command", default="ci/bench", help="the command shown in the report")
@@ -206,6 +208,10 @@ def main():
     pypy_out = None
     if opts.pypy_c_modules and opts.pypy_port_dir:
         pypy_out = timeit("/usr/bin/pypy", opts.pypy_c_modules, opts.pypy_port_dir, opts.quick)
+    snappy_args = ["/usr/bin/python2.7", "tests/python/bench_snappy.py", opts.snappy_original,
+                   opts.snappy_port] + (["--quick"] if opts.quick else [])
+    snappy_out = subprocess.run(snappy_args, check=True, text=True, capture_output=True,
+                                cwd=ROOT).stdout
     finished = datetime.datetime.now(datetime.timezone.utc)
 
     L = []
@@ -306,6 +312,17 @@ def main():
       " same run.")
     w("")
     L.extend(timeit_out.rstrip("\n").split("\n"))
+    w("")
+
+    w("## From Python: python-snappy's `_snappy` against its Rust port (timeit)")
+    w("")
+    w("`tests/python/bench_snappy.py`: python-snappy 0.5.4's C++ extension (built from its"
+      " sdist with -O2 against Debian's libsnappy) against `legacy-snappy/` (`cargo build"
+      " --release`), same interpreter, same run. The port zeroes a new `str` before lending"
+      " it as `&mut [u8]` (the original writes into uninitialised memory), and"
+      " `isValidCompressed` decompresses where libsnappy only parses.")
+    w("")
+    L.extend(snappy_out.rstrip("\n").split("\n"))
     w("")
 
     if pypy_out is not None:

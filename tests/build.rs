@@ -1,7 +1,11 @@
 //! Compiles the C extension modules in `c/` against the Python 2.7 that
 //! legacy-buffer-sys found (CPython's release or debug build, or PyPy's
 //! cpyext), into one directory whose path the tests get as
-//! `LEGACY_BUFFER_TEST_MODULES`.
+//! `LEGACY_BUFFER_TEST_MODULES`; and the original C extensions of the ports
+//! of third-party modules, from the sources `ci/third-party` downloaded
+//! (python-snappy's `_snappy`, into `snappy-original/`), whose directory the
+//! tests get as `LEGACY_BUFFER_THIRD_PARTY` (empty when they were not
+//! downloaded: the tests that need them then fail saying so).
 
 use legacy_buffer_build_config::PythonConfig;
 use std::env;
@@ -9,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 /// The modules, each built from `c/<name>.c`.
-const MODULES: &[&str] = &["legacy_checksum", "hostile"];
+const MODULES: &[&str] = &["legacy_checksum", "hostile", "argparity"];
 
 /// The extension-module suffix for PyPy, whose headers do not say it.
 const SUFFIX: &str = "LEGACY_BUFFER_TEST_EXTENSION_SUFFIX";
@@ -63,6 +67,67 @@ fn run() -> Result<(), String> {
     println!(
         "cargo:rustc-env=LEGACY_BUFFER_TEST_MODULES={}",
         modules_dir.display()
+    );
+    third_party(&manifest_dir, &modules_dir, &python, &suffix)
+}
+
+/// python-snappy 0.5.4's `_snappy`, built as its setup.py builds it (C++,
+/// linked with libsnappy), if `ci/third-party` downloaded it.
+fn third_party(
+    manifest_dir: &Path,
+    modules_dir: &Path,
+    python: &PythonConfig,
+    suffix: &str,
+) -> Result<(), String> {
+    println!("cargo:rerun-if-env-changed=LEGACY_BUFFER_THIRD_PARTY");
+    let dir = match env::var_os("LEGACY_BUFFER_THIRD_PARTY") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => manifest_dir.join("../target/third-party"),
+    };
+    let sdist = dir.join("python-snappy-0.5.4");
+    println!("cargo:rerun-if-changed={}", sdist.display());
+    if !sdist.join("snappy/snappymodule.cc").is_file() {
+        println!("cargo:rustc-env=LEGACY_BUFFER_THIRD_PARTY=");
+        return Ok(());
+    }
+    let out = modules_dir.join("snappy-original");
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let cxx = cc::Build::new()
+        .cpp(true)
+        .try_get_compiler()
+        .map_err(|e| format!("no C++ compiler (g++): {e}"))?;
+    let mut command = cxx.to_command();
+    // As distutils builds it: -O2, the headers' defines, no PY_SSIZE_T_CLEAN
+    // (the module's own choice); its C file compiled as C.
+    command.args(["-shared", "-fPIC", "-O2"]);
+    for dir in python.include_dirs() {
+        command.arg("-I").arg(dir);
+    }
+    for (name, value) in python.defines() {
+        match value {
+            Some(value) => command.arg(format!("-D{name}={value}")),
+            None => command.arg(format!("-D{name}")),
+        };
+    }
+    command
+        .arg(sdist.join("snappy/snappymodule.cc"))
+        .args(["-x", "c"])
+        .arg(sdist.join("snappy/crc32c.c"))
+        .args(["-x", "none", "-lsnappy", "-o"])
+        .arg(out.join(format!("_snappy{suffix}")));
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run the C++ compiler `{}`: {e}", show(&command)))?;
+    if !status.success() {
+        return Err(format!(
+            "compiling python-snappy's _snappy failed ({status}); is libsnappy-dev installed \
+             (ci/install-deps)? The command was `{}`",
+            show(&command)
+        ));
+    }
+    println!(
+        "cargo:rustc-env=LEGACY_BUFFER_THIRD_PARTY={}",
+        dir.display()
     );
     Ok(())
 }

@@ -1756,6 +1756,32 @@ unsafe extern "C" {
 unsafe extern "C" {
     pub fn lbsys_offers_char(o: *mut PyObject) -> ::libc::c_int;
 }
+pub const LBSYS_ARG_STRING: _bindgen_ty_9 = 0;
+pub const LBSYS_ARG_READ: _bindgen_ty_9 = 1;
+pub const LBSYS_ARG_READ_VIEW: _bindgen_ty_9 = 2;
+pub const LBSYS_ARG_CHAR: _bindgen_ty_9 = 3;
+pub const LBSYS_ARG_WRITE: _bindgen_ty_9 = 4;
+pub const LBSYS_ARG_WRITE_VIEW: _bindgen_ty_9 = 5;
+pub type _bindgen_ty_9 = ::libc::c_uint;
+pub const LBSYS_ARG_EXPORT: _bindgen_ty_10 = 3;
+pub const LBSYS_ARG_NOT_STRING: _bindgen_ty_10 = -4;
+pub const LBSYS_ARG_NO_BUFFER: _bindgen_ty_10 = -5;
+pub const LBSYS_ARG_NO_PROC: _bindgen_ty_10 = -6;
+pub const LBSYS_ARG_SEGMENTS: _bindgen_ty_10 = -7;
+pub const LBSYS_ARG_RELEASE: _bindgen_ty_10 = -8;
+pub const LBSYS_ARG_ENCODE: _bindgen_ty_10 = -9;
+pub type _bindgen_ty_10 = ::libc::c_int;
+unsafe extern "C" {
+    pub fn lbsys_arg(
+        o: *mut PyObject,
+        unit: ::libc::c_int,
+        ptr: *mut *mut ::libc::c_void,
+        len: *mut Py_ssize_t,
+    ) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_may_export(o: *mut PyObject) -> ::libc::c_int;
+}
 unsafe extern "C" {
     pub fn lbsys_Py_INCREF(o: *mut PyObject);
 }
@@ -1797,6 +1823,27 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn lbsys_PyTuple_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_tuple_items(o: *mut PyObject, len: *mut Py_ssize_t) -> *mut *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn lbsys_PyInt_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_PyLong_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_PyFloat_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_PyDict_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_PyType_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_PyType_NAME(type_: *mut PyTypeObject) -> *const ::libc::c_char;
 }
 unsafe extern "C" {
     pub fn lbsys_PyObject_CheckBuffer(o: *mut PyObject) -> ::libc::c_int;

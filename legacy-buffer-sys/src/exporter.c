@@ -489,3 +489,132 @@ int lbsys_offers_char(PyObject *o)
     return tp->tp_as_buffer != NULL && PyType_HasFeature(tp, Py_TPFLAGS_HAVE_GETCHARBUFFER) &&
            tp->tp_as_buffer->bf_getcharbuffer != NULL;
 }
+
+/* ------------------------------------------------------------------------
+ * PyArg_ParseTuple's units that borrow (Python/getargs.c, 2.7; lengths are
+ * Py_ssize_t, as PY_SSIZE_T_CLEAN makes them): the checks convertsimple,
+ * convertbuffer and getbuffer make, in their order, each failure a code
+ * naming the check (the caller raises getargs.c's message for it), then
+ * the proc they call, once. The result is checked as old_protocol checks
+ * it and classified as borrow() classifies it; nothing is pinned: every
+ * exporter these units accept through the old protocol is refused by
+ * getargs.c if it has a release proc, as bytearray has.
+ *
+ * One difference from getargs.c, for soundness: the new-protocol procs
+ * (bf_getbuffer, bf_releasebuffer) are read only where the type has
+ * Py_TPFLAGS_HAVE_NEWBUFFER, since a type built without it may have a
+ * shorter PyBufferProcs (getargs.c reads them regardless; every CPython
+ * type and every Python subclass sets the flag with the procs).
+ */
+
+static inline int offers_new_procs(PyTypeObject *tp)
+{
+    return tp->tp_as_buffer != NULL && PyType_HasFeature(tp, Py_TPFLAGS_HAVE_NEWBUFFER) &&
+           tp->tp_as_buffer->bf_getbuffer != NULL;
+}
+
+static inline int has_release_proc(PyTypeObject *tp)
+{
+    return tp->tp_as_buffer != NULL && PyType_HasFeature(tp, Py_TPFLAGS_HAVE_NEWBUFFER) &&
+           tp->tp_as_buffer->bf_releasebuffer != NULL;
+}
+
+/* The memory unit gives for o, or why not. On success stores the pointer
+ * (never NULL) and the length (never negative) and returns LBSYS_IMMUTABLE or
+ * LBSYS_UNPINNED; returns LBSYS_ARG_EXPORT for s*, z* and w* on an exporter of the
+ * new protocol; otherwise a failure, LBSYS_NULL_WITH_LENGTH with the length stored. */
+int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    PyBufferProcs *pb = tp->tp_as_buffer;
+    void *p = NULL;
+    Py_ssize_t n;
+
+    if (unit <= LBSYS_ARG_READ_VIEW) {
+        /* getargs.c reads str and unicode itself, not through their procs. */
+        if (PyString_Check(o)) {
+            *ptr = PyString_AS_STRING(o);
+            *len = PyString_GET_SIZE(o);
+            return LBSYS_IMMUTABLE;
+        }
+        if (PyUnicode_Check(o)) {
+            /* Cached in the unicode object, which keeps it as long as it lives. */
+            PyObject *encoded = _PyUnicode_AsDefaultEncodedString(o, NULL);
+            if (encoded == NULL)
+                return LBSYS_ARG_ENCODE;
+            *ptr = PyString_AS_STRING(encoded);
+            *len = PyString_GET_SIZE(encoded);
+            return LBSYS_IMMUTABLE;
+        }
+        if (unit == LBSYS_ARG_STRING)
+            return LBSYS_ARG_NOT_STRING;
+    }
+    switch (unit) {
+    case LBSYS_ARG_READ_VIEW: /* getbuffer() */
+        if (pb == NULL)
+            return LBSYS_ARG_NO_BUFFER;
+        if (offers_new_procs(tp))
+            return LBSYS_ARG_EXPORT;
+        /* Then what convertbuffer() does. */
+        /* fall through */
+    case LBSYS_ARG_READ: /* convertbuffer() */
+        if (pb == NULL || pb->bf_getreadbuffer == NULL || pb->bf_getsegcount == NULL ||
+            has_release_proc(tp))
+            return LBSYS_ARG_NO_PROC;
+        if (pb->bf_getsegcount(o, NULL) != 1)
+            return LBSYS_ARG_SEGMENTS;
+        n = pb->bf_getreadbuffer(o, 0, &p);
+        break;
+    case LBSYS_ARG_CHAR: {
+        char *chars = NULL;
+        if (!PyType_HasFeature(tp, Py_TPFLAGS_HAVE_GETCHARBUFFER) || pb == NULL ||
+            pb->bf_getcharbuffer == NULL || pb->bf_getsegcount == NULL)
+            return LBSYS_ARG_NO_PROC;
+        if (pb->bf_getsegcount(o, NULL) != 1)
+            return LBSYS_ARG_SEGMENTS;
+        if (has_release_proc(tp))
+            return LBSYS_ARG_RELEASE;
+        n = pb->bf_getcharbuffer(o, 0, &chars);
+        p = chars;
+        break;
+    }
+    case LBSYS_ARG_WRITE:
+        if (has_release_proc(tp))
+            return LBSYS_ARG_RELEASE;
+        /* fall through */
+    default: /* LBSYS_ARG_WRITE_VIEW */
+        if (unit == LBSYS_ARG_WRITE_VIEW && offers_new_procs(tp))
+            return LBSYS_ARG_EXPORT;
+        if (pb == NULL || pb->bf_getwritebuffer == NULL || pb->bf_getsegcount == NULL)
+            return LBSYS_ARG_NO_PROC;
+        if (pb->bf_getsegcount(o, NULL) != 1)
+            return LBSYS_ARG_SEGMENTS;
+        n = pb->bf_getwritebuffer(o, 0, &p);
+        break;
+    }
+    if (n < 0)
+        return LBSYS_ERROR;
+    if (PyThreadState_GET()->curexc_type != NULL)
+        return LBSYS_STRAY;
+    if (p == NULL) {
+        if (n != 0) {
+            *len = n;
+            return LBSYS_NULL_WITH_LENGTH;
+        }
+        p = (void *)1;
+    }
+    *ptr = p;
+    *len = n;
+    if (unit != LBSYS_ARG_WRITE && unit != LBSYS_ARG_WRITE_VIEW && is_immutable(o, 8))
+        return LBSYS_IMMUTABLE;
+    return LBSYS_UNPINNED;
+}
+
+/* Before a new-protocol view of o: refuse (BufferError, as a borrow would)
+ * to count one more export on a bytearray that counts LB_MAX_EXPORTS. */
+int lbsys_may_export(PyObject *o)
+{
+    if (PyByteArray_Check(o) && ((PyByteArrayObject *)o)->ob_exports >= LB_MAX_EXPORTS)
+        return refuse_pin(o);
+    return 0;
+}

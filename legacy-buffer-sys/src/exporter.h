@@ -57,4 +57,35 @@ lbsys_lent lbsys_lend_write(PyObject *o);
 /* Whether o's type has a character-buffer proc. Runs no code. */
 int lbsys_offers_char(PyObject *o);
 
+/* PyArg_ParseTuple's units that borrow (legacy-buffer's argument parser). */
+enum {
+    LBSYS_ARG_STRING = 0,     /* s, z: str or unicode (default-encoded) only */
+    LBSYS_ARG_READ = 1,       /* s#, z# */
+    LBSYS_ARG_READ_VIEW = 2,  /* s*, z* */
+    LBSYS_ARG_CHAR = 3,       /* t# */
+    LBSYS_ARG_WRITE = 4,      /* w# */
+    LBSYS_ARG_WRITE_VIEW = 5  /* w* */
+};
+/* What lbsys_arg returns besides LBSYS_IMMUTABLE, LBSYS_UNPINNED and the
+ * borrow failures (LBSYS_ERROR, LBSYS_STRAY, LBSYS_NULL_WITH_LENGTH): the
+ * unit takes a view through the new protocol (PyObject_GetBuffer), which
+ * the caller makes; or why getargs.c refuses the object. */
+enum {
+    LBSYS_ARG_EXPORT = 3,
+    LBSYS_ARG_NOT_STRING = -4, /* s, z: neither str nor unicode */
+    LBSYS_ARG_NO_BUFFER = -5,  /* s*, z*: no tp_as_buffer at all */
+    LBSYS_ARG_NO_PROC = -6,    /* no proc for the unit (or a release proc for s#) */
+    LBSYS_ARG_SEGMENTS = -7,   /* bf_getsegcount is not 1 */
+    LBSYS_ARG_RELEASE = -8,    /* t#, w#: a release proc (a pinned buffer) */
+    LBSYS_ARG_ENCODE = -9      /* unicode that the default encoding refused */
+};
+
+/* The memory the unit gives for o, as getargs.c's checks and proc call
+ * give it; nothing is pinned. */
+int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len);
+
+/* Before a new-protocol view of o: 0, or -1 with BufferError set when o is
+ * a bytearray already counting the exports a borrow stops at. */
+int lbsys_may_export(PyObject *o);
+
 #endif

@@ -15,6 +15,21 @@ int lbsys_PyByteArray_CheckExact(PyObject *o) { return PyByteArray_CheckExact(o)
 int lbsys_PyUnicode_Check(PyObject *o) { return PyUnicode_Check(o); }
 int lbsys_PyBuffer_Check(PyObject *o) { return PyBuffer_Check(o); }
 int lbsys_PyTuple_Check(PyObject *o) { return PyTuple_Check(o); }
+PyObject **lbsys_tuple_items(PyObject *o, Py_ssize_t *len)
+{
+    if (o == NULL || !PyTuple_Check(o)) {
+        *len = 0;
+        return NULL;
+    }
+    *len = PyTuple_GET_SIZE(o);
+    return &PyTuple_GET_ITEM(o, 0);
+}
+int lbsys_PyInt_Check(PyObject *o) { return PyInt_Check(o); }
+int lbsys_PyLong_Check(PyObject *o) { return PyLong_Check(o); }
+int lbsys_PyFloat_Check(PyObject *o) { return PyFloat_Check(o); }
+int lbsys_PyDict_Check(PyObject *o) { return PyDict_Check(o); }
+int lbsys_PyType_Check(PyObject *o) { return PyType_Check(o); }
+const char *lbsys_PyType_NAME(PyTypeObject *type) { return type->tp_name; }
 int lbsys_PyObject_CheckBuffer(PyObject *o) { return PyObject_CheckBuffer(o); }
 int lbsys_PyExceptionClass_Check(PyObject *o) { return PyExceptionClass_Check(o); }
 #ifndef PYPY_VERSION

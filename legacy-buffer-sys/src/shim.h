@@ -31,6 +31,17 @@ int lbsys_PyByteArray_CheckExact(PyObject *o);
 int lbsys_PyUnicode_Check(PyObject *o);
 int lbsys_PyBuffer_Check(PyObject *o);
 int lbsys_PyTuple_Check(PyObject *o);
+/* A tuple's items (ob_item) and, in *len, how many; NULL and 0 for
+ * anything but a tuple. One call where PyTuple_Check, PyTuple_Size and
+ * PyTuple_GetItem would be three, with checks of their own. */
+PyObject **lbsys_tuple_items(PyObject *o, Py_ssize_t *len);
+int lbsys_PyInt_Check(PyObject *o);
+int lbsys_PyLong_Check(PyObject *o);
+int lbsys_PyFloat_Check(PyObject *o);
+int lbsys_PyDict_Check(PyObject *o);
+int lbsys_PyType_Check(PyObject *o);
+/* tp_name of a type object. */
+const char *lbsys_PyType_NAME(PyTypeObject *type);
 int lbsys_PyObject_CheckBuffer(PyObject *o);
 int lbsys_PyExceptionClass_Check(PyObject *o);
 /* The class's name, owned by the class; NULL where the implementation keeps

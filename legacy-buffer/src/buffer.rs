@@ -208,6 +208,35 @@ impl<'a> Buffer<'a> {
         })
     }
 
+    /// A buffer of memory exporter.c gave for `obj` through another door
+    /// than [`Buffer::borrow`] (PyArg_ParseTuple's `s#`, `t#`, `w#`):
+    /// re-asked, if `Unpinned`, with `mode`'s C function.
+    ///
+    /// # Safety
+    ///
+    /// `obj` stays alive for `'a` and the GIL is held for `'a`; `ptr`/`len`
+    /// are what exporter.c stored on success (not NULL, not negative), for
+    /// memory `kind` describes truthfully; `kind` is not `Pinned` (nothing
+    /// would unpin it but [`Drop`], which unpins bytearrays only).
+    #[inline]
+    pub(crate) unsafe fn from_exporter(
+        obj: *mut ffi::PyObject,
+        ptr: *mut libc::c_void,
+        len: ffi::Py_ssize_t,
+        mode: Mode,
+        kind: BufferKind,
+    ) -> Buffer<'a> {
+        debug_assert!(kind != BufferKind::Pinned && !ptr.is_null() && len >= 0);
+        Buffer {
+            obj,
+            ptr: ptr.cast(),
+            len: len as usize,
+            mode,
+            kind,
+            _borrow: PhantomData,
+        }
+    }
+
     /// How far the memory can be trusted.
     #[inline]
     pub fn kind(&self) -> BufferKind {

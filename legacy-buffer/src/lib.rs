@@ -144,6 +144,13 @@
 //! `extension-module` feature (libpython is not linked), and write each
 //! function's body inside [`extension::trampoline`], which gives the
 //! `Python` token, raises errors and catches panics; see its example.
+//! Its arguments parse as `PyArg_ParseTuple` and
+//! `PyArg_ParseTupleAndKeywords` parse them, same formats, same errors
+//! ([`extension::Args::parse`], [`extension::Parser::keywords`]), into Rust
+//! values: `s#`, `t#` and `w#` give a [`Buffer`], `s*`, `z*` and `w*` an
+//! [`extension::View`] (a new-protocol export, pinned until dropped; this
+//! crate holds at most 2³⁰ − 1 of them, leaked ones included, so that none
+//! can wrap an exporter's counter).
 //!
 //! # PyPy
 //!
@@ -224,7 +231,7 @@ pub use buffer::{Buffer, BufferKind, ReadOnlyCell};
 pub use error::{Error, ExceptionType, Result};
 pub use gil::{with_gil, Python};
 pub use object::{Borrowed, Object};
-pub use scope::{no_python, Bytes, BytesMut, Lend};
+pub use scope::{no_python, Bytes, BytesMut, Lend, Lendable};
 
 /// The raw bindings this crate is built on.
 pub use legacy_buffer_sys as ffi;

@@ -97,7 +97,7 @@ fn release_deferred(py: Python<'_>) {
 
 /// Run `f` inside a scope: with the slices it makes, which live no longer.
 #[inline]
-fn run<R>(py: Python<'_>, f: impl FnOnce() -> R) -> R {
+pub(crate) fn run<R>(py: Python<'_>, f: impl FnOnce() -> R) -> R {
     let _entered = Entered::new(py);
     f()
 }
@@ -106,11 +106,11 @@ fn run<R>(py: Python<'_>, f: impl FnOnce() -> R) -> R {
 ///
 /// # Safety
 ///
-/// `ptr`/`len` are what exporter.c gave on success (never NULL, never
-/// negative) for memory valid right now, and no Python code runs for as
+/// `ptr`/`len` are what exporter.c (or a checked `Py_buffer`) gave on
+/// success (never NULL, never negative) for memory valid right now, and no Python code runs for as
 /// long as the slice lives.
 #[inline]
-unsafe fn shared<'s>(ptr: *mut u8, len: usize) -> &'s [u8] {
+pub(crate) unsafe fn shared<'s>(ptr: *mut u8, len: usize) -> &'s [u8] {
     // SAFETY: the caller's contract; nothing else writes the memory while
     // no Python code runs (see the module docs).
     unsafe { std::slice::from_raw_parts(ptr, len) }
@@ -124,7 +124,7 @@ unsafe fn shared<'s>(ptr: *mut u8, len: usize) -> &'s [u8] {
 /// to the same scope overlaps it.
 #[inline]
 #[allow(clippy::mut_from_ref)]
-unsafe fn exclusive<'s>(ptr: *mut u8, len: usize) -> &'s mut [u8] {
+pub(crate) unsafe fn exclusive<'s>(ptr: *mut u8, len: usize) -> &'s mut [u8] {
     // SAFETY: the caller's contract: valid, writable, and not aliased by
     // anything usable while the slice lives (captured references to
     // Python-owned memory are not Send, so the closure holds none).
@@ -147,6 +147,41 @@ pub(crate) unsafe fn lend_fresh<R>(
     // SAFETY: the caller's contract; the scope keeps Python code, which
     // could find the object, from running until `f` returns.
     run(py, || f(unsafe { exclusive(ptr, len) }))
+}
+
+/// The memory of `inputs`, asked of the exporters and checked for overlap,
+/// ready to be lent by [`lend_with_fresh`].
+pub(crate) fn prepare<L: Lend>(inputs: &L) -> Result<L::Regions> {
+    let regions = inputs.regions()?;
+    check_overlap(regions.as_ref())?;
+    Ok(regions)
+}
+
+/// Run `f` in one scope over `inputs` (from [`prepare`], with no Python code
+/// run since) and `len` fresh bytes at `ptr`.
+///
+/// # Safety
+///
+/// As [`lend_fresh`] for `ptr`/`len`, which must not overlap the inputs.
+pub(crate) unsafe fn lend_with_fresh<L: Lend, R, F>(
+    py: Python<'_>,
+    inputs: L::Regions,
+    ptr: *mut u8,
+    len: usize,
+    f: F,
+) -> R
+where
+    F: for<'s> FnOnce(L::Lent<'s>, &'s mut [u8]) -> R + Send,
+{
+    run(py, || {
+        // SAFETY: the inputs were asked for just now, with no Python code
+        // run since, and checked for overlap; the scope runs no Python code
+        // until `f` returns.
+        let lent = unsafe { L::lent(&inputs) };
+        // SAFETY: the fresh bytes overlap nothing (caller's contract).
+        let out = unsafe { exclusive(ptr, len) };
+        f(lent, out)
+    })
 }
 
 impl<'py> Object<'py> {
@@ -286,21 +321,53 @@ impl Buffer<'_> {
 }
 
 #[cold]
-fn not_writable() -> Error {
+pub(crate) fn not_writable() -> Error {
     Error::new(
         ExceptionType::TypeError,
         "buffer was not borrowed for writing",
     )
 }
 
-/// A buffer lent to a [`no_python`] scope as a `&[u8]`.
+/// A buffer lent to a [`no_python`] scope as a `&[u8]`: a [`Buffer`], or a
+/// [`View`](crate::extension::View) from `PyArg_ParseTuple`'s `s*`.
 #[derive(Clone, Copy)]
-pub struct Bytes<'b, 'a>(pub &'b Buffer<'a>);
+pub struct Bytes<'b, B: ?Sized>(pub &'b B);
 
 /// A buffer lent to a [`no_python`] scope as a `&mut [u8]`; it must have
-/// come from [`Object::write_buffer`].
+/// been borrowed for writing ([`Object::write_buffer`], `w*`).
 #[derive(Clone, Copy)]
-pub struct BytesMut<'b, 'a>(pub &'b Buffer<'a>);
+pub struct BytesMut<'b, B: ?Sized>(pub &'b B);
+
+/// What [`Bytes`] and [`BytesMut`] lend: [`Buffer`] and
+/// [`View`](crate::extension::View). Sealed.
+pub trait Lendable: sealed::Sealed {
+    /// Whether the memory was given for writing.
+    #[doc(hidden)]
+    fn writable(&self) -> bool;
+    /// The memory right now (asked again if `Unpinned`).
+    #[doc(hidden)]
+    fn memory(&self) -> Result<(*mut u8, usize)>;
+}
+
+impl sealed::Sealed for Buffer<'_> {}
+impl Lendable for Buffer<'_> {
+    fn writable(&self) -> bool {
+        self.is_writable()
+    }
+    fn memory(&self) -> Result<(*mut u8, usize)> {
+        self.current()
+    }
+}
+
+impl sealed::Sealed for crate::extension::View<'_> {}
+impl Lendable for crate::extension::View<'_> {
+    fn writable(&self) -> bool {
+        self.is_writable()
+    }
+    fn memory(&self) -> Result<(*mut u8, usize)> {
+        self.current().map(|(ptr, len, _)| (ptr, len))
+    }
+}
 
 mod sealed {
     /// Where a lent slice is (private to this crate in all but name).
@@ -332,9 +399,9 @@ pub trait Lend: sealed::Sealed {
     unsafe fn lent<'s>(regions: &Self::Regions) -> Self::Lent<'s>;
 }
 
-impl Bytes<'_, '_> {
+impl<B: Lendable + ?Sized> Bytes<'_, B> {
     fn region(&self) -> Result<Region> {
-        let (ptr, len) = self.0.current()?;
+        let (ptr, len) = self.0.memory()?;
         Ok(Region {
             ptr,
             len,
@@ -343,12 +410,12 @@ impl Bytes<'_, '_> {
     }
 }
 
-impl BytesMut<'_, '_> {
+impl<B: Lendable + ?Sized> BytesMut<'_, B> {
     fn region(&self) -> Result<Region> {
-        if !self.0.is_writable() {
+        if !self.0.writable() {
             return Err(not_writable());
         }
-        let (ptr, len) = self.0.current()?;
+        let (ptr, len) = self.0.memory()?;
         Ok(Region {
             ptr,
             len,
@@ -357,10 +424,10 @@ impl BytesMut<'_, '_> {
     }
 }
 
-impl sealed::Sealed for Bytes<'_, '_> {}
-impl sealed::Sealed for BytesMut<'_, '_> {}
+impl<B: Lendable + ?Sized> sealed::Sealed for Bytes<'_, B> {}
+impl<B: Lendable + ?Sized> sealed::Sealed for BytesMut<'_, B> {}
 
-impl Lend for Bytes<'_, '_> {
+impl<B: Lendable + ?Sized> Lend for Bytes<'_, B> {
     type Lent<'s> = &'s [u8];
     type Regions = [Region; 1];
     fn regions(&self) -> Result<[Region; 1]> {
@@ -372,7 +439,7 @@ impl Lend for Bytes<'_, '_> {
     }
 }
 
-impl Lend for BytesMut<'_, '_> {
+impl<B: Lendable + ?Sized> Lend for BytesMut<'_, B> {
     type Lent<'s> = &'s mut [u8];
     type Regions = [Region; 1];
     fn regions(&self) -> Result<[Region; 1]> {
@@ -398,7 +465,7 @@ pub trait LendOne: sealed::Sealed {
     unsafe fn slice<'s>(region: Region) -> Self::Slice<'s>;
 }
 
-impl LendOne for Bytes<'_, '_> {
+impl<B: Lendable + ?Sized> LendOne for Bytes<'_, B> {
     type Slice<'s> = &'s [u8];
     fn one(&self) -> Result<Region> {
         self.region()
@@ -409,7 +476,7 @@ impl LendOne for Bytes<'_, '_> {
     }
 }
 
-impl LendOne for BytesMut<'_, '_> {
+impl<B: Lendable + ?Sized> LendOne for BytesMut<'_, B> {
     type Slice<'s> = &'s mut [u8];
     fn one(&self) -> Result<Region> {
         self.region()

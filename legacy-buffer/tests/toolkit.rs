@@ -3,7 +3,8 @@
 //! docstrings), results as Python sees them, `str` built in place, and
 //! `allow_threads`.
 
-use legacy_buffer::extension::{Args, Bytes};
+use legacy_buffer::extension::{Args, Long, Str};
+use legacy_buffer::Bytes;
 use legacy_buffer::{py_module, with_gil, Borrowed, Error, ExceptionType, Object, Python, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -53,7 +54,9 @@ fn results<'py>(py: Python<'py>, which: Borrowed<'_, 'py>) -> Result<Object<'py>
         "vec" => vec![0xffu8, 1].into_object(py),
         "str" => "h\u{e9}".into_object(py),
         "string" => String::from("\u{20ac}").into_object(py),
-        "Bytes" => Bytes("h\u{e9}").into_object(py),
+        "Str" => Str("h\u{e9}").into_object(py),
+        "long" => Long(1u32).into_object(py),
+        "long neg" => Long(-2i64).into_object(py),
         "some" => Some(7u8).into_object(py),
         "none" => None::<u8>.into_object(py),
         "tuple" => (1u8, (b"x", "y"), None::<u8>, 2.5f64).into_object(py),
@@ -181,7 +184,9 @@ fn results_are_what_py_buildvalue_makes() {
             ("vec", "'\\xff\\x01'", "str"),
             ("str", "u'h\\xe9'", "unicode"),
             ("string", "u'\\u20ac'", "unicode"),
-            ("Bytes", "'h\\xc3\\xa9'", "str"),
+            ("Str", "'h\\xc3\\xa9'", "str"),
+            ("long", "1L", "long"),
+            ("long neg", "-2L", "long"),
             ("some", "7", "int"),
             ("none", "None", "NoneType"),
             ("tuple", "(1, ('x', u'y'), None, 2.5)", "tuple"),
@@ -254,8 +259,35 @@ fn a_str_is_built_in_place() {
         let e = Object::str_with(py, 2, |_| Ok(3)).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "SystemError: str_with: 3 bytes written into a str of 2"
+            "SystemError: 3 bytes written into a new str of 2"
         );
+        // The bytes start zeroed: never uninitialised memory in a slice.
+        let seen =
+            Object::str_with(py, 64, |out| Ok(out.iter().filter(|&&b| b == 0).count())).unwrap();
+        assert_eq!(seen.repr().unwrap(), format!("'{}'", "\\x00".repeat(64)));
+        // Inputs of any exporter lent with it, in the same scope.
+        let a = py
+            .eval("__import__('array').array('B', [1, 2, 3])")
+            .unwrap();
+        let ba = py.eval("bytearray('xy')").unwrap();
+        let (abuf, babuf) = (a.read_buffer().unwrap(), ba.read_buffer().unwrap());
+        let joined = Object::str_from(py, (Bytes(&abuf), Bytes(&babuf)), 8, |(x, y), out| {
+            out[..x.len()].copy_from_slice(x);
+            out[x.len()..x.len() + y.len()].copy_from_slice(y);
+            Ok(x.len() + y.len())
+        })
+        .unwrap();
+        assert_eq!(joined.repr().unwrap(), "'\\x01\\x02\\x03xy'");
+        // With the GIL released (kept, on builds with Py_TRACE_REFS).
+        let text = py.eval("'released' * 1000").unwrap();
+        let tbuf = text.read_buffer().unwrap();
+        let input = tbuf.as_bytes().unwrap();
+        let copied = Object::str_with_gil_released(py, input.len(), |out| {
+            out.copy_from_slice(input);
+            Ok(input.len())
+        })
+        .unwrap();
+        assert_eq!(repr(py, "'released' * 1000"), copied.repr().unwrap());
         let e = Object::str_with(py, 2, |_| Err(Error::new(ExceptionType::ValueError, "no")))
             .unwrap_err();
         assert_eq!(e.to_string(), "ValueError: no");

@@ -28,84 +28,71 @@
 //! exporter, through legacy-buffer's no-Python scope (see
 //! [`buffers::with_readable`]): no `unsafe` touches it.
 
-#![deny(unsafe_op_in_unsafe_fn)]
-#![warn(
-    missing_docs,
-    clippy::undocumented_unsafe_blocks,
-    clippy::missing_safety_doc
-)]
+// A port on legacy-buffer needs none: the module, its entry points, the
+// argument parsing and the memory access are the library's. (`deny`, not
+// `forbid`: py_module! allows the one lint it trips, for the export_name
+// that gives Python the init function's symbol.)
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
 
-pub mod args;
 pub mod buffers;
 pub mod checksum;
 
-use crate::args::{positional, required};
 use legacy_buffer::extension::Args;
-use legacy_buffer::{py_module, ExceptionType, Python, Result};
+use legacy_buffer::{py_module, Borrowed, Error, ExceptionType, Python, Result};
 
 // The importable module must not link libpython (see Cargo.toml).
 #[cfg(feature = "extension-module")]
 const _: () = assert!(!legacy_buffer::ffi::LINKS_LIBPYTHON);
 
 /// `adler32(buf[, start]) -> int` (`"O|I:adler32"`).
-fn adler32_body(py: Python<'_>, args: Args<'_, '_>) -> Result<libc::c_long> {
-    let [obj, start] = positional(py, &args, "adler32", 1)?;
-    let start = match start {
-        Some(start) => args::unsigned_int_mask(&start)?,
-        None => 1,
-    };
-    let sum = buffers::with_readable(&required(obj), |bytes| checksum::adler32(start, bytes))?;
+fn adler32_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<libc::c_long> {
+    let (obj, start): (Borrowed, Option<libc::c_uint>) = args.parse("O|I:adler32")?;
+    let start = start.unwrap_or(1);
+    let sum = buffers::with_readable(&obj, |bytes| checksum::adler32(start, bytes))?;
     Ok(checksum::signed(sum))
 }
 
 /// `crc32(buf[, start]) -> int` (`"O|I:crc32"`).
-fn crc32_body(py: Python<'_>, args: Args<'_, '_>) -> Result<libc::c_long> {
-    let [obj, start] = positional(py, &args, "crc32", 1)?;
-    let start = match start {
-        Some(start) => args::unsigned_int_mask(&start)?,
-        None => 0,
-    };
-    let sum = buffers::with_readable(&required(obj), |bytes| checksum::crc32(start, bytes))?;
+fn crc32_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<libc::c_long> {
+    let (obj, start): (Borrowed, Option<libc::c_uint>) = args.parse("O|I:crc32")?;
+    let start = start.unwrap_or(0);
+    let sum = buffers::with_readable(&obj, |bytes| checksum::crc32(start, bytes))?;
     Ok(checksum::signed(sum))
 }
 
 /// `count(buf, byte) -> int` (`"Oi:count"`); the byte is checked before the
 /// buffer is looked at.
-fn count_body(py: Python<'_>, args: Args<'_, '_>) -> Result<usize> {
-    let [obj, byte] = positional(py, &args, "count", 2)?;
-    let byte = args::int(&required(byte))?;
+fn count_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<usize> {
+    let (obj, byte): (Borrowed, libc::c_int) = args.parse("Oi:count")?;
     let Ok(byte) = u8::try_from(byte) else {
-        return Err(args::raise(
-            py,
+        return Err(Error::new(
             ExceptionType::ValueError,
             "count() byte must be in range(0, 256)",
         ));
     };
-    let found = buffers::with_readable(&required(obj), |bytes| checksum::count(bytes, byte))?;
-    Ok(found)
+    buffers::with_readable(&obj, |bytes| checksum::count(bytes, byte))
 }
 
 /// `xor_into(dst, key) -> None` (`"OO:xor_into"`): the key is read, checked
 /// and copied before `dst` is asked for its memory (asking may run the
 /// exporter's procs, which may move the key's: they can be one object).
-fn xor_into_body(py: Python<'_>, args: Args<'_, '_>) -> Result<()> {
-    let [dst, key] = positional(py, &args, "xor_into", 2)?;
-    let key = buffers::with_readable(&required(key), |bytes| bytes.to_vec())?;
+fn xor_into_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<()> {
+    let (dst, key): (Borrowed, Borrowed) = args.parse("OO:xor_into")?;
+    let key = buffers::with_readable(&key, |bytes| bytes.to_vec())?;
     if key.is_empty() {
-        return Err(args::raise(
-            py,
+        return Err(Error::new(
             ExceptionType::ValueError,
             "xor_into() key must not be empty",
         ));
     }
-    buffers::xor_into(&required(dst), &key)
+    buffers::xor_into(&dst, &key)
 }
 
 /// `length(buf) -> int` (`"O:length"`).
-fn length_body(py: Python<'_>, args: Args<'_, '_>) -> Result<usize> {
-    let [obj] = positional(py, &args, "length", 1)?;
-    let len = buffers::with_readable(&required(obj), |bytes| bytes.len())?;
-    Ok(len)
+fn length_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<usize> {
+    let (obj,): (Borrowed,) = args.parse("O:length")?;
+    buffers::with_readable(&obj, |bytes| bytes.len())
 }
 
 /// `_panic()` (`METH_NOARGS`, hidden): panics, which the trampoline turns

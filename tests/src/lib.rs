@@ -6,3 +6,4 @@
 pub mod cargo;
 pub mod modules;
 pub mod oracle;
+pub mod ports;

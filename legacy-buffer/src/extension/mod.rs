@@ -1,5 +1,11 @@
 //! Writing the functions of a Python 2.7 extension module in Rust.
 
+mod args;
+mod view;
+
+pub use args::{FromArg, FromArgs, KeywordParser, Parser};
+pub use view::View;
+
 use crate::error::Error;
 use crate::ffi;
 use crate::gil::Python;
@@ -7,12 +13,13 @@ use crate::object::{Borrowed, Object};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 mod module;
+mod new_str;
 mod results;
 
 pub use module::{
     Constant, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn, VarargsFn,
 };
-pub use results::{Bytes, IntoPyObject, IntoPyResult};
+pub use results::{IntoPyObject, IntoPyResult, Long, Str};
 
 /// Run the body of an extension function called by Python, and turn its
 /// outcome into what the C API expects: the result's new reference, or
@@ -107,7 +114,8 @@ fn stray_exception(py: Python<'_>, result: Object<'_>) -> *mut ffi::PyObject {
 /// allocation.
 #[derive(Clone, Copy)]
 pub struct Args<'a, 'py> {
-    tuple: *mut ffi::PyObject,
+    /// The tuple's items (`ob_item`), `len` of them; NULL for no tuple.
+    items: *mut *mut ffi::PyObject,
     len: usize,
     kwargs: *mut ffi::PyObject,
     py: Python<'py>,
@@ -140,16 +148,13 @@ impl<'a, 'py> Args<'a, 'py> {
         tuple: *mut ffi::PyObject,
         kwargs: *mut ffi::PyObject,
     ) -> Args<'a, 'py> {
-        // SAFETY: a valid object or NULL (contract), GIL held.
-        let len = if tuple.is_null() || unsafe { ffi::PyTuple_Check(tuple) } == 0 {
-            0
-        } else {
-            // SAFETY: a valid tuple.
-            unsafe { ffi::PyTuple_Size(tuple) as usize }
-        };
+        let mut len = 0;
+        // SAFETY: a valid object or NULL (contract), GIL held; the items of
+        // a tuple stay where they are for as long as it lives ('a).
+        let items = unsafe { ffi::lbsys_tuple_items(tuple, &mut len) };
         Args {
-            tuple,
-            len,
+            items,
+            len: len as usize,
             kwargs,
             py,
             _borrow: std::marker::PhantomData,
@@ -190,13 +195,9 @@ impl<'a, 'py> Args<'a, 'py> {
         if index >= self.len {
             return None;
         }
-        // SAFETY: index is in bounds of the valid tuple, which holds a
-        // reference to each item for 'a.
-        Some(unsafe {
-            Borrowed::from_ptr(
-                self.py,
-                ffi::PyTuple_GetItem(self.tuple, index as ffi::Py_ssize_t),
-            )
-        })
+        // SAFETY: index is in bounds of the valid tuple's items, which
+        // holds a reference to each for 'a (a tuple's items never change
+        // once Python code can see it).
+        Some(unsafe { Borrowed::from_ptr(self.py, *self.items.add(index)) })
     }
 }

@@ -371,7 +371,7 @@ fn add_object(
 /// one and its `init<name>` calls [`ModuleDef::init`].
 pub struct ModuleDef {
     name: &'static CStr,
-    doc: &'static CStr,
+    doc: Option<&'static CStr>,
     methods: *mut ffi::PyMethodDef,
     exceptions: &'static [&'static ModuleException],
     constants: &'static [Constant],
@@ -382,11 +382,12 @@ pub struct ModuleDef {
 unsafe impl Sync for ModuleDef {}
 
 impl ModuleDef {
-    /// A module `name` with docstring `doc`, its functions, exception
-    /// classes and constants.
+    /// A module `name` with docstring `doc` (`None`: `__doc__` is `None`, as
+    /// `Py_InitModule` leaves it), its functions, exception classes and
+    /// constants.
     pub const fn new<const N: usize>(
         name: &'static CStr,
-        doc: &'static CStr,
+        doc: Option<&'static CStr>,
         methods: &'static MethodTable<N>,
         exceptions: &'static [&'static ModuleException],
         constants: &'static [Constant],
@@ -438,7 +439,7 @@ impl ModuleDef {
             ffi::Py_InitModule4(
                 self.name.as_ptr(),
                 self.methods,
-                self.doc.as_ptr(),
+                self.doc.map_or(ptr::null(), CStr::as_ptr),
                 ptr::null_mut(),
                 ffi::PYTHON_API_VERSION as libc::c_int,
             )
@@ -623,11 +624,13 @@ macro_rules! __py_method {
 /// [`ExceptionType`](crate::ExceptionType)'s variants; each is a `static` of
 /// the module the macro is called in, raised as `Err(Name.err(message))`.
 /// Constants are `NAME: int = expr;` (an `i64`) or `NAME: str = "text";`.
+/// `doc:` may be left out: the module's `__doc__` is then `None`, as
+/// `Py_InitModule` leaves it.
 #[macro_export]
 macro_rules! py_module {
     (
         module $module:ident {
-            doc: $doc:expr,
+            $( doc: $doc:expr, )?
             functions: {
                 $( $fname:ident ( $($sig:ident),* ) => $body:path, $fdoc:expr; )*
             }
@@ -671,7 +674,7 @@ macro_rules! py_module {
             /// The module's definition.
             pub static MODULE: $crate::extension::ModuleDef = $crate::extension::ModuleDef::new(
                 $crate::__cstr!(::std::stringify!($module)),
-                $crate::__cstr!($doc),
+                $crate::__py_module_doc!($($doc)?),
                 &METHODS,
                 EXCEPTIONS,
                 CONSTANTS,
@@ -698,6 +701,18 @@ macro_rules! py_module {
                 unsafe { MODULE.init_from_import() }
             }
         }
+    };
+}
+
+/// The module docstring of [`py_module!`](crate::py_module), if given.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __py_module_doc {
+    () => {
+        ::std::option::Option::None
+    };
+    ($doc:expr) => {
+        ::std::option::Option::Some($crate::__cstr!($doc))
     };
 }
 

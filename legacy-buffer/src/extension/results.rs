@@ -1,7 +1,7 @@
 //! Results back to Python: Rust values as the objects `Py_BuildValue` would
-//! make of them, and a `str` built in place.
+//! make of them (a `str` built in place is in `new_str.rs`).
 
-use crate::error::{Error, ExceptionType, Result};
+use crate::error::Result;
 use crate::ffi;
 use crate::gil::Python;
 use crate::object::{Borrowed, Object};
@@ -17,7 +17,8 @@ use crate::object::{Borrowed, Object};
 /// | `()` | `None` | `""` |
 /// | `&[u8]`, `Vec<u8>` | `str` | `"s#"` |
 /// | `&str`, `String` | `unicode` | `"u#"` (from UTF-8) |
-/// | [`Bytes`]`(&str)` | `str` (the UTF-8 bytes) | `"s#"` |
+/// | [`Str`]`(&str)` | `str` (the UTF-8 bytes) | `"s#"` |
+/// | [`Long`]`(n)` | `long`, whatever the value | `"k"`, `"K"`, `"L"` |
 /// | `Option<T>` | `None` or `T` | |
 /// | tuples of these (up to 8) | `tuple` | `"(...)"` |
 /// | [`Object`], [`Borrowed`] | the object | `"O"` |
@@ -42,7 +43,13 @@ impl<'py, T: IntoPyObject<'py>> IntoPyResult<'py> for Result<T> {
 /// Text given to Python as `str` (its UTF-8 bytes), where `&str` alone gives
 /// `unicode`.
 #[derive(Clone, Copy, Debug)]
-pub struct Bytes<'s>(pub &'s str);
+pub struct Str<'s>(pub &'s str);
+
+/// An integer given to Python as a `long` whatever its value, as
+/// `Py_BuildValue`'s `"k"`, `"K"` and `"L"` and `PyLong_From*` make them
+/// (where a plain Rust integer gives an `int` when it fits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Long<T>(pub T);
 
 impl<'py> IntoPyObject<'py> for Object<'py> {
     #[inline]
@@ -173,12 +180,43 @@ impl<'py> IntoPyObject<'py> for String {
     }
 }
 
-impl<'py> IntoPyObject<'py> for Bytes<'_> {
+impl<'py> IntoPyObject<'py> for Str<'_> {
     #[inline]
     fn into_object(self, py: Python<'py>) -> Result<Object<'py>> {
         Object::str(py, self.0.as_bytes())
     }
 }
+
+macro_rules! long {
+    ($($t:ty => $from:ident as $c:ty),*) => {$(
+        impl<'py> IntoPyObject<'py> for Long<$t> {
+            #[inline]
+            fn into_object(self, py: Python<'py>) -> Result<Object<'py>> {
+                // SAFETY: GIL held; a new reference or NULL with an
+                // exception set.
+                unsafe {
+                    Object::from_owned_ptr_or_err(
+                        py,
+                        ffi::$from(self.0 as $c),
+                        stringify!($from),
+                    )
+                }
+            }
+        }
+    )*};
+}
+long!(
+    u8 => PyLong_FromUnsignedLongLong as libc::c_ulonglong,
+    u16 => PyLong_FromUnsignedLongLong as libc::c_ulonglong,
+    u32 => PyLong_FromUnsignedLongLong as libc::c_ulonglong,
+    u64 => PyLong_FromUnsignedLongLong as libc::c_ulonglong,
+    usize => PyLong_FromUnsignedLongLong as libc::c_ulonglong,
+    i8 => PyLong_FromLongLong as libc::c_longlong,
+    i16 => PyLong_FromLongLong as libc::c_longlong,
+    i32 => PyLong_FromLongLong as libc::c_longlong,
+    i64 => PyLong_FromLongLong as libc::c_longlong,
+    isize => PyLong_FromLongLong as libc::c_longlong
+);
 
 impl<'py, T: IntoPyObject<'py>> IntoPyObject<'py> for Option<T> {
     #[inline]
@@ -220,82 +258,4 @@ tuples! {
     6: (A 0, B 1, C 2, D 3, E 4, F 5);
     7: (A 0, B 1, C 2, D 3, E 4, F 5, G 6);
     8: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
-}
-
-impl<'py> Object<'py> {
-    /// A new `str` of at most `capacity` bytes, filled in place by `fill`,
-    /// which returns how many it wrote: `PyString_FromStringAndSize(NULL, n)`,
-    /// the bytes written straight into the new object (no copy), then
-    /// `_PyString_Resize` down to the length written. For compressors and
-    /// encoders, whose output size is bounded before they run.
-    ///
-    /// `fill` runs in a no-Python scope (it is `Send`; see
-    /// [`no_python`](crate::no_python)): the new `str` is Python's memory,
-    /// and no Python code may see it while it is a `&mut [u8]`.
-    ///
-    /// Fails with `MemoryError` if the `str` cannot be allocated, and with
-    /// `SystemError` if `fill` reports more bytes than `capacity`; the error
-    /// `fill` returns is returned as it is.
-    ///
-    /// ```
-    /// use legacy_buffer::{with_gil, Object};
-    ///
-    /// with_gil(|py| -> legacy_buffer::Result<()> {
-    ///     let upper = Object::str_with(py, 16, |out| {
-    ///         let text = b"in place";
-    ///         out[..text.len()].copy_from_slice(&text.to_ascii_uppercase());
-    ///         Ok(text.len())
-    ///     })?;
-    ///     assert_eq!(upper.repr()?, "'IN PLACE'");
-    ///     Ok(())
-    /// })?;
-    /// # Ok::<(), legacy_buffer::Error>(())
-    /// ```
-    pub fn str_with<F>(py: Python<'py>, capacity: usize, fill: F) -> Result<Object<'py>>
-    where
-        F: for<'s> FnOnce(&'s mut [u8]) -> Result<usize> + Send,
-    {
-        let Ok(size) = ffi::Py_ssize_t::try_from(capacity) else {
-            return Err(Error::new(
-                ExceptionType::MemoryError,
-                format!("cannot allocate a str of {capacity} bytes"),
-            ));
-        };
-        // SAFETY: GIL held; NULL contents ask for uninitialised storage of
-        // `size` bytes (plus the NUL CPython keeps); a new reference or NULL
-        // with an exception set.
-        let s = unsafe {
-            Object::from_owned_ptr_or_err(
-                py,
-                ffi::PyString_FromStringAndSize(std::ptr::null(), size),
-                "PyString_FromStringAndSize",
-            )?
-        };
-        // SAFETY: GIL held; `s` is a str.
-        let ptr = unsafe { ffi::PyString_AS_STRING(s.as_ptr()) }.cast::<u8>();
-        // SAFETY: `s` is a new str of `capacity` bytes that only we hold
-        // (or, for 0 bytes, the shared empty str, of which no byte is
-        // lent); writing bytes into its storage is how C fills one.
-        let written = unsafe { crate::scope::lend_fresh(py, ptr, capacity, fill)? };
-        if written > capacity {
-            return Err(Error::new(
-                ExceptionType::SystemError,
-                format!("str_with: {written} bytes written into a str of {capacity}"),
-            ));
-        }
-        if written == capacity {
-            return Ok(s);
-        }
-        let mut raw = s.into_ptr();
-        // SAFETY: GIL held; `raw` is a str we hold the only reference to
-        // (fresh, and never shown to Python code: the scope ran none), as
-        // _PyString_Resize requires; it replaces `raw` (or frees it and sets
-        // NULL with an exception set on failure).
-        let rc = unsafe { ffi::_PyString_Resize(&mut raw, written as ffi::Py_ssize_t) };
-        if rc < 0 {
-            return Err(Error::fetch(py, "_PyString_Resize"));
-        }
-        // SAFETY: the resized str, whose one reference we own.
-        Ok(unsafe { Object::from_owned_ptr(py, raw) })
-    }
 }

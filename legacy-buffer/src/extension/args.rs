@@ -1,0 +1,498 @@
+//! Arguments as `PyArg_ParseTuple` and `PyArg_ParseTupleAndKeywords` take
+//! them, typed in Rust: the same format strings, accepting exactly what the
+//! C parser accepts and failing with exactly its exception type and message
+//! (`tests/tests/arg_parity.rs` runs both over a corpus), with the values
+//! as Rust types whose lifetimes keep borrowed memory sound.
+
+mod convert;
+mod format;
+mod from_arg;
+mod messages;
+mod source;
+
+pub use from_arg::FromArg;
+
+use crate::error::{Error, ExceptionType, Result};
+use crate::extension::Args;
+use crate::ffi;
+use crate::gil::Python;
+use crate::object::Object;
+use format::{Format, Unit};
+use messages::{ffi_type_error, plural, programming_error, raise, tuple_count_error};
+use source::Source;
+use std::cell::RefCell;
+
+impl<'a, 'py> Args<'a, 'py> {
+    /// The arguments in `tuple` (a tuple, or a subclass): for parsing a
+    /// tuple made in Rust or taken from Python, as an extension function
+    /// parses its own. `TypeError` for anything but a tuple.
+    pub fn from_tuple(tuple: &'a Object<'py>) -> Result<Args<'a, 'py>> {
+        Args::from_tuple_and_dict(tuple, None)
+    }
+
+    /// The arguments in `tuple` and the keyword arguments in `kwargs` (a
+    /// dict), as a `METH_KEYWORDS` function gets them. `TypeError` if
+    /// either is of another type.
+    pub fn from_tuple_and_dict(
+        tuple: &'a Object<'py>,
+        kwargs: Option<&'a Object<'py>>,
+    ) -> Result<Args<'a, 'py>> {
+        // SAFETY: valid objects, GIL held ('py); type checks only.
+        let (is_tuple, is_dict) = unsafe {
+            (
+                ffi::PyTuple_Check(tuple.as_ptr()) != 0,
+                kwargs.map_or(true, |d| ffi::PyDict_Check(d.as_ptr()) != 0),
+            )
+        };
+        if !(is_tuple && is_dict) {
+            return Err(Error::new(
+                ExceptionType::TypeError,
+                "Args::from_tuple_and_dict: expected a tuple and a dict",
+            ));
+        }
+        let kwargs = kwargs.map_or(std::ptr::null_mut(), |d| d.as_ptr());
+        // SAFETY: a tuple and a dict (or NULL), alive for 'a (borrowed), GIL
+        // held for 'py. A tuple's items cannot be taken away by Python code
+        // while it lives; the dict's values can, which the keyword parser
+        // allows for (it keeps its own references).
+        Ok(unsafe { Args::from_ptrs(tuple.py(), tuple.as_ptr(), kwargs) })
+    }
+
+    /// Parse the positional arguments as `PyArg_ParseTuple(args, format,
+    /// ...)` does (keyword arguments are not looked at, as the C function
+    /// does not see them), into a tuple of Rust values, one per format unit
+    /// (see [`FromArg`] for which type takes which unit).
+    ///
+    /// Same checks in the same order as the C parser, same exception type
+    /// and message for the same arguments: the argument count against the
+    /// units before and after `|` (`"f() takes at most 2 arguments (3
+    /// given)"`, or the `;message` instead), then each argument in order
+    /// (`"f() argument 1 must be string or read-only buffer, not int"`, or
+    /// the exception the conversion raised). A format or a Rust type that
+    /// does not fit is a programming error: `SystemError`, before any
+    /// argument is looked at.
+    ///
+    /// ```
+    /// use legacy_buffer::extension::Args;
+    /// use legacy_buffer::{with_gil, Buffer, BufferKind};
+    ///
+    /// with_gil(|py| -> legacy_buffer::Result<()> {
+    ///     let tuple = py.eval("('hello', 9)")?;
+    ///     let args = Args::from_tuple(&tuple)?;
+    ///     let (data, level): (Buffer<'_>, Option<i32>) = args.parse("s#|i:compress")?;
+    ///     assert_eq!((data.as_bytes(), level), (Some(&b"hello"[..]), Some(9)));
+    ///     assert_eq!(data.kind(), BufferKind::Immutable);
+    ///
+    ///     let e = args.parse::<(Buffer<'_>,)>("s#:compress").unwrap_err();
+    ///     assert_eq!(e.to_string(), "TypeError: compress() takes exactly 1 argument (2 given)");
+    ///     let e = args.parse::<(i32, i32)>("ii:f").unwrap_err();
+    ///     assert_eq!(e.to_string(), "TypeError: an integer is required");
+    ///     let e = args.parse::<(u32, i32)>("s#i").unwrap_err();
+    ///     assert_eq!(e.type_name(), "SystemError"); // u32 does not take s#
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), legacy_buffer::Error>(())
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn parse<T: FromArgs<'a, 'py>>(&self, format: &str) -> Result<T> {
+        self.parser(format).parse()
+    }
+
+    /// A parser for `format`, to give it the type objects of `O!` units
+    /// ([`Parser::types`]) or keyword names ([`Parser::keywords`]).
+    #[inline]
+    pub fn parser<'f>(&self, format: &'f str) -> Parser<'f, 'a, 'py> {
+        Parser {
+            args: *self,
+            format,
+            types: &[],
+        }
+    }
+}
+
+/// Arguments to parse with one format: [`Args::parser`].
+#[must_use = "a parser does nothing until parsed"]
+pub struct Parser<'f, 'a, 'py> {
+    args: Args<'a, 'py>,
+    format: &'f str,
+    types: &'f [&'f Object<'py>],
+}
+
+impl<'f, 'a, 'py> Parser<'f, 'a, 'py> {
+    /// The type objects of the format's `O!` units, in order: `O!` takes an
+    /// instance of its type (or a subtype), and fails with `"must be
+    /// <type>, not <type>"`. Anything but a type object, or a count that
+    /// differs from the `O!` units', is a `SystemError`.
+    ///
+    /// ```
+    /// use legacy_buffer::extension::Args;
+    /// use legacy_buffer::{with_gil, Borrowed};
+    ///
+    /// with_gil(|py| -> legacy_buffer::Result<()> {
+    ///     let list_type = py.eval("list")?;
+    ///     let tuple = py.eval("([1, 2],)")?;
+    ///     let args = Args::from_tuple(&tuple)?;
+    ///     let (seq,): (Borrowed<'_, '_>,) = args.parser("O!:f").types(&[&list_type]).parse()?;
+    ///     assert_eq!(seq.repr()?, "[1, 2]");
+    ///     let dict_type = py.eval("dict")?;
+    ///     let e = args.parser("O!:f").types(&[&dict_type]).parse::<(Borrowed<'_, '_>,)>();
+    ///     assert_eq!(e.err().unwrap().message(), "f() argument 1 must be dict, not list");
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), legacy_buffer::Error>(())
+    /// ```
+    #[inline]
+    pub fn types<'t>(self, types: &'t [&'t Object<'py>]) -> Parser<'t, 'a, 'py>
+    where
+        'f: 't,
+    {
+        Parser {
+            args: self.args,
+            format: self.format,
+            types,
+        }
+    }
+
+    /// Parse as `PyArg_ParseTupleAndKeywords(args, kwargs, format, names,
+    /// ...)` does instead: each unit's argument by position or by the name
+    /// at the same index of `names` (as many as units).
+    ///
+    /// The values of keyword arguments are borrowed from the parser, which
+    /// holds a reference to each: the keyword dict, unlike the argument
+    /// tuple, could be emptied by Python code while the function runs
+    /// (`gc.get_referrers` finds it), so bind the parser to a variable.
+    /// Give it the `O!` types afterwards ([`KeywordParser::types`], which
+    /// keeps references of its own), so that it borrows no temporary.
+    ///
+    /// ```
+    /// use legacy_buffer::extension::Args;
+    /// use legacy_buffer::{with_gil, Buffer};
+    ///
+    /// with_gil(|py| -> legacy_buffer::Result<()> {
+    ///     let (tuple, kwargs) = (py.eval("('data',)")?, py.eval("{'level': 6}")?);
+    ///     let args = Args::from_tuple_and_dict(&tuple, Some(&kwargs))?;
+    ///     let parser = args.parser("s#|i:compress").keywords(&["data", "level"]);
+    ///     let (data, level): (Buffer<'_>, Option<i32>) = parser.parse()?;
+    ///     assert_eq!((data.as_bytes(), level), (Some(&b"data"[..]), Some(6)));
+    ///
+    ///     let (tuple, kwargs) = (py.eval("()")?, py.eval("{'data': 'x', 'levle': 6}")?);
+    ///     let args = Args::from_tuple_and_dict(&tuple, Some(&kwargs))?;
+    ///     let parser = args.parser("s#|i:compress").keywords(&["data", "level"]);
+    ///     let e = parser.parse::<(Buffer<'_>, Option<i32>)>().unwrap_err();
+    ///     assert_eq!(e.message(), "'levle' is an invalid keyword argument for this function");
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), legacy_buffer::Error>(())
+    /// ```
+    pub fn keywords<'k>(self, names: &'k [&'k str]) -> KeywordParser<'k, 'a, 'py>
+    where
+        'f: 'k,
+    {
+        KeywordParser {
+            args: self.args,
+            format: self.format,
+            names,
+            types: self.types.iter().map(|t| t.clone_ref()).collect(),
+            kept: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Parse as `PyArg_ParseTuple` does: see [`Args::parse`].
+    #[inline]
+    #[track_caller]
+    pub fn parse<T: FromArgs<'a, 'py>>(self) -> Result<T> {
+        let py = self.args.py();
+        let site = std::panic::Location::caller();
+        let format = Format::cached(py, site, self.format, T::check)?;
+        let given = self.args.len();
+        if given < format.required || given > format.units().len() {
+            return Err(tuple_count_error(py, &format, given));
+        }
+        let values = if format.type_count() == 0 && self.types.is_empty() {
+            T::extract(&mut Source::new(&format, self.args, &[]))?
+        } else {
+            let types = type_pointers::<8>(&format, self.types.iter().copied())?;
+            T::extract(&mut Source::new(&format, self.args, types.as_slice()))?
+        };
+        if !format.runs_code() {
+            return Ok(values);
+        }
+        no_stray_exception(py, values)
+    }
+}
+
+/// Arguments to parse with keywords: [`Parser::keywords`]. Holds a
+/// reference to each keyword argument it parsed until dropped.
+#[must_use = "a parser does nothing until parsed"]
+pub struct KeywordParser<'k, 'a, 'py> {
+    args: Args<'a, 'py>,
+    format: &'k str,
+    names: &'k [&'k str],
+    types: Vec<Object<'py>>,
+    /// A reference to each keyword argument parsed, kept for the values
+    /// borrowed from it and released when the parser drops.
+    kept: RefCell<Vec<*mut ffi::PyObject>>,
+}
+
+impl Drop for KeywordParser<'_, '_, '_> {
+    fn drop(&mut self) {
+        for obj in self.kept.get_mut().drain(..) {
+            // SAFETY: one reference each, taken by the parse; the GIL is
+            // held while the parser ('py) lives.
+            unsafe { ffi::Py_DECREF(obj) };
+        }
+    }
+}
+
+impl<'k, 'a, 'py> KeywordParser<'k, 'a, 'py> {
+    /// The type objects of the format's `O!` units: see [`Parser::types`].
+    /// The parser keeps a reference to each.
+    pub fn types(mut self, types: &[&Object<'py>]) -> Self {
+        self.types = types.iter().map(|t| t.clone_ref()).collect();
+        self
+    }
+
+    /// Parse as `PyArg_ParseTupleAndKeywords` does: the same checks in the
+    /// same order as the C parser, failing with the same exception type and
+    /// message (`"Argument given by name ('level') and position (2)"`,
+    /// `"Required argument 'data' (pos 1) not found"`, `"'levle' is an
+    /// invalid keyword argument for this function"`, ...). The values
+    /// borrow the parser (see [`Parser::keywords`]).
+    #[track_caller]
+    pub fn parse<'p, T: FromArgs<'p, 'py>>(&'p self) -> Result<T> {
+        let py = self.args.py();
+        let format = Format::cached(py, std::panic::Location::caller(), self.format, T::check)?;
+        let types = type_pointers::<8>(&format, self.types.iter())?;
+        let units = format.units().len();
+        if self.names.len() != units {
+            return Err(programming_error(
+                &format,
+                &format!("{} keyword names for {units} units", self.names.len()),
+            ));
+        }
+        if let Some(name) = self.names.iter().find(|n| n.contains('\0')) {
+            return Err(programming_error(
+                &format,
+                &format!("the keyword name {name:?} holds a NUL"),
+            ));
+        }
+        let dict = self
+            .args
+            .kwargs()
+            .map_or(std::ptr::null_mut(), |d| d.as_ptr());
+        // SAFETY: a valid object (Args' contract), GIL held.
+        if !dict.is_null() && unsafe { ffi::PyDict_Check(dict) } == 0 {
+            return Err(programming_error(
+                &format,
+                "the keyword arguments are not a dict",
+            ));
+        }
+        let left = if dict.is_null() {
+            0
+        } else {
+            // SAFETY: a dict, GIL held.
+            unsafe { ffi::PyDict_Size(dict) }
+        };
+        let given = self.args.len() as isize + left;
+        if given > units as isize {
+            let (name, _) = format.keywords_suffix();
+            let message = format!(
+                "{}{} takes at most {units} argument{} ({given} given)",
+                name.unwrap_or("function"),
+                if name.is_some() { "()" } else { "" },
+                plural(units),
+            );
+            return Err(raise(py, ffi_type_error(), message.as_bytes()));
+        }
+        let mut source = Source::with_keywords(
+            &format,
+            self.args,
+            types.as_slice(),
+            self.names,
+            (dict, left),
+            &self.kept,
+        );
+        let values = T::extract(&mut source)?;
+        source.unknown_keywords()?;
+        no_stray_exception(py, values)
+    }
+}
+
+/// A tuple of [`FromArg`] types, one per format unit (up to 12), or `()`
+/// for a format without units. Sealed.
+pub trait FromArgs<'a, 'py>: Sized + sealed::Sealed {
+    /// Check that the types fit the format's units.
+    #[doc(hidden)]
+    fn check(format: &Format<'_>) -> Result<()>;
+    /// Take each unit's value, in order.
+    #[doc(hidden)]
+    fn extract(source: &mut Source<'_, 'a, 'py>) -> Result<Self>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// What one Rust destination takes, for checking it against its unit.
+struct Destination {
+    name: &'static str,
+    optional: bool,
+    accepts: fn(Unit) -> bool,
+}
+
+impl Destination {
+    fn of<'a, 'py, T: FromArg<'a, 'py>>() -> Destination {
+        Destination {
+            name: std::any::type_name::<T>(),
+            optional: T::OPTIONAL,
+            accepts: T::accepts,
+        }
+    }
+}
+
+/// The types of a tuple against the units: as many, each taking its unit,
+/// an `Option` wherever the unit may be missing.
+fn check_destinations(format: &Format<'_>, destinations: &[Destination]) -> Result<()> {
+    let units = format.units();
+    if units.len() != destinations.len() {
+        return Err(programming_error(
+            format,
+            &format!(
+                "{} units, parsed into a tuple of {}",
+                units.len(),
+                destinations.len()
+            ),
+        ));
+    }
+    for (i, (&unit, to)) in units.iter().zip(destinations).enumerate() {
+        if !(to.accepts)(unit) {
+            return Err(programming_error(
+                format,
+                &format!(
+                    "unit '{}' (argument {}) cannot be converted into {}",
+                    unit.text(),
+                    i + 1,
+                    to.name
+                ),
+            ));
+        }
+        if i >= format.required && !to.optional {
+            return Err(programming_error(
+                format,
+                &format!(
+                    "unit '{}' (argument {}) follows '|' and may be missing: its type must be \
+                     an Option, not {}",
+                    unit.text(),
+                    i + 1,
+                    to.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+macro_rules! from_args {
+    ($($t:ident),+) => {
+        impl<$($t),+> sealed::Sealed for ($($t,)+) {}
+        impl<'a, 'py, $($t: FromArg<'a, 'py>),+> FromArgs<'a, 'py> for ($($t,)+) {
+            #[inline]
+            fn check(format: &Format<'_>) -> Result<()> {
+                check_destinations(format, &[$(Destination::of::<$t>()),+])
+            }
+            #[inline]
+            fn extract(source: &mut Source<'_, 'a, 'py>) -> Result<Self> {
+                Ok(($(source.next::<$t>()?,)+))
+            }
+        }
+    };
+}
+
+from_args!(A);
+from_args!(A, B);
+from_args!(A, B, C);
+from_args!(A, B, C, D);
+from_args!(A, B, C, D, E);
+from_args!(A, B, C, D, E, F);
+from_args!(A, B, C, D, E, F, G);
+from_args!(A, B, C, D, E, F, G, H);
+from_args!(A, B, C, D, E, F, G, H, I);
+from_args!(A, B, C, D, E, F, G, H, I, J);
+from_args!(A, B, C, D, E, F, G, H, I, J, K);
+from_args!(A, B, C, D, E, F, G, H, I, J, K, L);
+
+impl sealed::Sealed for () {}
+impl<'a, 'py> FromArgs<'a, 'py> for () {
+    #[inline]
+    fn check(format: &Format<'_>) -> Result<()> {
+        check_destinations(format, &[])
+    }
+    #[inline]
+    fn extract(_source: &mut Source<'_, 'a, 'py>) -> Result<Self> {
+        Ok(())
+    }
+}
+
+/// The type objects for the `O!` units, checked: as many as there are, each
+/// a type. Kept in a small array, as raw pointers the caller's borrows (or
+/// references) keep alive.
+fn type_pointers<'t, 'py: 't, const N: usize>(
+    format: &Format<'_>,
+    types: impl ExactSizeIterator<Item = &'t Object<'py>>,
+) -> Result<TypePointers<N>> {
+    let wanted = format.type_count();
+    if types.len() != wanted {
+        return Err(programming_error(
+            format,
+            &format!("{wanted} O! units, but {} types given", types.len()),
+        ));
+    }
+    if wanted > N {
+        return Err(programming_error(
+            format,
+            &format!("more than {N} O! units"),
+        ));
+    }
+    let mut pointers = TypePointers {
+        types: [std::ptr::null_mut(); N],
+        len: 0,
+    };
+    for (i, ty) in types.enumerate() {
+        // SAFETY: a valid object, GIL held.
+        if unsafe { ffi::PyType_Check(ty.as_ptr()) } == 0 {
+            return Err(programming_error(
+                format,
+                &format!("type {} for O! is a {}, not a type", i + 1, ty.type_name()),
+            ));
+        }
+        pointers.types[i] = ty.as_ptr().cast();
+        pointers.len += 1;
+    }
+    Ok(pointers)
+}
+
+struct TypePointers<const N: usize> {
+    types: [*mut ffi::PyTypeObject; N],
+    len: usize,
+}
+
+impl<const N: usize> TypePointers<N> {
+    fn as_slice(&self) -> &[*mut ffi::PyTypeObject] {
+        &self.types[..self.len]
+    }
+}
+
+/// A successful parse that left an exception set (a conversion calling C
+/// code that misbehaved) is a `SystemError`, so none is left set.
+#[inline]
+fn no_stray_exception<T>(py: Python<'_>, values: T) -> Result<T> {
+    // SAFETY: GIL held; reads the thread state's indicator.
+    if unsafe { ffi::PyErr_Occurred() }.is_null() {
+        return Ok(values);
+    }
+    let error = Error::result_with_exception_set(py, "PyArg_ParseTuple");
+    // Released after the exception is fetched: releasing may run code.
+    drop(values);
+    Err(error)
+}

@@ -1,0 +1,261 @@
+//! The Rust types a format unit's value can be taken as.
+
+use super::convert::Value;
+use super::format::Unit;
+use crate::buffer::Buffer;
+use crate::error::{Error, ExceptionType, Result};
+use crate::extension::view::View;
+use crate::gil::Python;
+use crate::object::{Borrowed, Object};
+use libc::{c_int, c_uint};
+use std::ffi::CStr;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A Rust type one argument can be parsed into, for the format units it
+/// takes (sealed: implemented here for each).
+///
+/// | unit | Rust type |
+/// | --- | --- |
+/// | `s` | `&'a CStr`, `&'a [u8]` (without the NUL) |
+/// | `z` | `Option<&'a CStr>`, `Option<&'a [u8]>` (None for None) |
+/// | `s#`, `t#`, `w#` | [`Buffer<'a>`](crate::Buffer) |
+/// | `z#` | `Option<Buffer<'a>>` |
+/// | `s*`, `w*` | [`View<'a>`](crate::extension::View) |
+/// | `z*` | `Option<View<'a>>` |
+/// | `c`, `b`, `B` | `u8` |
+/// | `h` | `i16` |
+/// | `H` | `u16` |
+/// | `i` | `i32` (`c_int`) |
+/// | `I` | `u32` (`c_uint`) |
+/// | `l`, `L` | `i64` (`c_long` on 64-bit Linux, `long long`) |
+/// | `k`, `K` | `u64` (`c_ulong` on 64-bit Linux, `unsigned long long`) |
+/// | `n` | `isize` |
+/// | `f` | `f32` |
+/// | `d` | `f64` |
+/// | `O`, `O!`, `S`, `U` | [`Borrowed<'a, 'py>`](crate::Borrowed), [`Object<'py>`](crate::Object) (a new reference) |
+///
+/// A unit after `|` may be missing, so its type must be an `Option`
+/// (`None` when missing; for `z` units `Option<Option<_>>` tells a missing
+/// argument from None, `Option<_>` takes both as `None`). A type that does
+/// not take its unit is a programming error, reported before any argument
+/// is looked at: a `SystemError` naming the unit and the type.
+pub trait FromArg<'a, 'py>: Sized + sealed::Sealed {
+    /// Whether the unit may be missing: `Option`s only.
+    #[doc(hidden)]
+    const OPTIONAL: bool = false;
+    /// Whether this type takes what `unit` gives.
+    #[doc(hidden)]
+    fn accepts(unit: Unit) -> bool;
+    /// The value `unit` gave, which this type accepts.
+    #[doc(hidden)]
+    fn from_value(unit: Unit, value: Value<'a>, py: Python<'py>) -> Result<Self>;
+    /// The value for a missing argument (`OPTIONAL` types only).
+    #[doc(hidden)]
+    fn missing() -> Option<Self> {
+        None
+    }
+}
+
+/// A value of a kind the type was checked to take, but did not: a bug of
+/// this crate, reported rather than panicking.
+#[cold]
+pub(super) fn mismatch<T>(unit: Unit) -> Error {
+    Error::new(
+        ExceptionType::SystemError,
+        format!(
+            "legacy-buffer: format unit '{}' gave a value {} does not take",
+            unit.text(),
+            std::any::type_name::<T>()
+        ),
+    )
+}
+
+macro_rules! scalar {
+    ($($ty:ty: $($unit:pat_param)|+ => $variant:ident;)*) => {$(
+        impl sealed::Sealed for $ty {}
+        impl<'a, 'py> FromArg<'a, 'py> for $ty {
+            #[inline]
+            fn accepts(unit: Unit) -> bool {
+                matches!(unit, $($unit)|+)
+            }
+            #[inline]
+            fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
+                match value {
+                    Value::$variant(v) => Ok(v),
+                    _ => Err(mismatch::<Self>(unit)),
+                }
+            }
+        }
+    )*};
+}
+
+scalar! {
+    u8: Unit::C | Unit::LowerB | Unit::UpperB => U8;
+    i16: Unit::LowerH => I16;
+    u16: Unit::UpperH => U16;
+    c_int: Unit::LowerI => Int;
+    c_uint: Unit::UpperI => UInt;
+    isize: Unit::N => ISize;
+    f32: Unit::F => F32;
+    f64: Unit::D => F64;
+}
+
+// C long and long long: `i64` takes both (c_long is i64 on 64-bit Linux,
+// and widens losslessly where it is narrower).
+impl sealed::Sealed for i64 {}
+impl<'a, 'py> FromArg<'a, 'py> for i64 {
+    #[inline]
+    fn accepts(unit: Unit) -> bool {
+        matches!(unit, Unit::LowerL | Unit::UpperL)
+    }
+    #[inline]
+    #[allow(clippy::useless_conversion)] // c_long is i32 on 32-bit targets.
+    fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
+        match value {
+            Value::Long(v) => Ok(i64::from(v)),
+            Value::I64(v) => Ok(v),
+            _ => Err(mismatch::<Self>(unit)),
+        }
+    }
+}
+
+impl sealed::Sealed for u64 {}
+impl<'a, 'py> FromArg<'a, 'py> for u64 {
+    #[inline]
+    fn accepts(unit: Unit) -> bool {
+        matches!(unit, Unit::LowerK | Unit::UpperK)
+    }
+    #[inline]
+    #[allow(clippy::useless_conversion)] // c_ulong is u32 on 32-bit targets.
+    fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
+        match value {
+            Value::ULong(v) => Ok(u64::from(v)),
+            Value::U64(v) => Ok(v),
+            _ => Err(mismatch::<Self>(unit)),
+        }
+    }
+}
+
+impl sealed::Sealed for &CStr {}
+impl<'a, 'py> FromArg<'a, 'py> for &'a CStr {
+    #[inline]
+    fn accepts(unit: Unit) -> bool {
+        unit == Unit::S
+    }
+    #[inline]
+    fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
+        match value {
+            Value::CString(s) => Ok(s),
+            _ => Err(mismatch::<Self>(unit)),
+        }
+    }
+}
+
+impl sealed::Sealed for &[u8] {}
+impl<'a, 'py> FromArg<'a, 'py> for &'a [u8] {
+    #[inline]
+    fn accepts(unit: Unit) -> bool {
+        unit == Unit::S
+    }
+    #[inline]
+    fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
+        match value {
+            Value::CString(s) => Ok(s.to_bytes()),
+            _ => Err(mismatch::<Self>(unit)),
+        }
+    }
+}
+
+impl sealed::Sealed for Buffer<'_> {}
+impl<'a, 'py> FromArg<'a, 'py> for Buffer<'a> {
+    #[inline]
+    fn accepts(unit: Unit) -> bool {
+        matches!(unit, Unit::SHash | Unit::THash | Unit::WHash)
+    }
+    #[inline]
+    fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
+        match value {
+            Value::Buffer(b) => Ok(b),
+            _ => Err(mismatch::<Self>(unit)),
+        }
+    }
+}
+
+impl sealed::Sealed for View<'_> {}
+impl<'a, 'py> FromArg<'a, 'py> for View<'a> {
+    #[inline]
+    fn accepts(unit: Unit) -> bool {
+        matches!(unit, Unit::SStar | Unit::WStar)
+    }
+    #[inline]
+    fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
+        match value {
+            Value::View(v) => Ok(v),
+            _ => Err(mismatch::<Self>(unit)),
+        }
+    }
+}
+
+fn is_object_unit(unit: Unit) -> bool {
+    matches!(unit, Unit::O | Unit::OType(_) | Unit::UpperS | Unit::UpperU)
+}
+
+impl sealed::Sealed for Borrowed<'_, '_> {}
+impl<'a, 'py> FromArg<'a, 'py> for Borrowed<'a, 'py> {
+    #[inline]
+    fn accepts(unit: Unit) -> bool {
+        is_object_unit(unit)
+    }
+    #[inline]
+    fn from_value(unit: Unit, value: Value<'a>, py: Python<'py>) -> Result<Self> {
+        match value {
+            Value::Object(o) => Ok(o.borrowed(py)),
+            _ => Err(mismatch::<Self>(unit)),
+        }
+    }
+}
+
+impl sealed::Sealed for Object<'_> {}
+impl<'a, 'py> FromArg<'a, 'py> for Object<'py> {
+    #[inline]
+    fn accepts(unit: Unit) -> bool {
+        is_object_unit(unit)
+    }
+    #[inline]
+    fn from_value(unit: Unit, value: Value<'a>, py: Python<'py>) -> Result<Self> {
+        match value {
+            Value::Object(o) => Ok(o.borrowed(py).clone_ref()),
+            _ => Err(mismatch::<Self>(unit)),
+        }
+    }
+}
+
+impl<T> sealed::Sealed for Option<T> {}
+impl<'a, 'py, T: FromArg<'a, 'py>> FromArg<'a, 'py> for Option<T> {
+    const OPTIONAL: bool = true;
+
+    #[inline]
+    fn accepts(unit: Unit) -> bool {
+        T::accepts(unit) || unit.not_none().is_some_and(T::accepts)
+    }
+
+    #[inline]
+    fn from_value(unit: Unit, value: Value<'a>, py: Python<'py>) -> Result<Self> {
+        if T::accepts(unit) {
+            return T::from_value(unit, value, py).map(Some);
+        }
+        match (value, unit.not_none()) {
+            (Value::Null, _) => Ok(None),
+            (value, Some(unit)) => T::from_value(unit, value, py).map(Some),
+            (_, None) => Err(mismatch::<Self>(unit)),
+        }
+    }
+
+    #[inline]
+    fn missing() -> Option<Self> {
+        Some(None)
+    }
+}

@@ -1,0 +1,242 @@
+//! One parse in progress: each unit's argument found, by position or by
+//! keyword, as getargs.c finds it, converted, and its failure reported.
+
+use super::convert::{convert, ArgRef, Failure};
+use super::format::{Format, Unit};
+use super::from_arg::{self, FromArg};
+use super::messages::{converterr, ffi_type_error, raise, truncated};
+use crate::error::{Error, Result};
+use crate::extension::Args;
+use crate::ffi;
+use crate::gil::Python;
+use crate::object::Object;
+use std::cell::RefCell;
+use std::ptr::NonNull;
+
+/// One parse in progress: the units' arguments, taken in order.
+pub struct Source<'s, 'a, 'py> {
+    format: &'s Format<'s>,
+    args: Args<'a, 'py>,
+    types: &'s [*mut ffi::PyTypeObject],
+    index: usize,
+    keywords: Option<Keywords<'s, 'a>>,
+}
+
+/// `PyArg_ParseTupleAndKeywords`' state.
+struct Keywords<'s, 'a> {
+    names: &'s [&'s str],
+    /// The keyword dict, or NULL.
+    dict: *mut ffi::PyObject,
+    /// Keyword arguments not yet matched to a unit.
+    left: isize,
+    /// Every unit left is missing and no keyword is left: the C parser
+    /// returns success here, looking at nothing more.
+    done: bool,
+    /// The parser's references, which outlive 'a.
+    kept: &'a RefCell<Vec<*mut ffi::PyObject>>,
+}
+
+impl<'s, 'a, 'py> Source<'s, 'a, 'py> {
+    /// `PyArg_ParseTuple`'s: arguments by position only.
+    pub(super) fn new(
+        format: &'s Format<'s>,
+        args: Args<'a, 'py>,
+        types: &'s [*mut ffi::PyTypeObject],
+    ) -> Self {
+        Source {
+            format,
+            args,
+            types,
+            index: 0,
+            keywords: None,
+        }
+    }
+
+    /// `PyArg_ParseTupleAndKeywords`': by position or by the name of the
+    /// same index, from `dict` (NULL for none) which holds `left` items;
+    /// the values taken from it are kept in `kept`.
+    pub(super) fn with_keywords(
+        format: &'s Format<'s>,
+        args: Args<'a, 'py>,
+        types: &'s [*mut ffi::PyTypeObject],
+        names: &'s [&'s str],
+        (dict, left): (*mut ffi::PyObject, isize),
+        kept: &'a RefCell<Vec<*mut ffi::PyObject>>,
+    ) -> Self {
+        Source {
+            keywords: Some(Keywords {
+                names,
+                dict,
+                left,
+                done: false,
+                kept,
+            }),
+            ..Source::new(format, args, types)
+        }
+    }
+}
+
+impl<'a, 'py> Source<'_, 'a, 'py> {
+    /// The next unit's value as a `T`, or the parse's error.
+    #[inline]
+    pub(super) fn next<T: FromArg<'a, 'py>>(&mut self) -> Result<T> {
+        let i = self.index;
+        self.index += 1;
+        let unit = self.format.units()[i];
+        let Some(arg) = self.argument(i)? else {
+            return T::missing().ok_or_else(|| from_arg::mismatch::<T>(unit));
+        };
+        let py = self.args.py();
+        // The commonest unit needs no conversion: the object itself.
+        if unit == Unit::O {
+            return T::from_value(unit, super::convert::Value::Object(arg), py);
+        }
+        match convert(py, unit, arg, self.types) {
+            Ok(value) => T::from_value(unit, value, py),
+            Err(failure) => Err(self.conversion_error(i, arg.as_ptr(), failure)),
+        }
+    }
+
+    /// Unit `i`'s argument: by position, or (with keywords) by name, as
+    /// `vgetargskeywords` finds it, with its errors; `None` if missing.
+    fn argument(&mut self, i: usize) -> Result<Option<ArgRef<'a>>> {
+        let py = self.args.py();
+        let given = self.args.len();
+        let Some(kw) = &mut self.keywords else {
+            return Ok(self.by_position(i));
+        };
+        if kw.done {
+            return Ok(None);
+        }
+        let name = kw.names[i];
+        if kw.left > 0 {
+            if let Some(value) = lookup(py, kw.dict, name)? {
+                kw.left -= 1;
+                if i < given {
+                    let message =
+                        format!("Argument given by name ('{name}') and position ({})", i + 1);
+                    return Err(raise(py, ffi_type_error(), message.as_bytes()));
+                }
+                let ptr = value.into_ptr();
+                kw.kept.borrow_mut().push(ptr);
+                // SAFETY: `kept` holds a reference to the object until the
+                // parser drops, which 'a (a borrow of it) cannot outlive;
+                // GIL held ('py outlives the parser).
+                return Ok(Some(unsafe {
+                    ArgRef::new(NonNull::new(ptr).expect("an object"))
+                }));
+            }
+        }
+        if i < given {
+            return Ok(self.by_position(i));
+        }
+        if i < self.format.required {
+            let message = format!("Required argument '{name}' (pos {}) not found", i + 1);
+            return Err(raise(py, ffi_type_error(), message.as_bytes()));
+        }
+        if kw.left == 0 {
+            kw.done = true;
+        }
+        Ok(None)
+    }
+
+    /// Positional argument `i`, if given.
+    #[inline]
+    fn by_position(&self, i: usize) -> Option<ArgRef<'a>> {
+        let arg = self.args.get(i)?;
+        let ptr = NonNull::new(arg.as_ptr())?;
+        // SAFETY: an item of the argument tuple, which holds it for 'a
+        // (Args' contract) and which Python code cannot change; GIL held.
+        Some(unsafe { ArgRef::new(ptr) })
+    }
+
+    /// With keywords, once every unit is done: a keyword that named none
+    /// of them (or is not a str) is an error, as the C parser reports it.
+    pub(super) fn unknown_keywords(&self) -> Result<()> {
+        let Some(kw) = &self.keywords else {
+            return Ok(());
+        };
+        if kw.done || kw.left <= 0 {
+            return Ok(());
+        }
+        let py = self.args.py();
+        let (mut pos, mut key, mut value) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: a dict (checked), GIL held; the loop runs no Python code,
+        // so the dict cannot change under the iteration, and the borrowed
+        // keys are read before the next step.
+        while unsafe { ffi::PyDict_Next(kw.dict, &mut pos, &mut key, &mut value) } != 0 {
+            // SAFETY: a valid key of the dict, GIL held.
+            if unsafe { ffi::PyString_Check(key) } == 0 {
+                return Err(raise(py, ffi_type_error(), b"keywords must be strings"));
+            }
+            // SAFETY: a str's characters end in a NUL; read as C reads them
+            // (up to the first NUL).
+            let key = unsafe { std::ffi::CStr::from_ptr(ffi::PyString_AS_STRING(key)) };
+            let key = key.to_bytes();
+            if !kw.names.iter().any(|n| n.as_bytes() == key) {
+                let mut message = Vec::with_capacity(key.len() + 48);
+                message.push(b'\'');
+                message.extend_from_slice(key);
+                message.extend_from_slice(b"' is an invalid keyword argument for this function");
+                return Err(raise(py, ffi_type_error(), &message));
+            }
+        }
+        Ok(())
+    }
+
+    /// getargs.c's `seterror` for unit `i`'s failure on the object `arg`:
+    /// the exception the conversion set if any, else the format's
+    /// `;message`, else `"[name() ]argument N must be X, not Y"`.
+    #[cold]
+    fn conversion_error(&self, i: usize, arg: *mut ffi::PyObject, failure: Failure) -> Error {
+        let py = self.args.py();
+        let expected = match failure {
+            Failure::Error(e) => return e,
+            Failure::Expected(expected) => expected,
+        };
+        // SAFETY: GIL held; reads the thread state's indicator.
+        if !unsafe { ffi::PyErr_Occurred() }.is_null() {
+            return Error::fetch(py, "PyArg_ParseTuple");
+        }
+        let (name, message) = match self.keywords {
+            Some(_) => self.format.keywords_suffix(),
+            None => self.format.tuple_suffix(),
+        };
+        if let Some(message) = message {
+            return raise(py, ffi_type_error(), message.as_bytes());
+        }
+        let mut text = Vec::with_capacity(160);
+        if let Some(name) = name {
+            text.extend_from_slice(truncated(name.as_bytes(), 200));
+            text.extend_from_slice(b"() ");
+        }
+        text.extend_from_slice(format!("argument {} ", i + 1).as_bytes());
+        text.extend_from_slice(truncated(&converterr(&expected, arg), 256));
+        raise(py, ffi_type_error(), &text)
+    }
+}
+
+/// `PyDict_GetItemString(dict, name)`, with a reference of its own.
+fn lookup<'py>(
+    py: Python<'py>,
+    dict: *mut ffi::PyObject,
+    name: &str,
+) -> Result<Option<Object<'py>>> {
+    // SAFETY: GIL held; the pointer and length describe `name`; a new
+    // reference or NULL with an exception set.
+    let key = unsafe {
+        Object::from_owned_ptr_or_err(
+            py,
+            ffi::PyString_FromStringAndSize(name.as_ptr().cast(), name.len() as ffi::Py_ssize_t),
+            "PyString_FromStringAndSize",
+        )?
+    };
+    // SAFETY: a dict (checked by the caller) and a str, GIL held;
+    // PyDict_GetItem returns a borrowed reference (or NULL, with no
+    // exception set), taken at once, before anything can run.
+    let value = unsafe {
+        let value = ffi::PyDict_GetItem(dict, key.as_ptr());
+        (!value.is_null()).then(|| Object::from_borrowed_ptr(py, value))
+    };
+    Ok(value)
+}

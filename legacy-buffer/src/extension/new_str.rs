@@ -1,0 +1,193 @@
+//! A `str` built in place, for compressors and encoders whose output size is
+//! bounded before they run: `PyString_FromStringAndSize(NULL, n)`, the bytes
+//! written straight into the new object (no copy), then `_PyString_Resize`
+//! down to the length written.
+//!
+//! The new `str` is Python's memory, lent as a `&mut [u8]`: zeroed first
+//! (a Rust slice must never show uninitialised bytes), and never visible to
+//! Python code while lent. Nothing can find a `str` nobody refers to,
+//! except, in builds with `Py_TRACE_REFS` (python2.7-dbg), `sys.getobjects`:
+//! so no Python code runs between making the `str` and finishing it.
+
+use crate::error::{Error, ExceptionType, Result};
+use crate::ffi;
+use crate::gil::Python;
+use crate::object::Object;
+use crate::scope::Lend;
+
+/// A new `str` of `capacity` zeroed bytes, which only we hold, and where its
+/// bytes are.
+fn fresh(py: Python<'_>, capacity: usize) -> Result<(Object<'_>, *mut u8)> {
+    let Ok(size) = ffi::Py_ssize_t::try_from(capacity) else {
+        return Err(Error::new(
+            ExceptionType::MemoryError,
+            format!("cannot allocate a str of {capacity} bytes"),
+        ));
+    };
+    // SAFETY: GIL held; NULL contents ask for uninitialised storage of
+    // `size` bytes (plus the NUL CPython keeps); a new reference or NULL
+    // with an exception set. Allocating a str runs no Python code (strs are
+    // not tracked by the cycle collector, which could otherwise run).
+    let s = unsafe {
+        Object::from_owned_ptr_or_err(
+            py,
+            ffi::PyString_FromStringAndSize(std::ptr::null(), size),
+            "PyString_FromStringAndSize",
+        )?
+    };
+    // SAFETY: GIL held; `s` is a str.
+    let ptr = unsafe { ffi::PyString_AS_STRING(s.as_ptr()) }.cast::<u8>();
+    // SAFETY: `capacity` bytes of the new str's storage, ours alone (for
+    // capacity 0, the shared empty str, of which no byte is written).
+    unsafe { std::ptr::write_bytes(ptr, 0, capacity) };
+    Ok((s, ptr))
+}
+
+/// Shrink the new `s` to the `written` bytes of its `capacity`.
+fn finish<'py>(
+    py: Python<'py>,
+    s: Object<'py>,
+    capacity: usize,
+    written: usize,
+) -> Result<Object<'py>> {
+    if written > capacity {
+        return Err(Error::new(
+            ExceptionType::SystemError,
+            format!("{written} bytes written into a new str of {capacity}"),
+        ));
+    }
+    if written == capacity {
+        return Ok(s);
+    }
+    let mut raw = s.into_ptr();
+    // SAFETY: GIL held; `raw` is a str we hold the only reference to (fresh,
+    // and never shown to Python code: none ran since it was made), as
+    // _PyString_Resize requires; it replaces `raw`, or frees it and sets
+    // NULL with an exception set.
+    let rc = unsafe { ffi::_PyString_Resize(&mut raw, written as ffi::Py_ssize_t) };
+    if rc < 0 {
+        return Err(Error::fetch(py, "_PyString_Resize"));
+    }
+    // SAFETY: the resized str, whose one reference we own.
+    Ok(unsafe { Object::from_owned_ptr(py, raw) })
+}
+
+impl<'py> Object<'py> {
+    /// A new `str` of at most `capacity` bytes, filled in place by `fill`,
+    /// which returns how many it wrote (see the module docs: no copy; the
+    /// bytes start zeroed).
+    ///
+    /// `fill` runs in a no-Python scope (it is `Send`; see
+    /// [`no_python`](crate::no_python)). Fails with `MemoryError` (or
+    /// Python's `OverflowError`) if the `str` cannot be allocated, and with
+    /// `SystemError` if `fill` reports more bytes than `capacity`; an error
+    /// `fill` returns is returned as it is.
+    ///
+    /// ```
+    /// use legacy_buffer::{with_gil, Object};
+    ///
+    /// with_gil(|py| -> legacy_buffer::Result<()> {
+    ///     let upper = Object::str_with(py, 16, |out| {
+    ///         let text = b"in place";
+    ///         out[..text.len()].copy_from_slice(&text.to_ascii_uppercase());
+    ///         Ok(text.len())
+    ///     })?;
+    ///     assert_eq!(upper.repr()?, "'IN PLACE'");
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), legacy_buffer::Error>(())
+    /// ```
+    pub fn str_with<F>(py: Python<'py>, capacity: usize, fill: F) -> Result<Object<'py>>
+    where
+        F: for<'s> FnOnce(&'s mut [u8]) -> Result<usize> + Send,
+    {
+        let (s, ptr) = fresh(py, capacity)?;
+        // SAFETY: the new str's zeroed storage, ours alone.
+        let written = unsafe { crate::scope::lend_fresh(py, ptr, capacity, fill)? };
+        finish(py, s, capacity, written)
+    }
+
+    /// As [`str_with`](Object::str_with), with the memory of `inputs`
+    /// ([`Bytes`](crate::Bytes), [`BytesMut`](crate::BytesMut) or a tuple of
+    /// them, as [`no_python`](crate::no_python) takes) lent to `fill` too, in
+    /// the same scope: an encoder reading a buffer of any exporter.
+    ///
+    /// ```
+    /// use legacy_buffer::{with_gil, Bytes, Object};
+    ///
+    /// with_gil(|py| -> legacy_buffer::Result<()> {
+    ///     let a = py.eval("__import__('array').array('B', [104, 105])")?;
+    ///     let buf = a.read_buffer()?;
+    ///     let hex = Object::str_from(py, Bytes(&buf), 2 * buf.len(), |bytes, out| {
+    ///         for (pair, b) in out.chunks_mut(2).zip(bytes) {
+    ///             pair.copy_from_slice(format!("{b:02x}").as_bytes());
+    ///         }
+    ///         Ok(2 * bytes.len())
+    ///     })?;
+    ///     assert_eq!(hex.repr()?, "'6869'");
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), legacy_buffer::Error>(())
+    /// ```
+    pub fn str_from<L, F>(
+        py: Python<'py>,
+        inputs: L,
+        capacity: usize,
+        fill: F,
+    ) -> Result<Object<'py>>
+    where
+        L: Lend,
+        F: for<'s> FnOnce(L::Lent<'s>, &'s mut [u8]) -> Result<usize> + Send,
+    {
+        // Inputs first: asking an Unpinned exporter again runs its procs,
+        // foreign code, which must not run once the new str exists.
+        let lent = crate::scope::prepare(&inputs)?;
+        let (s, ptr) = fresh(py, capacity)?;
+        // SAFETY: the new str's zeroed storage, ours alone; it cannot
+        // overlap the inputs' memory (it did not exist when they were lent).
+        let written =
+            unsafe { crate::scope::lend_with_fresh::<L, _, _>(py, lent, ptr, capacity, fill)? };
+        finish(py, s, capacity, written)
+    }
+
+    /// As [`str_with`](Object::str_with), with the GIL released while
+    /// `fill` runs, as C encoders do around long work
+    /// (`Py_BEGIN_ALLOW_THREADS`): other threads run Python meanwhile.
+    /// `fill` may read immutable bytes it captured (a `&[u8]` from
+    /// [`Buffer::as_bytes`](crate::Buffer::as_bytes)); nothing else of Python's
+    /// can cross (it is `Send`).
+    ///
+    /// Other threads cannot find the new `str` — except through
+    /// `sys.getobjects` in builds with `Py_TRACE_REFS` (python2.7-dbg): there
+    /// the GIL is kept, and `fill` runs in a no-Python scope as for
+    /// `str_with`; the result is the same.
+    pub fn str_with_gil_released<F>(
+        py: Python<'py>,
+        capacity: usize,
+        fill: F,
+    ) -> Result<Object<'py>>
+    where
+        F: for<'s> FnOnce(&'s mut [u8]) -> Result<usize> + Send,
+    {
+        if ffi::PY_TRACE_REFS {
+            return Object::str_with(py, capacity, fill);
+        }
+        let (s, ptr) = fresh(py, capacity)?;
+        let out = Unshared(ptr);
+        let written = py.allow_threads(move || {
+            let out = out;
+            // SAFETY: the new str's zeroed storage, ours alone, which no
+            // other thread can reach (no Py_TRACE_REFS: nothing lists it),
+            // for as long as `fill` runs.
+            fill(unsafe { std::slice::from_raw_parts_mut(out.0, capacity) })
+        })?;
+        finish(py, s, capacity, written)
+    }
+}
+
+/// The new str's storage, carried into `allow_threads`' closure.
+struct Unshared(*mut u8);
+
+// SAFETY: the storage of a str no other thread can reach (see
+// str_with_gil_released); only the closure it is moved into uses it.
+unsafe impl Send for Unshared {}

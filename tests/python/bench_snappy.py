@@ -1,0 +1,106 @@
+"""Per-call time of python-snappy's _snappy (the C++ original) against its
+Rust port, in one interpreter, and a Markdown table of them.
+
+compress() and uncompress() over 100 B, 64 KiB and 1 MiB of text-like data
+(and 1 MiB as a bytearray), isValidCompressed() and _crc32c() over 64 KiB.
+The repeats of the two modules alternate, so that a change in the machine's
+load affects both alike; the figure is the best of them.
+
+    python2.7 bench_snappy.py ORIGINAL.so PORT.so [--quick]
+
+--quick times little (a smoke test of the script, not a measurement).
+"""
+
+import argparse
+import imp
+import platform
+import sys
+import timeit
+
+KIB = 1 << 10
+MIB = 1 << 20
+
+
+def load(path):
+    """The _snappy module in path (see snappy_parity.py)."""
+    sys.modules.pop("_snappy", None)
+    module = imp.load_dynamic("_snappy", path)
+    sys.modules.pop("_snappy", None)
+    return module
+
+
+def text(size):
+    """size bytes of text that compresses as prose does (about 2:1)."""
+    words = ("the quick brown fox jumps over a lazy dog while snappy "
+             "compresses buffers quickly and python keeps the gil ").split()
+    out, i = [], 0
+    length = 0
+    while length < size:
+        word = words[(i * 7 + (i >> 3)) % len(words)] + ("%d " % (i % 97))
+        out.append(word)
+        length += len(word)
+        i += 1
+    return "".join(out)[:size]
+
+
+def best_per_call(calls, min_time, repeat):
+    """Best per-call seconds of each zero-argument callable, alternating."""
+    numbers = []
+    for call in calls:
+        number = 1
+        while timeit.timeit(call, number=number) < min_time:
+            number *= 2
+        numbers.append(number)
+    best = [float("inf")] * len(calls)
+    for _ in range(repeat):
+        for i, call in enumerate(calls):
+            best[i] = min(best[i], timeit.timeit(call, number=numbers[i]) / numbers[i])
+    return best
+
+
+def cases(original):
+    """(function, label, argument) of every timed call."""
+    out = []
+    for size, label in ((100, "100 B"), (64 * KIB, "64 KiB"), (MIB, "1 MiB")):
+        data = text(size)
+        out.append(("compress", label + " str", data))
+        out.append(("uncompress", label + " str", original.compress(data)))
+    data = text(MIB)
+    out.append(("compress", "1 MiB bytearray", bytearray(data)))
+    out.append(("uncompress", "1 MiB bytearray", bytearray(original.compress(data))))
+    data = text(64 * KIB)
+    out.append(("isValidCompressed", "64 KiB str", original.compress(data)))
+    out.append(("_crc32c", "64 KiB str", data))
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("original")
+    parser.add_argument("port")
+    parser.add_argument("--quick", action="store_true")
+    opts = parser.parse_args()
+    original, port = load(opts.original), load(opts.port)
+    min_time, repeat = (0.002, 2) if opts.quick else (0.2, 7)
+
+    print("Per-call time (ns, best of %d alternating timeit repeats), %s %s, %s"
+          % (repeat, platform.python_implementation(), platform.python_version(),
+             platform.machine()))
+    print("")
+    print("| function | input | C++ original (ns) | Rust port (ns) | port / original |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for name, label, arg in cases(original):
+        a, b = getattr(original, name), getattr(port, name)
+        # Same results before anything is timed (compressed streams: the
+        # same data back; libsnappy and snap may pick different matches).
+        if name == "compress":
+            assert original.uncompress(a(arg)) == original.uncompress(b(arg)), (name, label)
+        else:
+            assert a(arg) == b(arg), (name, label)
+        t_a, t_b = best_per_call([lambda: a(arg), lambda: b(arg)], min_time, repeat)
+        fmt = lambda t: "{:,.0f}".format(t * 1e9) if t * 1e9 >= 100 else "%.1f" % (t * 1e9)
+        print("| `%s()` | %s | %s | %s | %.2f |" % (name, label, fmt(t_a), fmt(t_b), t_b / t_a))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""python-snappy's _snappy (the C++ original) and its Rust port, side by side.
+
+Loads both extension modules into one interpreter and calls every function of
+each on the same corpus: valid and invalid data, every kind of object the
+"s*" and "s#" formats meet (str, unicode, bytearray, buffer, memoryview,
+array, mmap, objects with no buffer), wrong argument counts, keywords. The
+results must be equal (type and value), and so must the exceptions (class
+name, module and message), with one allowance: compress() may pick other
+matches than libsnappy (the Snappy format fixes how a stream decompresses,
+not which matches a compressor finds; libsnappy's own choices change between
+its versions), so two compressed streams are equal when both decompress,
+through the original, to the same data; how many are also byte-identical
+is counted. Prints one line per case, then the counts; exits 1 on any
+difference.
+
+    python2.7 snappy_parity.py ORIGINAL.so PORT.so
+"""
+
+import array
+import imp
+import mmap
+import random
+import sys
+
+
+def load(path):
+    """The _snappy module in path. Both are named _snappy: each is loaded by
+    path (dlopen keeps their symbols apart), with the other's module object
+    out of sys.modules, where Py_InitModule would otherwise reuse it."""
+    sys.modules.pop("_snappy", None)
+    module = imp.load_dynamic("_snappy", path)
+    sys.modules.pop("_snappy", None)
+    return module
+
+
+def outcome(function, args, kwargs):
+    """What a call gives: ("ok", type name, value) or ("raise", class, msg)."""
+    try:
+        value = function(*args, **kwargs)
+    except Exception as e:  # every exception is compared
+        cls = type(e)
+        return ("raise", "%s.%s" % (cls.__module__, cls.__name__), str(e))
+    return ("ok", type(value).__name__, value)
+
+
+def prose(size):
+    """size bytes of words and numbers, where libsnappy 1.1.9 and snap
+    choose different matches now and then."""
+    words = ("the quick brown fox jumps over a lazy dog while snappy "
+             "compresses buffers quickly and python keeps the gil ").split()
+    out, i, length = [], 0, 0
+    while length < size:
+        word = words[(i * 7 + (i >> 3)) % len(words)] + ("%d " % (i % 97))
+        out.append(word)
+        length += len(word)
+        i += 1
+    return "".join(out)[:size]
+
+
+def corpus():
+    """(label, function name, args, kwargs) of every case."""
+    rng = random.Random(20261129)
+    text = "snappy +" * 1000 + " " + "by " * 1000 + " google"
+    noise = "".join(chr(rng.randrange(256)) for _ in range(10000))
+    big = ("a" * 100000) + noise
+    inputs = [
+        ("empty", ""),
+        ("one byte", "a"),
+        ("hello", "hello world!"),
+        ("repetitive text", text),
+        ("random bytes", noise),
+        ("prose-like text", prose(50000)),
+        ("100 B of prose", prose(100)),
+        ("1000 B of prose", prose(1000)),
+        ("100 KB of a then noise", big),
+        ("ascii unicode", u"hello unicode world!"),
+        ("non-ascii unicode", u"h\xe9llo"),
+        ("bytearray", bytearray("bytes in a bytearray" * 3)),
+        ("buffer", buffer("a buffer over a str", 2, 10)),
+        ("memoryview", memoryview("a memoryview")),
+        ("array", array.array("B", range(200))),
+        ("array of ints", array.array("i", range(50))),
+        ("int", 7),
+        ("None", None),
+        ("list", [1, 2]),
+    ]
+    m = mmap.mmap(-1, 4096)
+    m.write("an anonymous mmap" * 10)
+    inputs.append(("mmap", m))
+
+    cases = []
+    for name in ("compress", "_crc32c", "isValidCompressed", "uncompress", "decompress"):
+        for label, data in inputs:
+            cases.append(("%s(%s)" % (name, label), name, (data,), {}))
+    # Data that is not (all) valid Snappy, for the decompressing side
+    # (compressed_cases adds what the original compressed).
+    streams = [
+        ("garbage", "hoa"),
+        ("header only", "\x05"),
+        ("truncated varint", "\xff\xff\xff\xff\xff\xff"),
+        ("huge length, no data", "\xff\xff\xff\xff\x0f"),
+        ("length past the data", "\x0a\x04abc"),
+        ("literal longer than the data", "\x05\x10ab"),
+        ("copy before any output", "\x04\x01\x00"),
+        ("bad copy offset", "\x06\x08ab\x05\x09"),
+        ("trailing bytes", "\x01\x00a\x00"),
+    ]
+    for label, data in streams:
+        for name in ("uncompress", "decompress", "isValidCompressed"):
+            cases.append(("%s(%s)" % (name, label), name, (data,), {}))
+    # Arity and keywords.
+    for name in ("compress", "uncompress", "decompress", "isValidCompressed", "_crc32c"):
+        cases.append(("%s()" % name, name, (), {}))
+        cases.append(("%s(two args)" % name, name, ("a", "b"), {}))
+        cases.append(("%s(keyword)" % name, name, (), {"data": "a"}))
+    return inputs, cases
+
+
+def compressed_cases(original, inputs):
+    """Decompressing what the original compressed, for every input it takes."""
+    cases = []
+    for label, data in inputs:
+        try:
+            packed = original.compress(data)
+        except Exception:
+            continue
+        for name in ("uncompress", "decompress", "isValidCompressed"):
+            cases.append(("%s(compressed %s)" % (name, label), name, (packed,), {}))
+            cases.append(("%s(compressed %s, as bytearray)" % (name, label), name,
+                          (bytearray(packed),), {}))
+            if len(packed) > 1:
+                cases.append(("%s(compressed %s, truncated)" % (name, label), name,
+                              (packed[:-1],), {}))
+    return cases
+
+
+def main():
+    original, port = load(sys.argv[1]), load(sys.argv[2])
+    assert original is not port
+    inputs, cases = corpus()
+    cases += compressed_cases(original, inputs)
+    differences = 0
+    compressed, identical = 0, 0
+    for label, name, args, kwargs in cases:
+        a = outcome(getattr(original, name), args, kwargs)
+        b = outcome(getattr(port, name), args, kwargs)
+        same = a == b
+        if name == "compress" and a[0] == b[0] == "ok":
+            compressed += 1
+            identical += same
+            same = original.uncompress(a[2]) == original.uncompress(b[2])
+            if not same:
+                differences += 1
+            print("%-4s %-50s %s" % ("ok" if same else "DIFF", label,
+                                     "byte-identical" if a == b else
+                                     "same data back, %d and %d bytes" % (len(a[2]), len(b[2]))))
+            continue
+        if not same:
+            differences += 1
+        shown = a if same else (a, b)
+        text = repr(shown)
+        if len(text) > 160:
+            text = text[:157] + "..."
+        print("%-4s %-50s %s" % ("ok" if same else "DIFF", label, text))
+    # The module itself: its names, the exception classes and the version.
+    for attribute in sorted(set(dir(original)) | set(dir(port))):
+        if attribute in ("__file__",):
+            continue
+        a, b = getattr(original, attribute, "<missing>"), getattr(port, attribute, "<missing>")
+        if isinstance(a, type) and isinstance(b, type):
+            a = (a.__module__, a.__name__, [c.__name__ for c in a.__mro__])
+            b = (b.__module__, b.__name__, [c.__name__ for c in b.__mro__])
+        elif callable(a) and callable(b):
+            a, b = a.__doc__, b.__doc__
+        same = a == b
+        if not same:
+            differences += 1
+        print("%-4s %-50s %r" % ("ok" if same else "DIFF", "attribute " + attribute,
+                                 a if same else (a, b)))
+        cases.append(attribute)
+    print("%d cases, %d differences (compress: %d of %d byte-identical)"
+          % (len(cases), differences, identical, compressed))
+    sys.exit(1 if differences else 0)
+
+
+if __name__ == "__main__":
+    main()
