@@ -329,6 +329,27 @@ LB_LEND_FOR(char, LBSYS_CHAR)
 LB_LEND_FOR(read, LBSYS_READ)
 LB_LEND_FOR(write, LBSYS_WRITE)
 
+/* For lbsys_arg (below, shared): whether an exception is set (read inline,
+ * as old_protocol does), and whether memory a proc gave for o is immutable. */
+static inline int exception_set(void)
+{
+    return PyThreadState_GET()->curexc_type != NULL;
+}
+
+static inline int proc_memory_immutable(PyObject *o)
+{
+    return is_immutable(o, 8);
+}
+
+/* Before a new-protocol view of o: refuse (BufferError, as a borrow would)
+ * to count one more export on a bytearray that counts LB_MAX_EXPORTS. */
+int lbsys_may_export(PyObject *o)
+{
+    if (PyByteArray_Check(o) && ((PyByteArrayObject *)o)->ob_exports >= LB_MAX_EXPORTS)
+        return refuse_pin(o);
+    return 0;
+}
+
 #else /* PYPY_VERSION */
 
 /* PyPy (cpyext). The objects C sees are proxies that cpyext keeps for
@@ -478,6 +499,28 @@ lbsys_lent lbsys_lend_char(PyObject *o) { return lend(o, LBSYS_CHAR); }
 lbsys_lent lbsys_lend_read(PyObject *o) { return lend(o, LBSYS_READ); }
 lbsys_lent lbsys_lend_write(PyObject *o) { return lend(o, LBSYS_WRITE); }
 
+/* For lbsys_arg (below, shared). The memory a proc gives is cpyext's, made
+ * on demand: never trusted as immutable. (What lbsys_arg reads through
+ * PyString_AS_STRING, the C API's promise, is.) */
+static inline int exception_set(void)
+{
+    return PyErr_Occurred() != NULL;
+}
+
+static inline int proc_memory_immutable(PyObject *o)
+{
+    (void)o;
+    return 0;
+}
+
+/* cpyext counts no exports of a bytearray (and no export pins one): there
+ * is no counter to keep from overflowing. */
+int lbsys_may_export(PyObject *o)
+{
+    (void)o;
+    return 0;
+}
+
 #endif /* PYPY_VERSION */
 
 /* Whether o's type has a character-buffer proc, as C code that chooses
@@ -505,6 +548,13 @@ int lbsys_offers_char(PyObject *o)
  * Py_TPFLAGS_HAVE_NEWBUFFER, since a type built without it may have a
  * shorter PyBufferProcs (getargs.c reads them regardless; every CPython
  * type and every Python subclass sets the flag with the procs).
+ *
+ * On PyPy the same checks run over cpyext's procs, as PyPy's own
+ * PyArg_ParseTuple runs them (the same messages, checked under pypy); only
+ * what PyString_AS_STRING gives (a str's, or a unicode's default encoding,
+ * which cpyext keeps in the unicode's defenc) is trusted as immutable, and
+ * a bytearray, which has no release proc there, is accepted by s#, as PyPy
+ * accepts it.
  */
 
 static inline int offers_new_procs(PyTypeObject *tp)
@@ -594,7 +644,7 @@ int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len)
     }
     if (n < 0)
         return LBSYS_ERROR;
-    if (PyThreadState_GET()->curexc_type != NULL)
+    if (exception_set())
         return LBSYS_STRAY;
     if (p == NULL) {
         if (n != 0) {
@@ -605,16 +655,7 @@ int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len)
     }
     *ptr = p;
     *len = n;
-    if (unit != LBSYS_ARG_WRITE && unit != LBSYS_ARG_WRITE_VIEW && is_immutable(o, 8))
+    if (unit != LBSYS_ARG_WRITE && unit != LBSYS_ARG_WRITE_VIEW && proc_memory_immutable(o))
         return LBSYS_IMMUTABLE;
     return LBSYS_UNPINNED;
-}
-
-/* Before a new-protocol view of o: refuse (BufferError, as a borrow would)
- * to count one more export on a bytearray that counts LB_MAX_EXPORTS. */
-int lbsys_may_export(PyObject *o)
-{
-    if (PyByteArray_Check(o) && ((PyByteArrayObject *)o)->ob_exports >= LB_MAX_EXPORTS)
-        return refuse_pin(o);
-    return 0;
 }

@@ -207,6 +207,20 @@
 //! cpyext refuses to write to `str`, `unicode` and `buffer` alike
 //! (`expected a writeable buffer object`).
 //!
+//! **Arguments.** [`extension::Args::parse`] follows PyPy's own
+//! `PyArg_ParseTuple`, which differs from CPython's: its messages for a
+//! tuple name neither the function nor the argument (`must be string, not
+//! int`), and cpyext's procs decide what each unit takes (`t#` takes a
+//! `bytearray`, `s*` refuses an `array`, `w#` refuses a `str` as not a
+//! read-write buffer). A view from `s*`, `z*` or `w*` is `Unpinned` when it
+//! is a new-protocol export (an export pins nothing on PyPy: the
+//! `bytearray` resizes under it): no cells, and each use of its memory
+//! takes a fresh export (the view keeps the last four, the most one
+//! [`no_python`] scope lends, until it is dropped). The `str` and `unicode`
+//! memory `s`, `s#` and `s*` read through `PyString_AS_STRING` (a
+//! `unicode`'s default encoding, which cpyext keeps in the object) stays
+//! `Immutable`.
+//!
 //! **The GIL.** PyPy cannot be asked whether a thread holds the GIL
 //! (cpyext has neither `PyGILState_GetThisThreadState` nor
 //! `_PyThreadState_Current`); this crate counts, per thread, the GIL it
@@ -215,7 +229,8 @@
 //! closures inside them. Where the count says no, a Python reference this
 //! crate releases (an [`Error`] dropped) is queued for the next time it
 //! holds the GIL, never released without it. `tests/tests/pypy.rs` checks
-//! the table above and threads under `pypy`.
+//! the table above, views, the parser against PyPy's and threads under
+//! `pypy`.
 
 #![warn(missing_docs)]
 
