@@ -8,10 +8,22 @@
 //! - `lent(obj)`: the read buffer's bytes as the no-Python scope lends them;
 //! - `threads(n)`: `n` Rust threads each take the GIL with `with_gil` and
 //!   run Python code, while this one waits with the GIL given up; each also
-//!   drops, without the GIL, an error holding Python objects.
+//!   drops, without the GIL, an error holding Python objects;
+//! - `view_after(obj, code)`: a `w*` view of `obj`: its kind, whether it
+//!   offers cells, its length through the scope, then the same length after
+//!   running `code` in `__main__` (which may resize `obj`) while the view
+//!   lives;
+//! - `parse(format, obj)`: what legacy-buffer's argument parser gives for
+//!   `(obj,)` and a format of one borrowing unit (`s`, `s#`, `s*`, `z*`,
+//!   `t#`, `w#`, `w*`), written as the C oracle `argparity` writes what
+//!   `PyArg_ParseTuple` gives (`b<hex>`, `v<hex>/<readonly>`, `None`).
 
-use legacy_buffer::extension::Args;
-use legacy_buffer::{py_module, with_gil, Borrowed, Buffer, Error, ExceptionType, Python, Result};
+use legacy_buffer::extension::{Args, IntoPyObject, View};
+use legacy_buffer::{
+    py_module, with_gil, Borrowed, Buffer, Error, ExceptionType, Object, Python, Result,
+};
+use std::ffi::CStr;
+use std::fmt::Write;
 
 fn kind(borrowed: Result<Buffer<'_>>) -> String {
     match borrowed {
@@ -70,6 +82,64 @@ fn threads(py: Python<'_>, args: Args<'_, '_>) -> Result<usize> {
     results.into_iter().sum()
 }
 
+fn hex(tag: &str, bytes: &[u8]) -> String {
+    let mut text = tag.to_owned();
+    for byte in bytes {
+        let _ = write!(text, "{byte:02x}");
+    }
+    text
+}
+
+fn view(view: &View<'_>) -> Result<String> {
+    let bytes = view.to_vec()?;
+    Ok(format!(
+        "{}/{}",
+        hex("v", &bytes),
+        u8::from(view.readonly())
+    ))
+}
+
+/// parse(format, obj) -> str
+fn parse(py: Python<'_>, args: Args<'_, '_>) -> Result<String> {
+    let (format, obj): (&CStr, Borrowed) = args.parse("sO:parse")?;
+    let format = format.to_str().unwrap_or("");
+    let tuple: Object<'_> = (obj.clone_ref(),).into_object(py)?;
+    let args = Args::from_tuple(&tuple)?;
+    match format {
+        "s" => {
+            let (s,): (&CStr,) = args.parse("s")?;
+            Ok(hex("b", s.to_bytes()))
+        }
+        "s#" | "t#" | "w#" => {
+            let (buffer,): (Buffer<'_>,) = args.parse(format)?;
+            Ok(hex("b", &buffer.to_vec()?))
+        }
+        "s*" | "w*" => {
+            let (v,): (View<'_>,) = args.parse(format)?;
+            view(&v)
+        }
+        "z*" => match args.parse::<(Option<View<'_>>,)>("z*")? {
+            (Some(v),) => view(&v),
+            (None,) => Ok("None".to_owned()),
+        },
+        _ => Err(Error::new(
+            ExceptionType::ValueError,
+            format!("parse: no unit {format:?}"),
+        )),
+    }
+}
+
+/// view_after(obj, code) -> (kind, cells, len, len after code)
+fn view_after(py: Python<'_>, args: Args<'_, '_>) -> Result<(String, bool, usize, usize)> {
+    let (view, code): (View<'_>, &CStr) = args.parse("w*s:view_after")?;
+    let kind = format!("{:?}", view.kind());
+    let cells = view.as_write_cells().is_some();
+    let before = view.with_bytes(|bytes| bytes.len())?;
+    py.run(code.to_str().unwrap_or(""))?;
+    let after = view.with_bytes(|bytes| bytes.len())?;
+    Ok((kind, cells, before, after))
+}
+
 py_module! {
     module pypy_probe {
         doc: "What legacy-buffer does with objects, for the PyPy tests.",
@@ -77,6 +147,8 @@ py_module! {
             kinds(arg) => kinds, "kinds(obj) -> (char, read, write)";
             lent(arg) => lent, "lent(obj) -> str";
             threads(args) => threads, "threads(n) -> int";
+            parse(args) => parse, "parse(format, obj) -> str";
+            view_after(args) => view_after, "view_after(obj, code) -> (kind, cells, len, len)";
         }
     }
 }
