@@ -7,6 +7,9 @@
 #   SNAPPY_ORIGINAL  python-snappy 0.5.4's _snappy.so (C++, by the same build
 #              script, from the sdist ci/third-party downloads)
 #   SNAPPY_PORT      its Rust port (legacy-snappy), in PORT_DIR
+# and, with build_pypy_modules, the same for PyPy 2.7 (target/pypy, as
+# tests/tests/pypy.rs builds them), named as /usr/bin/pypy imports them:
+#   PYPY_C_MODULES, PYPY_PORT_DIR
 build_modules() {
   C_MODULES=$(cargo build --release -p legacy-buffer-tests --message-format=json 2>/dev/null |
     python3 -c '
@@ -27,4 +30,25 @@ for line in sys.stdin:
     --target-dir target/extension-module
   SNAPPY_PORT=$PORT_DIR/_snappy.so
   cp target/extension-module/release/liblegacy_snappy.so "$SNAPPY_PORT"
+}
+
+build_pypy_modules() {
+  local suffix
+  suffix=$(/usr/bin/pypy -c "import sysconfig; print sysconfig.get_config_var('SO')")
+  PYPY_C_MODULES=$(LEGACY_BUFFER_SYS_PYTHON_INCLUDE_DIR=/usr/lib/pypy/include \
+      LEGACY_BUFFER_SYS_PYTHON_LIB_DIR=/usr/lib/pypy/bin LEGACY_BUFFER_SYS_PYTHON_LIB_NAME=pypy-c \
+      LEGACY_BUFFER_SYS_NO_LINK=1 LEGACY_BUFFER_TEST_EXTENSION_SUFFIX="$suffix" \
+      cargo build --release -p legacy-buffer-tests -p legacy-checksum \
+        --features legacy-checksum/extension-module --target-dir target/pypy \
+        --message-format=json 2>/dev/null |
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "build-script-executed" and "legacy-buffer-tests" in m["package_id"]:
+        print(m["out_dir"] + "/python-modules")')
+  [ -n "$PYPY_C_MODULES" ] || { echo "building the modules for PyPy failed (see tests/tests/pypy.rs)" >&2; return 1; }
+  PYPY_PORT_DIR=$(mktemp -d)
+  trap 'rm -rf "$PORT_DIR" "$PYPY_PORT_DIR"' EXIT
+  cp target/pypy/release/liblegacy_checksum.so "$PYPY_PORT_DIR/legacy_checksum_rs$suffix"
 }

@@ -1,16 +1,21 @@
 """Runs the benchmarks and writes BENCHMARKS.md (ci/bench runs it; Python 3).
 
-    python3 legacy-buffer-bench/report.py --c-modules DIR --port-dir DIR [--quick] [--out FILE]
+    python3 legacy-buffer-bench/report.py --c-modules DIR --port-dir DIR
+        [--pypy-c-modules DIR --pypy-port-dir DIR] [--quick] [--out FILE]
+        [--pypy-only]
 
 1. Instructions per borrow, by callgrind: borrow-count runs the loop with
    instrumentation on only around it, so the count is the loop's alone.
 2. Time per borrow and the 256 MiB sum, by criterion (cargo bench); the
    figures come from criterion's estimates.json files.
 3. Per-call time from Python: tests/python/bench_legacy_checksum.py (timeit),
-   the Rust port against the C module.
+   the Rust port against the C module; under python2.7, and under pypy with
+   both built for PyPy (--pypy-*), side by side.
 Then the issue's targets, each as a ratio from this one run.
 
 --quick measures little (smoke test of the pipeline, not figures to quote).
+--pypy-only times only 3., under both interpreters (a minute), and prints the
+PyPy section instead of writing BENCHMARKS.md.
 """
 
 import argparse
@@ -114,6 +119,15 @@ def criterion(bench, quick):
     return results
 
 
+def timeit_rows(text):
+    """{(function, input): (C ns, port ns)} from bench_legacy_checksum.py's table."""
+    rows = {}
+    for m in re.finditer(r"^\| `(\w+)\(\)` \| ([^|]+) \| ([0-9.,]+) \| ([0-9.,]+) \|", text, re.M):
+        rows[(m.group(1), m.group(2).strip())] = tuple(
+            float(x.replace(",", "")) for x in (m.group(3), m.group(4)))
+    return rows
+
+
 def ns(x):
     if x >= 1e6:
         return "{:,.0f}".format(x)
@@ -122,16 +136,67 @@ def ns(x):
     return "{:.1f}".format(x)
 
 
+def timeit(python, c_modules, port_dir, quick):
+    """bench_legacy_checksum.py's table, run by python (python2.7 or pypy)."""
+    env = dict(os.environ, LEGACY_BUFFER_TEST_MODULES=c_modules)
+    args = [python, "tests/python/bench_legacy_checksum.py", "--port-dir", port_dir]
+    return subprocess.run(args + (["--quick"] if quick else []), check=True, text=True,
+                          capture_output=True, cwd=ROOT, env=env).stdout
+
+
+def pypy_section(timeit_out, pypy_out):
+    """The lines of the PyPy section: pypy's table, then both side by side."""
+    L = []
+    w = L.append
+    w("## From PyPy: the Rust port against the C extension, through cpyext (timeit)")
+    w("")
+    w("The same script under `pypy` (%s), the C module and the port built for PyPy"
+      " (`tests/tests/pypy.rs` builds them the same way): every call goes through cpyext,"
+      " PyPy's emulation of CPython's C API, whose crossing (arguments and results made"
+      " into C objects, the GIL, the borrow itself a call into PyPy's own"
+      " `PyObject_As*Buffer`) costs more than the work on small inputs, for the C module"
+      " and its port alike." % sh("/usr/bin/pypy --version 2>&1 | tail -1 | tr -d '[]'"))
+    w("")
+    L.extend(pypy_out.rstrip("\n").split("\n"))
+    w("")
+    cpython_rows, pypy_rows = timeit_rows(timeit_out), timeit_rows(pypy_out)
+    w("Per call, CPython and PyPy side by side (ns, from the two tables above):")
+    w("")
+    w("| function | input | C, CPython | port, CPython | C, PyPy | port, PyPy"
+      " | PyPy / CPython, C | PyPy / CPython, port |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for key, (pc, pp) in pypy_rows.items():
+        if key not in cpython_rows:
+            continue
+        cc, cp = cpython_rows[key]
+        w("| `%s()` | %s | %s | %s | %s | %s | %.1f× | %.1f× |" % (
+            key[0], key[1], ns(cc), ns(cp), ns(pc), ns(pp), pc / cc, pp / cp))
+    w("")
+    return L
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--c-modules", required=True, help="directory of legacy_checksum.so")
     parser.add_argument("--port-dir", required=True, help="directory of legacy_checksum_rs.so")
+    parser.add_argument("--pypy-c-modules", help="directory of legacy_checksum built for PyPy")
+    parser.add_argument("--pypy-port-dir", help="directory of legacy_checksum_rs built for PyPy")
     parser.add_argument("--snappy-original", required=True, help="python-snappy's _snappy.so")
     parser.add_argument("--snappy-port", required=True, help="its Rust port, as _snappy.so")
     parser.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--command", default="ci/bench", help="the command shown in the report")
+    parser.add_argument("--pypy-only", action="store_true",
+                        help="time only the modules from Python, under python2.7 and pypy, and"
+                        " print the PyPy section (BENCHMARKS.md is left as it is)")
     opts = parser.parse_args()
+    if opts.pypy_only:
+        if not (opts.pypy_c_modules and opts.pypy_port_dir):
+            parser.error("--pypy-only needs --pypy-c-modules and --pypy-port-dir")
+        timeit_out = timeit("/usr/bin/python2.7", opts.c_modules, opts.port_dir, opts.quick)
+        pypy_out = timeit("/usr/bin/pypy", opts.pypy_c_modules, opts.pypy_port_dir, opts.quick)
+        print("\n".join(pypy_section(timeit_out, pypy_out)))
+        return
 
     started = datetime.datetime.now(datetime.timezone.utc)
     counts, n, labels = instruction_table(opts.quick)
@@ -139,11 +204,10 @@ def main():
     run(["rm", "-rf", os.path.join(ROOT, "target", "criterion")])
     times = criterion("borrow", opts.quick)
     times.update(criterion("throughput", opts.quick))
-    env = dict(os.environ, LEGACY_BUFFER_TEST_MODULES=opts.c_modules)
-    timeit_args = ["/usr/bin/python2.7", "tests/python/bench_legacy_checksum.py",
-                   "--port-dir", opts.port_dir] + (["--quick"] if opts.quick else [])
-    timeit_out = subprocess.run(timeit_args, check=True, text=True, capture_output=True,
-                                cwd=ROOT, env=env).stdout
+    timeit_out = timeit("/usr/bin/python2.7", opts.c_modules, opts.port_dir, opts.quick)
+    pypy_out = None
+    if opts.pypy_c_modules and opts.pypy_port_dir:
+        pypy_out = timeit("/usr/bin/pypy", opts.pypy_c_modules, opts.pypy_port_dir, opts.quick)
     snappy_args = ["/usr/bin/python2.7", "tests/python/bench_snappy.py", opts.snappy_original,
                    opts.snappy_port] + (["--quick"] if opts.quick else [])
     snappy_out = subprocess.run(snappy_args, check=True, text=True, capture_output=True,
@@ -260,6 +324,9 @@ def main():
     w("")
     L.extend(snappy_out.rstrip("\n").split("\n"))
     w("")
+
+    if pypy_out is not None:
+        L.extend(pypy_section(timeit_out, pypy_out))
 
     # Targets.
     w("## Targets")

@@ -1,5 +1,6 @@
 //! Compiles the C extension modules in `c/` against the Python 2.7 that
-//! legacy-buffer-sys found, into one directory whose path the tests get as
+//! legacy-buffer-sys found (CPython's release or debug build, or PyPy's
+//! cpyext), into one directory whose path the tests get as
 //! `LEGACY_BUFFER_TEST_MODULES`; and the original C extensions of the ports
 //! of third-party modules, from the sources `ci/third-party` downloaded
 //! (python-snappy's `_snappy`, into `snappy-original/`), whose directory the
@@ -13,6 +14,9 @@ use std::process::{Command, ExitCode};
 
 /// The modules, each built from `c/<name>.c`.
 const MODULES: &[&str] = &["legacy_checksum", "hostile", "argparity"];
+
+/// The extension-module suffix for PyPy, whose headers do not say it.
+const SUFFIX: &str = "LEGACY_BUFFER_TEST_EXTENSION_SUFFIX";
 
 fn main() -> ExitCode {
     match run() {
@@ -30,8 +34,22 @@ fn run() -> Result<(), String> {
     let manifest_dir = PathBuf::from(var("CARGO_MANIFEST_DIR")?);
     let out_dir = PathBuf::from(var("OUT_DIR")?);
     let python = PythonConfig::from_env().map_err(|e| e.to_string())?;
-    // Debian's python2.7-dbg imports only `<name>_d.so` extension modules.
-    let suffix = if python.py_debug() { "_d.so" } else { ".so" };
+    // Debian's python2.7-dbg imports only `<name>_d.so` extension modules;
+    // PyPy's suffix is its build's, which the pypy that imports the modules
+    // says (tests/tests/pypy.rs asks it).
+    let suffix = match python.extension_suffix() {
+        Some(suffix) => suffix.to_string(),
+        None => {
+            println!("cargo:rerun-if-env-changed={SUFFIX}");
+            env::var(SUFFIX).map_err(|_| {
+                format!(
+                    "building the C modules for PyPy needs {SUFFIX}: the suffix the pypy that \
+                     imports them wants, as `pypy -c \"import sysconfig; print \
+                     sysconfig.get_config_var('SO')\"` prints it"
+                )
+            })?
+        }
+    };
 
     let modules_dir = out_dir.join("python-modules");
     std::fs::create_dir_all(&modules_dir)
@@ -50,7 +68,7 @@ fn run() -> Result<(), String> {
         "cargo:rustc-env=LEGACY_BUFFER_TEST_MODULES={}",
         modules_dir.display()
     );
-    third_party(&manifest_dir, &modules_dir, &python, suffix)
+    third_party(&manifest_dir, &modules_dir, &python, &suffix)
 }
 
 /// python-snappy 0.5.4's `_snappy`, built as its setup.py builds it (C++,

@@ -1,5 +1,6 @@
-//! The CPython 2.7 that `legacy-buffer-sys` found, for the build scripts of
-//! crates that compile C against it or need to know how it was built.
+//! The Python 2.7 that `legacy-buffer-sys` found (CPython, or PyPy's cpyext
+//! for extension modules), for the build scripts of crates that compile C
+//! against it or need to know how it was built.
 //!
 //! `legacy-buffer-sys` has `links = "legacy_buffer_python27"`, so cargo hands
 //! what its build script found to the build scripts of the crates that list
@@ -35,6 +36,10 @@
 //!     if python.py_debug() {
 //!         println!("cargo:rustc-cfg=python_debug_build");
 //!     }
+//!     // python2.7-dbg imports `<name>_d.so`; pypy, what its build chose.
+//!     if let Some(suffix) = python.extension_suffix() {
+//!         println!("extension modules end in {suffix}");
+//!     }
 //!     ExitCode::SUCCESS
 //! }
 //! ```
@@ -48,7 +53,9 @@
 //! compile to nothing, as in the interpreter itself), none for a debug build.
 //! `Py_DEBUG`, `Py_TRACE_REFS` and `Py_REF_DEBUG` need no define: the
 //! headers' `pyconfig.h` sets them, and [`PythonConfig::py_debug`] and its
-//! siblings report them.
+//! siblings report them. C compiled against PyPy's headers sees
+//! `PYPY_VERSION` defined by them, and [`PythonConfig::pypy_version`]
+//! reports it.
 
 #![warn(missing_docs)]
 
@@ -71,7 +78,7 @@ pub fn is_docs_rs() -> bool {
     std::env::var_os("DOCS_RS").is_some_and(|v| !v.is_empty())
 }
 
-/// The configuration of the CPython 2.7 legacy-buffer-sys bound.
+/// The configuration of the Python 2.7 legacy-buffer-sys bound.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PythonConfig {
     include_dirs: Vec<PathBuf>,
@@ -84,6 +91,7 @@ pub struct PythonConfig {
     trace_refs: bool,
     ref_debug: bool,
     unicode_size: u32,
+    pypy_version: Option<(u32, u32, u32)>,
 }
 
 impl PythonConfig {
@@ -169,6 +177,16 @@ impl PythonConfig {
             Some("4") => 4,
             _ => return Err(invalid(name, &value, "2 or 4")),
         };
+        // Empty for CPython.
+        let (name, value) = get("PYPY_VERSION")?;
+        let pypy_version = match value.to_str() {
+            Some("") => None,
+            Some(version) => match parse_version(version) {
+                Some(version) => Some(version),
+                None => return Err(invalid(name, &value, "empty, or a version (7.3.3)")),
+            },
+            None => return Err(invalid(name, &value, "empty, or a version (7.3.3)")),
+        };
         Ok(PythonConfig {
             include_dirs,
             defines,
@@ -180,6 +198,7 @@ impl PythonConfig {
             trace_refs,
             ref_debug,
             unicode_size,
+            pypy_version,
         })
     }
 
@@ -250,6 +269,36 @@ impl PythonConfig {
         self.unicode_size
     }
 
+    /// Whether the headers are PyPy's (its cpyext C-API emulation), which
+    /// legacy-buffer-sys binds for extension modules only.
+    pub fn pypy(&self) -> bool {
+        self.pypy_version.is_some()
+    }
+
+    /// `PYPY_VERSION` of PyPy's headers as `(major, minor, micro)`
+    /// (`(7, 3, 3)`); `None` for CPython's. (The Python version, 2.7.18 for
+    /// PyPy 7.3, is [`PythonConfig::version`].)
+    pub fn pypy_version(&self) -> Option<(u32, u32, u32)> {
+        self.pypy_version
+    }
+
+    /// What the file name of an extension module built against these
+    /// headers ends in, for the interpreter to import it: `.so` for
+    /// CPython's release build, `_d.so` for its debug build (Debian's
+    /// `python2.7-dbg` imports only those).
+    ///
+    /// `None` for PyPy, whose suffix is chosen when pypy itself is built
+    /// (Debian 11's 7.3.3 imports only `.pypy-73-x86_64-linux-gnu.so`,
+    /// not `.so`) and not in its headers: ask the pypy that will import the
+    /// module, `pypy -c "import sysconfig; print sysconfig.get_config_var('SO')"`.
+    pub fn extension_suffix(&self) -> Option<&'static str> {
+        match self.pypy_version {
+            Some(_) => None,
+            None if self.py_debug => Some("_d.so"),
+            None => Some(".so"),
+        }
+    }
+
     /// Adds the include directories and defines to `build`, so that it
     /// compiles C as the headers expect. Needs the `cc` feature.
     ///
@@ -269,6 +318,18 @@ impl PythonConfig {
         }
         build
     }
+}
+
+/// `major.minor.micro`, each a number; the micro may have a tag after it
+/// (`7.3.4rc1`, `7.3.0-alpha0`, as `PYPY_VERSION` reads before a release).
+fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = text.splitn(3, '.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    let micro = parts.next()?;
+    let digits = micro.len() - micro.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let micro = micro[..digits].parse().ok()?;
+    Some((major, minor, micro))
 }
 
 /// Why [`PythonConfig::from_env`] failed: which variable, and what was
@@ -354,6 +415,7 @@ mod tests {
             ("TRACE_REFS", "0"),
             ("REF_DEBUG", "0"),
             ("UNICODE_SIZE", "4"),
+            ("PYPY_VERSION", ""),
         ]
         .into_iter()
         .map(|(k, v)| (format!("{PREFIX}{k}"), OsString::from(v)))
@@ -386,6 +448,29 @@ mod tests {
         assert_eq!(config.version_hex(), 0x020712f0);
         assert!(!config.py_debug() && !config.trace_refs() && !config.ref_debug());
         assert_eq!(config.unicode_size(), 4);
+        assert!(!config.pypy());
+        assert_eq!(config.pypy_version(), None);
+        assert_eq!(config.extension_suffix(), Some(".so"));
+    }
+
+    /// What legacy-buffer-sys writes for PyPy 7.3.3's headers (Debian 11's
+    /// pypy-dev), built for an extension module.
+    #[test]
+    fn reads_pypy() {
+        let mut vars = release();
+        set(&mut vars, "INCLUDE", "/usr/lib/pypy/include");
+        set(&mut vars, "LIB_DIRS", "/usr/lib/pypy/bin");
+        set(&mut vars, "LIB_NAME", "pypy-c");
+        set(&mut vars, "LINKS_LIBPYTHON", "0");
+        set(&mut vars, "PYPY_VERSION", "7.3.3");
+        let config = parse(&vars).unwrap();
+        assert!(config.pypy());
+        assert_eq!(config.pypy_version(), Some((7, 3, 3)));
+        assert_eq!(config.version(), (2, 7, 18));
+        assert_eq!(config.extension_suffix(), None);
+        assert!(!config.links_libpython());
+        set(&mut vars, "PYPY_VERSION", "7.3.4rc1");
+        assert_eq!(parse(&vars).unwrap().pypy_version(), Some((7, 3, 4)));
     }
 
     #[test]
@@ -416,6 +501,7 @@ mod tests {
         assert!(!config.links_libpython());
         assert!(config.py_debug() && config.trace_refs() && config.ref_debug());
         assert_eq!(config.unicode_size(), 2);
+        assert_eq!(config.extension_suffix(), Some("_d.so"));
     }
 
     #[test]
@@ -453,6 +539,8 @@ mod tests {
             ("VERSION_HEX", "34018032", "0x"),
             ("VERSION_HEX", "0xzz", "hexadecimal"),
             ("UNICODE_SIZE", "8", "2 or 4"),
+            ("PYPY_VERSION", "7.3", "a version"),
+            ("PYPY_VERSION", "7.3.x", "a version"),
         ];
         for (key, value, expected) in cases {
             let mut vars = release();

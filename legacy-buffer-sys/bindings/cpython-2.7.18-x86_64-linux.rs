@@ -1909,6 +1909,9 @@ unsafe extern "C" {
     pub fn lbsys_gil_held() -> ::libc::c_int;
 }
 unsafe extern "C" {
+    pub fn lbsys_initialize_embedded() -> ::libc::c_int;
+}
+unsafe extern "C" {
     pub fn lbsys_sizeof_Py_buffer() -> usize;
 }
 unsafe extern "C" {

@@ -30,11 +30,14 @@ pub fn copy_pregenerated(env: &Env, out: &Path) -> Result<(), Failure> {
 }
 
 /// Why the committed bindings cannot serve this build, if they cannot: they
-/// are for 2.7.18 and 64-bit targets (their layout assertions, compiled in,
-/// would also catch other layouts).
-pub fn pregenerated_mismatch(env: &Env, version: (u32, u32, u32)) -> Option<Failure> {
+/// are for CPython 2.7.18 and 64-bit targets (their layout assertions,
+/// compiled in, would also catch other layouts; PyPy's names and
+/// `Py_buffer` are not CPython's).
+pub fn pregenerated_mismatch(env: &Env, version: (u32, u32, u32), pypy: bool) -> Option<Failure> {
     let (major, minor, micro) = version;
-    let problem = if env.pointer_width != 64 {
+    let problem = if pypy {
+        "the headers are PyPy's (cpyext)".to_owned()
+    } else if env.pointer_width != 64 {
         format!("the target is {}-bit", env.pointer_width)
     } else if version != PREGENERATED_VERSION {
         format!("the headers are Python {major}.{minor}.{micro}")
@@ -168,6 +171,40 @@ const LEFT_OUT: &[&str] = &[
     "PyInt_FromString",
 ];
 
+/// The C API names `src/lib.rs` re-exports the shim under (`lbsys_Py_INCREF`
+/// as `Py_INCREF`, ...). CPython's headers define them only as macros;
+/// PyPy's declare some as functions too (`PyString_AS_STRING`,
+/// `PyByteArray_Check`), which are left out so that each name means one
+/// function, the shim's.
+const SHIM_NAMES: &[&str] = &[
+    "PyBuffer_Check",
+    "PyByteArray_Check",
+    "PyByteArray_CheckExact",
+    "PyExceptionClass_Check",
+    "PyExceptionClass_Name",
+    "PyObject_CheckBuffer",
+    "PyRun_SimpleString",
+    "PyRun_String",
+    "PyString_AS_STRING",
+    "PyString_Check",
+    "PyString_CheckExact",
+    "PyString_GET_SIZE",
+    "PyTuple_Check",
+    "PyUnicode_AsUTF8String",
+    "PyUnicode_Check",
+    "PyUnicode_DecodeUTF8",
+    "PyUnicode_FromStringAndSize",
+    "Py_DECREF",
+    "Py_INCREF",
+    "Py_InitModule",
+    "Py_InitModule4",
+    "Py_None",
+    "Py_REFCNT",
+    "Py_TYPE",
+    "Py_XDECREF",
+    "Py_XINCREF",
+];
+
 /// Macro constants bound (integer `#define`s).
 const VARS: &[&str] = &[
     // exporter.h's modes and result codes.
@@ -181,25 +218,58 @@ const VARS: &[&str] = &[
     "PYTHON_API_VERSION",
 ];
 
-/// The C API's names for functions the headers rename with a macro:
-/// `PY_SSIZE_T_CLEAN` (which wrapper.h defines, so that `#` formats take
-/// `Py_ssize_t`) makes `PyArg_ParseTuple` `_PyArg_ParseTuple_SizeT`, and so
-/// on. bound under the name C code writes, linked to the symbol it means.
+/// The C API's names for functions (and data) the headers rename with a
+/// macro, bound under the name C code writes and linked to the symbol it
+/// means (bindgen adds the `#[link_name]`):
+///
+/// - `PY_SSIZE_T_CLEAN` (which wrapper.h defines, so that `#` formats take
+///   `Py_ssize_t`) makes `PyArg_ParseTuple` `_PyArg_ParseTuple_SizeT`, and
+///   so on;
+/// - PyPy's headers rename every function and object of the C API to a
+///   `PyPy` one (`#define PyObject_AsReadBuffer PyPyObject_AsReadBuffer`,
+///   `PyExc_TypeError` is `PyPyExc_TypeError`, `_PyString_Resize` is
+///   `_PyPyString_Resize`), on top of `PY_SSIZE_T_CLEAN`'s
+///   (`_PyPyArg_ParseTuple_SizeT`).
 #[derive(Debug)]
 struct CApiNames;
 
 impl bindgen::callbacks::ParseCallbacks for CApiNames {
     fn generated_name_override(&self, item: bindgen::callbacks::ItemInfo<'_>) -> Option<String> {
-        let name = item.name.strip_prefix('_')?.strip_suffix("_SizeT")?;
-        Some(name.to_owned())
+        c_api_name(item.name)
     }
 }
 
+/// The C API name of a symbol the headers renamed, if they did.
+fn c_api_name(symbol: &str) -> Option<String> {
+    let unprefixed = if let Some(rest) = symbol.strip_prefix("PyPy") {
+        Some(format!("Py{rest}"))
+    } else {
+        symbol
+            .strip_prefix("_PyPy")
+            .map(|rest| format!("_Py{rest}"))
+    };
+    let name = unprefixed.as_deref().unwrap_or(symbol);
+    match name
+        .strip_prefix('_')
+        .and_then(|n| n.strip_suffix("_SizeT"))
+    {
+        Some(name) => Some(name.to_owned()),
+        None => unprefixed,
+    }
+}
+
+/// Runs bindgen over the headers; `pypy` when they are PyPy's (cpyext).
+///
+/// bindgen matches its allow- and blocklists against the names
+/// [`CApiNames`] gives (a function's name is overridden when it is parsed),
+/// so the lists above, in CPython's names, select the same functions in
+/// PyPy's headers, whose declarations read `PyPyObject_AsReadBuffer`.
 pub fn generate(
     python: &Python,
     wrapper: &Path,
     shim_header: &Path,
     out: &Path,
+    pypy: bool,
 ) -> Result<(), Failure> {
     if let Err(e) = clang_sys::load() {
         return Err(Failure::new(
@@ -239,6 +309,14 @@ pub fn generate(
         )
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
         .parse_callbacks(Box::new(CApiNames));
+    if pypy {
+        // PyPy's `typedef struct Py_complex_t {...} Py_complex`: CPython's
+        // struct has no tag.
+        builder = builder.allowlist_type("Py_complex_t");
+        for name in SHIM_NAMES {
+            builder = builder.blocklist_function(name);
+        }
+    }
     for (_family, functions) in FAMILIES {
         for f in *functions {
             builder = builder.allowlist_function(f);

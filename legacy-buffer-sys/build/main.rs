@@ -112,29 +112,36 @@ fn run() -> Result<(), Failure> {
     let headers = probe::probe(&python, &env.manifest_dir.join("build/expando.c"))?;
 
     if let Some(pypy) = &headers.pypy {
-        return Err(Failure::new(
-            format!("found PyPy {pypy}'s headers, not CPython 2.7's"),
-            format!(
-                "The headers from {} ({:?}) are PyPy's C-API emulation (cpyext). This \
-                 crate binds CPython 2.7 only: its shim and its borrow rules rest on \
-                 CPython's own object layouts and buffer procs, which cpyext does not \
-                 have. Point the build at CPython 2.7 instead: unset {}, {} and {}, or \
-                 set them to CPython's (e.g. /usr/include/python2.7, /usr/lib/x86_64-linux-gnu, \
-                 python2.7). To install CPython 2.7:\n{INSTALL}",
-                python.source,
-                python.include_dirs,
-                env::INCLUDE_DIR,
-                env::LIB_DIR,
-                env::LIB_NAME
-            ),
-        ));
+        if !env.no_link {
+            return Err(Failure::new(
+                format!("PyPy {pypy}'s headers are for extension modules only"),
+                format!(
+                    "The headers from {} ({:?}) are PyPy {pypy}'s C-API emulation (cpyext). \
+                     This crate binds them for extension modules, which get their symbols from \
+                     the pypy that imports them: PyPy is not embedded through Py_Initialize, so \
+                     libpypy-c is never linked. Build the extension module with the \
+                     extension-module feature (of legacy-buffer, or of this crate), or set \
+                     {}=1. To embed Python 2.7 instead, point the build at CPython 2.7: unset \
+                     {}, {} and {}, or set them to CPython's (e.g. \
+                     /usr/include/python2.7:/usr/include/x86_64-linux-gnu/python2.7, \
+                     /usr/lib/x86_64-linux-gnu, python2.7). To install CPython 2.7:\n{INSTALL}",
+                    python.source,
+                    python.include_dirs,
+                    env::NO_LINK,
+                    env::INCLUDE_DIR,
+                    env::LIB_DIR,
+                    env::LIB_NAME
+                ),
+            ));
+        }
     }
     if (headers.major, headers.minor) != (2, 7) {
         return Err(Failure::new(
             format!("found Python {}.{}, not 2.7", headers.major, headers.minor),
             format!(
                 "The headers from {} ({:?}) are Python {}.{}.{}. This crate binds \
-                 CPython 2.7 only: point {} at a python-2.7 pkg-config module.",
+                 Python 2.7 only (CPython, or PyPy's for extension modules): point {} at a \
+                 python-2.7 pkg-config module.",
                 python.source,
                 python.include_dirs,
                 headers.major,
@@ -166,6 +173,10 @@ fn run() -> Result<(), Failure> {
         let lines: Vec<String> = passed_over
             .chain([
                 format!("source: {}", python.source),
+                match &headers.pypy {
+                    Some(pypy) => format!("implementation: PyPy {pypy} (cpyext)"),
+                    None => "implementation: CPython".to_string(),
+                },
                 format!("include dirs: {:?}", python.include_dirs),
                 format!("lib dirs: {:?}", python.lib_dirs),
                 format!("libs: {:?}", python.libs),
@@ -200,16 +211,17 @@ fn run() -> Result<(), Failure> {
     }
 
     let out = env.out_dir.join("bindings.rs");
+    let pypy = headers.pypy.is_some();
     if env.pregenerated {
         let version = (headers.major, headers.minor, headers.micro);
-        if let Some(failure) = bindings::pregenerated_mismatch(&env, version) {
+        if let Some(failure) = bindings::pregenerated_mismatch(&env, version, pypy) {
             return Err(failure);
         }
         bindings::copy_pregenerated(&env, &out)?;
     } else {
         let wrapper = env.manifest_dir.join("wrapper.h");
         let shim_header = env.manifest_dir.join("src/shim.h");
-        bindings::generate(&python, &wrapper, &shim_header, &out)?;
+        bindings::generate(&python, &wrapper, &shim_header, &out, pypy)?;
     }
 
     let defines = headers.defines();
@@ -268,6 +280,10 @@ fn run() -> Result<(), Failure> {
     println!("cargo:trace_refs={}", u8::from(headers.trace_refs));
     println!("cargo:ref_debug={}", u8::from(headers.ref_debug));
     println!("cargo:unicode_size={}", headers.unicode_size);
+    println!(
+        "cargo:pypy_version={}",
+        headers.pypy.as_deref().unwrap_or("")
+    );
 
     write_config(&env, &headers)
 }
@@ -280,7 +296,7 @@ fn run() -> Result<(), Failure> {
 fn docs_rs(env: &env::Env) -> Result<(), Failure> {
     let headers = probe::Headers::documented();
     let version = (headers.major, headers.minor, headers.micro);
-    if let Some(failure) = bindings::pregenerated_mismatch(env, version) {
+    if let Some(failure) = bindings::pregenerated_mismatch(env, version, false) {
         return Err(failure);
     }
     bindings::copy_pregenerated(env, &env.out_dir.join("bindings.rs"))?;
@@ -296,6 +312,7 @@ fn emit_cfgs(headers: &probe::Headers) {
         "Py_TRACE_REFS",
         "Py_REF_DEBUG",
         "Py_UNICODE_WIDE",
+        "PyPy",
     ] {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
     }
@@ -304,6 +321,7 @@ fn emit_cfgs(headers: &probe::Headers) {
         ("Py_TRACE_REFS", headers.trace_refs),
         ("Py_REF_DEBUG", headers.ref_debug),
         ("Py_UNICODE_WIDE", headers.unicode_size == 4),
+        ("PyPy", headers.pypy.is_some()),
     ];
     for (cfg, on) in flags {
         if on {
@@ -328,8 +346,14 @@ fn write_config(env: &env::Env, headers: &probe::Headers) -> Result<(), Failure>
          /// `Py_UNICODE_SIZE`: 4 on UCS4 builds, 2 on UCS2 builds.\n\
          pub const PY_UNICODE_SIZE: usize = {};\n\
          /// Whether this crate links libpython: false for extension modules (the\n\
-         /// `extension-module` feature, `LEGACY_BUFFER_SYS_NO_LINK`).\n\
-         pub const LINKS_LIBPYTHON: bool = {};\n",
+         /// `extension-module` feature, `LEGACY_BUFFER_SYS_NO_LINK`), always false\n\
+         /// for PyPy.\n\
+         pub const LINKS_LIBPYTHON: bool = {};\n\
+         /// Whether the headers are PyPy's (cpyext, `PYPY_VERSION`), bound for\n\
+         /// extension modules only.\n\
+         pub const PYPY: bool = {};\n\
+         /// `PYPY_VERSION` of PyPy's headers (`\"7.3.3\"`); `None` for CPython's.\n\
+         pub const PYPY_VERSION: Option<&str> = {:?};\n",
         headers.version_hex(),
         headers.major,
         headers.minor,
@@ -339,6 +363,8 @@ fn write_config(env: &env::Env, headers: &probe::Headers) -> Result<(), Failure>
         headers.ref_debug,
         headers.unicode_size,
         !env.no_link,
+        headers.pypy.is_some(),
+        headers.pypy,
     );
     std::fs::write(env.out_dir.join("config.rs"), config)
         .map_err(|e| Failure::new("could not write config.rs", e.to_string()))

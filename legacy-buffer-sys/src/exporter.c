@@ -3,11 +3,13 @@
  * the rest of the C API, so that a signature here and its Rust use cannot
  * drift apart. (Kept in this crate, whose `links` key allows one copy per
  * dependency tree, so that its symbols can never clash with another
- * version's.)
+ * version's.) Two implementations of exporter.h: CPython's, which reads
+ * CPython's internals, and PyPy's (cpyext), below it.
  *
- * The decision rests on the exporter's buffer procs, not on its type name: a
- * Python-level subclass inherits its base's procs, and the procs are what
- * produce the pointer. Only exporters whose procs we know are trusted:
+ * On CPython, the decision rests on the exporter's buffer procs, not on its
+ * type name: a Python-level subclass inherits its base's procs, and the
+ * procs are what produce the pointer. Only exporters whose procs we know
+ * are trusted:
  *
  *   IMMUTABLE  str (and subclasses), unicode (char and read buffer), and the
  *              `buffer` object over those: memory Python never changes or
@@ -19,6 +21,8 @@
  *              pointer is good only until Python code next runs.
  */
 #include "exporter.h"
+
+#ifndef PYPY_VERSION
 
 /* The most exports of one bytearray that a borrow pins on top of. Its
  * counter is a C int that nothing checks: leaked borrows (mem::forget is
@@ -325,6 +329,200 @@ LB_LEND_FOR(char, LBSYS_CHAR)
 LB_LEND_FOR(read, LBSYS_READ)
 LB_LEND_FOR(write, LBSYS_WRITE)
 
+/* For lbsys_arg (below, shared): whether an exception is set (read inline,
+ * as old_protocol does), and whether memory a proc gave for o is immutable. */
+static inline int exception_set(void)
+{
+    return PyThreadState_GET()->curexc_type != NULL;
+}
+
+static inline int proc_memory_immutable(PyObject *o)
+{
+    return is_immutable(o, 8);
+}
+
+/* Before a new-protocol view of o: refuse (BufferError, as a borrow would)
+ * to count one more export on a bytearray that counts LB_MAX_EXPORTS. */
+int lbsys_may_export(PyObject *o)
+{
+    if (PyByteArray_Check(o) && ((PyByteArrayObject *)o)->ob_exports >= LB_MAX_EXPORTS)
+        return refuse_pin(o);
+    return 0;
+}
+
+#else /* PYPY_VERSION */
+
+/* PyPy (cpyext). The objects C sees are proxies that cpyext keeps for
+ * interpreter-level objects, with buffer procs cpyext supplies (a type
+ * defined in C keeps its own). Only what cpyext guarantees is trusted:
+ *
+ *   IMMUTABLE  an exact str: the C API promises that PyString_AsString
+ *              gives the string's internal buffer, never modified and not
+ *              freed while the object lives, and cpyext keeps the promise
+ *              by copying the characters into the PyStringObject's own
+ *              ob_sval when it makes the proxy, and never writing them
+ *              again. (A borrow holds a reference to the proxy.)
+ *   PINNED     nothing: cpyext's bytearray counts no exports (its
+ *              PyByteArrayObject has no ob_exports) and resizes whatever C
+ *              holds.
+ *   UNPINNED   everything else, str subclasses, unicode and buffer objects
+ *              included: cpyext makes their memory on demand (a unicode's
+ *              Py_UNICODE copy, a buffer's b_ptr, a str subclass's
+ *              non-moving copy), by code whose lifetime promises are not
+ *              the C API's.
+ *
+ * The protocol's work is cpyext's own PyObject_As*Buffer, called: its procs
+ * are not CPython's, and inlining them would be guessing. What the call
+ * gave is then checked as on CPython (a stray exception, a NULL pointer
+ * with a length). */
+
+/* What cpyext's function gave (rc, and on success p and n), as old_protocol
+ * gives it on CPython: the memory, or the failure. */
+static lbsys_lent checked(int rc, void *p, Py_ssize_t n)
+{
+    if (rc != 0)
+        return (lbsys_lent){NULL, LBSYS_ERROR};
+    if (PyErr_Occurred() != NULL)
+        return (lbsys_lent){NULL, LBSYS_STRAY};
+    /* Not a length: the C function succeeded with nonsense. */
+    if (n < 0)
+        return (lbsys_lent){NULL, LBSYS_ERROR};
+    if (p == NULL) {
+        if (n != 0)
+            return (lbsys_lent){(void *)n, LBSYS_NULL_WITH_LENGTH};
+        p = (void *)1;
+    }
+    return (lbsys_lent){p, n};
+}
+
+/* cpyext's PyObject_AsCharBuffer, PyObject_AsReadBuffer or
+ * PyObject_AsWriteBuffer, for mode. */
+static lbsys_lent old_protocol(PyObject *o, int mode)
+{
+    void *p = NULL;
+    Py_ssize_t n = 0;
+    int rc;
+    if (mode == LBSYS_CHAR) {
+        /* cpyext's PyObject_AsCharBuffer checks for a read-buffer proc, but
+         * calls the character-buffer proc, which unicode (and a C type
+         * without one) lacks: it would call NULL. Refused as it refuses an
+         * object without procs. */
+        PyBufferProcs *pb = Py_TYPE(o)->tp_as_buffer;
+        const char *chars = NULL;
+        if (pb == NULL || pb->bf_getcharbuffer == NULL) {
+            PyErr_SetString(PyExc_TypeError, "expected a character buffer object");
+            return (lbsys_lent){NULL, LBSYS_ERROR};
+        }
+        rc = PyObject_AsCharBuffer(o, &chars, &n);
+        p = (void *)chars;
+    }
+    else if (mode == LBSYS_READ) {
+        const void *bytes = NULL;
+        rc = PyObject_AsReadBuffer(o, &bytes, &n);
+        p = (void *)bytes;
+    }
+    else {
+        rc = PyObject_AsWriteBuffer(o, &p, &n);
+    }
+    return checked(rc, p, n);
+}
+
+/* An exact str's characters (what its procs give, without calling them):
+ * the C API's own accessors, which give the PyStringObject's ob_sval. */
+static lbsys_lent exact_str(PyObject *o)
+{
+    char *chars = PyString_AsString(o);
+    Py_ssize_t n = PyString_Size(o);
+    if (chars == NULL || n < 0)
+        return (lbsys_lent){NULL, LBSYS_ERROR};
+    return (lbsys_lent){chars, n};
+}
+
+/* old_protocol's result through out-pointers, as store() on CPython. */
+static int store_lent(lbsys_lent r, void **ptr, Py_ssize_t *len)
+{
+    if (r.len < 0) {
+        if (r.len == LBSYS_NULL_WITH_LENGTH)
+            *len = (Py_ssize_t)r.ptr;
+        return (int)r.len;
+    }
+    *ptr = r.ptr;
+    *len = r.len;
+    return 0;
+}
+
+static int borrow(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+{
+    int rc;
+    if (mode != LBSYS_WRITE && Py_TYPE(o) == &PyString_Type) {
+        rc = store_lent(exact_str(o), ptr, len);
+        return rc < 0 ? rc : LBSYS_IMMUTABLE;
+    }
+    rc = store_lent(old_protocol(o, mode), ptr, len);
+    return rc < 0 ? rc : LBSYS_UNPINNED;
+}
+
+int lbsys_borrow_char(PyObject *o, void **ptr, Py_ssize_t *len)
+{
+    return borrow(o, LBSYS_CHAR, ptr, len);
+}
+
+int lbsys_borrow_read(PyObject *o, void **ptr, Py_ssize_t *len)
+{
+    return borrow(o, LBSYS_READ, ptr, len);
+}
+
+int lbsys_borrow_write(PyObject *o, void **ptr, Py_ssize_t *len)
+{
+    return borrow(o, LBSYS_WRITE, ptr, len);
+}
+
+/* Nothing is pinned on PyPy: never called. */
+void lbsys_unpin(PyObject *o)
+{
+    (void)o;
+}
+
+int lbsys_ask_again(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+{
+    return store_lent(old_protocol(o, mode), ptr, len);
+}
+
+static lbsys_lent lend(PyObject *o, int mode)
+{
+    if (mode != LBSYS_WRITE && Py_TYPE(o) == &PyString_Type)
+        return exact_str(o);
+    return old_protocol(o, mode);
+}
+
+lbsys_lent lbsys_lend_char(PyObject *o) { return lend(o, LBSYS_CHAR); }
+lbsys_lent lbsys_lend_read(PyObject *o) { return lend(o, LBSYS_READ); }
+lbsys_lent lbsys_lend_write(PyObject *o) { return lend(o, LBSYS_WRITE); }
+
+/* For lbsys_arg (below, shared). The memory a proc gives is cpyext's, made
+ * on demand: never trusted as immutable. (What lbsys_arg reads through
+ * PyString_AS_STRING, the C API's promise, is.) */
+static inline int exception_set(void)
+{
+    return PyErr_Occurred() != NULL;
+}
+
+static inline int proc_memory_immutable(PyObject *o)
+{
+    (void)o;
+    return 0;
+}
+
+/* cpyext counts no exports of a bytearray (and no export pins one): there
+ * is no counter to keep from overflowing. */
+int lbsys_may_export(PyObject *o)
+{
+    (void)o;
+    return 0;
+}
+
+#endif /* PYPY_VERSION */
+
 /* Whether o's type has a character-buffer proc, as C code that chooses
  * between PyObject_AsCharBuffer and PyObject_AsReadBuffer tests it
  * (Py_TPFLAGS_HAVE_GETCHARBUFFER and bf_getcharbuffer). Runs no code. */
@@ -350,6 +548,13 @@ int lbsys_offers_char(PyObject *o)
  * Py_TPFLAGS_HAVE_NEWBUFFER, since a type built without it may have a
  * shorter PyBufferProcs (getargs.c reads them regardless; every CPython
  * type and every Python subclass sets the flag with the procs).
+ *
+ * On PyPy the same checks run over cpyext's procs, as PyPy's own
+ * PyArg_ParseTuple runs them (the same messages, checked under pypy); only
+ * what PyString_AS_STRING gives (a str's, or a unicode's default encoding,
+ * which cpyext keeps in the unicode's defenc) is trusted as immutable, and
+ * a bytearray, which has no release proc there, is accepted by s#, as PyPy
+ * accepts it.
  */
 
 static inline int offers_new_procs(PyTypeObject *tp)
@@ -439,7 +644,7 @@ int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len)
     }
     if (n < 0)
         return LBSYS_ERROR;
-    if (PyThreadState_GET()->curexc_type != NULL)
+    if (exception_set())
         return LBSYS_STRAY;
     if (p == NULL) {
         if (n != 0) {
@@ -450,16 +655,7 @@ int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len)
     }
     *ptr = p;
     *len = n;
-    if (unit != LBSYS_ARG_WRITE && unit != LBSYS_ARG_WRITE_VIEW && is_immutable(o, 8))
+    if (unit != LBSYS_ARG_WRITE && unit != LBSYS_ARG_WRITE_VIEW && proc_memory_immutable(o))
         return LBSYS_IMMUTABLE;
     return LBSYS_UNPINNED;
-}
-
-/* Before a new-protocol view of o: refuse (BufferError, as a borrow would)
- * to count one more export on a bytearray that counts LB_MAX_EXPORTS. */
-int lbsys_may_export(PyObject *o)
-{
-    if (PyByteArray_Check(o) && ((PyByteArrayObject *)o)->ob_exports >= LB_MAX_EXPORTS)
-        return refuse_pin(o);
-    return 0;
 }

@@ -32,7 +32,17 @@ int lbsys_PyType_Check(PyObject *o) { return PyType_Check(o); }
 const char *lbsys_PyType_NAME(PyTypeObject *type) { return type->tp_name; }
 int lbsys_PyObject_CheckBuffer(PyObject *o) { return PyObject_CheckBuffer(o); }
 int lbsys_PyExceptionClass_Check(PyObject *o) { return PyExceptionClass_Check(o); }
+#ifndef PYPY_VERSION
 const char *lbsys_PyExceptionClass_Name(PyObject *o) { return PyExceptionClass_Name(o); }
+#else
+/* PyPy's headers have no PyExceptionClass_Name. A type's tp_name is kept
+ * by cpyext for as long as the type lives; a classic class keeps its name
+ * only as an interpreter-level string, with no C string to point to. */
+const char *lbsys_PyExceptionClass_Name(PyObject *o)
+{
+    return PyType_Check(o) ? ((PyTypeObject *)o)->tp_name : NULL;
+}
+#endif
 
 PyObject *lbsys_Py_None(void) { return Py_None; }
 
@@ -65,6 +75,7 @@ PyObject *lbsys_Py_InitModule(const char *name, PyMethodDef *methods)
     return Py_InitModule(name, methods);
 }
 
+#ifndef PYPY_VERSION
 int lbsys_gil_held(void)
 {
     /* The thread state of this OS thread (NULL if Python never saw it) is the
@@ -72,6 +83,24 @@ int lbsys_gil_held(void)
     PyThreadState *mine = PyGILState_GetThisThreadState();
     return mine != NULL && mine == _PyThreadState_Current;
 }
+
+int lbsys_initialize_embedded(void)
+{
+    Py_InitializeEx(0);
+    PyEval_InitThreads();
+    PyEval_SaveThread();
+    return 0;
+}
+#else
+/* cpyext has neither PyGILState_GetThisThreadState nor the current thread
+ * state as data (_PyThreadState_Current): it cannot be asked whether this
+ * thread holds the GIL. */
+int lbsys_gil_held(void) { return -1; }
+
+/* PyPy runs C only as extension modules of the pypy that loads them:
+ * libpypy-c has no Py_Initialize. */
+int lbsys_initialize_embedded(void) { return -1; }
+#endif
 
 size_t lbsys_sizeof_Py_buffer(void) { return sizeof(Py_buffer); }
 size_t lbsys_sizeof_PyObject(void) { return sizeof(PyObject); }

@@ -1,8 +1,11 @@
 /* Real functions for what CPython 2.7 offers only as macros (or under
  * build-dependent names), so one Rust source serves release and debug
- * builds: the shim is compiled with cc against the same headers bindgen read.
- * Every name starts with lbsys_; the Rust crate re-exports each under the
- * macro's own name. */
+ * builds, and PyPy's cpyext: the shim is compiled with cc against the same
+ * headers bindgen read. Every name starts with lbsys_; the Rust crate
+ * re-exports each under the macro's own name. Where an implementation lacks
+ * what a body needs (PyPy has no _PyThreadState_Current, no
+ * PyGILState_GetThisThreadState, no Py_InitializeEx), its body is its own
+ * (#ifdef PYPY_VERSION) and says so through its result. */
 #ifndef LEGACY_BUFFER_SYS_SHIM_H
 #define LEGACY_BUFFER_SYS_SHIM_H
 
@@ -41,6 +44,8 @@ int lbsys_PyType_Check(PyObject *o);
 const char *lbsys_PyType_NAME(PyTypeObject *type);
 int lbsys_PyObject_CheckBuffer(PyObject *o);
 int lbsys_PyExceptionClass_Check(PyObject *o);
+/* The class's name, owned by the class; NULL where the implementation keeps
+ * none as a C string (a classic class on PyPy: ask for __name__). */
 const char *lbsys_PyExceptionClass_Name(PyObject *o);
 
 /* Singletons. */
@@ -66,8 +71,15 @@ PyObject *lbsys_Py_InitModule4(const char *name, PyMethodDef *methods, const cha
 PyObject *lbsys_Py_InitModule(const char *name, PyMethodDef *methods);
 
 /* Whether the calling thread holds the GIL (Python 2.7 has no
- * PyGILState_Check). */
+ * PyGILState_Check): 1 or 0 on CPython; -1 on PyPy, which cannot say (the
+ * caller keeps count of the GIL it took and gave up itself). */
 int lbsys_gil_held(void);
+
+/* Embedding: start the interpreter without signal handlers, with thread
+ * support, and give up the GIL (so that any thread may take it): 0. -1,
+ * doing nothing, where the interpreter cannot be embedded so (PyPy). Once,
+ * before any other call, on an interpreter that is not running. */
+int lbsys_initialize_embedded(void);
 
 /* Layout facts, for checking the Rust bindings against the C compiler. */
 size_t lbsys_sizeof_Py_buffer(void);

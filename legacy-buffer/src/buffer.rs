@@ -16,7 +16,8 @@ pub(crate) enum Mode {
 }
 
 /// How far the memory of a [`Buffer`] can be trusted; see the crate
-/// documentation for which types give which.
+/// documentation for which types give which (on PyPy, only an exact `str`
+/// is `Immutable`, and nothing is `Pinned`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BufferKind {
     /// Memory Python never changes or frees while the object lives (`str`,

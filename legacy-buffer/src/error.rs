@@ -342,11 +342,17 @@ unsafe fn describe_type(ptype: *mut ffi::PyObject) -> String {
     // The name is copied before `__module__` is looked up: the lookup can
     // run Python code (a metaclass property), which can rename the class and
     // free the string the name points to.
-    // SAFETY: per this function's contract; the name is a C string owned by
-    // the class, read at once, while no Python code can run.
-    let name = unsafe { CStr::from_ptr(ffi::PyExceptionClass_Name(ptype)) }
-        .to_string_lossy()
-        .into_owned();
+    // SAFETY: per this function's contract; PyExceptionClass_Name returns
+    // a C string owned by the class (read at once, while no Python code can
+    // run), or NULL where there is none (a classic class on PyPy).
+    let name = unsafe {
+        let name = ffi::PyExceptionClass_Name(ptype);
+        if name.is_null() {
+            class_name(ptype)
+        } else {
+            CStr::from_ptr(name).to_string_lossy().into_owned()
+        }
+    };
     let bare = name.rsplit('.').next().unwrap_or(&name);
     enum Module {
         Missing,
@@ -379,6 +385,36 @@ unsafe fn describe_type(ptype: *mut ffi::PyObject) -> String {
         Module::Named(module) if module != "exceptions" => format!("{module}.{bare}"),
         Module::Missing => format!("<unknown>{bare}"),
         _ => bare.to_owned(),
+    }
+}
+
+/// The `__name__` of a class whose name is no C string it owns (a classic
+/// class on PyPy), copied while the name is referenced; `?` when it has
+/// none that is a `str` (the failure is cleared).
+///
+/// # Safety
+///
+/// GIL held; `class` a valid object.
+#[cold]
+unsafe fn class_name(class: *mut ffi::PyObject) -> String {
+    // SAFETY: per this function's contract; a new reference or NULL with an
+    // exception set, which is cleared; the characters are copied before the
+    // reference is released.
+    unsafe {
+        let name = ffi::PyObject_GetAttrString(class, c"__name__".as_ptr());
+        if name.is_null() {
+            ffi::PyErr_Clear();
+            return "?".to_owned();
+        }
+        let text = if ffi::PyString_Check(name) != 0 {
+            CStr::from_ptr(ffi::PyString_AS_STRING(name))
+                .to_string_lossy()
+                .into_owned()
+        } else {
+            "?".to_owned()
+        };
+        ffi::Py_DECREF(name);
+        text
     }
 }
 

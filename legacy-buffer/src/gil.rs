@@ -9,6 +9,7 @@
 //! back when the function returns, whatever guard Rust still holds.
 
 use crate::ffi;
+use std::cell::Cell;
 use std::marker::PhantomData;
 use std::sync::Once;
 
@@ -51,6 +52,8 @@ where
     F: for<'py> FnOnce(Python<'py>) -> R,
 {
     let _gil = Ensured::acquire();
+    // Dropped before `_gil`, which gives the GIL back.
+    let _held = Held::enter();
     // After taking the GIL: only its holder can be in a scope, and another
     // thread waits here until the scope is over.
     if crate::scope::active() {
@@ -84,9 +87,8 @@ struct Ensured {
 impl Ensured {
     fn acquire() -> Ensured {
         initialize();
-        // SAFETY: reads a flag; gil_held reads thread states only, and is
-        // false once the GIL-state machinery is finalised.
-        let alive = unsafe { ffi::Py_IsInitialized() != 0 || ffi::gil_held() != 0 };
+        // SAFETY: reads a flag.
+        let alive = unsafe { ffi::Py_IsInitialized() != 0 } || held();
         // (Py_IsInitialized is 0 for all of Py_Finalize; while it still
         // runs Python code, this thread holds the GIL and may nest.)
         assert!(
@@ -142,7 +144,8 @@ impl<'py> Python<'py> {
     #[inline]
     pub unsafe fn assume_gil_acquired() -> Python<'py> {
         debug_assert!(
-            // SAFETY: gil_held only reads thread states; callable without the GIL.
+            // SAFETY: gil_held only reads thread states; callable without the
+            // GIL. (-1 where the interpreter cannot say, PyPy: not checked.)
             unsafe { ffi::gil_held() } != 0,
             "Python::assume_gil_acquired called without the GIL"
         );
@@ -188,7 +191,11 @@ impl<'py> Python<'py> {
         // no-Python scope is active on it (a scope's closure cannot hold a
         // token); PyEval_SaveThread gives the GIL up and returns the thread
         // state to restore.
-        let saved = Released(unsafe { ffi::PyEval_SaveThread() });
+        let state = unsafe { ffi::PyEval_SaveThread() };
+        let saved = Released {
+            state,
+            held: Held::give_up(),
+        };
         let result = f();
         drop(saved);
         result
@@ -197,14 +204,100 @@ impl<'py> Python<'py> {
 
 /// The GIL given up by [`Python::allow_threads`], taken back on drop (at
 /// the end of the closure, or while a panic unwinds out of it).
-struct Released(*mut ffi::PyThreadState);
+struct Released {
+    state: *mut ffi::PyThreadState,
+    /// [`Held`]'s count on this thread before the GIL was given up.
+    held: usize,
+}
 
 impl Drop for Released {
     fn drop(&mut self) {
         // SAFETY: the thread state PyEval_SaveThread returned on this thread
         // (`Released` is not Send: it holds a raw pointer); every with_gil
         // inside the closure has given the GIL back by now.
-        unsafe { ffi::PyEval_RestoreThread(self.0) };
+        unsafe { ffi::PyEval_RestoreThread(self.state) };
+        Held::take_back(self.held);
+    }
+}
+
+/// Whether the calling thread holds the GIL. CPython says
+/// (`lbsys_gil_held`, 1 or 0); PyPy cannot (-1), and then the count [`Held`]
+/// keeps does: the GIL this crate knows it holds on this thread.
+#[inline]
+pub(crate) fn held() -> bool {
+    // SAFETY: lbsys_gil_held reads thread states only (nothing on PyPy);
+    // callable without the GIL, before Python starts and after it is
+    // finalised (0 then).
+    match unsafe { ffi::gil_held() } {
+        0 => false,
+        1 => true,
+        _ => Held::counted(),
+    }
+}
+
+thread_local! {
+    /// How many [`Held`] are alive on this thread, less those an
+    /// [`allow_threads`](Python::allow_threads) set aside. PyPy only.
+    static HELD: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The GIL as this crate holds it on this thread, counted where the
+/// interpreter cannot be asked (PyPy: see [`held`]). Alive while a
+/// [`with_gil`] or [`trampoline`](crate::extension::trampoline) body runs,
+/// or a [`py_module!`](crate::py_module) module's import, which hold the GIL
+/// throughout but for the [`Python::allow_threads`] closures inside them,
+/// which set the count aside. On CPython the count is
+/// never kept (`ffi::PYPY` is a constant, so none of this is compiled in).
+///
+/// Not counted: the GIL taken or given up by C code (unsafe code's own
+/// business); [`held`] is then wrong only the safe way on the thread that
+/// took it (references are queued rather than released), and C code that
+/// gives the GIL up around a call back into Rust must not drop an
+/// [`Error`](crate::Error) there, on PyPy as it must not use any of this
+/// crate's objects.
+pub(crate) struct Held(PhantomData<*mut ()>);
+
+impl Held {
+    /// The GIL is held from now until the result is dropped.
+    #[inline]
+    pub(crate) fn enter() -> Held {
+        if ffi::PYPY {
+            HELD.with(|n| n.set(n.get() + 1));
+        }
+        Held(PhantomData)
+    }
+
+    /// The GIL is given up until [`Held::take_back`]: the count before.
+    #[inline]
+    fn give_up() -> usize {
+        if ffi::PYPY {
+            HELD.with(|n| n.replace(0))
+        } else {
+            0
+        }
+    }
+
+    /// The GIL is taken back: the count [`Held::give_up`] returned.
+    #[inline]
+    fn take_back(count: usize) {
+        if ffi::PYPY {
+            HELD.with(|n| n.set(count));
+        }
+    }
+
+    /// Whether this thread holds the GIL, as far as the count knows.
+    fn counted() -> bool {
+        // A const-initialised Cell has no destructor: readable whenever.
+        HELD.with(|n| n.get() > 0)
+    }
+}
+
+impl Drop for Held {
+    #[inline]
+    fn drop(&mut self) {
+        if ffi::PYPY {
+            HELD.with(|n| n.set(n.get() - 1));
+        }
     }
 }
 
@@ -234,14 +327,17 @@ fn initialize() {
                          Py_Initialize or after Py_Finalize)"
                     );
                 }
-                ffi::Py_InitializeEx(0);
-                ffi::PyEval_InitThreads();
-                ffi::PyEval_SaveThread();
+                // Py_InitializeEx(0), PyEval_InitThreads, PyEval_SaveThread.
+                if ffi::lbsys_initialize_embedded() != 0 {
+                    cannot_embed();
+                }
             } else if ffi::PyEval_ThreadsInitialized() == 0 {
                 // Python 2.7 creates the GIL lazily. Creating it is only safe
-                // on the thread running Python, which then holds it.
+                // on the thread running Python, which then holds it. (On
+                // PyPy, as far as Held's count knows: a module's import, or
+                // a with_gil in an extension function, knows.)
                 assert!(
-                    ffi::gil_held() != 0,
+                    held(),
                     "legacy-buffer: Python is running without thread support on another \
                      thread; call PyEval_InitThreads() on that thread first"
                 );
@@ -249,4 +345,19 @@ fn initialize() {
             }
         }
     });
+}
+
+/// The interpreter legacy-buffer-sys bound cannot be started from Rust.
+/// (legacy-buffer-sys builds against PyPy only for extension modules, which
+/// never get here: this is the run-time side of that refusal.)
+#[cold]
+fn cannot_embed() -> ! {
+    match ffi::PYPY_VERSION {
+        Some(version) => panic!(
+            "legacy-buffer: PyPy {version} cannot be embedded (it has no Py_Initialize): \
+             use legacy-buffer in extension modules that pypy imports, or build against \
+             CPython 2.7 to embed Python"
+        ),
+        None => panic!("legacy-buffer: the interpreter cannot be embedded"),
+    }
 }

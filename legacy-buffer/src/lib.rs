@@ -1,6 +1,7 @@
 //! Sound, zero-copy access to CPython 2.7's old buffer protocol
 //! (`PyObject_AsCharBuffer`, `PyObject_AsReadBuffer`,
-//! `PyObject_CheckReadBuffer`, `PyObject_AsWriteBuffer`) from Rust.
+//! `PyObject_CheckReadBuffer`, `PyObject_AsWriteBuffer`) from Rust; in
+//! extension modules, on PyPy 2.7 too ([see below](#pypy)).
 //!
 //! ```
 //! use legacy_buffer::{with_gil, BufferKind};
@@ -109,8 +110,9 @@
 //!   exception; the exact-`str` and `bytearray` paths run no foreign proc and
 //!   skip that check.
 //!
-//! Only exporters whose procs are known get more than `Unpinned`; inside a
-//! no-Python scope, every one is a plain slice:
+//! On CPython, only exporters whose procs are known get more than
+//! `Unpinned` (on PyPy, see [PyPy](#pypy)); inside a no-Python scope, every
+//! one is a plain slice:
 //!
 //! | object | char buffer | read buffer | write buffer | in a scope |
 //! | --- | --- | --- | --- | --- |
@@ -149,6 +151,86 @@
 //! [`extension::View`] (a new-protocol export, pinned until dropped; this
 //! crate holds at most 2³⁰ − 1 of them, leaked ones included, so that none
 //! can wrap an exporter's counter).
+//!
+//! # PyPy
+//!
+//! Extension modules built on this crate also run on PyPy 2.7, through
+//! cpyext, its emulation of CPython's C API: build them against PyPy's
+//! headers, with the `extension-module` feature (legacy-buffer-sys's README
+//! says how; PyPy is not embedded, so embedding refuses, at build time and
+//! in [`with_gil`] at run time). The API is the same; the soundness model
+//! rests on what cpyext guarantees, not on CPython's internals, and
+//! [`ffi::PYPY`] says which was bound.
+//!
+//! The objects C code sees on PyPy are proxies cpyext keeps for the
+//! interpreter's objects, and their buffer procs are cpyext's (a type
+//! defined in C keeps its own). A borrow calls cpyext's own
+//! `PyObject_As*Buffer` — the results are those the C extension gets,
+//! checked as on CPython (a stray exception or a NULL pointer with a
+//! length is an error) — and gives a kind only where cpyext guarantees it:
+//!
+//! | object, on PyPy | char buffer | read buffer | write buffer | in a scope |
+//! | --- | --- | --- | --- | --- |
+//! | `str` | `Immutable` | `Immutable` | `TypeError` | `&[u8]` |
+//! | `str` subclasses | `Unpinned` | `Unpinned` | `TypeError` | `&[u8]` |
+//! | `unicode` and subclasses | `TypeError` | `Unpinned` (raw `Py_UNICODE`) | `TypeError` | `&[u8]` |
+//! | `buffer` | `Unpinned` | `Unpinned` | `TypeError` | `&[u8]` |
+//! | `bytearray` and subclasses | `Unpinned` | `Unpinned` | `Unpinned` | `&[u8]`, `&mut [u8]` |
+//! | `array.array`, `mmap`, ctypes, other C types | `Unpinned` | `Unpinned` | `Unpinned` | `&[u8]`, `&mut [u8]` |
+//! | `int`, `list`, `memoryview`, `None`, ... | `TypeError` | `TypeError` | `TypeError` | `TypeError` |
+//!
+//! Why:
+//!
+//! - **`str` is `Immutable`** (the exact type only): the C API promises that
+//!   `PyString_AsString` gives the string's internal buffer, never modified
+//!   and not freed while the object lives, and cpyext keeps that promise:
+//!   it copies the characters into the proxy's own `ob_sval` when it makes
+//!   the proxy and never writes them again, and a proxy is freed only when
+//!   its reference count, which counts the borrow's object, drops. The
+//!   borrow reads them through `PyString_AsString` and `PyString_Size`.
+//! - **Nothing is `Pinned`**: cpyext's `bytearray` counts no exports (its
+//!   `PyByteArrayObject` has no `ob_exports`) and nothing makes it refuse a
+//!   resize; its memory is the interpreter's, made non-moving on demand,
+//!   and a resize moves it.
+//! - **Everything else is `Unpinned`**, subclasses of `str`, `unicode` and
+//!   `buffer` objects included: cpyext makes their memory when asked (a
+//!   non-moving copy for a `str` subclass, a `Py_UNICODE` copy for
+//!   `unicode`, a pointer stored on the proxy when a `buffer` object's is
+//!   made) by code whose lifetime is no promise of the C API's. Zero-copy
+//!   access to them is the no-Python scope, as on CPython for `array`.
+//!
+//! What cpyext gives differs from CPython's in places, for the C extension
+//! and its port alike: `unicode` has no character buffer (cpyext's
+//! `PyObject_AsCharBuffer` would call a missing proc there; this crate
+//! raises the `TypeError` cpyext raises for other objects without one), a
+//! `buffer` object over a slice of a `str` holds the whole `str`, and
+//! cpyext refuses to write to `str`, `unicode` and `buffer` alike
+//! (`expected a writeable buffer object`).
+//!
+//! **Arguments.** [`extension::Args::parse`] follows PyPy's own
+//! `PyArg_ParseTuple`, which differs from CPython's: its messages for a
+//! tuple name neither the function nor the argument (`must be string, not
+//! int`), and cpyext's procs decide what each unit takes (`t#` takes a
+//! `bytearray`, `s*` refuses an `array`, `w#` refuses a `str` as not a
+//! read-write buffer). A view from `s*`, `z*` or `w*` is `Unpinned` when it
+//! is a new-protocol export (an export pins nothing on PyPy: the
+//! `bytearray` resizes under it): no cells, and each use of its memory
+//! takes a fresh export (the view keeps the last four, the most one
+//! [`no_python`] scope lends, until it is dropped). The `str` and `unicode`
+//! memory `s`, `s#` and `s*` read through `PyString_AS_STRING` (a
+//! `unicode`'s default encoding, which cpyext keeps in the object) stays
+//! `Immutable`.
+//!
+//! **The GIL.** PyPy cannot be asked whether a thread holds the GIL
+//! (cpyext has neither `PyGILState_GetThisThreadState` nor
+//! `_PyThreadState_Current`); this crate counts, per thread, the GIL it
+//! knows it holds: inside [`with_gil`], [`extension::trampoline`] and a
+//! [`py_module!`] module's import, less the [`Python::allow_threads`]
+//! closures inside them. Where the count says no, a Python reference this
+//! crate releases (an [`Error`] dropped) is queued for the next time it
+//! holds the GIL, never released without it. `tests/tests/pypy.rs` checks
+//! the table above, views, the parser against PyPy's and threads under
+//! `pypy`.
 
 #![warn(missing_docs)]
 

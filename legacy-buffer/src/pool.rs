@@ -41,10 +41,9 @@ pub(crate) unsafe fn release(obj: *mut ffi::PyObject) {
     let Some(obj) = NonNull::new(obj) else {
         return;
     };
-    // SAFETY: gil_held only compares this thread's own thread state with
-    // the current one; callable without the GIL, before Python starts and
-    // after it is finalised (false then).
-    if unsafe { ffi::gil_held() } != 0 {
+    // Callable without the GIL, before Python starts and after it is
+    // finalised (false then).
+    if crate::gil::held() {
         if !crate::scope::active() {
             // SAFETY: this thread holds the GIL and may run Python code (the
             // release may run `__del__`); the reference is ours to give up.

@@ -504,6 +504,12 @@ macro_rules! lend_tuple {
     };
 }
 
+/// The most buffers one scope lends at once (the widest tuple below): a
+/// PyPy view keeps this many of its latest exports (see
+/// `extension::View`), so that none a scope lends is released before it
+/// ends.
+pub(crate) const MAX_LENT: usize = 4;
+
 lend_tuple!(2; A 0, B 1);
 lend_tuple!(3; A 0, B 1, C 2);
 lend_tuple!(4; A 0, B 1, C 2, D 3);

@@ -460,7 +460,9 @@ static struct {
 
 /* The test oracle for bytearray's export counter (a C int nothing checks):
    exports(ba) reads it, set_exports(ba, n) overwrites it, so that a test
-   can put it next to its limit without leaking two billion borrows. */
+   can put it next to its limit without leaking two billion borrows. Not on
+   PyPy, whose bytearray has no such counter. */
+#ifndef PYPY_VERSION
 
 static PyObject *
 hostile_exports(PyObject *module, PyObject *args)
@@ -485,6 +487,7 @@ hostile_set_exports(PyObject *module, PyObject *args)
     ((PyByteArrayObject *)ba)->ob_exports = n;
     Py_RETURN_NONE;
 }
+#endif
 
 static PyObject *
 hostile_set_strays(PyObject *module, PyObject *args)
@@ -514,10 +517,12 @@ static PyMethodDef hostile_functions[] = {
      "set_strays(on): whether Stray's procs leave their exception set"},
     {"leave_exception", hostile_leave_exception, METH_NOARGS,
      "leave_exception() -> None, with KeyError('left set') left set"},
+#ifndef PYPY_VERSION
     {"exports", hostile_exports, METH_VARARGS,
      "exports(bytearray) -> int: its export counter (ob_exports)"},
     {"set_exports", hostile_set_exports, METH_VARARGS,
      "set_exports(bytearray, n): overwrite its export counter"},
+#endif
     {NULL, NULL, 0, NULL}
 };
 

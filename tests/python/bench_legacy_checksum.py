@@ -2,7 +2,8 @@
 
 Times length() and adler32() with timeit, in one interpreter, over 100 bytes
 and over 1 MiB, each as a str and as a bytearray, and prints a Markdown
-table. Run it with Python 2.7 and modules built in release mode (the C
+table. Run it with Python 2.7 (CPython, or PyPy with both modules built for
+it) and modules built in release mode (the C
 module is built with -O2 by the tests crate's build script; the Rust port by
 `cargo build -p legacy-checksum --release --features extension-module`, as
 tests/tests/rust_port.rs and ci/main build it):
@@ -91,6 +92,19 @@ def per_call(functions, obj, extra, min_time, repeat):
             del sys.modules[name]
 
 
+PYPY = platform.python_implementation() == "PyPy"
+
+
+def interpreter():
+    """Which Python runs the benchmark: CPython's release or debug build,
+    or PyPy (whose C extensions run through cpyext)."""
+    if PYPY:
+        return "PyPy %d.%d.%d (Python %s, C extensions through cpyext)" % (
+            sys.pypy_version_info[:3] + (platform.python_version(),))
+    return "Python %s%s" % (platform.python_version(),
+                            " (debug build)" if hasattr(sys, "gettotalrefcount") else "")
+
+
 def fmt(seconds):
     ns = seconds * 1e9
     if ns >= 1000:
@@ -140,16 +154,14 @@ def main():
                                          options.min_time, options.repeat)
             rows.append((name, label, c_time, port_time))
 
-    print("Per-call time (ns, best of %d alternating timeit repeats), Python %s%s, %s"
-          % (options.repeat, platform.python_version(),
-             " (debug build)" if hasattr(sys, "gettotalrefcount") else "",
-             platform.machine()))
+    print("Per-call time (ns, best of %d alternating timeit repeats), %s, %s"
+          % (options.repeat, interpreter(), platform.machine()))
     print("")
     print("C: `%s`  " % os.path.realpath(c_module.__file__))
     print("port: `%s`" % os.path.realpath(port.__file__))
     print("")
-    print("For scale, `len(x)` (a C builtin, same timeit loop): %s ns per call."
-          % fmt(baseline))
+    print("For scale, `len(x)` (a builtin, same timeit loop%s): %s ns per call."
+          % (", which PyPy's JIT compiles" if PYPY else "", fmt(baseline)))
     print("")
     print("| function | input | C (ns) | %s (ns) | port / C |" % options.port)
     print("| --- | --- | ---: | ---: | ---: |")

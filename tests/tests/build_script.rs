@@ -127,35 +127,162 @@ fn assert_one_warning(failed: &Failed, summary: &str, detail: &[&str]) {
     }
 }
 
-/// PyPy installs a `Python.h` of its own (cpyext, `/usr/lib/pypy/include`,
-/// from Debian's pypy-dev, which ci/install-deps installs).
-#[test]
-fn pypy_headers_are_refused() {
-    let include = "/usr/lib/pypy/include";
+/// PyPy's headers (cpyext, `/usr/lib/pypy/include`, from Debian 11's
+/// pypy-dev, which ci/install-deps installs), as the explicit variables
+/// name them (Debian has no pkg-config module for PyPy).
+const PYPY_INCLUDE: &str = "/usr/lib/pypy/include";
+
+fn pypy_vars() -> [(&'static str, &'static str); 3] {
     assert!(
-        Path::new(include).join("Python.h").is_file(),
-        "PyPy's headers are missing from {include}: run ci/install-deps (Debian 11's pypy-dev)"
+        Path::new(PYPY_INCLUDE).join("Python.h").is_file(),
+        "PyPy's headers are missing from {PYPY_INCLUDE}: run ci/install-deps (Debian 11's pypy-dev)"
     );
-    let failed = build_sys(&[
-        ("LEGACY_BUFFER_SYS_PYTHON_INCLUDE_DIR", include),
-        ("LEGACY_BUFFER_SYS_PYTHON_LIB_DIR", "/usr/lib"),
+    [
+        ("LEGACY_BUFFER_SYS_PYTHON_INCLUDE_DIR", PYPY_INCLUDE),
+        ("LEGACY_BUFFER_SYS_PYTHON_LIB_DIR", "/usr/lib/pypy/bin"),
         ("LEGACY_BUFFER_SYS_PYTHON_LIB_NAME", "pypy-c"),
-    ]);
+    ]
+}
+
+/// PyPy's version at the start of `text` (a failure's summary, a
+/// print-config line): three numbers.
+fn pypy_version(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let version = &text[..end];
+    assert!(
+        version.split('.').count() == 3 && version.split('.').all(|n| n.parse::<u32>().is_ok()),
+        "{text:?}"
+    );
+    version
+}
+
+/// Embedding needs libpython; PyPy is not embedded through Py_Initialize,
+/// so its headers are refused unless libpypy-c is not to be linked.
+#[test]
+fn pypy_headers_are_refused_for_embedding() {
+    let failed = build_sys(&pypy_vars());
     let version = failed
         .warnings
         .first()
-        .and_then(|w| w.strip_prefix("legacy-buffer-sys: found PyPy "))
-        .and_then(|w| w.strip_suffix("'s headers, not CPython 2.7's"))
+        .and_then(|w| w.strip_prefix("legacy-buffer-sys: PyPy "))
+        .map(pypy_version)
         .unwrap_or_else(|| panic!("not the PyPy failure:\n{}", failed.stderr));
-    assert!(
-        version.split('.').all(|n| n.parse::<u32>().is_ok()),
-        "{version:?}"
-    );
     assert_one_warning(
         &failed,
-        &format!("found PyPy {version}'s headers, not CPython 2.7's"),
-        &["cpyext", include, "LEGACY_BUFFER_SYS_PYTHON_INCLUDE_DIR"],
+        &format!("PyPy {version}'s headers are for extension modules only"),
+        &[
+            "cpyext",
+            PYPY_INCLUDE,
+            "not embedded through Py_Initialize",
+            "extension-module feature",
+            "LEGACY_BUFFER_SYS_NO_LINK=1",
+            // The way to embed: CPython.
+            "LEGACY_BUFFER_SYS_PYTHON_INCLUDE_DIR",
+            "apt-get install libpython2.7-dev",
+        ],
     );
+
+    // Nor do the committed bindings (CPython's names and layouts) serve it.
+    let mut vars = pypy_vars().to_vec();
+    vars.extend([
+        ("LEGACY_BUFFER_SYS_NO_LINK", "1"),
+        ("LEGACY_BUFFER_SYS_PREGENERATED_BINDINGS", "1"),
+    ]);
+    let failed = build_sys(&vars);
+    assert_one_warning(
+        &failed,
+        "the pre-generated bindings do not fit this build",
+        &["the headers are PyPy's (cpyext)", "bindgen"],
+    );
+}
+
+/// For an extension module (`LEGACY_BUFFER_SYS_NO_LINK`, as the
+/// extension-module feature), PyPy's headers are bound: print-config says
+/// so, and the build succeeds with the C API under its own names, linked to
+/// PyPy's (`PyPyObject_AsReadBuffer`), and tells dependants it is PyPy.
+#[test]
+fn pypy_headers_are_accepted_for_extension_modules() {
+    let mut vars = pypy_vars().to_vec();
+    vars.push(("LEGACY_BUFFER_SYS_NO_LINK", "1"));
+
+    let mut print = vars.clone();
+    print.push(("LEGACY_BUFFER_SYS_PRINT_CONFIG", "1"));
+    let printed = build_sys(&print);
+    let implementation = printed
+        .warnings
+        .iter()
+        .find_map(|w| w.strip_prefix("implementation: PyPy "))
+        .unwrap_or_else(|| panic!("no PyPy implementation line:\n{}", printed.stderr));
+    let version = pypy_version(implementation);
+    assert_eq!(implementation, format!("{version} (cpyext)"));
+    for line in ["version: 2.7.18 (hex 0x020712f0)", "link libpython: false"] {
+        assert!(
+            printed.warnings.iter().any(|w| w == line),
+            "{line:?} is not among the warnings {:#?}",
+            printed.warnings
+        );
+    }
+
+    let mut command = cargo::command(
+        "build-script",
+        &["build", "-p", "legacy-buffer-sys", "--message-format=json"],
+    );
+    command.envs(vars);
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{}\n{stderr}", output.status);
+    assert!(
+        cargo::build_script_warnings(&stderr, "legacy-buffer-sys").is_empty(),
+        "{stderr}"
+    );
+    // The build script's output directory, from cargo's JSON messages.
+    let out_dir = stdout
+        .lines()
+        .filter(|l| l.contains("\"reason\":\"build-script-executed\""))
+        .filter(|l| l.contains("legacy-buffer-sys"))
+        .find_map(|l| {
+            let rest = &l[l.find("\"out_dir\":\"")? + "\"out_dir\":\"".len()..];
+            Some(PathBuf::from(&rest[..rest.find('"')?]))
+        })
+        .unwrap_or_else(|| panic!("no build script output in:\n{stdout}"));
+    let bindings = std::fs::read_to_string(out_dir.join("bindings.rs")).unwrap();
+    for (c_name, pypy_name) in [
+        ("PyObject_AsCharBuffer", "PyPyObject_AsCharBuffer"),
+        ("PyObject_AsReadBuffer", "PyPyObject_AsReadBuffer"),
+        ("PyObject_AsWriteBuffer", "PyPyObject_AsWriteBuffer"),
+        ("PyArg_ParseTuple", "_PyPyArg_ParseTuple_SizeT"),
+    ] {
+        let bound = format!("#[link_name = \"\\u{{1}}{pypy_name}\"]\n    pub fn {c_name}(");
+        assert!(
+            bindings.contains(&bound),
+            "{c_name} is not bound to {pypy_name} in {}",
+            out_dir.display()
+        );
+    }
+    assert!(
+        bindings.contains(
+            "#[link_name = \"\\u{1}PyPyExc_TypeError\"]\n    pub static mut PyExc_TypeError"
+        ),
+        "PyExc_TypeError is not bound to PyPyExc_TypeError"
+    );
+    let output_file = out_dir.parent().unwrap().join("output");
+    let printed = std::fs::read_to_string(&output_file).unwrap();
+    for line in [
+        format!("cargo:pypy_version={version}"),
+        "cargo:links_libpython=0".to_string(),
+        "cargo:rustc-cfg=PyPy".to_string(),
+    ] {
+        assert!(
+            printed.lines().any(|l| l == line),
+            "{line:?} is not in {}",
+            output_file.display()
+        );
+    }
 }
 
 #[test]

@@ -68,6 +68,8 @@ where
     // SAFETY: Python called us with the GIL held for the duration of the call
     // (this function's contract), and nothing here outlives the call.
     let py = unsafe { Python::assume_gil_acquired() };
+    // Counted where the interpreter cannot be asked (PyPy), until return.
+    let _held = crate::gil::Held::enter();
     crate::pool::drain(py);
     match catch_unwind(AssertUnwindSafe(|| body(py))) {
         Ok(Ok(result)) => {

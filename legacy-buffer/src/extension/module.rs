@@ -416,6 +416,21 @@ impl ModuleDef {
         })
     }
 
+    /// What the exported `init<name>` does when `import` calls it:
+    /// [`ModuleDef::init`], knowing that the importing thread holds the GIL
+    /// (which PyPy cannot be asked; see
+    /// [`with_gil`](crate::with_gil)'s thread-support check).
+    ///
+    /// # Safety
+    ///
+    /// Only for Python's import of the module, which calls `init<name>` on
+    /// the importing thread with the GIL held.
+    #[doc(hidden)]
+    pub unsafe fn init_from_import(&'static self) {
+        let _held = crate::gil::Held::enter();
+        self.init()
+    }
+
     fn try_init(&'static self, py: Python<'_>) -> Result<()> {
         // SAFETY: GIL held; static C strings and a static, END-terminated
         // method table that only Python reads; a borrowed reference to the
@@ -581,8 +596,8 @@ macro_rules! __py_method {
 /// }
 ///
 /// fn main() -> Result<()> {
-/// // Built as a cdylib, `import demo` calls `initdemo`, which is `demo::init`;
-/// // embedded, call it here.
+/// // Built as a cdylib, `import demo` calls `initdemo`, which does what
+/// // `demo::init` does; embedded, call that here.
 /// demo::init();
 /// with_gil(|py| -> Result<()> {
 ///     py.run("import demo\n\
@@ -665,13 +680,25 @@ macro_rules! py_module {
                 CONSTANTS,
             );
 
-            /// `import <module>` calls this (its symbol is `init<module>`);
-            /// Rust code may too, to make the module importable in an
-            /// embedded interpreter.
-            #[allow(unsafe_code)] // export_name: the symbol Python looks for
-            #[export_name = ::std::concat!("init", ::std::stringify!($module))]
+            /// What `import <module>` runs; Rust code calls it to make the
+            /// module importable in an embedded interpreter.
             pub extern "C" fn init() {
                 MODULE.init()
+            }
+
+            /// `import <module>` calls this, as `init<module>`, with the
+            /// GIL held.
+            ///
+            /// # Safety
+            ///
+            /// Only for Python's import (see `ModuleDef::init_from_import`).
+            #[doc(hidden)]
+            #[allow(unsafe_code)] // export_name: the symbol Python looks for
+            #[export_name = ::std::concat!("init", ::std::stringify!($module))]
+            pub unsafe extern "C" fn __init_from_import() {
+                // SAFETY: Python's import calls the exported symbol, on the
+                // importing thread, with the GIL held.
+                unsafe { MODULE.init_from_import() }
             }
         }
     };

@@ -197,7 +197,9 @@ macro_rules! long {
                 unsafe {
                     Object::from_owned_ptr_or_err(
                         py,
-                        ffi::$from(self.0 as $c),
+                        // `as _`: the parameter's type, C's (unsigned) long
+                        // long, or PyPy's Py_ssize_t (unsigned long), as wide.
+                        ffi::$from(self.0 as _),
                         stringify!($from),
                     )
                 }

@@ -5,8 +5,8 @@ use crate::buffer::{Buffer, BufferKind, ReadOnlyCell};
 use crate::error::{Error, ExceptionType, Result};
 use crate::ffi;
 use crate::gil::Python;
-use crate::scope::{exclusive, not_writable, run, shared};
-use std::cell::Cell;
+use crate::scope::{exclusive, not_writable, run, shared, MAX_LENT};
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -38,6 +38,12 @@ static LIVE_VIEWS: AtomicU32 = AtomicU32::new(0);
 /// getargs.c does, and nothing holds its memory in place: it is seen only
 /// through copies, asked again each time, or in a no-Python scope
 /// ([`with_bytes`](View::with_bytes), [`with_bytes_mut`](View::with_bytes_mut)).
+///
+/// On PyPy no export pins anything (cpyext's `bytearray` resizes under one):
+/// a new-protocol view is `Unpinned` there, seen through copies or in a
+/// no-Python scope, and each use of its memory takes a fresh export, of
+/// which the view keeps the last four (a scope lends at most four buffers)
+/// until it is dropped.
 ///
 /// A view borrows the argument tuple (`'a`), which cannot outlive the GIL;
 /// it is neither `Send` nor `Sync`. Leaking one (`mem::forget`) leaks an
@@ -83,6 +89,13 @@ enum Inner<'a> {
         len: usize,
         /// Asked for with `PyBUF_WRITABLE` (`w*`).
         writable: bool,
+        /// The exporter, alive for `'a`.
+        obj: *mut ffi::PyObject,
+        /// PyPy only: the exports taken again since, the newest last, at
+        /// most [`MAX_LENT`] (see [`View::current`]); released on drop.
+        /// Boxed, as `view`: an exporter may keep a `Py_buffer`'s address.
+        #[allow(clippy::vec_box)]
+        again: RefCell<Vec<Box<ffi::Py_buffer>>>,
         _borrow: PhantomData<&'a ()>,
     },
 }
@@ -117,52 +130,59 @@ impl<'a> View<'a> {
         obj: *mut ffi::PyObject,
         writable: bool,
     ) -> std::result::Result<View<'a>, ExportFailure> {
-        // SAFETY: the GIL is held (this function's contract).
-        let py = unsafe { Python::assume_gil_acquired() };
-        // Counted before the exporter runs (its procs may run Python code,
-        // which may take views too), and given back on failure.
-        let reserved = Reserved::take().map_err(ExportFailure::Error)?;
-        // SAFETY: a valid object, GIL held.
-        if unsafe { ffi::lbsys_may_export(obj) } < 0 {
-            return Err(ExportFailure::Error(Error::fetch(py, "PyObject_GetBuffer")));
-        }
-        let flags = if writable {
-            ffi::PyBUF_WRITABLE
-        } else {
-            ffi::PyBUF_SIMPLE
-        };
-        let mut view = Box::<ffi::Py_buffer>::default();
-        // SAFETY: a valid object, GIL held; `view` is writable memory for a
-        // Py_buffer, which stays at this address until released.
-        if unsafe { ffi::PyObject_GetBuffer(obj, &mut *view, flags as libc::c_int) } < 0 {
-            return Err(ExportFailure::Refused);
-        }
-        // From here on `exported` releases the view if it is dropped.
-        let mut exported = Exported(view);
-        // SAFETY: a Py_buffer PyObject_GetBuffer filled.
-        if unsafe { ffi::PyBuffer_IsContiguous(&mut *exported.0, b'C' as libc::c_char) } == 0 {
-            return Err(ExportFailure::NotContiguous);
-        }
-        if let Err(e) = exported.check(py, obj, writable) {
-            return Err(ExportFailure::Error(e));
-        }
-        let (buf, len) = (exported.0.buf, exported.0.len);
-        // Checked: not negative, and NULL only if empty.
-        let ptr = if buf.is_null() {
-            std::ptr::NonNull::dangling().as_ptr()
-        } else {
-            buf.cast()
-        };
-        std::mem::forget(reserved);
+        // SAFETY: this function's contract.
+        let (view, ptr, len) = unsafe { export_raw(obj, writable)? };
         Ok(View {
             inner: Inner::Exported {
-                view: exported.into_inner(),
+                view,
                 ptr,
-                len: len as usize,
+                len,
                 writable,
+                obj,
+                again: RefCell::new(Vec::new()),
                 _borrow: PhantomData,
             },
         })
+    }
+
+    /// PyPy: `obj`'s memory as a fresh export gives it now, the export kept
+    /// (with the [`MAX_LENT`] latest) until the view is dropped.
+    #[cold]
+    #[allow(clippy::vec_box)] // boxed: see `Inner::Exported::again`
+    fn export_again(
+        obj: *mut ffi::PyObject,
+        writable: bool,
+        again: &RefCell<Vec<Box<ffi::Py_buffer>>>,
+    ) -> Result<(*mut u8, usize)> {
+        // SAFETY: a view exists only under the GIL, and `obj` is alive
+        // while it does.
+        let (view, ptr, len) = match unsafe { export_raw(obj, writable) } {
+            Ok(fresh) => fresh,
+            Err(ExportFailure::Error(e)) => return Err(e),
+            Err(ExportFailure::Refused) => {
+                // SAFETY: GIL held; PyObject_GetBuffer set the exception.
+                let py = unsafe { Python::assume_gil_acquired() };
+                return Err(Error::fetch(py, "PyObject_GetBuffer"));
+            }
+            Err(ExportFailure::NotContiguous) => {
+                return Err(Error::new(
+                    ExceptionType::BufferError,
+                    "PyObject_GetBuffer: the memory is no longer contiguous",
+                ))
+            }
+        };
+        let oldest = {
+            let mut again = again.borrow_mut();
+            again.push(view);
+            (again.len() > MAX_LENT).then(|| again.remove(0))
+        };
+        if let Some(mut oldest) = oldest {
+            // SAFETY: an export this view took and has not released; no
+            // scope lends it (it is not among the MAX_LENT latest). GIL held.
+            unsafe { ffi::PyBuffer_Release(&mut *oldest) };
+            Reserved::give_back();
+        }
+        Ok((ptr, len))
     }
 
     /// The length in bytes.
@@ -207,6 +227,8 @@ impl<'a> View<'a> {
     pub fn kind(&self) -> BufferKind {
         match &self.inner {
             Inner::Filled(buffer) => buffer.kind(),
+            // An export pins nothing on PyPy.
+            Inner::Exported { .. } if ffi::PYPY => BufferKind::Unpinned,
             Inner::Exported { .. } => BufferKind::Pinned,
         }
     }
@@ -227,6 +249,7 @@ impl<'a> View<'a> {
     pub fn as_cells(&self) -> Option<&[ReadOnlyCell<u8>]> {
         match &self.inner {
             Inner::Filled(buffer) => buffer.as_cells(),
+            Inner::Exported { .. } if ffi::PYPY => None,
             Inner::Exported { ptr, len, .. } => {
                 // SAFETY: the exporter keeps the memory in place until the
                 // view is released, at the earliest when self is dropped;
@@ -242,6 +265,7 @@ impl<'a> View<'a> {
     #[inline]
     pub fn as_write_cells(&self) -> Option<&[Cell<u8>]> {
         match &self.inner {
+            Inner::Exported { .. } if ffi::PYPY => None,
             Inner::Exported {
                 ptr,
                 len,
@@ -277,12 +301,23 @@ impl<'a> View<'a> {
     }
 
     /// The memory as valid right now (an `Unpinned` view asks its exporter
-    /// again), and whether it was given for writing.
+    /// again: on PyPy, an export takes a fresh one), and whether it was
+    /// given for writing. Valid until Python code runs, or (on PyPy) until
+    /// [`MAX_LENT`] more are asked for.
     pub(crate) fn current(&self) -> Result<(*mut u8, usize, bool)> {
         match &self.inner {
             Inner::Filled(buffer) => {
                 let (ptr, len) = buffer.current()?;
                 Ok((ptr, len, buffer.is_writable()))
+            }
+            Inner::Exported {
+                obj,
+                writable,
+                again,
+                ..
+            } if ffi::PYPY => {
+                let (ptr, len) = View::export_again(*obj, *writable, again)?;
+                Ok((ptr, len, *writable))
             }
             Inner::Exported {
                 ptr, len, writable, ..
@@ -309,8 +344,8 @@ impl<'a> View<'a> {
     {
         match &self.inner {
             Inner::Filled(buffer) => buffer.with_bytes(f),
-            Inner::Exported { ptr, len, .. } => {
-                let (ptr, len) = (*ptr, *len);
+            Inner::Exported { .. } => {
+                let (ptr, len, _) = self.current()?;
                 // SAFETY: a view exists only under the GIL.
                 let py = unsafe { Python::assume_gil_acquired() };
                 // SAFETY: exported memory, in place while the view lives; no
@@ -329,13 +364,8 @@ impl<'a> View<'a> {
     {
         match &self.inner {
             Inner::Filled(buffer) => buffer.with_bytes_mut(f),
-            Inner::Exported {
-                ptr,
-                len,
-                writable: true,
-                ..
-            } => {
-                let (ptr, len) = (*ptr, *len);
+            Inner::Exported { writable: true, .. } => {
+                let (ptr, len, _) = self.current()?;
                 // SAFETY: a view exists only under the GIL.
                 let py = unsafe { Python::assume_gil_acquired() };
                 // SAFETY: as in with_bytes; given for writing, and the only
@@ -349,11 +379,16 @@ impl<'a> View<'a> {
 
 impl Drop for View<'_> {
     fn drop(&mut self) {
-        if let Inner::Exported { view, .. } = &mut self.inner {
+        if let Inner::Exported { view, again, .. } = &mut self.inner {
             // SAFETY: a Py_buffer PyObject_GetBuffer filled, released once;
             // the GIL is held while a view lives.
             unsafe { ffi::PyBuffer_Release(&mut **view) };
             Reserved::give_back();
+            for mut view in again.take() {
+                // SAFETY: as above, for the exports taken again (PyPy).
+                unsafe { ffi::PyBuffer_Release(&mut *view) };
+                Reserved::give_back();
+            }
         }
     }
 }
@@ -367,6 +402,57 @@ impl std::fmt::Debug for View<'_> {
             .field("readonly", &self.readonly())
             .finish()
     }
+}
+
+/// `PyObject_GetBuffer(obj, flags)` as [`View::export`] takes it: the
+/// filled `Py_buffer` (counted in [`LIVE_VIEWS`], to be released and given
+/// back), its memory (not NULL: dangling if empty) and its length.
+///
+/// # Safety
+///
+/// `obj` is a valid object and the GIL is held.
+unsafe fn export_raw(
+    obj: *mut ffi::PyObject,
+    writable: bool,
+) -> std::result::Result<(Box<ffi::Py_buffer>, *mut u8, usize), ExportFailure> {
+    // SAFETY: the GIL is held (this function's contract).
+    let py = unsafe { Python::assume_gil_acquired() };
+    // Counted before the exporter runs (its procs may run Python code,
+    // which may take views too), and given back on failure.
+    let reserved = Reserved::take().map_err(ExportFailure::Error)?;
+    // SAFETY: a valid object, GIL held.
+    if unsafe { ffi::lbsys_may_export(obj) } < 0 {
+        return Err(ExportFailure::Error(Error::fetch(py, "PyObject_GetBuffer")));
+    }
+    let flags = if writable {
+        ffi::PyBUF_WRITABLE
+    } else {
+        ffi::PyBUF_SIMPLE
+    };
+    let mut view = Box::<ffi::Py_buffer>::default();
+    // SAFETY: a valid object, GIL held; `view` is writable memory for a
+    // Py_buffer, which stays at this address until released.
+    if unsafe { ffi::PyObject_GetBuffer(obj, &mut *view, flags as libc::c_int) } < 0 {
+        return Err(ExportFailure::Refused);
+    }
+    // From here on `exported` releases the view if it is dropped.
+    let mut exported = Exported(view);
+    // SAFETY: a Py_buffer PyObject_GetBuffer filled.
+    if unsafe { ffi::PyBuffer_IsContiguous(&mut *exported.0, b'C' as libc::c_char) } == 0 {
+        return Err(ExportFailure::NotContiguous);
+    }
+    if let Err(e) = exported.check(py, obj, writable) {
+        return Err(ExportFailure::Error(e));
+    }
+    let (buf, len) = (exported.0.buf, exported.0.len);
+    // Checked: not negative, and NULL only if empty.
+    let ptr = if buf.is_null() {
+        std::ptr::NonNull::dangling().as_ptr()
+    } else {
+        buf.cast()
+    };
+    std::mem::forget(reserved);
+    Ok((exported.into_inner(), ptr, len as usize))
 }
 
 /// One view counted in [`LIVE_VIEWS`], given back if dropped (forgotten

@@ -382,14 +382,16 @@ mod c {
 
     calls! {
         /// `PyInt_AsLong`: -1 with an exception set on failure.
-        fn as_long(o) -> c_long = ffi::PyInt_AsLong(o);
+        // (`as _`: PyPy's headers declare these two with Py_ssize_t, which
+        // is C long's width there.)
+        fn as_long(o) -> c_long = ffi::PyInt_AsLong(o) as _;
         /// `PyInt_AsUnsignedLongMask`: `(unsigned long)-1` with an exception
         /// set on failure.
         fn as_unsigned_long_mask(o) -> c_ulong = ffi::PyInt_AsUnsignedLongMask(o);
         /// `PyLong_AsUnsignedLongMask`, for a long.
         fn long_as_unsigned_long_mask(o) -> c_ulong = ffi::PyLong_AsUnsignedLongMask(o);
         /// `PyLong_AsLongLong` (an int or anything with `__int__`).
-        fn as_long_long(o) -> i64 = ffi::PyLong_AsLongLong(o);
+        fn as_long_long(o) -> i64 = ffi::PyLong_AsLongLong(o) as _;
         /// `PyLong_AsUnsignedLongLongMask`, for a long.
         fn long_as_unsigned_long_long_mask(o) -> u64 = ffi::PyLong_AsUnsignedLongLongMask(o);
         /// `PyFloat_AsDouble`: check `PyErr_Occurred` after it.

@@ -8,9 +8,10 @@ use crate::gil::Python;
 use std::ffi::CString;
 
 /// getargs.c's `converterr`: `"must be <expected>, not <type name>"`, or
-/// the expected text itself if it is a parenthesised note.
+/// the expected text itself if it is a parenthesised note (not on PyPy,
+/// whose getargs.c makes no such exception).
 pub(super) fn converterr(expected: &[u8], arg: *mut ffi::PyObject) -> Vec<u8> {
-    if expected.first() == Some(&b'(') {
+    if expected.first() == Some(&b'(') && !ffi::PYPY {
         return truncated(expected, 100).to_vec();
     }
     // SAFETY: Py_None returns the singleton's address; `arg` is a valid

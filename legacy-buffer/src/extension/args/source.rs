@@ -186,7 +186,8 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
 
     /// getargs.c's `seterror` for unit `i`'s failure on the object `arg`:
     /// the exception the conversion set if any, else the format's
-    /// `;message`, else `"[name() ]argument N must be X, not Y"`.
+    /// `;message`, else `"[name() ]argument N must be X, not Y"` (on PyPy,
+    /// for a tuple alone, `"must be X, not Y"`).
     #[cold]
     fn conversion_error(&self, i: usize, arg: *mut ffi::PyObject, failure: Failure) -> Error {
         let py = self.args.py();
@@ -197,6 +198,16 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
         // SAFETY: GIL held; reads the thread state's indicator.
         if !unsafe { ffi::PyErr_Occurred() }.is_null() {
             return Error::fetch(py, "PyArg_ParseTuple");
+        }
+        // PyPy's PyArg_ParseTuple (not its PyArg_ParseTupleAndKeywords)
+        // raises converterr's text alone: no name, no argument number, no
+        // `;message` (as pypy shows).
+        if ffi::PYPY && self.keywords.is_none() {
+            return raise(
+                py,
+                ffi_type_error(),
+                truncated(&converterr(&expected, arg), 256),
+            );
         }
         let (name, message) = match self.keywords {
             Some(_) => self.format.keywords_suffix(),
