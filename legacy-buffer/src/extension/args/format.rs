@@ -343,9 +343,10 @@ mod cache {
         text: &'f str,
         check: fn(&Format<'_>) -> Result<()>,
     ) -> Option<Format<'f>> {
-        // SAFETY: GIL held (`_py`): no other access now; the entry is
-        // copied out, so no reference outlives this line.
-        let entry = unsafe { (*CACHE.0.get())[slot(site)] }?;
+        // SAFETY: GIL held (`_py`): no other access now; the reference
+        // lives only in this function, which runs no Python code (nothing
+        // can parse, so nothing writes the cache, while it lives).
+        let entry = unsafe { &(*CACHE.0.get())[slot(site)] }.as_ref()?;
         let same = entry.site == site as *const Location<'static> as usize
             && entry.check == check as usize
             && entry.text_at == text.as_ptr() as usize

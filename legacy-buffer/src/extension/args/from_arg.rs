@@ -1,6 +1,6 @@
 //! The Rust types a format unit's value can be taken as.
 
-use super::convert::Value;
+use super::convert::{ArgRef, Value};
 use super::format::Unit;
 use crate::buffer::Buffer;
 use crate::error::{Error, ExceptionType, Result};
@@ -52,6 +52,13 @@ pub trait FromArg<'a, 'py>: Sized + sealed::Sealed {
     /// The value `unit` gave, which this type accepts.
     #[doc(hidden)]
     fn from_value(unit: Unit, value: Value<'a>, py: Python<'py>) -> Result<Self>;
+    /// The object an `O` unit gave: `from_value` of `Value::Object`, which
+    /// the object types take without building (and dropping) a `Value`.
+    #[doc(hidden)]
+    #[inline]
+    fn from_object(unit: Unit, arg: ArgRef<'a>, py: Python<'py>) -> Result<Self> {
+        Self::from_value(unit, Value::Object(arg), py)
+    }
     /// The value for a missing argument (`OPTIONAL` types only).
     #[doc(hidden)]
     fn missing() -> Option<Self> {
@@ -216,6 +223,10 @@ impl<'a, 'py> FromArg<'a, 'py> for Borrowed<'a, 'py> {
             _ => Err(mismatch::<Self>(unit)),
         }
     }
+    #[inline]
+    fn from_object(_unit: Unit, arg: ArgRef<'a>, py: Python<'py>) -> Result<Self> {
+        Ok(arg.borrowed(py))
+    }
 }
 
 impl sealed::Sealed for Object<'_> {}
@@ -230,6 +241,10 @@ impl<'a, 'py> FromArg<'a, 'py> for Object<'py> {
             Value::Object(o) => Ok(o.borrowed(py).clone_ref()),
             _ => Err(mismatch::<Self>(unit)),
         }
+    }
+    #[inline]
+    fn from_object(_unit: Unit, arg: ArgRef<'a>, py: Python<'py>) -> Result<Self> {
+        Ok(arg.borrowed(py).clone_ref())
     }
 }
 
@@ -252,6 +267,14 @@ impl<'a, 'py, T: FromArg<'a, 'py>> FromArg<'a, 'py> for Option<T> {
             (value, Some(unit)) => T::from_value(unit, value, py).map(Some),
             (_, None) => Err(mismatch::<Self>(unit)),
         }
+    }
+
+    #[inline]
+    fn from_object(unit: Unit, arg: ArgRef<'a>, py: Python<'py>) -> Result<Self> {
+        if T::accepts(unit) {
+            return T::from_object(unit, arg, py).map(Some);
+        }
+        Self::from_value(unit, Value::Object(arg), py)
     }
 
     #[inline]

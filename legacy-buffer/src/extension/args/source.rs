@@ -83,13 +83,18 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
         let i = self.index;
         self.index += 1;
         let unit = self.format.units()[i];
-        let Some(arg) = self.argument(i)? else {
+        // By position (the commonest parse) without the keyword machinery.
+        let arg = match self.keywords {
+            None => self.by_position(i),
+            Some(_) => self.argument(i)?,
+        };
+        let Some(arg) = arg else {
             return T::missing().ok_or_else(|| from_arg::mismatch::<T>(unit));
         };
         let py = self.args.py();
         // The commonest unit needs no conversion: the object itself.
         if unit == Unit::O {
-            return T::from_value(unit, super::convert::Value::Object(arg), py);
+            return T::from_object(unit, arg, py);
         }
         match convert(py, unit, arg, self.types) {
             Ok(value) => T::from_value(unit, value, py),
@@ -99,6 +104,7 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
 
     /// Unit `i`'s argument: by position, or (with keywords) by name, as
     /// `vgetargskeywords` finds it, with its errors; `None` if missing.
+    #[inline(never)]
     fn argument(&mut self, i: usize) -> Result<Option<ArgRef<'a>>> {
         let py = self.args.py();
         let given = self.args.len();
