@@ -91,7 +91,9 @@
 //!
 //!   What Rust cannot see: another crate's `Send` type that runs Python code
 //!   when dropped (rust-cpython's `PyObject` takes the GIL in its `Drop`)
-//!   must not be dropped inside a scope. [`Buffer::as_slice_unchecked`]
+//!   must not be dropped inside a scope; an exporter's C buffer procedure
+//!   that runs Python code (none of CPython's do) could move a buffer lent
+//!   to the same scope before it was asked. [`Buffer::as_slice_unchecked`]
 //!   remains for the rare case a scope does not fit, `unsafe`.
 //! - **H6 — threads.** [`Python`], [`Object`], [`Buffer`] and the cells are
 //!   neither `Send` nor `Sync`. A `&[u8]` of immutable memory may cross

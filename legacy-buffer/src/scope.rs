@@ -19,9 +19,14 @@
 //! What Rust cannot see: a type of another crate that is `Send` and runs
 //! Python code when dropped (rust-cpython's `PyObject` takes the GIL in its
 //! `Drop`) breaks the second rule; do not drop such values inside a scope.
-//! And, as everywhere, C code that writes memory it was lent while not
-//! holding the GIL, or Python code writing raw memory through `ctypes`, is
-//! outside any guarantee.
+//! An exporter's buffer procedure runs as the scope starts (an `Unpinned`
+//! buffer is asked for its memory again, one buffer after another, before
+//! the closure runs): CPython's own procedures run no Python code, but a C
+//! extension's procedure that does (calls a method, releases the GIL) could
+//! move a buffer asked for before it; such a procedure is outside the
+//! guarantee, as C code writing lent memory without the GIL is. And, as
+//! everywhere, Python code writing raw memory through `ctypes` is outside
+//! any guarantee.
 //!
 //! [`Python`]: crate::Python
 //! [`Object`]: crate::Object
