@@ -256,6 +256,7 @@ impl<'py> Object<'py> {
     /// (`Py_TPFLAGS_HAVE_GETCHARBUFFER` and `bf_getcharbuffer`): the test C
     /// code makes to choose between `PyObject_AsCharBuffer` and
     /// `PyObject_AsReadBuffer`. Calls nothing.
+    #[inline]
     pub fn offers_char_buffer(&self) -> bool {
         // SAFETY: valid object, GIL held ('py); reads its type's slots.
         unsafe { ffi::lbsys_offers_char(self.as_ptr()) != 0 }

@@ -110,12 +110,15 @@ fn parse(py: Python<'_>, args: Args<'_, '_>) -> Result<String> {
             let (s,): (&CStr,) = args.parse("s")?;
             Ok(hex("b", s.to_bytes()))
         }
+        // Formats are `&'static str`: the literal of each arm.
         "s#" | "t#" | "w#" => {
-            let (buffer,): (Buffer<'_>,) = args.parse(format)?;
+            let unit = ["s#", "t#", "w#"].into_iter().find(|u| *u == format);
+            let (buffer,): (Buffer<'_>,) = args.parse(unit.unwrap_or("s#"))?;
             Ok(hex("b", &buffer.to_vec()?))
         }
         "s*" | "w*" => {
-            let (v,): (View<'_>,) = args.parse(format)?;
+            let unit = if format == "w*" { "w*" } else { "s*" };
+            let (v,): (View<'_>,) = args.parse(unit)?;
             view(&v)
         }
         "z*" => match args.parse::<(Option<View<'_>>,)>("z*")? {

@@ -314,3 +314,46 @@ fn object_units_give_the_argument_itself() {
         assert_eq!(args.get(0).unwrap().refcount(), refcount - 1);
     })
 }
+
+/// A format is read and checked once, then found by its text's address
+/// and the destination tuple: the same text with another tuple is checked
+/// again (and refused when it does not fit, every time), a leaked copy of a
+/// text at another address is its own format, and formats beyond what the
+/// cache holds are read on every call, with the same results.
+#[test]
+fn formats_are_remembered_by_text_and_destination_types() {
+    with_gil(|py| {
+        let tuple = eval(py, "(7, 'x')");
+        let args = Args::from_tuple(&tuple).unwrap();
+        for _ in 0..3 {
+            let (n, s): (i32, &CStr) = args.parse("is:f").unwrap();
+            assert_eq!((n, s.to_bytes()), (7, &b"x"[..]));
+            let e = args.parse::<(u32, &CStr)>("is:f").unwrap_err();
+            assert_eq!(e.type_name(), "SystemError", "{e}");
+            let (n, _): (i64, Borrowed<'_, '_>) = args.parse("lO:f").unwrap();
+            assert_eq!(n, 7);
+        }
+        // 2,000 formats, each made at run time (leaked: a format is
+        // 'static), named apart: far more than the cache holds. Each
+        // parse's message names its own format, on the first call and on
+        // the next, between parses of a format the cache keeps.
+        let formats: Vec<&'static str> = (0..2000)
+            .map(|i| &*Box::leak(format!("s:f{i}").into_boxed_str()))
+            .collect();
+        for _ in 0..2 {
+            for (i, format) in formats.iter().enumerate() {
+                let e = args.parse::<(&CStr,)>(format).unwrap_err();
+                assert_error(
+                    &e,
+                    "TypeError",
+                    &format!("f{i}() takes exactly 1 argument (2 given)"),
+                );
+                let (n, s): (i32, &CStr) = args.parse("is:f").unwrap();
+                assert_eq!((n, s.to_bytes()), (7, &b"x"[..]));
+                let e = args.parse::<(&CStr, &CStr)>("ss:g").unwrap_err();
+                assert_error(&e, "TypeError", "g() argument 1 must be string, not int");
+            }
+        }
+        assert_clear(py, "the parses");
+    })
+}

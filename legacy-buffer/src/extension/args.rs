@@ -17,9 +17,9 @@ use crate::extension::Args;
 use crate::ffi;
 use crate::gil::Python;
 use crate::object::Object;
-use format::{Format, Unit};
+use format::{format_of, Format, Unit};
 use messages::{ffi_type_error, plural, programming_error, raise, tuple_count_error};
-use source::Source;
+use source::{Positional, Source};
 use std::cell::RefCell;
 
 impl<'a, 'py> Args<'a, 'py> {
@@ -72,6 +72,12 @@ impl<'a, 'py> Args<'a, 'py> {
     /// does not fit is a programming error: `SystemError`, before any
     /// argument is looked at.
     ///
+    /// The format is a `&'static str`, as a C format is a literal: it is
+    /// read and checked against `T` once, and found again by its address
+    /// on every later call, so that a parse costs about what
+    /// `PyArg_ParseTuple` costs. (A format made at run time can be leaked
+    /// with `Box::leak`, once.)
+    ///
     /// ```
     /// use legacy_buffer::extension::Args;
     /// use legacy_buffer::{with_gil, Buffer, BufferKind};
@@ -93,16 +99,15 @@ impl<'a, 'py> Args<'a, 'py> {
     /// })?;
     /// # Ok::<(), legacy_buffer::Error>(())
     /// ```
-    #[inline]
-    #[track_caller]
-    pub fn parse<T: FromArgs<'a, 'py>>(&self, format: &str) -> Result<T> {
+    #[inline(always)]
+    pub fn parse<T: FromArgs<'a, 'py>>(&self, format: &'static str) -> Result<T> {
         self.parser(format).parse()
     }
 
     /// A parser for `format`, to give it the type objects of `O!` units
     /// ([`Parser::types`]) or keyword names ([`Parser::keywords`]).
     #[inline]
-    pub fn parser<'f>(&self, format: &'f str) -> Parser<'f, 'a, 'py> {
+    pub fn parser<'f>(&self, format: &'static str) -> Parser<'f, 'a, 'py> {
         Parser {
             args: *self,
             format,
@@ -115,7 +120,7 @@ impl<'a, 'py> Args<'a, 'py> {
 #[must_use = "a parser does nothing until parsed"]
 pub struct Parser<'f, 'a, 'py> {
     args: Args<'a, 'py>,
-    format: &'f str,
+    format: &'static str,
     types: &'f [&'f Object<'py>],
 }
 
@@ -199,23 +204,22 @@ impl<'f, 'a, 'py> Parser<'f, 'a, 'py> {
     }
 
     /// Parse as `PyArg_ParseTuple` does: see [`Args::parse`].
-    #[inline]
-    #[track_caller]
+    #[inline(always)]
     pub fn parse<T: FromArgs<'a, 'py>>(self) -> Result<T> {
         let py = self.args.py();
-        let site = std::panic::Location::caller();
-        let format = Format::cached(py, site, self.format, T::check)?;
+        let read;
+        let format = format_of!(self.format, T::check, read);
         let given = self.args.len();
-        if given < format.required || given > format.units().len() {
+        if given < format.required() || given > format.units().len() {
             return Err(tuple_count_error(py, &format, given));
         }
         let values = if format.type_count() == 0 && self.types.is_empty() {
-            T::extract(&mut Source::new(&format, self.args, &[]))?
+            T::extract_positional(Positional::new(&format, self.args, &[]))?
         } else {
             let types = type_pointers::<8>(&format, self.types.iter().copied())?;
-            T::extract(&mut Source::new(&format, self.args, types.as_slice()))?
+            T::extract_positional(Positional::new(&format, self.args, types.as_slice()))?
         };
-        if !format.runs_code() {
+        if !format.runs_code(given) {
             return Ok(values);
         }
         no_stray_exception(py, values)
@@ -227,7 +231,7 @@ impl<'f, 'a, 'py> Parser<'f, 'a, 'py> {
 #[must_use = "a parser does nothing until parsed"]
 pub struct KeywordParser<'k, 'a, 'py> {
     args: Args<'a, 'py>,
-    format: &'k str,
+    format: &'static str,
     names: &'k [&'k str],
     types: Vec<Object<'py>>,
     /// A reference to each keyword argument parsed, kept for the values
@@ -259,10 +263,10 @@ impl<'k, 'a, 'py> KeywordParser<'k, 'a, 'py> {
     /// `"Required argument 'data' (pos 1) not found"`, `"'levle' is an
     /// invalid keyword argument for this function"`, ...). The values
     /// borrow the parser (see [`Parser::keywords`]).
-    #[track_caller]
     pub fn parse<'p, T: FromArgs<'p, 'py>>(&'p self) -> Result<T> {
         let py = self.args.py();
-        let format = Format::cached(py, std::panic::Location::caller(), self.format, T::check)?;
+        let read;
+        let format = format_of!(self.format, T::check, read);
         let types = type_pointers::<8>(&format, self.types.iter())?;
         let units = format.units().len();
         if self.names.len() != units {
@@ -328,6 +332,9 @@ pub trait FromArgs<'a, 'py>: Sized + sealed::Sealed {
     /// Take each unit's value, in order.
     #[doc(hidden)]
     fn extract(source: &mut Source<'_, 'a, 'py>) -> Result<Self>;
+    /// Take each unit's value, in order, by position only.
+    #[doc(hidden)]
+    fn extract_positional(source: Positional<'_, 'a, 'py>) -> Result<Self>;
 }
 
 mod sealed {
@@ -377,7 +384,7 @@ fn check_destinations(format: &Format<'_>, destinations: &[Destination]) -> Resu
                 ),
             ));
         }
-        if i >= format.required && !to.optional {
+        if i >= format.required() && !to.optional {
             return Err(programming_error(
                 format,
                 &format!(
@@ -401,9 +408,19 @@ macro_rules! from_args {
             fn check(format: &Format<'_>) -> Result<()> {
                 check_destinations(format, &[$(Destination::of::<$t>()),+])
             }
-            #[inline]
+            #[inline(always)]
             fn extract(source: &mut Source<'_, 'a, 'py>) -> Result<Self> {
                 Ok(($(source.next::<$t>()?,)+))
+            }
+            #[inline(always)]
+            #[allow(unused_assignments)] // the last unit's `i += 1`
+            fn extract_positional(source: Positional<'_, 'a, 'py>) -> Result<Self> {
+                let mut i = 0;
+                Ok(($({
+                    let value = source.take::<$t>(i)?;
+                    i += 1;
+                    value
+                },)+))
             }
         }
     };
@@ -430,6 +447,10 @@ impl<'a, 'py> FromArgs<'a, 'py> for () {
     }
     #[inline]
     fn extract(_source: &mut Source<'_, 'a, 'py>) -> Result<Self> {
+        Ok(())
+    }
+    #[inline]
+    fn extract_positional(_source: Positional<'_, 'a, 'py>) -> Result<Self> {
         Ok(())
     }
 }

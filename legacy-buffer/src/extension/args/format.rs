@@ -111,29 +111,37 @@ impl Unit {
     }
 }
 
-/// A format string, read.
+/// A format string, read: its text and its [`Shape`].
 #[derive(Clone, Copy)]
-pub struct Format<'f> {
+pub struct Format<'s> {
     /// The whole string, for messages.
-    pub text: &'f str,
+    pub text: &'static str,
+    shape: &'s Shape,
+}
+
+/// What a format string says, read once: its units, how many are required,
+/// and where its `:name` or `;message` starts.
+#[derive(Clone, Copy)]
+pub struct Shape {
     units: [Unit; MAX_UNITS],
     count: usize,
     /// How many units are required: those before the `|`.
-    pub required: usize,
+    required: usize,
     /// How many of the units are `O!`.
     types: usize,
-    /// Whether converting some unit may run code (an `__int__`, an
-    /// exporter's procs): only then can a parse leave an exception set.
-    runs_code: bool,
+    /// The first unit whose conversion may run code (an `__int__`, an
+    /// exporter's procs), or `MAX_UNITS`: only a parse that converts it or
+    /// a later one can leave an exception set.
+    first_running: usize,
     /// Where what follows the units starts: empty, or a `:` or `;`.
     tail_at: usize,
 }
 
-impl<'f> Format<'f> {
+impl Shape {
     /// Read `text`. A format this crate does not take (a unit getargs.c
     /// does not have, or one this parser leaves out: `e`, `u`, `D`, `O&`,
     /// `(...)`) is a programming error: `SystemError`.
-    pub fn read(text: &'f str) -> Result<Format<'f>> {
+    pub fn read(text: &str) -> Result<Shape> {
         let bytes = text.as_bytes();
         let mut units = [Unit::O; MAX_UNITS];
         let (mut count, mut required, mut types) = (0, None, 0);
@@ -195,79 +203,109 @@ impl<'f> Format<'f> {
         if text.contains('\0') {
             return Err(bad(text, "a NUL byte"));
         }
-        let runs_code = units[..count]
+        let first_running = units[..count]
             .iter()
-            .any(|u| !matches!(u, Unit::O | Unit::OType(_) | Unit::UpperS | Unit::UpperU));
-        Ok(Format {
-            text,
+            .position(|u| !matches!(u, Unit::O | Unit::OType(_) | Unit::UpperS | Unit::UpperU))
+            .unwrap_or(MAX_UNITS);
+        Ok(Shape {
             units,
             count,
             required: required.unwrap_or(count),
             types: usize::from(types),
-            runs_code,
+            first_running,
             tail_at: i,
         })
     }
 
-    /// Whether converting some unit may run code; see the field.
-    #[inline]
-    pub fn runs_code(&self) -> bool {
-        self.runs_code
-    }
-
-    /// `text` read, and checked by `check` (a destination tuple's), through
-    /// a cache of the formats read before, by call site: a port parses the
-    /// same format at the same place on every call, and reading and
-    /// checking it costs more than `PyArg_ParseTuple` itself. An entry is
-    /// used only for the same call site, text (address, length and bytes)
-    /// and `check`.
+    /// The shape of `text` checked by `check` (a destination tuple's), from
+    /// the cache of the formats read before: a port parses the same format
+    /// on every call, and reading and checking it costs more than
+    /// `PyArg_ParseTuple` itself. `None` when it is not there yet.
     #[inline]
     pub fn cached(
-        py: crate::gil::Python<'_>,
-        site: &'static std::panic::Location<'static>,
-        text: &'f str,
+        text: &'static str,
         check: fn(&Format<'_>) -> Result<()>,
-    ) -> Result<Format<'f>> {
-        if let Some(format) = cache::get(py, site, text, check) {
-            return Ok(format);
-        }
-        Format::read_and_remember(py, site, text, check)
+    ) -> Option<&'static Shape> {
+        cache::get(text, check)
     }
 
+    /// `text` read and checked by `check`, and remembered for
+    /// [`Shape::cached`] if the cache has room.
     #[cold]
     #[inline(never)]
-    fn read_and_remember(
-        py: crate::gil::Python<'_>,
-        site: &'static std::panic::Location<'static>,
-        text: &'f str,
+    pub fn read_and_remember(
+        text: &'static str,
         check: fn(&Format<'_>) -> Result<()>,
-    ) -> Result<Format<'f>> {
-        let format = Format::read(text)?;
-        check(&format)?;
-        cache::put(py, site, &format, check);
-        Ok(format)
+    ) -> Result<Shape> {
+        let shape = Shape::read(text)?;
+        check(&Format::new(text, &shape))?;
+        cache::put(text, check, shape);
+        Ok(shape)
+    }
+}
+
+/// `Format::new(text, shape)` for a format found in the cache, or else read
+/// (and checked by `check`) into the local `$read`.
+macro_rules! format_of {
+    ($text:expr, $check:expr, $read:ident) => {{
+        let text: &'static str = $text;
+        match $crate::extension::args::format::Shape::cached(text, $check) {
+            Some(shape) => $crate::extension::args::format::Format::new(text, shape),
+            None => {
+                $read = $crate::extension::args::format::Shape::read_and_remember(text, $check)?;
+                $crate::extension::args::format::Format::new(text, &$read)
+            }
+        }
+    }};
+}
+pub(super) use format_of;
+
+impl<'s> Format<'s> {
+    /// `text`, read as `shape`.
+    #[inline]
+    pub fn new(text: &'static str, shape: &'s Shape) -> Format<'s> {
+        Format { text, shape }
+    }
+
+    /// Whether converting the units of `given` arguments may run code (see
+    /// the field); with keywords, any unit may be given.
+    #[inline]
+    pub fn runs_code(&self, given: usize) -> bool {
+        given > self.shape.first_running
     }
 
     /// The units, in order.
     #[inline]
-    pub fn units(&self) -> &[Unit] {
-        &self.units[..self.count]
+    pub fn units(&self) -> &'s [Unit] {
+        &self.shape.units[..self.shape.count]
+    }
+
+    /// Unit `i` (of at most [`MAX_UNITS`]).
+    #[inline(always)]
+    pub fn unit(&self, i: usize) -> Unit {
+        self.shape.units[i]
+    }
+
+    /// How many units are required: those before the `|`.
+    #[inline]
+    pub fn required(&self) -> usize {
+        self.shape.required
     }
 
     /// How many `O!` units there are.
     #[inline]
     pub fn type_count(&self) -> usize {
-        self.types
+        self.shape.types
     }
 
     /// What follows the units: empty, or starting with `:` or `;`.
-    fn tail(&self) -> &'f str {
-        &self.text[self.tail_at..]
+    fn tail(&self) -> &'static str {
+        &self.text[self.shape.tail_at..]
     }
 
     /// `PyArg_ParseTuple`'s function name and message: the text after the
     /// `:` or `;` that ends the units, to the end of the format.
-    pub fn tuple_suffix(&self) -> (Option<&'f str>, Option<&'f str>) {
+    pub fn tuple_suffix(&self) -> (Option<&'static str>, Option<&'static str>) {
         let tail = self.tail();
         match tail.as_bytes().first() {
             Some(b':') => (Some(&tail[1..]), None),
@@ -280,7 +318,7 @@ impl<'f> Format<'f> {
     /// it finds them: the name after the first `:` anywhere (a `;message`
     /// may hold one), the message after the first `;` only if there is no
     /// `:`.
-    pub fn keywords_suffix(&self) -> (Option<&'f str>, Option<&'f str>) {
+    pub fn keywords_suffix(&self) -> (Option<&'static str>, Option<&'static str>) {
         let tail = self.tail();
         match tail.find(':') {
             Some(at) => (Some(&tail[at + 1..]), None),
@@ -289,112 +327,83 @@ impl<'f> Format<'f> {
     }
 }
 
-/// The formats read so far, by call site. Only the thread holding the GIL
-/// reads or writes it (every parse has a `Python` token), which orders the
-/// accesses; entries are copied in and out, so no borrow of it lasts while
-/// a conversion runs Python code (which may parse too).
+/// The shapes of the formats read so far, by text and destination check.
+///
+/// A format is a `&'static str`: the same address and length are the same
+/// bytes for the rest of the program (static memory, or leaked, which is
+/// never freed or written again), so they identify it without comparing
+/// its bytes. Each slot is filled once and never changed (`OnceLock`), so
+/// the `&'static Shape` handed out stays valid and the same while a
+/// conversion runs Python code that parses too, on any thread; a format
+/// that finds no free slot is read on every call instead.
 mod cache {
-    use super::{Format, Unit, MAX_UNITS};
+    use super::{Format, Shape};
     use crate::error::Result;
-    use crate::gil::Python;
-    use std::cell::UnsafeCell;
-    use std::panic::Location;
+    use std::sync::OnceLock;
 
-    /// Formats longer than this are read every time.
-    const MAX_TEXT: usize = 32;
-    const SLOTS: usize = 64;
+    const SLOTS: usize = 256;
+    /// Slots looked at from the one a format hashes to.
+    const PROBES: usize = 4;
 
-    #[derive(Clone, Copy)]
     struct Entry {
-        /// The call site, as an address.
-        site: usize,
-        /// The destination tuple's check, as an address.
-        check: usize,
-        /// The text's address, length and bytes.
+        /// The text's address and length.
         text_at: usize,
         len: usize,
-        text: [u8; MAX_TEXT],
-        units: [Unit; MAX_UNITS],
-        count: usize,
-        required: usize,
-        types: usize,
-        runs_code: bool,
-        tail_at: usize,
+        /// The destination tuple's check, as an address.
+        check: usize,
+        shape: Shape,
     }
 
-    struct Cache(UnsafeCell<[Option<Entry>; SLOTS]>);
+    impl Entry {
+        #[inline]
+        fn is(&self, text: &'static str, check: fn(&Format<'_>) -> Result<()>) -> bool {
+            self.text_at == text.as_ptr() as usize
+                && self.len == text.len()
+                && self.check == check as usize
+        }
+    }
 
-    // SAFETY: only touched with the GIL held (a `Python` token is taken by
-    // both functions below), so never by two threads at once; the GIL's
-    // hand-over orders one holder's accesses before the next's.
-    unsafe impl Sync for Cache {}
+    // A `const` item, so that the array can repeat it (no `Copy` needed).
+    #[allow(clippy::declare_interior_mutable_const)]
+    const EMPTY: OnceLock<Entry> = OnceLock::new();
+    static CACHE: [OnceLock<Entry>; SLOTS] = [EMPTY; SLOTS];
 
-    static CACHE: Cache = Cache(UnsafeCell::new([None; SLOTS]));
-
-    fn slot(site: &Location<'static>) -> usize {
-        // Locations are static data, 24 bytes apart or more.
-        (site as *const Location<'static> as usize >> 3) % SLOTS
+    #[inline]
+    fn first_slot(text: &'static str) -> usize {
+        // Literals are bytes apart: mix in the higher bits too.
+        let at = text.as_ptr() as usize;
+        (at ^ (at >> 8)) % SLOTS
     }
 
     #[inline]
-    pub(super) fn get<'f>(
-        _py: Python<'_>,
-        site: &'static Location<'static>,
-        text: &'f str,
+    pub(super) fn get(
+        text: &'static str,
         check: fn(&Format<'_>) -> Result<()>,
-    ) -> Option<Format<'f>> {
-        // SAFETY: GIL held (`_py`): no other access now; the reference
-        // lives only in this function, which runs no Python code (nothing
-        // can parse, so nothing writes the cache, while it lives).
-        let entry = unsafe { &(*CACHE.0.get())[slot(site)] }.as_ref()?;
-        let same = entry.site == site as *const Location<'static> as usize
-            && entry.check == check as usize
-            && entry.text_at == text.as_ptr() as usize
-            && entry.len == text.len()
-            // The same place with other text (built at run time) is
-            // possible; comparing the bytes costs little for short formats.
-            && entry.text[..entry.len] == *text.as_bytes();
-        if !same {
-            return None;
+    ) -> Option<&'static Shape> {
+        let first = first_slot(text);
+        for probe in 0..PROBES {
+            let entry = CACHE[(first + probe) % SLOTS].get()?;
+            if entry.is(text, check) {
+                return Some(&entry.shape);
+            }
         }
-        Some(Format {
-            text,
-            units: entry.units,
-            count: entry.count,
-            required: entry.required,
-            types: entry.types,
-            runs_code: entry.runs_code,
-            tail_at: entry.tail_at,
-        })
+        None
     }
 
-    pub(super) fn put(
-        _py: Python<'_>,
-        site: &'static Location<'static>,
-        format: &Format<'_>,
-        check: fn(&Format<'_>) -> Result<()>,
-    ) {
-        let len = format.text.len();
-        if len > MAX_TEXT {
-            return;
+    pub(super) fn put(text: &'static str, check: fn(&Format<'_>) -> Result<()>, shape: Shape) {
+        let first = first_slot(text);
+        for probe in 0..PROBES {
+            let slot = &CACHE[(first + probe) % SLOTS];
+            let entry = slot.get_or_init(|| Entry {
+                text_at: text.as_ptr() as usize,
+                len: text.len(),
+                check: check as usize,
+                shape,
+            });
+            if entry.is(text, check) {
+                return;
+            }
         }
-        let mut text = [0; MAX_TEXT];
-        text[..len].copy_from_slice(format.text.as_bytes());
-        let entry = Entry {
-            site: site as *const Location<'static> as usize,
-            check: check as usize,
-            text_at: format.text.as_ptr() as usize,
-            len,
-            text,
-            units: format.units,
-            count: format.count,
-            required: format.required,
-            types: format.types,
-            runs_code: format.runs_code,
-            tail_at: format.tail_at,
-        };
-        // SAFETY: GIL held (`_py`): no other access now.
-        unsafe { (*CACHE.0.get())[slot(site)] = Some(entry) };
     }
 }
 

@@ -53,7 +53,7 @@ pub(super) fn tuple_count_error(py: Python<'_>, format: &Format<'_>, given: usiz
     if let Some(message) = message {
         return raise(py, ffi_type_error(), message.as_bytes());
     }
-    let (min, max) = (format.required, format.units().len());
+    let (min, max) = (format.required(), format.units().len());
     let (how, count) = if min == max {
         ("exactly", min)
     } else if given < min {

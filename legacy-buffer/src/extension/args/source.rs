@@ -77,12 +77,15 @@ impl<'s, 'a, 'py> Source<'s, 'a, 'py> {
 }
 
 impl<'a, 'py> Source<'_, 'a, 'py> {
-    /// The next unit's value as a `T`, or the parse's error.
-    #[inline]
+    /// The next unit's value as a `T`, or the parse's error. Inlined with
+    /// everything on the commonest path (an argument by position, an `O`
+    /// unit): a ported function's whole parse is then a few instructions
+    /// per unit, as in C.
+    #[inline(always)]
     pub(super) fn next<T: FromArg<'a, 'py>>(&mut self) -> Result<T> {
         let i = self.index;
         self.index += 1;
-        let unit = self.format.units()[i];
+        let unit = self.format.unit(i);
         // By position (the commonest parse) without the keyword machinery.
         let arg = match self.keywords {
             None => self.by_position(i),
@@ -91,11 +94,22 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
         let Some(arg) = arg else {
             return T::missing().ok_or_else(|| from_arg::mismatch::<T>(unit));
         };
-        let py = self.args.py();
         // The commonest unit needs no conversion: the object itself.
         if unit == Unit::O {
-            return T::from_object(unit, arg, py);
+            return T::from_object(unit, arg, self.args.py());
         }
+        self.convert_next(i, unit, arg)
+    }
+
+    /// [`Source::next`] for a unit that converts its argument.
+    #[inline(never)]
+    fn convert_next<T: FromArg<'a, 'py>>(
+        &self,
+        i: usize,
+        unit: Unit,
+        arg: ArgRef<'a>,
+    ) -> Result<T> {
+        let py = self.args.py();
         match convert(py, unit, arg, self.types) {
             Ok(value) => T::from_value(unit, value, py),
             Err(failure) => Err(self.conversion_error(i, arg.as_ptr(), failure)),
@@ -136,7 +150,7 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
         if i < given {
             return Ok(self.by_position(i));
         }
-        if i < self.format.required {
+        if i < self.format.required() {
             let message = format!("Required argument '{name}' (pos {}) not found", i + 1);
             return Err(raise(py, ffi_type_error(), message.as_bytes()));
         }
@@ -147,13 +161,9 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
     }
 
     /// Positional argument `i`, if given.
-    #[inline]
+    #[inline(always)]
     fn by_position(&self, i: usize) -> Option<ArgRef<'a>> {
-        let arg = self.args.get(i)?;
-        let ptr = NonNull::new(arg.as_ptr())?;
-        // SAFETY: an item of the argument tuple, which holds it for 'a
-        // (Args' contract) and which Python code cannot change; GIL held.
-        Some(unsafe { ArgRef::new(ptr) })
+        by_position(self.args, i)
     }
 
     /// With keywords, once every unit is done: a keyword that named none
@@ -190,47 +200,138 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
         Ok(())
     }
 
-    /// getargs.c's `seterror` for unit `i`'s failure on the object `arg`:
-    /// the exception the conversion set if any, else the format's
-    /// `;message`, else `"[name() ]argument N must be X, not Y"` (on PyPy,
-    /// for a tuple alone, `"must be X, not Y"`).
-    #[cold]
+    /// getargs.c's `seterror` for unit `i`'s failure: [`conversion_error`].
     fn conversion_error(&self, i: usize, arg: *mut ffi::PyObject, failure: Failure) -> Error {
-        let py = self.args.py();
-        let expected = match failure {
-            Failure::Error(e) => return e,
-            Failure::Expected(expected) => expected,
-        };
-        // SAFETY: GIL held; reads the thread state's indicator.
-        if !unsafe { ffi::PyErr_Occurred() }.is_null() {
-            return Error::fetch(py, "PyArg_ParseTuple");
-        }
-        // PyPy's PyArg_ParseTuple (not its PyArg_ParseTupleAndKeywords)
-        // raises converterr's text alone: no name, no argument number, no
-        // `;message` (as pypy shows).
-        if ffi::PYPY && self.keywords.is_none() {
-            return raise(
-                py,
-                ffi_type_error(),
-                truncated(&converterr(&expected, arg), 256),
-            );
-        }
-        let (name, message) = match self.keywords {
-            Some(_) => self.format.keywords_suffix(),
-            None => self.format.tuple_suffix(),
-        };
-        if let Some(message) = message {
-            return raise(py, ffi_type_error(), message.as_bytes());
-        }
-        let mut text = Vec::with_capacity(160);
-        if let Some(name) = name {
-            text.extend_from_slice(truncated(name.as_bytes(), 200));
-            text.extend_from_slice(b"() ");
-        }
-        text.extend_from_slice(format!("argument {} ", i + 1).as_bytes());
-        text.extend_from_slice(truncated(&converterr(&expected, arg), 256));
-        raise(py, ffi_type_error(), &text)
+        conversion_error(
+            self.args.py(),
+            self.format,
+            self.keywords.is_some(),
+            (i, arg),
+            failure,
+        )
     }
+}
+
+/// getargs.c's `seterror` for unit `i`'s failure on the object `arg`:
+/// the exception the conversion set if any, else the format's `;message`,
+/// else `"[name() ]argument N must be X, not Y"` (on PyPy, for a tuple
+/// alone, `"must be X, not Y"`). `by_keywords`: the parse is
+/// `PyArg_ParseTupleAndKeywords`', which reads the format's suffix its own
+/// way.
+#[cold]
+fn conversion_error(
+    py: Python<'_>,
+    format: &Format<'_>,
+    by_keywords: bool,
+    (i, arg): (usize, *mut ffi::PyObject),
+    failure: Failure,
+) -> Error {
+    let expected = match failure {
+        Failure::Error(e) => return e,
+        Failure::Expected(expected) => expected,
+    };
+    // SAFETY: GIL held; reads the thread state's indicator.
+    if !unsafe { ffi::PyErr_Occurred() }.is_null() {
+        return Error::fetch(py, "PyArg_ParseTuple");
+    }
+    // PyPy's PyArg_ParseTuple (not its PyArg_ParseTupleAndKeywords)
+    // raises converterr's text alone: no name, no argument number, no
+    // `;message` (as pypy shows).
+    if ffi::PYPY && !by_keywords {
+        return raise(
+            py,
+            ffi_type_error(),
+            truncated(&converterr(&expected, arg), 256),
+        );
+    }
+    let (name, message) = if by_keywords {
+        format.keywords_suffix()
+    } else {
+        format.tuple_suffix()
+    };
+    if let Some(message) = message {
+        return raise(py, ffi_type_error(), message.as_bytes());
+    }
+    let mut text = Vec::with_capacity(160);
+    if let Some(name) = name {
+        text.extend_from_slice(truncated(name.as_bytes(), 200));
+        text.extend_from_slice(b"() ");
+    }
+    text.extend_from_slice(format!("argument {} ", i + 1).as_bytes());
+    text.extend_from_slice(truncated(&converterr(&expected, arg), 256));
+    raise(py, ffi_type_error(), &text)
+}
+
+/// `PyArg_ParseTuple`'s parse, by position only: what [`Source`] does
+/// without keywords, as a value nothing borrows mutably, so that the
+/// compiler keeps it in registers and a whole parse inlines into a few
+/// instructions per unit.
+#[derive(Clone, Copy)]
+pub struct Positional<'s, 'a, 'py> {
+    format: &'s Format<'s>,
+    args: Args<'a, 'py>,
+    types: &'s [*mut ffi::PyTypeObject],
+}
+
+impl<'s, 'a, 'py> Positional<'s, 'a, 'py> {
+    /// `args` parsed with `format`, whose `O!` units take `types`.
+    #[inline(always)]
+    pub(super) fn new(
+        format: &'s Format<'s>,
+        args: Args<'a, 'py>,
+        types: &'s [*mut ffi::PyTypeObject],
+    ) -> Self {
+        Positional {
+            format,
+            args,
+            types,
+        }
+    }
+
+    /// Unit `i`'s value as a `T`, or the parse's error.
+    #[inline(always)]
+    pub(super) fn take<T: FromArg<'a, 'py>>(self, i: usize) -> Result<T> {
+        let unit = self.format.unit(i);
+        let py = self.args.py();
+        let Some(arg) = by_position(self.args, i) else {
+            return T::missing().ok_or_else(|| from_arg::mismatch::<T>(unit));
+        };
+        if unit == Unit::O {
+            return T::from_object(unit, arg, py);
+        }
+        convert_positional(py, self.format, self.types, (i, unit), arg)
+    }
+}
+
+/// [`Positional::take`] for a unit that converts its argument.
+#[inline(never)]
+fn convert_positional<'a, 'py, T: FromArg<'a, 'py>>(
+    py: Python<'py>,
+    format: &Format<'_>,
+    types: &[*mut ffi::PyTypeObject],
+    (i, unit): (usize, Unit),
+    arg: ArgRef<'a>,
+) -> Result<T> {
+    match convert(py, unit, arg, types) {
+        Ok(value) => T::from_value(unit, value, py),
+        Err(failure) => Err(conversion_error(
+            py,
+            format,
+            false,
+            (i, arg.as_ptr()),
+            failure,
+        )),
+    }
+}
+
+/// Positional argument `i` of `args`, if given.
+#[inline(always)]
+fn by_position<'a>(args: Args<'a, '_>, i: usize) -> Option<ArgRef<'a>> {
+    let arg = args.get(i)?;
+    let ptr = NonNull::new(arg.as_ptr())?;
+    // SAFETY: an item of the argument tuple, which holds it for 'a (Args'
+    // contract) and which Python code cannot change; GIL held.
+    Some(unsafe { ArgRef::new(ptr) })
 }
 
 /// `PyDict_GetItemString(dict, name)`, with a reference of its own.
