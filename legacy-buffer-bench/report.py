@@ -319,8 +319,8 @@ def main():
     w("`tests/python/bench_snappy.py`: python-snappy 0.5.4's C++ extension (built from its"
       " sdist with -O2 against Debian's libsnappy) against `legacy-snappy/` (`cargo build"
       " --release`), same interpreter, same run. The port zeroes a new `str` before lending"
-      " it as `&mut [u8]` (the original writes into uninitialised memory), and"
-      " `isValidCompressed` decompresses where libsnappy only parses.")
+      " it as `&mut [u8]` (the original writes into uninitialised memory); its"
+      " `isValidCompressed` walks the stream without writing, as libsnappy's does.")
     w("")
     L.extend(snappy_out.rstrip("\n").split("\n"))
     w("")

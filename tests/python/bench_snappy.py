@@ -1,8 +1,9 @@
 """Per-call time of python-snappy's _snappy (the C++ original) against its
 Rust port, in one interpreter, and a Markdown table of them.
 
-compress() and uncompress() over 100 B, 64 KiB and 1 MiB of text-like data
-(and 1 MiB as a bytearray), isValidCompressed() and _crc32c() over 64 KiB.
+compress() and uncompress() over 100 B, 4 KiB, 64 KiB and 1 MiB of text-like
+data (and 1 MiB as a bytearray), isValidCompressed() over 4 KiB and 64 KiB,
+_crc32c() over 64 KiB.
 The repeats of the two modules alternate, so that a change in the machine's
 load affects both alike; the figure is the best of them.
 
@@ -61,13 +62,14 @@ def best_per_call(calls, min_time, repeat):
 def cases(original):
     """(function, label, argument) of every timed call."""
     out = []
-    for size, label in ((100, "100 B"), (64 * KIB, "64 KiB"), (MIB, "1 MiB")):
+    for size, label in ((100, "100 B"), (4 * KIB, "4 KiB"), (64 * KIB, "64 KiB"), (MIB, "1 MiB")):
         data = text(size)
         out.append(("compress", label + " str", data))
         out.append(("uncompress", label + " str", original.compress(data)))
     data = text(MIB)
     out.append(("compress", "1 MiB bytearray", bytearray(data)))
     out.append(("uncompress", "1 MiB bytearray", bytearray(original.compress(data))))
+    out.append(("isValidCompressed", "4 KiB str", original.compress(text(4 * KIB))))
     data = text(64 * KIB)
     out.append(("isValidCompressed", "64 KiB str", original.compress(data)))
     out.append(("_crc32c", "64 KiB str", data))
