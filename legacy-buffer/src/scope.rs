@@ -189,6 +189,22 @@ where
     })
 }
 
+/// Run `f` in one scope over `inputs` (from [`prepare`]).
+///
+/// # Safety
+///
+/// No Python code ran since `inputs` were prepared.
+pub(crate) unsafe fn lend_prepared<L: Lend, R, F>(py: Python<'_>, inputs: L::Regions, f: F) -> R
+where
+    F: for<'s> FnOnce(L::Lent<'s>) -> R,
+{
+    run(py, || {
+        // SAFETY: the caller's contract; checked for overlap by prepare;
+        // the scope runs no Python code until `f` returns.
+        f(unsafe { L::lent(&inputs) })
+    })
+}
+
 impl<'py> Object<'py> {
     /// Borrow the object's memory as `PyObject_AsReadBuffer` gives it and
     /// run `f` over it as a plain `&[u8]`, zero-copy, whatever the exporter

@@ -307,6 +307,85 @@ fn a_str_is_built_in_place() {
 }
 
 #[test]
+fn a_str_is_written_through_a_str_buf() {
+    let _serial = serial();
+    with_gil(|py| {
+        // push, spare + advance, and what was lent but not counted.
+        let s = Object::str_with_buf(py, 16, |out| {
+            assert_eq!((out.len(), out.capacity(), out.remaining()), (0, 16, 16));
+            out.push(b"ab")?;
+            let room = out.spare(6)?;
+            assert_eq!(room, &[0; 6][..], "spare room starts zeroed");
+            room[..4].copy_from_slice(b"cdef");
+            out.advance(3)?;
+            // Lent again: what was written there is kept, not zeroed.
+            assert_eq!(&out.spare(3)?[..], b"f\0\0");
+            out.advance(1)?;
+            out.filled_mut()[0] = b'A';
+            assert_eq!(out.filled(), b"Abcdef");
+            // Past what spare lent, past the capacity: errors, nothing written.
+            let e = out.advance(3).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "SystemError: StrBuf::advance(3) past the 2 bytes lent by spare"
+            );
+            let e = out.spare(11).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "SystemError: 11 more bytes into a new str of 16 holding 6"
+            );
+            assert!(out.push(&[b'x'; 11]).is_err());
+            assert_eq!(out.len(), 6);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(s.repr().unwrap(), "'Abcdef'");
+        assert_eq!(s.read_buffer().unwrap().len(), 6);
+        // Filled to the capacity; nothing at all; an error from fill.
+        let full = Object::str_with_buf(py, 3, |out| out.push(b"xyz")).unwrap();
+        assert_eq!(full.repr().unwrap(), "'xyz'");
+        let empty = Object::str_with_buf(py, 1000, |_| Ok(())).unwrap();
+        assert_eq!(empty.repr().unwrap(), "''");
+        let e = Object::str_with_buf(py, 8, |_| Err(Error::new(ExceptionType::ValueError, "no")))
+            .unwrap_err();
+        assert_eq!(e.to_string(), "ValueError: no");
+        // With inputs of any exporter, and with the GIL released.
+        let a = py.eval("__import__('array').array('B', [1, 2])").unwrap();
+        let abuf = a.read_buffer().unwrap();
+        let from = Object::str_from_buf(py, Bytes(&abuf), 4, |x, out| {
+            out.push(x)?;
+            out.push(x)
+        })
+        .unwrap();
+        assert_eq!(from.repr().unwrap(), "'\\x01\\x02\\x01\\x02'");
+        let text = py.eval("'released' * 1000").unwrap();
+        let tbuf = text.read_buffer().unwrap();
+        let input = tbuf.as_bytes().unwrap();
+        let copied = Object::str_with_buf_gil_released(py, 2 * input.len(), |out| {
+            for chunk in input.chunks(999) {
+                out.spare(chunk.len())?.copy_from_slice(chunk);
+                out.advance(chunk.len())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(repr(py, "'released' * 1000"), copied.repr().unwrap());
+        // No Python while the new str is lent.
+        let caught = std::panic::catch_unwind(|| {
+            with_gil(|py| {
+                Object::str_with_buf(py, 1, |_| {
+                    with_gil(|_| ());
+                    Ok(())
+                })
+                .map(drop)
+            })
+        });
+        assert!(caught.is_err());
+        assert!(no_exception_set(py));
+    })
+}
+
+#[test]
 fn allow_threads_lets_python_threads_run_and_takes_the_gil_back() {
     let _serial = serial();
     with_gil(|py| {
