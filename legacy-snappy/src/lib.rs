@@ -43,7 +43,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-use legacy_buffer::extension::{Args, Long, View};
+use legacy_buffer::extension::{Args, Long, StrBuf, View};
 use legacy_buffer::{py_module, Buffer, Bytes, Object, Python, Result};
 
 /// Inputs from this length on are compressed with the GIL released, as the
@@ -68,31 +68,85 @@ fn strerror(error: &snap::Error) -> &'static str {
 /// `compress(data) -> str`, `"s*"`.
 fn compress<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
     let (input,): (View,) = args.parse("s*")?;
-    let capacity = snap::raw::max_compress_len(input.len());
-    if capacity == 0 && !input.is_empty() {
+    if snap::raw::max_compress_len(input.len()) == 0 && !input.is_empty() {
         // Longer than a Snappy header can say (4 GiB or more).
         return Err(CompressError.err("Error while compressing: invalid input"));
     }
-    let compressed = |data: &[u8], out: &mut [u8]| {
-        ENCODER
-            .with(|encoder| match encoder.try_borrow_mut() {
-                Ok(mut encoder) => encoder.compress(data, out),
-                // Not reentered (no Python code runs in here): a fresh one
-                // all the same, rather than a panic, if it ever were.
-                Err(_) => snap::raw::Encoder::new().compress(data, out),
-            })
-            .map_err(|e| CompressError.err(format!("Error while compressing: {}", strerror(&e))))
+    let capacity = compress_bound(input.len());
+    let compressed = |data: &[u8], out: &mut StrBuf<'_>| {
+        ENCODER.with(|encoder| match encoder.try_borrow_mut() {
+            Ok(mut encoder) => compress_into(&mut encoder, data, out),
+            // Not reentered (no Python code runs in here): a fresh one all
+            // the same, rather than a panic, if it ever were.
+            Err(_) => compress_into(&mut snap::raw::Encoder::new(), data, out),
+        })
     };
     match input.as_bytes() {
         // Immutable memory (a str): may be read with the GIL released.
         Some(data) if data.len() >= RELEASE_THE_GIL_FROM => {
-            Object::str_with_gil_released(py, capacity, |out| compressed(data, out))
+            Object::str_with_buf_gil_released(py, capacity, |out| compressed(data, out))
         }
-        Some(data) => Object::str_with(py, capacity, |out| compressed(data, out)),
+        Some(data) => Object::str_with_buf(py, capacity, |out| compressed(data, out)),
         // Memory Python may change (a bytearray, an array): read in a
         // no-Python scope, with the GIL kept.
-        None => Object::str_from(py, Bytes(&input), capacity, compressed),
+        None => Object::str_from_buf(py, Bytes(&input), capacity, compressed),
     }
+}
+
+/// Snappy compresses 64 KiB blocks one at a time (libsnappy and snap alike:
+/// no copy reaches into another block).
+const BLOCK: usize = 1 << 16;
+
+/// The most [`compress_into`] needs: a header, and the worst case of each
+/// block. (Room, not memory touched: only what is written is.)
+fn compress_bound(len: usize) -> usize {
+    let (full, rest) = (len / BLOCK, len % BLOCK);
+    let rest = if rest == 0 {
+        0
+    } else {
+        snap::raw::max_compress_len(rest)
+    };
+    MAX_HEADER + full * snap::raw::max_compress_len(BLOCK) + rest
+}
+
+/// A header is a varint of at most 5 bytes (lengths below 4 GiB).
+const MAX_HEADER: usize = 5;
+
+/// `data` compressed into `out`, written as it comes: the header, then each
+/// block's elements, which snap writes after a header of the block's own
+/// (dropped). The same stream as snap's `Encoder::compress` of the whole,
+/// without zeroing its worst case first.
+fn compress_into(
+    encoder: &mut snap::raw::Encoder,
+    data: &[u8],
+    out: &mut StrBuf<'_>,
+) -> Result<()> {
+    let error =
+        |e: snap::Error| CompressError.err(format!("Error while compressing: {}", strerror(&e)));
+    let mut header = [0; MAX_HEADER];
+    let size = varint(data.len() as u32, &mut header);
+    out.push(&header[..size])?;
+    for block in data.chunks(BLOCK) {
+        let room = out.spare(snap::raw::max_compress_len(block.len()))?;
+        let written = encoder.compress(block, room).map_err(error)?;
+        let own_header = varint(block.len() as u32, &mut header);
+        room.copy_within(own_header..written, 0);
+        out.advance(written - own_header)?;
+    }
+    Ok(())
+}
+
+/// `value` as a Snappy header (a little-endian base-128 varint) at the
+/// start of `out`; its length.
+fn varint(mut value: u32, out: &mut [u8; MAX_HEADER]) -> usize {
+    let mut i = 0;
+    while value >= 0x80 {
+        out[i] = (value as u8) | 0x80;
+        value >>= 7;
+        i += 1;
+    }
+    out[i] = value as u8;
+    i + 1
 }
 
 /// `uncompress(data) -> str` and `decompress(data) -> str`, `"s*"`.
@@ -346,6 +400,45 @@ mod tests {
             valid > 100 && invalid > 100,
             "{valid} valid, {invalid} invalid"
         );
+    }
+
+    #[test]
+    fn blocks_written_one_by_one_are_snaps_whole_stream() {
+        // Empty, one block, exactly one, across blocks, many blocks: the
+        // str compress_into writes holds the stream snap writes for the
+        // whole input, within compress_bound.
+        legacy_buffer::with_gil(|py| {
+            for len in [
+                0,
+                1,
+                100,
+                BLOCK - 1,
+                BLOCK,
+                BLOCK + 1,
+                5 * BLOCK + 77,
+                20 * BLOCK,
+            ] {
+                let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251 + i / 5000) as u8).collect();
+                let whole = snap::raw::Encoder::new().compress_vec(&data).unwrap();
+                assert!(compress_bound(len) >= whole.len(), "{len}");
+                let mut encoder = snap::raw::Encoder::new();
+                let s = Object::str_with_buf(py, compress_bound(len), |out| {
+                    compress_into(&mut encoder, &data, out)
+                })
+                .unwrap();
+                let buf = s.read_buffer().unwrap();
+                assert_eq!(buf.as_bytes().unwrap(), &whole[..], "{len}");
+            }
+        });
+    }
+
+    #[test]
+    fn varints_are_headers() {
+        let mut out = [0; MAX_HEADER];
+        for value in [0, 1, 127, 128, 300, 1 << 21, u32::MAX] {
+            let size = varint(value, &mut out);
+            assert_eq!(header(&out[..size]), Some((value, size)));
+        }
     }
 
     #[test]
