@@ -136,64 +136,22 @@ pub(crate) unsafe fn exclusive<'s>(ptr: *mut u8, len: usize) -> &'s mut [u8] {
     unsafe { std::slice::from_raw_parts_mut(ptr, len) }
 }
 
-/// Run `f` in a scope over `len` bytes at `ptr` that nothing else uses: a
-/// new object's storage, before any Python code can see the object.
-///
-/// # Safety
-///
-/// `ptr` is valid for writes of `len` bytes, aligned, and not NULL, and no
-/// other reference to that memory is used while `f` runs.
-pub(crate) unsafe fn lend_fresh<R>(
-    py: Python<'_>,
-    ptr: *mut u8,
-    len: usize,
-    f: impl for<'s> FnOnce(&'s mut [u8]) -> R + Send,
-) -> R {
-    // SAFETY: the caller's contract; the scope keeps Python code, which
-    // could find the object, from running until `f` returns.
-    run(py, || f(unsafe { exclusive(ptr, len) }))
-}
-
 /// The memory of `inputs`, asked of the exporters and checked for overlap,
-/// ready to be lent by [`lend_with_fresh`].
+/// ready to be lent by [`lend_prepared`].
 pub(crate) fn prepare<L: Lend>(inputs: &L) -> Result<L::Regions> {
     let regions = inputs.regions()?;
     check_overlap(regions.as_ref())?;
     Ok(regions)
 }
 
-/// Run `f` in one scope over `inputs` (from [`prepare`], with no Python code
-/// run since) and `len` fresh bytes at `ptr`.
-///
-/// # Safety
-///
-/// As [`lend_fresh`] for `ptr`/`len`, which must not overlap the inputs.
-pub(crate) unsafe fn lend_with_fresh<L: Lend, R, F>(
-    py: Python<'_>,
-    inputs: L::Regions,
-    ptr: *mut u8,
-    len: usize,
-    f: F,
-) -> R
-where
-    F: for<'s> FnOnce(L::Lent<'s>, &'s mut [u8]) -> R + Send,
-{
-    run(py, || {
-        // SAFETY: the inputs were asked for just now, with no Python code
-        // run since, and checked for overlap; the scope runs no Python code
-        // until `f` returns.
-        let lent = unsafe { L::lent(&inputs) };
-        // SAFETY: the fresh bytes overlap nothing (caller's contract).
-        let out = unsafe { exclusive(ptr, len) };
-        f(lent, out)
-    })
-}
-
 /// Run `f` in one scope over `inputs` (from [`prepare`]).
 ///
 /// # Safety
 ///
-/// No Python code ran since `inputs` were prepared.
+/// No Python code ran since `inputs` were prepared, and `f` runs none: `f`
+/// need not be `Send` (it may hold the new object it fills), so keeping
+/// Python code out is the caller's duty (call only `Send` closures, and code
+/// that runs none).
 pub(crate) unsafe fn lend_prepared<L: Lend, R, F>(py: Python<'_>, inputs: L::Regions, f: F) -> R
 where
     F: for<'s> FnOnce(L::Lent<'s>) -> R,

@@ -385,6 +385,77 @@ fn a_str_is_written_through_a_str_buf() {
     })
 }
 
+/// An `Error` dropped while a new `str` is being filled is released when
+/// the scope ends, which may run a `__del__`: by then the `str` is finished.
+/// On builds with `Py_TRACE_REFS` (python2.7-dbg), where `sys.getobjects`
+/// lists every object, that `__del__` finds it at its final length, never
+/// at its capacity with bytes not written.
+#[test]
+fn a_new_str_is_finished_before_python_code_can_find_it() {
+    let _serial = serial();
+    with_gil(|py| {
+        py.run(
+            "import sys\n\
+             fs_seen = []\n\
+             class FsDel(Exception):\n    \
+                 def __del__(self):\n        \
+                     mark = 'fs' + chr(1) + chr(2) + chr(3)\n        \
+                     objects = getattr(sys, 'getobjects', lambda n, t: [])(0, str)\n        \
+                     fs_seen.append(sorted(len(o) for o in objects\n                               \
+                                           if o.startswith(mark) and o is not mark))\n",
+        )
+        .unwrap();
+        type Build = fn(Python<'_>, Error) -> Result<Object<'_>>;
+        let builds: [(&str, Build); 4] = [
+            ("str_with", |py, e| {
+                Object::str_with(py, 4096, move |out| {
+                    drop(e);
+                    out[..5].copy_from_slice(b"fs\x01\x02\x03");
+                    Ok(5)
+                })
+            }),
+            ("str_with_buf", |py, e| {
+                Object::str_with_buf(py, 4096, move |out| {
+                    drop(e);
+                    out.push(b"fs\x01\x02\x03")
+                })
+            }),
+            ("str_from", |py, e| {
+                let a = py.eval("__import__('array').array('B', [102, 115, 1, 2, 3])")?;
+                let abuf = a.read_buffer()?;
+                Object::str_from(py, Bytes(&abuf), 4096, move |x, out| {
+                    drop(e);
+                    out[..x.len()].copy_from_slice(x);
+                    Ok(x.len())
+                })
+            }),
+            ("str_from_buf", |py, e| {
+                let a = py.eval("__import__('array').array('B', [102, 115, 1, 2, 3])")?;
+                let abuf = a.read_buffer()?;
+                Object::str_from_buf(py, Bytes(&abuf), 4096, move |x, out| {
+                    drop(e);
+                    out.push(x)
+                })
+            }),
+        ];
+        for (name, build) in builds {
+            py.run("del fs_seen[:]").unwrap();
+            let e = py.run("raise FsDel()").unwrap_err();
+            let s = build(py, e).unwrap();
+            assert_eq!(s.repr().unwrap(), r"'fs\x01\x02\x03'", "{name}");
+            // The __del__ ran (once), and saw the str finished, if at all.
+            let seen = repr(py, "fs_seen");
+            let expected = if legacy_buffer::ffi::PY_TRACE_REFS {
+                "[[5]]"
+            } else {
+                "[[]]"
+            };
+            assert_eq!(seen, expected, "{name}");
+        }
+        assert!(no_exception_set(py));
+    })
+}
+
 #[test]
 fn allow_threads_lets_python_threads_run_and_takes_the_gil_back() {
     let _serial = serial();

@@ -68,8 +68,10 @@ fn strerror(error: &snap::Error) -> &'static str {
 /// `compress(data) -> str`, `"s*"`.
 fn compress<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
     let (input,): (View,) = args.parse("s*")?;
-    if snap::raw::max_compress_len(input.len()) == 0 && !input.is_empty() {
-        // Longer than a Snappy header can say (4 GiB or more).
+    if u32::try_from(input.len()).is_err() {
+        // Longer than a Snappy header can say (4 GiB or more). (Below that,
+        // each block is compressed on its own: snap's bound for the whole,
+        // which ends lower, does not apply.)
         return Err(CompressError.err("Error while compressing: invalid input"));
     }
     let capacity = compress_bound(input.len());

@@ -6,10 +6,14 @@
 //! The new `str` is Python's memory, lent as a `&mut [u8]`: zeroed first
 //! (a Rust slice must never show uninitialised bytes), and never visible to
 //! Python code while lent. Or lent as a [`StrBuf`] (the `*_buf`
-//! constructors), written from the start: only the room asked for is zeroed,
-//! for encoders whose worst case is far above what they write. Nothing can find a `str` nobody refers to,
-//! except, in builds with `Py_TRACE_REFS` (python2.7-dbg), `sys.getobjects`:
-//! so no Python code runs between making the `str` and finishing it.
+//! constructors), written from the start: only the room asked for is
+//! zeroed, for encoders whose worst case is far above what they write.
+//!
+//! Nothing can find a `str` nobody refers to, except, in builds with
+//! `Py_TRACE_REFS` (python2.7-dbg), `sys.getobjects`: so no Python code runs
+//! between making the `str` and finishing it. It is finished (or freed)
+//! inside the no-Python scope, before the scope ends and releases what was
+//! dropped in it (which may run a `__del__`).
 
 use crate::error::{Error, ExceptionType, Result};
 use crate::ffi;
@@ -112,9 +116,13 @@ impl<'py> Object<'py> {
         F: for<'s> FnOnce(&'s mut [u8]) -> Result<usize> + Send,
     {
         let (s, ptr) = fresh(py, capacity)?;
-        // SAFETY: the new str's zeroed storage, ours alone.
-        let written = unsafe { crate::scope::lend_fresh(py, ptr, capacity, fill)? };
-        finish(py, s, capacity, written)
+        crate::scope::run(py, move || {
+            // SAFETY: the new str's zeroed storage, ours alone; the scope
+            // keeps Python code, which could find it, from running until it
+            // is finished (or freed, on an error or a panic).
+            let written = fill(unsafe { crate::scope::exclusive(ptr, capacity) })?;
+            finish(py, s, capacity, written)
+        })
     }
 
     /// As [`str_with`](Object::str_with), with the memory of `inputs`
@@ -153,11 +161,17 @@ impl<'py> Object<'py> {
         // foreign code, which must not run once the new str exists.
         let lent = crate::scope::prepare(&inputs)?;
         let (s, ptr) = fresh(py, capacity)?;
-        // SAFETY: the new str's zeroed storage, ours alone; it cannot
-        // overlap the inputs' memory (it did not exist when they were lent).
-        let written =
-            unsafe { crate::scope::lend_with_fresh::<L, _, _>(py, lent, ptr, capacity, fill)? };
-        finish(py, s, capacity, written)
+        // SAFETY: asked for just now, with no Python code run since; the
+        // closure runs `fill` (Send) and finishes the str: no Python code.
+        unsafe {
+            crate::scope::lend_prepared::<L, _, _>(py, lent, move |inputs| {
+                // The new str's zeroed storage, ours alone, which cannot
+                // overlap the inputs' memory (it did not exist when they
+                // were lent); finished inside the scope, as in str_with.
+                let written = fill(inputs, crate::scope::exclusive(ptr, capacity))?;
+                finish(py, s, capacity, written)
+            })
+        }
     }
 
     /// As [`str_with`](Object::str_with), with the GIL released while
@@ -231,13 +245,14 @@ impl<'py> Object<'py> {
         F: for<'s> FnOnce(&mut StrBuf<'s>) -> Result<()> + Send,
     {
         let (s, ptr) = fresh_uninit(py, capacity)?;
-        let written = crate::scope::run(py, || {
+        crate::scope::run(py, move || {
             // SAFETY: the new str's storage, ours alone; the scope keeps
-            // Python code, which could find it, from running meanwhile.
+            // Python code, which could find it (and its uninitialised
+            // bytes), from running until it is finished or freed.
             let mut buf = unsafe { StrBuf::new(ptr, capacity) };
-            fill(&mut buf).map(|()| buf.len())
-        })?;
-        finish(py, s, capacity, written)
+            fill(&mut buf)?;
+            finish(py, s, capacity, buf.len())
+        })
     }
 
     /// As [`str_from`](Object::str_from), with the new `str`'s storage lent
@@ -255,17 +270,18 @@ impl<'py> Object<'py> {
         // Inputs first, as in str_from.
         let lent = crate::scope::prepare(&inputs)?;
         let (s, ptr) = fresh_uninit(py, capacity)?;
-        // SAFETY: asked for just now, with no Python code run since.
-        let written = unsafe {
-            crate::scope::lend_prepared::<L, _, _>(py, lent, |inputs| {
-                // SAFETY: the new str's storage, ours alone, which cannot
-                // overlap the inputs' memory (it did not exist when they
-                // were lent); the scope runs no Python code meanwhile.
+        // SAFETY: asked for just now, with no Python code run since; the
+        // closure runs `fill` (Send) and finishes the str: no Python code.
+        unsafe {
+            crate::scope::lend_prepared::<L, _, _>(py, lent, move |inputs| {
+                // The new str's storage, ours alone, which cannot overlap
+                // the inputs' memory (it did not exist when they were
+                // lent); finished inside the scope, as in str_with_buf.
                 let mut buf = StrBuf::new(ptr, capacity);
-                fill(inputs, &mut buf).map(|()| buf.len())
+                fill(inputs, &mut buf)?;
+                finish(py, s, capacity, buf.len())
             })
-        }?;
-        finish(py, s, capacity, written)
+        }
     }
 
     /// As [`str_with_gil_released`](Object::str_with_gil_released), with
@@ -305,7 +321,9 @@ impl<'py> Object<'py> {
 /// `&mut [u8]` (zeroing those not written before), and
 /// [`advance`](StrBuf::advance) counts as written as many of them as were
 /// lent. Writing past the capacity is an error (`SystemError`), never a
-/// write out of bounds.
+/// write out of bounds. It stays on the thread it was lent to (it is not
+/// `Send`), where the scope that keeps Python code from finding the new
+/// `str` holds.
 pub struct StrBuf<'s> {
     ptr: *mut u8,
     capacity: usize,

@@ -1,0 +1,14 @@
+// A StrBuf stays on the thread it was lent to, inside the scope that keeps
+// Python code from finding the new str: it cannot go to another thread.
+use legacy_buffer::{with_gil, Object};
+
+fn main() {
+    with_gil(|py| {
+        let _ = Object::str_with_buf(py, 8, |out| {
+            std::thread::scope(|s| {
+                s.spawn(|| out.push(b"abc"));
+            });
+            Ok(())
+        });
+    });
+}
