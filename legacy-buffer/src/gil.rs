@@ -187,10 +187,9 @@ impl<'py> Python<'py> {
         F: FnOnce() -> T + Send,
         T: Send,
     {
-        // SAFETY: the token proves this thread holds the GIL, and no
-        // no-Python scope is active on it (a scope's closure cannot hold a
-        // token); PyEval_SaveThread gives the GIL up and returns the thread
-        // state to restore.
+        // PyEval_SaveThread gives the GIL up, returning the state to restore.
+        // SAFETY: the token proves this thread holds the GIL, and no scope is
+        // active on it (a scope's closure cannot hold a token).
         let state = unsafe { ffi::PyEval_SaveThread() };
         let saved = Released {
             state,

@@ -51,10 +51,9 @@ impl<'a, 'py> Args<'a, 'py> {
             ));
         }
         let kwargs = kwargs.map_or(std::ptr::null_mut(), |d| d.as_ptr());
-        // SAFETY: a tuple and a dict (or NULL), alive for 'a (borrowed), GIL
-        // held for 'py. A tuple's items cannot be taken away by Python code
-        // while it lives; the dict's values can, which the keyword parser
-        // allows for (it keeps its own references).
+        // A tuple's items cannot be taken away by Python code while it
+        // lives; the dict's values can (the keyword parser keeps its own).
+        // SAFETY: a tuple and a dict (or NULL), alive for 'a, GIL held.
         Ok(unsafe { Args::from_ptrs(tuple.py(), tuple.as_ptr(), kwargs) })
     }
 

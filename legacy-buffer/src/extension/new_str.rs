@@ -41,10 +41,10 @@ fn fresh_uninit(py: Python<'_>, capacity: usize) -> Result<(Object<'_>, *mut u8)
             format!("cannot allocate a str of {capacity} bytes"),
         ));
     };
-    // SAFETY: GIL held; NULL contents ask for uninitialised storage of
-    // `size` bytes (plus the NUL CPython keeps); a new reference or NULL
-    // with an exception set. Allocating a str runs no Python code (strs are
-    // not tracked by the cycle collector, which could otherwise run).
+    // Allocating a str runs no Python code (strs are not tracked by the
+    // cycle collector, which could otherwise run).
+    // SAFETY: GIL held; NULL contents: uninitialised storage of `size`
+    // bytes (and CPython's NUL); a new reference, or NULL with an exception.
     let s = unsafe {
         Object::from_owned_ptr_or_err(
             py,
@@ -74,10 +74,10 @@ fn finish<'py>(
         return Ok(s);
     }
     let mut raw = s.into_ptr();
-    // SAFETY: GIL held; `raw` is a str we hold the only reference to (fresh,
-    // and never shown to Python code: none ran since it was made), as
-    // _PyString_Resize requires; it replaces `raw`, or frees it and sets
-    // NULL with an exception set.
+    // _PyString_Resize replaces `raw`, or frees it and sets NULL with an
+    // exception set.
+    // SAFETY: GIL held; `raw` is a fresh str we hold the only reference to
+    // (no Python code ran since it was made), as _PyString_Resize requires.
     let rc = unsafe { ffi::_PyString_Resize(&mut raw, written as ffi::Py_ssize_t) };
     if rc < 0 {
         return Err(Error::fetch(py, "_PyString_Resize"));

@@ -251,10 +251,8 @@ impl<'a> View<'a> {
             Inner::Filled(buffer) => buffer.as_cells(),
             Inner::Exported { .. } if ffi::PYPY => None,
             Inner::Exported { ptr, len, .. } => {
-                // SAFETY: the exporter keeps the memory in place until the
-                // view is released, at the earliest when self is dropped;
-                // ReadOnlyCell<u8> has u8's layout and tolerates writes by
-                // Python between reads.
+                // SAFETY: in place until the view is released (self drops);
+                // ReadOnlyCell<u8> has u8's layout, tolerating Python's writes.
                 Some(unsafe { std::slice::from_raw_parts(ptr.cast::<ReadOnlyCell<u8>>(), *len) })
             }
         }
@@ -272,10 +270,8 @@ impl<'a> View<'a> {
                 writable: true,
                 ..
             } => {
-                // SAFETY: as in as_cells; the exporter gave the memory for
-                // writing (PyBUF_WRITABLE, and checked not read-only);
-                // Cell<u8> allows the aliasing writes of Python and other
-                // cells.
+                // SAFETY: as in as_cells; given for writing (PyBUF_WRITABLE,
+                // checked); Cell<u8> allows Python's and other cells' writes.
                 Some(unsafe { std::slice::from_raw_parts(ptr.cast::<Cell<u8>>(), *len) })
             }
             _ => None,

@@ -4,6 +4,7 @@ use legacy_buffer::extension::{trampoline, Args};
 use legacy_buffer::{ffi, Object};
 
 unsafe extern "C" fn f(_m: *mut ffi::PyObject, args: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: called by Python with the GIL held and an argument tuple.
     unsafe {
         trampoline(|py| {
             let args = Args::from_ptr(py, args);

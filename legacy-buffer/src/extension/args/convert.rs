@@ -290,9 +290,8 @@ pub fn convert<'a>(
             let (rc, ptr, len) = borrow(o, ARG_STRING);
             match rc {
                 IMMUTABLE => {
-                    // SAFETY: the characters of a str (or of a unicode's
-                    // default encoding, a str), which end in a NUL at `len`
-                    // and which the argument keeps, unchanged, for 'a.
+                    // SAFETY: a str's characters (or a unicode's default
+                    // encoding's), NUL at `len`, kept unchanged for 'a.
                     let chars =
                         unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize + 1) };
                     match CStr::from_bytes_with_nul(chars) {
