@@ -1783,6 +1783,9 @@ unsafe extern "C" {
     pub fn lbsys_may_export(o: *mut PyObject) -> ::libc::c_int;
 }
 unsafe extern "C" {
+    pub fn lbsys_asked_exporter(o: *mut PyObject) -> *mut PyObject;
+}
+unsafe extern "C" {
     pub fn lbsys_Py_INCREF(o: *mut PyObject);
 }
 unsafe extern "C" {

@@ -342,12 +342,38 @@ static inline int proc_memory_immutable(PyObject *o)
 }
 
 /* Before a new-protocol view of o: refuse (BufferError, as a borrow would)
- * to count one more export on a bytearray that counts LB_MAX_EXPORTS. */
+ * to count one more export on a bytearray that counts LB_MAX_EXPORTS,
+ * whichever object the view is asked of. A memoryview's export is its
+ * base's: memory_getbuf (Objects/memoryobject.c) asks the object it views
+ * again, every time, so the count that grows is the base's. A memoryview
+ * of a memoryview views the base too (dup_buffer copies view.obj); the
+ * walk is bounded all the same. */
 int lbsys_may_export(PyObject *o)
 {
+    int depth;
+    for (depth = 0; depth < 8 && PyMemoryView_Check(o) && PyMemoryView_GET_BASE(o) != NULL;
+         depth++)
+        o = PyMemoryView_GET_BASE(o);
     if (PyByteArray_Check(o) && ((PyByteArrayObject *)o)->ob_exports >= LB_MAX_EXPORTS)
         return refuse_pin(o);
     return 0;
+}
+
+/* The object whose procs give o's memory when o is asked: o, or for a
+ * buffer object (PyBuffer_Type's procs, which ask the object the buffer
+ * views, every time; a buffer of a buffer views the first one's base) that
+ * object. Runs no code. */
+PyObject *lbsys_asked_exporter(PyObject *o)
+{
+    int depth;
+    for (depth = 0; depth < 8 && PyBuffer_Check(o) && old_procs_are(Py_TYPE(o), &PyBuffer_Type);
+         depth++) {
+        PyObject *base = ((lb_buffer_object *)o)->b_base;
+        if (base == NULL)
+            break;
+        o = base;
+    }
+    return o;
 }
 
 #else /* PYPY_VERSION */
@@ -519,6 +545,20 @@ int lbsys_may_export(PyObject *o)
 {
     (void)o;
     return 0;
+}
+
+/* As on CPython: a buffer object's procs ask the object it views, whose
+ * reference cpyext keeps in b_base where it has one. */
+PyObject *lbsys_asked_exporter(PyObject *o)
+{
+    int depth;
+    for (depth = 0; depth < 8 && PyBuffer_Check(o); depth++) {
+        PyObject *base = ((PyBufferObject *)o)->b_base;
+        if (base == NULL)
+            break;
+        o = base;
+    }
+    return o;
 }
 
 #endif /* PYPY_VERSION */

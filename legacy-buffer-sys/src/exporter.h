@@ -84,8 +84,14 @@ enum {
  * give it; nothing is pinned. */
 int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len);
 
-/* Before a new-protocol view of o: 0, or -1 with BufferError set when o is
- * a bytearray already counting the exports a borrow stops at. */
+/* Before a new-protocol view of o: 0, or -1 with BufferError set when o (or
+ * the object a memoryview o views) is a bytearray already counting the
+ * exports a borrow stops at. */
 int lbsys_may_export(PyObject *o);
+
+/* The object whose buffer procs give o's memory when o is asked: o itself,
+ * or for a buffer object the object it views. A no-Python scope asks each
+ * such object once. Runs no code. */
+PyObject *lbsys_asked_exporter(PyObject *o);
 
 #endif
