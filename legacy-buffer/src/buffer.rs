@@ -411,6 +411,16 @@ impl<'a> Buffer<'a> {
         unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
     }
 
+    /// Whom [`current`](Buffer::current) asks, and how: an `Unpinned`
+    /// buffer asks its object with its mode's function.
+    #[inline]
+    pub(crate) fn asked(&self) -> Option<crate::scope::Asked> {
+        (self.kind == BufferKind::Unpinned).then_some(crate::scope::Asked {
+            obj: self.obj,
+            how: self.mode as u8,
+        })
+    }
+
     /// The memory as valid right now: for `Unpinned`, asked of the object
     /// again, since Python code may have moved it since the borrow.
     pub(crate) fn current(&self) -> Result<(*mut u8, usize)> {
@@ -457,7 +467,7 @@ impl Drop for Buffer<'_> {
     #[inline]
     fn drop(&mut self) {
         if self.kind == BufferKind::Pinned {
-            // SAFETY: the object was pinned by legacy_buffer_borrow and not
+            // SAFETY: the object was pinned by lbsys_borrow_* and not
             // yet given back; the GIL is held while the object borrow lives.
             unsafe { ffi::lbsys_unpin(self.obj) };
         }

@@ -16,17 +16,13 @@
 //!   there) is queued, and released when the scope ends;
 //! - a panic unwinds out of the scope and leaves no scope state behind.
 //!
-//! What Rust cannot see: a type of another crate that is `Send` and runs
-//! Python code when dropped (rust-cpython's `PyObject` takes the GIL in its
-//! `Drop`) breaks the second rule; do not drop such values inside a scope.
 //! An exporter's buffer procedure runs as the scope starts (an `Unpinned`
 //! buffer is asked for its memory again, one buffer after another, before
-//! the closure runs): CPython's own procedures run no Python code, but a C
-//! extension's procedure that does (calls a method, releases the GIL) could
-//! move a buffer asked for before it; such a procedure is outside the
-//! guarantee, as C code writing lent memory without the GIL is. And, as
-//! everywhere, Python code writing raw memory through `ctypes` is outside
-//! any guarantee.
+//! the closure runs). A procedure may move what it gave before, so each
+//! exporter is asked once per scope (see `region_after`). What Rust cannot
+//! see (another library entering Python inside the closure, a procedure
+//! that runs Python code or lies about its memory) is listed in the crate
+//! documentation's "Boundaries".
 //!
 //! [`Python`]: crate::Python
 //! [`Object`]: crate::Object
@@ -38,26 +34,38 @@ use crate::error::{Error, ExceptionType, Result};
 use crate::ffi;
 use crate::gil::Python;
 use crate::object::Object;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-/// How many no-Python scopes the thread holding the GIL is in (the low
-/// bits), and whether a reference released inside them waits for the
-/// outermost to end ([`DEFERRED`]). Only that thread reads or writes it (a
-/// scope runs with the GIL held from start to end, and everything that asks
-/// holds the GIL first), so the GIL orders the accesses and plain loads and
-/// stores do; atomic only to be a `static`.
+/// The no-Python scopes of the thread holding the GIL, in one word:
+/// how many it is in ([`DEPTH`], the low bits), whether a reference
+/// released inside them waits for the outermost to end ([`DEFERRED`]), and
+/// how many scopes have ended ([`ENDED`], the high bits, wrapping), by
+/// which a thread waiting for the GIL tells a scope that goes on from one
+/// that ended and another began (see [`wait_for_scope_elsewhere`]). Only the
+/// thread holding the GIL writes it (a scope runs with the GIL held from
+/// start to end, and everything that asks holds the GIL first), so the GIL
+/// orders those accesses and plain loads and stores do; atomic to be a
+/// `static`, and so that a thread without the GIL may read it.
 static STATE: AtomicU32 = AtomicU32::new(0);
 
+/// The bits of [`STATE`] that count the scopes entered and not yet left.
+const DEPTH: u32 = (1 << 15) - 1;
+
 /// The bit of [`STATE`] saying the pool has references to release when the
-/// outermost scope ends. One word with the depth, so that leaving a scope
-/// is one test.
-const DEFERRED: u32 = 1 << 31;
+/// outermost scope ends. In the low half with the depth, so that leaving a
+/// scope is one test.
+const DEFERRED: u32 = 1 << 15;
+
+/// One scope ended, in [`STATE`]'s high half.
+const ENDED: u32 = 1 << 16;
 
 /// Whether the thread holding the GIL is inside a no-Python scope. Only
 /// meaningful on that thread.
 #[inline]
 pub(crate) fn active() -> bool {
-    STATE.load(Ordering::Relaxed) & !DEFERRED != 0
+    STATE.load(Ordering::Relaxed) & DEPTH != 0
 }
 
 /// A reference was queued inside the scope: release it when the outermost
@@ -83,9 +91,10 @@ impl<'py> Entered<'py> {
 impl Drop for Entered<'_> {
     #[inline]
     fn drop(&mut self) {
-        let state = STATE.load(Ordering::Relaxed) - 1;
+        // One scope fewer, one more ended: one addition.
+        let state = STATE.load(Ordering::Relaxed).wrapping_add(ENDED - 1);
         STATE.store(state, Ordering::Relaxed);
-        if state == DEFERRED {
+        if state & (DEPTH | DEFERRED) == DEFERRED {
             release_deferred(self.py);
         }
     }
@@ -96,8 +105,105 @@ impl Drop for Entered<'_> {
 #[cold]
 #[inline(never)]
 fn release_deferred(py: Python<'_>) {
-    STATE.store(0, Ordering::Relaxed);
+    STATE.store(STATE.load(Ordering::Relaxed) & !DEFERRED, Ordering::Relaxed);
     crate::pool::drain(py);
+}
+
+/// How long [`with_gil`](crate::with_gil) on a thread without the GIL
+/// waits for one no-Python scope on another thread to end before it
+/// panics, in milliseconds; `u64::MAX`: for ever.
+static WAIT_LIMIT_MS: AtomicU64 = AtomicU64::new(10_000);
+
+/// Set how long [`with_gil`](crate::with_gil), called on a thread that does
+/// not hold the GIL, waits for a no-Python scope running on another thread
+/// to end before it panics (`None`: for ever). 10 seconds unless set.
+///
+/// A no-Python scope keeps the GIL until its closure returns, so a thread
+/// that wants the GIL meanwhile waits. If the scope's closure waits for that
+/// thread in turn (a scoped thread started and joined inside the closure,
+/// which calls `with_gil`), neither can go on: rather than hang for ever,
+/// the waiting thread panics, with a message naming the scope, once one
+/// scope has kept the GIL from it for this long; joined, its panic reaches
+/// the closure. A program whose scopes run longer than that while other
+/// threads wait for the GIL (hashing gigabytes in one scope) raises the
+/// limit, or sets `None`.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// legacy_buffer::set_scope_wait_limit(Some(Duration::from_secs(60)));
+/// # legacy_buffer::set_scope_wait_limit(Some(Duration::from_secs(10)));
+/// ```
+pub fn set_scope_wait_limit(limit: Option<Duration>) {
+    let ms = limit.map_or(u64::MAX, |d| {
+        u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+    });
+    WAIT_LIMIT_MS.store(ms, Ordering::Relaxed);
+}
+
+/// On a thread that does not hold the GIL, before taking it, when
+/// [`active`] says a no-Python scope is running (on the thread that holds
+/// it): wait until that scope ends, or panic once it has kept on past the
+/// limit (see [`set_scope_wait_limit`]). A thread started inside a scope
+/// sees it: the scope was entered before the thread was spawned.
+#[cold]
+#[inline(never)]
+pub(crate) fn wait_for_scope_elsewhere() {
+    let began = Instant::now();
+    let seen = STATE.load(Ordering::Relaxed);
+    let limit = WAIT_LIMIT_MS.load(Ordering::Relaxed);
+    let mut pause = Duration::from_micros(20);
+    loop {
+        let now = STATE.load(Ordering::Relaxed);
+        // Over, or another scope since: the GIL was free in between, and
+        // taking it now waits as for any holder.
+        if now & DEPTH == 0 || now & !(DEPTH | DEFERRED) != seen & !(DEPTH | DEFERRED) {
+            return;
+        }
+        let waited = began.elapsed();
+        if waited.as_millis() >= u128::from(limit) {
+            scope_kept_the_gil(waited);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(5));
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn scope_kept_the_gil(waited: Duration) -> ! {
+    panic!(
+        "legacy-buffer: with_gil waited {waited:.1?} for a no-Python scope (no_python, \
+         with_read_bytes, ...) on another thread to end: a scope keeps the GIL until its \
+         closure returns, so a thread it waits for (joins) must not call with_gil; see \
+         set_scope_wait_limit"
+    )
+}
+
+thread_local! {
+    /// Whether this thread runs a closure that must not run Python code
+    /// although it does not hold the GIL ([`forbid_python_here`]).
+    static NO_PYTHON_HERE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Until the result is dropped, [`with_gil`](crate::with_gil) on this
+/// thread panics as inside a scope: for a fill closure run with the GIL
+/// released (`Object::str_with_gil_released`), so that it behaves as the
+/// same closure in a scope does, where the build keeps the GIL instead.
+pub(crate) fn forbid_python_here() -> impl Drop {
+    struct Forbidden(bool);
+    impl Drop for Forbidden {
+        fn drop(&mut self) {
+            NO_PYTHON_HERE.with(|flag| flag.set(self.0));
+        }
+    }
+    Forbidden(NO_PYTHON_HERE.with(|flag| flag.replace(true)))
+}
+
+/// Whether [`forbid_python_here`] holds on this thread.
+#[inline]
+pub(crate) fn python_forbidden_here() -> bool {
+    NO_PYTHON_HERE.with(Cell::get)
 }
 
 /// Run `f` inside a scope: with the slices it makes, which live no longer.
@@ -327,6 +433,10 @@ pub trait Lendable: sealed::Sealed {
     /// The memory right now (asked again if `Unpinned`).
     #[doc(hidden)]
     fn memory(&self) -> Result<(*mut u8, usize)>;
+    /// Whom [`memory`](Lendable::memory) asks, and how: `None` where it
+    /// asks nobody (`Immutable` and `Pinned` memory, which stays put).
+    #[doc(hidden)]
+    fn asks(&self) -> Option<Asked>;
 }
 
 impl sealed::Sealed for Buffer<'_> {}
@@ -336,6 +446,9 @@ impl Lendable for Buffer<'_> {
     }
     fn memory(&self) -> Result<(*mut u8, usize)> {
         self.current()
+    }
+    fn asks(&self) -> Option<Asked> {
+        self.asked()
     }
 }
 
@@ -347,6 +460,27 @@ impl Lendable for crate::extension::View<'_> {
     fn memory(&self) -> Result<(*mut u8, usize)> {
         self.current().map(|(ptr, len, _)| (ptr, len))
     }
+    fn asks(&self) -> Option<Asked> {
+        self.asked()
+    }
+}
+
+/// An exporter asked for its memory as a buffer is lent: the object, and
+/// how (the old protocol's function, or a new-protocol export). Two equal
+/// ones give the same memory, asked once.
+#[doc(hidden)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Asked {
+    pub(crate) obj: *mut ffi::PyObject,
+    pub(crate) how: u8,
+}
+
+impl Asked {
+    /// How a new-protocol export is asked again (PyPy), beside the old
+    /// protocol's [`Mode`](crate::buffer::Mode)s.
+    pub(crate) const fn export(writable: bool) -> u8 {
+        3 + writable as u8
+    }
 }
 
 mod sealed {
@@ -356,11 +490,25 @@ mod sealed {
         pub(crate) ptr: *mut u8,
         pub(crate) len: usize,
         pub(crate) mutable: bool,
+        /// Who was asked for the memory and how, and whose procs gave it
+        /// ([`lbsys_asked_exporter`](crate::ffi::lbsys_asked_exporter));
+        /// `None` where nobody was asked.
+        pub(crate) asked: Option<(super::Asked, *mut crate::ffi::PyObject)>,
     }
 
     pub trait Sealed {}
 }
 use sealed::Region;
+
+impl Region {
+    /// A place holder, overwritten before use.
+    const NONE: Region = Region {
+        ptr: std::ptr::null_mut(),
+        len: 0,
+        mutable: false,
+        asked: None,
+    };
+}
 
 /// What a [`no_python`] scope can lend: [`Bytes`], [`BytesMut`], and tuples
 /// of up to four of them. Sealed.
@@ -386,6 +534,7 @@ impl<B: Lendable + ?Sized> Bytes<'_, B> {
             ptr,
             len,
             mutable: false,
+            asked: None,
         })
     }
 }
@@ -400,8 +549,85 @@ impl<B: Lendable + ?Sized> BytesMut<'_, B> {
             ptr,
             len,
             mutable: true,
+            asked: None,
         })
     }
+}
+
+/// The region of one buffer of several lent to one scope, after the
+/// `earlier` ones were asked for theirs.
+///
+/// Asking an exporter runs its procedure, C code that may move or free what
+/// it gave before (a type that gathers its storage into a fresh block each
+/// time is legal C): asked twice in one scope, an exporter could free the
+/// memory lent first. So each exporter is asked once per scope: a buffer
+/// asked of an object the same way as an earlier one takes that one's
+/// region; asked of an object whose procs gave an earlier region in
+/// another way (the same object read and written, or through a `buffer`
+/// object over it), it is refused with `BufferError`.
+fn region_after<B: Lendable + ?Sized>(
+    lendable: &B,
+    mutable: bool,
+    earlier: &[Region],
+) -> Result<Region> {
+    if mutable && !lendable.writable() {
+        return Err(not_writable());
+    }
+    let Some(asked) = lendable.asks() else {
+        let (ptr, len) = lendable.memory()?;
+        return Ok(Region {
+            ptr,
+            len,
+            mutable,
+            asked: None,
+        });
+    };
+    // SAFETY: a lendable that asks an object holds it alive under the GIL;
+    // the call reads type slots and a buffer object's base, and runs no code.
+    let exporter = unsafe { ffi::lbsys_asked_exporter(asked.obj) };
+    for (i, before) in earlier.iter().enumerate() {
+        match before.asked {
+            Some((same, _)) if same == asked => return Ok(Region { mutable, ..*before }),
+            Some((other, by)) if by == exporter => {
+                return Err(asked_twice(i, earlier.len(), other.obj, asked.obj))
+            }
+            _ => {}
+        }
+    }
+    let (ptr, len) = lendable.memory()?;
+    Ok(Region {
+        ptr,
+        len,
+        mutable,
+        asked: Some((asked, exporter)),
+    })
+}
+
+#[cold]
+#[inline(never)]
+fn asked_twice(
+    first: usize,
+    second: usize,
+    first_obj: *mut ffi::PyObject,
+    second_obj: *mut ffi::PyObject,
+) -> Error {
+    let name = |obj| {
+        // SAFETY: both objects are alive (their buffers are lent) and the
+        // GIL is held; the name is copied at once.
+        unsafe { std::ffi::CStr::from_ptr(ffi::Py_TYPE_NAME(obj)) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    Error::new(
+        ExceptionType::BufferError,
+        format!(
+            "buffers {first} and {second} lent to a no-Python scope ask one exporter ('{}' and \
+             '{}') for its memory in different ways: asking it again could move what it gave \
+             first, so a scope asks each exporter once",
+            name(first_obj),
+            name(second_obj)
+        ),
+    )
 }
 
 impl<B: Lendable + ?Sized> sealed::Sealed for Bytes<'_, B> {}
@@ -436,8 +662,9 @@ impl<B: Lendable + ?Sized> Lend for BytesMut<'_, B> {
 pub trait LendOne: sealed::Sealed {
     /// `&'s [u8]` or `&'s mut [u8]`.
     type Slice<'s>;
+    /// Its region, after the `earlier` ones (see `region_after`).
     #[doc(hidden)]
-    fn one(&self) -> Result<Region>;
+    fn one(&self, earlier: &[Region]) -> Result<Region>;
     /// # Safety
     ///
     /// As [`Lend::lent`].
@@ -447,8 +674,8 @@ pub trait LendOne: sealed::Sealed {
 
 impl<B: Lendable + ?Sized> LendOne for Bytes<'_, B> {
     type Slice<'s> = &'s [u8];
-    fn one(&self) -> Result<Region> {
-        self.region()
+    fn one(&self, earlier: &[Region]) -> Result<Region> {
+        region_after(self.0, false, earlier)
     }
     unsafe fn slice<'s>(region: Region) -> &'s [u8] {
         // SAFETY: the caller's contract.
@@ -458,8 +685,8 @@ impl<B: Lendable + ?Sized> LendOne for Bytes<'_, B> {
 
 impl<B: Lendable + ?Sized> LendOne for BytesMut<'_, B> {
     type Slice<'s> = &'s mut [u8];
-    fn one(&self) -> Result<Region> {
-        self.region()
+    fn one(&self, earlier: &[Region]) -> Result<Region> {
+        region_after(self.0, true, earlier)
     }
     unsafe fn slice<'s>(region: Region) -> &'s mut [u8] {
         // SAFETY: the caller's contract.
@@ -474,7 +701,9 @@ macro_rules! lend_tuple {
             type Lent<'s> = ($($t::Slice<'s>,)+);
             type Regions = [Region; $n];
             fn regions(&self) -> Result<[Region; $n]> {
-                Ok([$(self.$i.one()?),+])
+                let mut regions = [Region::NONE; $n];
+                $( regions[$i] = self.$i.one(&regions[..$i])?; )+
+                Ok(regions)
             }
             unsafe fn lent<'s>(regions: &[Region; $n]) -> Self::Lent<'s> {
                 // SAFETY: the caller's contract, for each region.
@@ -524,10 +753,15 @@ fn check_overlap(regions: &[Region]) -> Result<()> {
 /// runs on this thread, and none on another (this thread keeps the GIL).
 ///
 /// `Unpinned` buffers are asked for their memory again first (Python may
-/// have moved it since the borrow). A `BytesMut` that shares memory with
-/// any other buffer lent (two borrows of one `bytearray`, a `buffer` object
-/// over the same `array`) is refused with `BufferError`, never aliased; so
-/// is a `BytesMut` of a buffer not borrowed for writing (`TypeError`).
+/// have moved it since the borrow), each exporter once: buffers that ask
+/// one object the same way get the same slice, and an exporter that would
+/// be asked twice in different ways (one object read and written, or read
+/// directly and through a `buffer` object) is refused with `BufferError`,
+/// since asking it again could move what it gave first. A `BytesMut` that
+/// shares memory with any other buffer lent (two borrows of one
+/// `bytearray`, a `buffer` object over the same `array`) is refused with
+/// `BufferError`, never aliased; so is a `BytesMut` of a buffer not
+/// borrowed for writing (`TypeError`).
 ///
 /// `f` is `Send`, so it cannot capture a `Python` token, an object, a
 /// buffer or cells; the slices cannot leave it. Calling

@@ -381,6 +381,47 @@ enormous_charbuffer(PyObject *obj, Py_ssize_t segment, char **ptr)
     return len;
 }
 
+/* Gathering: every read, write or char proc call moves the storage, as it
+   is, to a freshly allocated block and frees the old one, as a type that
+   gathers scattered storage into one contiguous block whenever asked would:
+   legal C (the old protocol promises nothing past the call), and each
+   pointer it gave before dangles once it is asked again. The new block is
+   allocated before the old is freed, so that it is never at the same
+   address. */
+
+static Py_ssize_t
+gathering_readbuffer(PyObject *obj, Py_ssize_t segment, void **ptr)
+{
+    Hostile *self = (Hostile *)obj;
+    unsigned char *fresh;
+
+    self->calls++;
+    if (segment != 0) {
+        PyErr_SetString(PyExc_SystemError, "accessing non-existent buffer segment");
+        return -1;
+    }
+    fresh = malloc(self->size > 0 ? (size_t)self->size : 1);
+    if (fresh == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(fresh, self->data, (size_t)self->size);
+    free(self->data);
+    self->data = fresh;
+    *ptr = self->data;
+    return self->size;
+}
+
+static Py_ssize_t
+gathering_charbuffer(PyObject *obj, Py_ssize_t segment, char **ptr)
+{
+    void *p = NULL;
+    Py_ssize_t len = gathering_readbuffer(obj, segment, &p);
+
+    *ptr = p;
+    return len;
+}
+
 /* Read, write, segcount and char procs, in PyBufferProcs order. */
 static PyBufferProcs two_segments_procs = {
     two_readbuffer, two_readbuffer, two_segcount, two_charbuffer, NULL, NULL};
@@ -400,6 +441,8 @@ static PyBufferProcs stray_procs = {
     stray_readbuffer, stray_readbuffer, good_segcount, stray_charbuffer, NULL, NULL};
 static PyBufferProcs enormous_procs = {
     enormous_readbuffer, enormous_readbuffer, good_segcount, enormous_charbuffer, NULL, NULL};
+static PyBufferProcs gathering_procs = {
+    gathering_readbuffer, gathering_readbuffer, good_segcount, gathering_charbuffer, NULL, NULL};
 static PyBufferProcs null_empty_procs = {
     null_empty_readbuffer, null_empty_readbuffer, null_empty_segcount, null_empty_charbuffer,
     NULL, NULL};
@@ -435,6 +478,8 @@ HOSTILE_TYPE(HugeLength_Type, "HugeLength", huge_length_procs,
              "negative once wrapped");
 HOSTILE_TYPE(Resizing_Type, "Resizing", resizing_procs,
              "every proc call reallocs the storage one byte larger");
+HOSTILE_TYPE(Gathering_Type, "Gathering", gathering_procs,
+             "every read, write or char proc call moves the storage to a fresh block");
 HOSTILE_TYPE(NullEmpty_Type, "NullEmpty", null_empty_procs,
              "procs give a NULL pointer and length 0 (a legitimate empty buffer)");
 HOSTILE_TYPE(Stray_Type, "Stray", stray_procs,
@@ -453,6 +498,7 @@ static struct {
     {"NoCharBuffer", &NoCharBuffer_Type},
     {"HugeLength", &HugeLength_Type},
     {"Resizing", &Resizing_Type},
+    {"Gathering", &Gathering_Type},
     {"NullEmpty", &NullEmpty_Type},
     {"Stray", &Stray_Type},
     {"Enormous", &Enormous_Type},

@@ -161,6 +161,71 @@ fn views_of_a_bytearray_whose_exports_are_at_the_limit_are_refused() {
     })
 }
 
+/// A view of a memoryview is an export of the bytearray it views
+/// (memoryview's `bf_getbuffer` asks its base again), so it is checked
+/// against the bytearray's own counter, whatever route took it there: at
+/// the limit, a view through a memoryview (or a memoryview of one) is
+/// refused as a direct one is, and leaked views through it cannot take the
+/// counter past the limit. (Issue 17: only a crate-wide count, which two
+/// ported modules in one process keep twice, stood in the way.)
+#[test]
+fn views_through_a_memoryview_are_counted_against_the_bytearray() {
+    const LIMIT: i64 = (i32::MAX / 2) as i64;
+    with_gil(|py| {
+        import_hostile(py);
+        py.run("mv_ba = bytearray('abc')\nmv_args = (memoryview(mv_ba), memoryview(memoryview(mv_ba)))")
+            .unwrap();
+        let tuple = eval(py, "mv_args");
+        let exports = || -> i64 { eval_repr(py, "hostile.exports(mv_ba)").parse().unwrap() };
+        // The memoryviews hold exports of their own.
+        let base = exports();
+        assert!(base >= 2, "{base}");
+        let args = Args::from_tuple(&tuple).unwrap();
+        let (a, b): (View<'_>, View<'_>) = args.parse("s*w*").unwrap();
+        assert_eq!(
+            exports(),
+            base + 2,
+            "a view of a memoryview counts on the bytearray"
+        );
+        drop((a, b));
+        std::mem::forget(args.parse::<(View<'_>, View<'_>)>("s*s*").unwrap());
+        assert_eq!(exports(), base + 2, "leaked views stay counted");
+
+        py.run(&format!("hostile.set_exports(mv_ba, {})", LIMIT - 1))
+            .unwrap();
+        let (last, _): (View<'_>, Option<Borrowed<'_, '_>>) = args.parse("w*|O").unwrap();
+        assert_eq!(exports(), LIMIT);
+        let refused = format!(
+            "bytearray object has {LIMIT} exports already: legacy-buffer does not pin it \
+             again, so that its export counter cannot overflow (were borrows leaked?)"
+        );
+        // Through the first memoryview, and through the memoryview of one.
+        for format in ["s*|O", "w*|O", "z*|O"] {
+            let e = args
+                .parse::<(Option<View<'_>>, Option<Borrowed<'_, '_>>)>(format)
+                .err()
+                .unwrap();
+            assert_error(&e, "BufferError", &refused);
+            assert_clear(py, format);
+            assert_eq!(exports(), LIMIT, "{format} counted an export");
+        }
+        for format in ["Os*", "Ow*"] {
+            let e = args
+                .parse::<(Borrowed<'_, '_>, View<'_>)>(format)
+                .err()
+                .unwrap();
+            assert_error(&e, "BufferError", &refused);
+            assert_clear(py, format);
+            assert_eq!(exports(), LIMIT, "{format} counted an export");
+        }
+        drop(last);
+        assert_eq!(exports(), LIMIT - 1);
+        // Back to the memoryviews' own exports, so that all can be freed.
+        py.run(&format!("hostile.set_exports(mv_ba, {base})"))
+            .unwrap();
+    })
+}
+
 /// Python code run during a parse (here `__int__`) can reach the keyword
 /// dict through the garbage collector and empty it: the values taken from
 /// it before stay alive, since the keyword parser holds them.

@@ -19,7 +19,7 @@ use legacy_buffer_tests::oracle::{
 };
 use std::ptr;
 
-const ALL_TYPES: [&str; 8] = [
+const ALL_TYPES: [&str; 9] = [
     "TwoSegments",
     "NegativeLength",
     "NullPointer",
@@ -27,6 +27,7 @@ const ALL_TYPES: [&str; 8] = [
     "NoCharBuffer",
     "HugeLength",
     "Resizing",
+    "Gathering",
     "NullEmpty",
 ];
 
@@ -116,7 +117,7 @@ fn expected(type_name: &str, function: Function) -> Expect {
             "TypeError",
             "expected a string or other character buffer object",
         ),
-        "NoCharBuffer" | "Resizing" => Expect::Storage,
+        "NoCharBuffer" | "Resizing" | "Gathering" => Expect::Storage,
         // NULL and 0: a legitimate empty buffer.
         "NullEmpty" => Expect::Empty,
         other => panic!("unknown hostile type {other}"),

@@ -321,6 +321,20 @@ impl<'a> View<'a> {
         }
     }
 
+    /// Whom [`current`](View::current) asks, and how (see
+    /// [`Buffer`]'s): an old-protocol exporter's function, or on PyPy a
+    /// fresh export.
+    pub(crate) fn asked(&self) -> Option<crate::scope::Asked> {
+        match &self.inner {
+            Inner::Filled(buffer) => buffer.asked(),
+            Inner::Exported { obj, writable, .. } if ffi::PYPY => Some(crate::scope::Asked {
+                obj: *obj,
+                how: crate::scope::Asked::export(*writable),
+            }),
+            Inner::Exported { .. } => None,
+        }
+    }
+
     /// A copy of the bytes; an `Unpinned` view asks its exporter again
     /// (see [`Buffer::to_vec`]).
     pub fn to_vec(&self) -> Result<Vec<u8>> {
