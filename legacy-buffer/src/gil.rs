@@ -37,7 +37,15 @@ use std::sync::Once;
 ///
 /// - Inside a no-Python scope ([`no_python`](crate::no_python),
 ///   [`Object::with_read_bytes`](crate::Object::with_read_bytes), ...):
-///   Python must not run while its memory is lent as a plain slice.
+///   Python must not run while its memory is lent as a plain slice. So too
+///   inside the fill closure of
+///   [`Object::str_with_gil_released`](crate::Object::str_with_gil_released)
+///   and its `StrBuf` form, on every build.
+/// - On a thread that does not hold the GIL, while a no-Python scope on
+///   another thread keeps it for longer than
+///   [`set_scope_wait_limit`](crate::set_scope_wait_limit) allows (10
+///   seconds unless set): a thread that the scope's closure joins would
+///   otherwise wait for the GIL for ever, and the closure for it.
 /// - After the interpreter was finalised (a thread-local destructor that
 ///   runs at process exit, after `Py_Finalize`): there is no Python left to
 ///   hold the GIL of.
@@ -51,11 +59,20 @@ pub fn with_gil<F, R>(f: F) -> R
 where
     F: for<'py> FnOnce(Python<'py>) -> R,
 {
+    if crate::scope::python_forbidden_here() {
+        inside_a_scope();
+    }
+    if crate::scope::active() && !held() {
+        // A scope on the thread holding the GIL keeps it until the scope's
+        // closure returns: wait for that here, where waiting too long can
+        // panic, rather than inside PyGILState_Ensure, where a closure
+        // joining this thread would wait for ever.
+        crate::scope::wait_for_scope_elsewhere();
+    }
     let _gil = Ensured::acquire();
     // Dropped before `_gil`, which gives the GIL back.
     let _held = Held::enter();
-    // After taking the GIL: only its holder can be in a scope, and another
-    // thread waits here until the scope is over.
+    // After taking the GIL: only its holder can be in a scope.
     if crate::scope::active() {
         inside_a_scope();
     }

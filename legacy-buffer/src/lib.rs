@@ -85,16 +85,49 @@
 //!     owns Python references) is queued, and released as the scope ends;
 //!   - a panic unwinds out and leaves no scope behind;
 //!   - an `Unpinned` buffer borrowed earlier is asked for its memory again
-//!     on entry; a `&mut [u8]` that would overlap any other slice lent to the
-//!     same scope (two borrows of one `bytearray`, an `array` and a `buffer`
-//!     object over it) is refused with `BufferError`, never aliased.
+//!     on entry, and each exporter is asked **once** per scope: asking runs
+//!     the exporter's procedure, which may move what it gave before (a C
+//!     type that gathers its storage into a fresh block each time is legal),
+//!     so buffers lent several times the same way share the one answer, and
+//!     an exporter asked in two ways (read and written, or directly and
+//!     through a `buffer` object over it) is refused with `BufferError`
+//!     before it is asked the second time;
+//!   - a `&mut [u8]` that would overlap any other slice lent to the same
+//!     scope (two borrows of one `bytearray`, an `array` and a `buffer`
+//!     object over it) is refused with `BufferError`, never aliased;
+//!   - another thread that calls [`with_gil`] meanwhile waits for the scope
+//!     to end; if the scope waits for it in turn (joins it), it panics
+//!     after [`set_scope_wait_limit`] (10 seconds unless set) rather than
+//!     leave both waiting for ever.
 //!
-//!   What Rust cannot see: another crate's `Send` type that runs Python code
-//!   when dropped (rust-cpython's `PyObject` takes the GIL in its `Drop`)
-//!   must not be dropped inside a scope; an exporter's C buffer procedure
-//!   that runs Python code (none of CPython's do) could move a buffer lent
-//!   to the same scope before it was asked. [`Buffer::as_slice_unchecked`]
-//!   remains for the rare case a scope does not fit, `unsafe`.
+//!   [`Buffer::as_slice_unchecked`] remains for the rare case a scope does
+//!   not fit, `unsafe`.
+//!
+//! ## Boundaries
+//!
+//! What no Rust API can check, and so what this crate's guarantees assume:
+//!
+//! - **C code that lies.** An exporter whose procedure reports more bytes
+//!   than it owns, or gives memory it frees before the next time it is
+//!   asked by *another* object's procedure (two objects whose procs share
+//!   and reallocate one store, other than a `buffer` object over its base,
+//!   which this crate sees through), hands out memory that is not there;
+//!   C code that writes memory it lent while this thread holds the GIL
+//!   (from a thread of its own, without the GIL) races any reader. Such an
+//!   exporter is as unsound for C callers of the four functions.
+//! - **A buffer procedure that runs Python code.** None of CPython's does;
+//!   a C extension's that calls a method or releases the GIL could move a
+//!   buffer asked for before it in the same scope.
+//! - **Python entered by another library inside a scope.** The closure is
+//!   `Send`, so it holds nothing of this crate's that runs Python; but code
+//!   in it can still enter Python through another library on the same
+//!   thread, which no crate can forbid (PyO3's `allow_threads` states the
+//!   same limit). With rust-cpython in the same program: inside a scope, do
+//!   not call `Python::acquire_gil()`, and do not drop its `PyObject`s (its
+//!   `Drop` takes the GIL and may run `__del__`). Raw FFI into libpython
+//!   from a dependency is the same.
+//! - **`ctypes`.** Python code writing raw memory through `ctypes` is
+//!   outside any guarantee, as it is for Python itself.
 //! - **H6 — threads.** [`Python`], [`Object`], [`Buffer`] and the cells are
 //!   neither `Send` nor `Sync`. A `&[u8]` of immutable memory may cross
 //!   threads: nothing can change or free it while the object borrow lives.
@@ -150,9 +183,13 @@
 //! `PyArg_ParseTupleAndKeywords` parse them, same formats, same errors
 //! ([`extension::Args::parse`], [`extension::Parser::keywords`]), into Rust
 //! values: `s#`, `t#` and `w#` give a [`Buffer`], `s*`, `z*` and `w*` an
-//! [`extension::View`] (a new-protocol export, pinned until dropped; this
-//! crate holds at most 2³⁰ − 1 of them, leaked ones included, so that none
-//! can wrap an exporter's counter).
+//! [`extension::View`] (a new-protocol export, pinned until dropped). A
+//! view of a `bytearray`, directly or through a `memoryview` of it, is
+//! refused (`BufferError`) once the `bytearray`'s own counter reaches
+//! 2³⁰ − 1, as a pin is, whoever took the exports before; for other
+//! exporters, whose counters it cannot read, this crate holds at most
+//! 2³⁰ − 1 views, leaked ones included, so that even two copies of it in
+//! one process (two ported modules) cannot wrap a C `int` counter.
 //!
 //! # PyPy
 //!
@@ -248,7 +285,7 @@ pub use buffer::{Buffer, BufferKind, ReadOnlyCell};
 pub use error::{Error, ExceptionType, Result};
 pub use gil::{with_gil, Python};
 pub use object::{Borrowed, Object};
-pub use scope::{no_python, Bytes, BytesMut, Lend, Lendable};
+pub use scope::{no_python, set_scope_wait_limit, Bytes, BytesMut, Lend, Lendable};
 
 /// The raw bindings this crate is built on.
 pub use legacy_buffer_sys as ffi;

@@ -513,3 +513,71 @@ fn allow_threads_lets_python_threads_run_and_takes_the_gil_back() {
         .unwrap();
     assert!(done.load(Ordering::SeqCst));
 }
+
+/// Issue 17: `init()` is a Rust function. Called inside a no-Python scope it
+/// panics as `with_gil` does there, and the panic can be caught; before, it
+/// was `extern "C"`, and the panic aborted the process.
+#[test]
+fn init_inside_a_scope_panics_like_with_gil() {
+    let _serial = serial();
+    with_gil(|py| {
+        let s = Object::str(py, b"x").unwrap();
+        let caught = s
+            .with_read_bytes(|_| std::panic::catch_unwind(toolkit_demo::init))
+            .unwrap();
+        let payload = caught.expect_err("init ran Python inside a scope");
+        let message = payload.downcast_ref::<&str>().copied().unwrap_or_default();
+        assert!(
+            message.starts_with("legacy-buffer: with_gil called inside a no-Python scope"),
+            "{message}"
+        );
+        assert!(no_exception_set(py));
+        // Outside, it works.
+        import(py);
+        assert_eq!(repr(py, "td.__name__"), "'toolkit_demo'");
+    })
+}
+
+/// Issue 17: the fill closure of `str_with_gil_released` (and its `StrBuf`
+/// form) cannot take the GIL back, on the release build (where the GIL is
+/// released around it) as on the debug build (where it runs in a scope,
+/// since `sys.getobjects` could find the new `str`): `with_gil` panics in
+/// both, and the panic leaves no exception, scope or GIL state behind.
+#[test]
+fn a_gil_released_fill_cannot_take_the_gil_back_on_any_build() {
+    let _serial = serial();
+    with_gil(|py| {
+        for buf in [false, true] {
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                if buf {
+                    Object::str_with_buf_gil_released(py, 4, |out| {
+                        with_gil(|_| ());
+                        out.push(b"no")
+                    })
+                } else {
+                    Object::str_with_gil_released(py, 4, |_| {
+                        with_gil(|_| ());
+                        Ok(0)
+                    })
+                }
+            }));
+            let payload = caught.expect_err("with_gil ran inside the fill");
+            let message = payload.downcast_ref::<&str>().copied().unwrap_or_default();
+            assert!(
+                message.starts_with("legacy-buffer: with_gil called inside a no-Python scope"),
+                "{message}"
+            );
+            assert!(no_exception_set(py));
+            // Python runs again, and so do both constructors.
+            assert_eq!(repr(py, "1 + 1"), "2");
+            let ok = Object::str_with_gil_released(py, 2, |out| {
+                out.copy_from_slice(b"ok");
+                Ok(2)
+            })
+            .unwrap();
+            assert_eq!(ok.repr().unwrap(), "'ok'");
+        }
+        // And after the fill, with_gil works on this thread again.
+        assert!(with_gil(|py| py.eval("0").is_ok()));
+    })
+}

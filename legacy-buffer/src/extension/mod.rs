@@ -86,17 +86,25 @@ where
             std::ptr::null_mut()
         }
         Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic with no message".to_owned());
-            // Dropping the payload could itself panic; leak it instead.
-            std::mem::forget(payload);
-            Error::raise_system_error(py, format!("Rust panic: {what}"));
+            raise_panic(py, payload);
             std::ptr::null_mut()
         }
     }
+}
+
+/// A panic caught before it could unwind into C, raised as `SystemError`
+/// with its message.
+#[cold]
+#[inline(never)]
+pub(crate) fn raise_panic(py: Python<'_>, payload: Box<dyn std::any::Any + Send>) {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with no message".to_owned());
+    // Dropping the payload could itself panic; leak it instead.
+    std::mem::forget(payload);
+    Error::raise_system_error(py, format!("Rust panic: {what}"));
 }
 
 /// A body returned `result` with an exception set: raise `SystemError`

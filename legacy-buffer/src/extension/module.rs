@@ -428,7 +428,13 @@ impl ModuleDef {
     #[doc(hidden)]
     pub unsafe fn init_from_import(&'static self) {
         let _held = crate::gil::Held::enter();
-        self.init()
+        // Called from C: a panic must not unwind into it. The import then
+        // fails with the panic as its SystemError, as a function's call does.
+        if let Err(payload) = std::panic::catch_unwind(|| self.init()) {
+            // SAFETY: the import holds the GIL (this function's contract).
+            let py = unsafe { Python::assume_gil_acquired() };
+            super::raise_panic(py, payload);
+        }
     }
 
     fn try_init(&'static self, py: Python<'_>) -> Result<()> {
@@ -681,8 +687,11 @@ macro_rules! py_module {
             );
 
             /// What `import <module>` runs; Rust code calls it to make the
-            /// module importable in an embedded interpreter.
-            pub extern "C" fn init() {
+            /// module importable in an embedded interpreter. A Rust
+            /// function: it panics as `with_gil` does (inside a no-Python
+            /// scope, say), where the C entry point that Python's import
+            /// calls raises the panic as `SystemError`.
+            pub fn init() {
                 MODULE.init()
             }
 

@@ -184,7 +184,10 @@ impl<'py> Object<'py> {
     /// Other threads cannot find the new `str` — except through
     /// `sys.getobjects` in builds with `Py_TRACE_REFS` (python2.7-dbg): there
     /// the GIL is kept, and `fill` runs in a no-Python scope as for
-    /// `str_with`; the result is the same.
+    /// `str_with`; the result is the same. So that `fill` behaves the same on
+    /// every build, it may not take the GIL back: [`with_gil`](crate::with_gil)
+    /// inside it panics, as in a scope, whether the GIL was released or
+    /// kept.
     pub fn str_with_gil_released<F>(
         py: Python<'py>,
         capacity: usize,
@@ -200,6 +203,8 @@ impl<'py> Object<'py> {
         let out = Unshared(ptr);
         let written = py.allow_threads(move || {
             let out = out;
+            // As in the scope the Py_TRACE_REFS build runs `fill` in.
+            let _forbidden = crate::scope::forbid_python_here();
             // SAFETY: the new str's zeroed storage, ours alone, which no
             // other thread can reach (no Py_TRACE_REFS: nothing lists it),
             // for as long as `fill` runs.
@@ -302,6 +307,8 @@ impl<'py> Object<'py> {
         let out = Unshared(ptr);
         let written = py.allow_threads(move || {
             let out = out;
+            // As in the scope the Py_TRACE_REFS build runs `fill` in.
+            let _forbidden = crate::scope::forbid_python_here();
             // SAFETY: the new str's storage, ours alone, which no other
             // thread can reach (no Py_TRACE_REFS: nothing lists it), for as
             // long as `fill` runs.
