@@ -514,6 +514,19 @@ fn allow_threads_lets_python_threads_run_and_takes_the_gil_back() {
     assert!(done.load(Ordering::SeqCst));
 }
 
+/// `caught` is the panic `with_gil` raises inside a no-Python scope, and no
+/// exception is left set.
+#[track_caller]
+fn assert_with_gil_refused(py: Python<'_>, caught: std::thread::Result<()>, what: &str) {
+    let payload = caught.expect_err(what);
+    let message = payload.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(
+        message.starts_with("legacy-buffer: with_gil called inside a no-Python scope"),
+        "{message}"
+    );
+    assert!(no_exception_set(py));
+}
+
 /// Issue 17: `init()` is a Rust function. Called inside a no-Python scope it
 /// panics as `with_gil` does there, and the panic can be caught; before, it
 /// was `extern "C"`, and the panic aborted the process.
@@ -525,13 +538,7 @@ fn init_inside_a_scope_panics_like_with_gil() {
         let caught = s
             .with_read_bytes(|_| std::panic::catch_unwind(toolkit_demo::init))
             .unwrap();
-        let payload = caught.expect_err("init ran Python inside a scope");
-        let message = payload.downcast_ref::<&str>().copied().unwrap_or_default();
-        assert!(
-            message.starts_with("legacy-buffer: with_gil called inside a no-Python scope"),
-            "{message}"
-        );
-        assert!(no_exception_set(py));
+        assert_with_gil_refused(py, caught.map(|()| ()), "init ran Python inside a scope");
         // Outside, it works.
         import(py);
         assert_eq!(repr(py, "td.__name__"), "'toolkit_demo'");
@@ -561,13 +568,7 @@ fn a_gil_released_fill_cannot_take_the_gil_back_on_any_build() {
                     })
                 }
             }));
-            let payload = caught.expect_err("with_gil ran inside the fill");
-            let message = payload.downcast_ref::<&str>().copied().unwrap_or_default();
-            assert!(
-                message.starts_with("legacy-buffer: with_gil called inside a no-Python scope"),
-                "{message}"
-            );
-            assert!(no_exception_set(py));
+            assert_with_gil_refused(py, caught.map(|_| ()), "with_gil ran inside the fill");
             // Python runs again, and so do both constructors.
             assert_eq!(repr(py, "1 + 1"), "2");
             let ok = Object::str_with_gil_released(py, 2, |out| {
