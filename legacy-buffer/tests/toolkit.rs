@@ -538,7 +538,7 @@ fn init_inside_a_scope_panics_like_with_gil() {
         let caught = s
             .with_read_bytes(|_| std::panic::catch_unwind(toolkit_demo::init))
             .unwrap();
-        assert_with_gil_refused(py, caught.map(|()| ()), "init ran Python inside a scope");
+        assert_with_gil_refused(py, caught, "init ran Python inside a scope");
         // Outside, it works.
         import(py);
         assert_eq!(repr(py, "td.__name__"), "'toolkit_demo'");
