@@ -33,6 +33,24 @@ pub enum BufferKind {
     Unpinned,
 }
 
+/// An exporter asked for its memory as a buffer is lent: the object, and
+/// how (the old protocol's function, or a new-protocol export). Two equal
+/// ones give the same memory, asked once.
+#[doc(hidden)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Asked {
+    pub(crate) obj: *mut ffi::PyObject,
+    pub(crate) how: u8,
+}
+
+impl Asked {
+    /// How a new-protocol export is asked again (PyPy), beside the old
+    /// protocol's [`Mode`]s.
+    pub(crate) const fn export(writable: bool) -> u8 {
+        3 + writable as u8
+    }
+}
+
 /// An object's memory, borrowed through the old buffer protocol.
 ///
 /// Made by [`Object::char_buffer`], [`Object::read_buffer`] and
@@ -414,8 +432,8 @@ impl<'a> Buffer<'a> {
     /// Whom [`current`](Buffer::current) asks, and how: an `Unpinned`
     /// buffer asks its object with its mode's function.
     #[inline]
-    pub(crate) fn asked(&self) -> Option<crate::scope::Asked> {
-        (self.kind == BufferKind::Unpinned).then_some(crate::scope::Asked {
+    pub(crate) fn asked(&self) -> Option<Asked> {
+        (self.kind == BufferKind::Unpinned).then_some(Asked {
             obj: self.obj,
             how: self.mode as u8,
         })

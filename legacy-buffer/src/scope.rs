@@ -29,7 +29,7 @@
 //! [`Buffer`]: crate::Buffer
 //! [`Error`]: crate::Error
 
-use crate::buffer::{failed, Buffer, Mode};
+use crate::buffer::{failed, Asked, Buffer, Mode};
 use crate::error::{Error, ExceptionType, Result};
 use crate::ffi;
 use crate::gil::Python;
@@ -462,24 +462,6 @@ impl Lendable for crate::extension::View<'_> {
     }
     fn asks(&self) -> Option<Asked> {
         self.asked()
-    }
-}
-
-/// An exporter asked for its memory as a buffer is lent: the object, and
-/// how (the old protocol's function, or a new-protocol export). Two equal
-/// ones give the same memory, asked once.
-#[doc(hidden)]
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Asked {
-    pub(crate) obj: *mut ffi::PyObject,
-    pub(crate) how: u8,
-}
-
-impl Asked {
-    /// How a new-protocol export is asked again (PyPy), beside the old
-    /// protocol's [`Mode`](crate::buffer::Mode)s.
-    pub(crate) const fn export(writable: bool) -> u8 {
-        3 + writable as u8
     }
 }
 

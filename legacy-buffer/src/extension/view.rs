@@ -324,12 +324,12 @@ impl<'a> View<'a> {
     /// Whom [`current`](View::current) asks, and how (see
     /// [`Buffer`]'s): an old-protocol exporter's function, or on PyPy a
     /// fresh export.
-    pub(crate) fn asked(&self) -> Option<crate::scope::Asked> {
+    pub(crate) fn asked(&self) -> Option<crate::buffer::Asked> {
         match &self.inner {
             Inner::Filled(buffer) => buffer.asked(),
-            Inner::Exported { obj, writable, .. } if ffi::PYPY => Some(crate::scope::Asked {
+            Inner::Exported { obj, writable, .. } if ffi::PYPY => Some(crate::buffer::Asked {
                 obj: *obj,
-                how: crate::scope::Asked::export(*writable),
+                how: crate::buffer::Asked::export(*writable),
             }),
             Inner::Exported { .. } => None,
         }
