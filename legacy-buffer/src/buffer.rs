@@ -1,8 +1,8 @@
 //! Borrowing an object's memory through the old buffer protocol.
 
 use crate::error::{Error, ExceptionType, Result};
-use crate::ffi;
 use crate::object::Object;
+use legacy_buffer_sys as ffi;
 use std::cell::{Cell, UnsafeCell};
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
@@ -151,7 +151,7 @@ const NULL_WITH_LENGTH: libc::c_int = ffi::LBSYS_NULL_WITH_LENGTH;
 #[cold]
 #[inline(never)]
 pub(crate) fn failed(
-    py: crate::Python<'_>,
+    py: crate::gil::Python<'_>,
     obj: *mut ffi::PyObject,
     mode: Mode,
     rc: libc::c_int,
@@ -453,7 +453,7 @@ impl<'a> Buffer<'a> {
             unsafe { ffi::lbsys_ask_again(self.obj, self.mode as libc::c_int, &mut ptr, &mut len) };
         if rc < 0 {
             // SAFETY: the GIL is held while self lives.
-            let py = unsafe { crate::Python::assume_gil_acquired() };
+            let py = unsafe { crate::gil::Python::assume_gil_acquired() };
             return Err(failed(py, self.obj, self.mode, rc, len));
         }
         // On success: not NULL, and not negative (exporter.c).

@@ -2,12 +2,12 @@
 //! and cleared, or a misbehaving exporter described as the exception Python
 //! would raise for it.
 
-use crate::extension::ModuleException;
-use crate::ffi;
 use crate::gil::Python;
+use legacy_buffer_sys as ffi;
 use std::ffi::{CStr, CString};
 use std::fmt;
 use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// What [`Error`]'s functions return.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -50,8 +50,9 @@ enum Origin {
     /// Made here, for an exporter that failed without saying why or returned
     /// nonsense; raised on restore as this built-in exception type.
     Builtin(ExceptionType),
-    /// Made here, of an extension module's own exception class.
-    Module(&'static ModuleException),
+    /// Made here, of an exception class made at run time (an extension
+    /// module's own).
+    Class(&'static ClassCell),
 }
 
 macro_rules! exception_types {
@@ -145,7 +146,7 @@ impl Drop for Saved {
         for obj in [self.ptype, self.pvalue, self.ptraceback] {
             // SAFETY: we own one reference to each non-NULL pointer, given
             // up here; the pool releases it only with the GIL held.
-            unsafe { crate::pool::release(obj) };
+            unsafe { crate::runtime::release(obj) };
         }
     }
 }
@@ -247,15 +248,14 @@ impl Error {
         }))
     }
 
-    /// A new exception of an extension module's own class (made by
-    /// [`py_module!`](crate::py_module)); [`ModuleException::err`] is the
-    /// usual way to it.
+    /// A new exception of a class made at run time (an extension module's
+    /// own, whose `err` is the usual way to it).
     #[cold]
-    pub(crate) fn of_module(class: &'static ModuleException, message: String) -> Error {
+    pub(crate) fn of_class(class: &'static ClassCell, message: String) -> Error {
         Error(Box::new(Inner {
             type_name: class.name().to_owned(),
             message,
-            origin: Origin::Module(class),
+            origin: Origin::Class(class),
             cause: None,
         }))
     }
@@ -298,7 +298,7 @@ impl Error {
                 unsafe { ffi::PyErr_Restore(saved.ptype, saved.pvalue, saved.ptraceback) };
             }
             Origin::Builtin(kind) => set_string(kind.object(), &message),
-            Origin::Module(class) => match class.class() {
+            Origin::Class(class) => match class.get() {
                 Some(class) => set_string(class, &message),
                 None => set_string(
                     ExceptionType::SystemError.object(),
@@ -309,6 +309,64 @@ impl Error {
                 ),
             },
         }
+    }
+}
+
+/// An exception class made at run time, once, and kept for the life of
+/// the process: its dotted name, its base, and the class once made. An
+/// [`Error`] of it raises it when restored (a `SystemError` saying so if it
+/// was never made).
+pub(crate) struct ClassCell {
+    name: &'static CStr,
+    base: ExceptionType,
+    /// The class (one strong reference), once made.
+    class: AtomicPtr<ffi::PyObject>,
+}
+
+impl ClassCell {
+    /// The class named `name` (dotted, as `PyErr_NewException` takes it),
+    /// derived from `base`, not made yet.
+    pub(crate) const fn new(name: &'static CStr, base: ExceptionType) -> ClassCell {
+        ClassCell {
+            name,
+            base,
+            class: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// The dotted name.
+    pub(crate) fn name(&self) -> &'static str {
+        self.name.to_str().unwrap_or("<non-UTF-8 exception name>")
+    }
+
+    /// The class object, once made.
+    pub(crate) fn get(&self) -> Option<*mut ffi::PyObject> {
+        let class = self.class.load(Ordering::Acquire);
+        (!class.is_null()).then_some(class)
+    }
+
+    /// The class object, made now if it was not yet (borrowed: the cell
+    /// keeps its reference for ever).
+    pub(crate) fn get_or_make(&self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
+        if let Some(class) = self.get() {
+            return Ok(class);
+        }
+        // SAFETY: GIL held (`py`); a C string and a valid base class; a new
+        // reference or NULL with an exception set.
+        let made = unsafe {
+            ffi::PyErr_NewException(
+                self.name.as_ptr().cast_mut(),
+                self.base.object(),
+                ptr::null_mut(),
+            )
+        };
+        if made.is_null() {
+            return Err(Error::fetch(py, "PyErr_NewException"));
+        }
+        // Kept for the life of the process: raised from any call. (The GIL
+        // serialises makers: no two threads get here at once.)
+        self.class.store(made, Ordering::Release);
+        Ok(made)
     }
 }
 

@@ -8,8 +8,8 @@
 //! finds the GIL already held and takes nothing, so Python gives the GIL
 //! back when the function returns, whatever guard Rust still holds.
 
-use crate::ffi;
-use std::cell::Cell;
+use crate::runtime::{self, held, Held};
+use legacy_buffer_sys as ffi;
 use std::marker::PhantomData;
 use std::sync::Once;
 
@@ -59,28 +59,29 @@ pub fn with_gil<F, R>(f: F) -> R
 where
     F: for<'py> FnOnce(Python<'py>) -> R,
 {
-    if crate::scope::python_forbidden_here() {
+    if runtime::python_forbidden_here() {
         inside_a_scope();
     }
-    if crate::scope::active() && !held() {
+    if runtime::scope_active() && !held() {
         // A scope on the thread holding the GIL keeps it until the scope's
         // closure returns: wait for that here, where waiting too long can
         // panic, rather than inside PyGILState_Ensure, where a closure
         // joining this thread would wait for ever.
-        crate::scope::wait_for_scope_elsewhere();
+        runtime::wait_for_scope_elsewhere();
     }
     let _gil = Ensured::acquire();
     // Dropped before `_gil`, which gives the GIL back.
     let _held = Held::enter();
     // After taking the GIL: only its holder can be in a scope.
-    if crate::scope::active() {
+    if runtime::scope_active() {
         inside_a_scope();
     }
     // SAFETY: `_gil` holds the GIL until this function returns, after `f`;
     // the token's lifetime is chosen here, for this call only (`f` is
     // generic over it), so nothing bound to it outlives `_gil`.
     let py = unsafe { Python::assume_gil_acquired() };
-    crate::pool::drain(py);
+    // SAFETY: the GIL is held, and no scope is active (checked above).
+    unsafe { runtime::drain() };
     f(py)
 }
 
@@ -233,87 +234,6 @@ impl Drop for Released {
         // inside the closure has given the GIL back by now.
         unsafe { ffi::PyEval_RestoreThread(self.state) };
         Held::take_back(self.held);
-    }
-}
-
-/// Whether the calling thread holds the GIL. CPython says
-/// (`lbsys_gil_held`, 1 or 0); PyPy cannot (-1), and then the count [`Held`]
-/// keeps does: the GIL this crate knows it holds on this thread.
-#[inline]
-pub(crate) fn held() -> bool {
-    // SAFETY: lbsys_gil_held reads thread states only (nothing on PyPy);
-    // callable without the GIL, before Python starts and after it is
-    // finalised (0 then).
-    match unsafe { ffi::gil_held() } {
-        0 => false,
-        1 => true,
-        _ => Held::counted(),
-    }
-}
-
-thread_local! {
-    /// How many [`Held`] are alive on this thread, less those an
-    /// [`allow_threads`](Python::allow_threads) set aside. PyPy only.
-    static HELD: Cell<usize> = const { Cell::new(0) };
-}
-
-/// The GIL as this crate holds it on this thread, counted where the
-/// interpreter cannot be asked (PyPy: see [`held`]). Alive while a
-/// [`with_gil`] or [`trampoline`](crate::extension::trampoline) body runs,
-/// or a [`py_module!`](crate::py_module) module's import, which hold the GIL
-/// throughout but for the [`Python::allow_threads`] closures inside them,
-/// which set the count aside. On CPython the count is
-/// never kept (`ffi::PYPY` is a constant, so none of this is compiled in).
-///
-/// Not counted: the GIL taken or given up by C code (unsafe code's own
-/// business); [`held`] is then wrong only the safe way on the thread that
-/// took it (references are queued rather than released), and C code that
-/// gives the GIL up around a call back into Rust must not drop an
-/// [`Error`](crate::Error) there, on PyPy as it must not use any of this
-/// crate's objects.
-pub(crate) struct Held(PhantomData<*mut ()>);
-
-impl Held {
-    /// The GIL is held from now until the result is dropped.
-    #[inline]
-    pub(crate) fn enter() -> Held {
-        if ffi::PYPY {
-            HELD.with(|n| n.set(n.get() + 1));
-        }
-        Held(PhantomData)
-    }
-
-    /// The GIL is given up until [`Held::take_back`]: the count before.
-    #[inline]
-    fn give_up() -> usize {
-        if ffi::PYPY {
-            HELD.with(|n| n.replace(0))
-        } else {
-            0
-        }
-    }
-
-    /// The GIL is taken back: the count [`Held::give_up`] returned.
-    #[inline]
-    fn take_back(count: usize) {
-        if ffi::PYPY {
-            HELD.with(|n| n.set(count));
-        }
-    }
-
-    /// Whether this thread holds the GIL, as far as the count knows.
-    fn counted() -> bool {
-        // A const-initialised Cell has no destructor: readable whenever.
-        HELD.with(|n| n.get() > 0)
-    }
-}
-
-impl Drop for Held {
-    #[inline]
-    fn drop(&mut self) {
-        if ffi::PYPY {
-            HELD.with(|n| n.set(n.get() - 1));
-        }
     }
 }
 

@@ -278,14 +278,15 @@ mod error;
 pub mod extension;
 mod gil;
 mod object;
-mod pool;
+mod runtime;
 mod scope;
 
 pub use buffer::{Buffer, BufferKind, ReadOnlyCell};
 pub use error::{Error, ExceptionType, Result};
 pub use gil::{with_gil, Python};
 pub use object::{Borrowed, Object};
-pub use scope::{no_python, set_scope_wait_limit, Bytes, BytesMut, Lend, Lendable};
+pub use runtime::set_scope_wait_limit;
+pub use scope::{no_python, Bytes, BytesMut, Lend, Lendable};
 
 /// The raw bindings this crate is built on.
 pub use legacy_buffer_sys as ffi;

@@ -2,8 +2,8 @@
 //! evaluation a user of the buffer API needs.
 
 use crate::error::{Error, Result};
-use crate::ffi;
 use crate::gil::Python;
+use legacy_buffer_sys as ffi;
 use std::ffi::{CStr, CString};
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;

@@ -31,185 +31,17 @@
 
 use crate::buffer::{failed, Asked, Buffer, Mode};
 use crate::error::{Error, ExceptionType, Result};
-use crate::ffi;
 use crate::gil::Python;
 use crate::object::Object;
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
-
-/// The no-Python scopes of the thread holding the GIL, in one word:
-/// how many it is in ([`DEPTH`], the low bits), whether a reference
-/// released inside them waits for the outermost to end ([`DEFERRED`]), and
-/// how many scopes have ended ([`ENDED`], the high bits, wrapping), by
-/// which a thread waiting for the GIL tells a scope that goes on from one
-/// that ended and another began (see [`wait_for_scope_elsewhere`]). Only the
-/// thread holding the GIL writes it (a scope runs with the GIL held from
-/// start to end, and everything that asks holds the GIL first), so the GIL
-/// orders those accesses and plain loads and stores do; atomic to be a
-/// `static`, and so that a thread without the GIL may read it.
-static STATE: AtomicU32 = AtomicU32::new(0);
-
-/// The bits of [`STATE`] that count the scopes entered and not yet left.
-const DEPTH: u32 = (1 << 15) - 1;
-
-/// The bit of [`STATE`] saying the pool has references to release when the
-/// outermost scope ends. In the low half with the depth, so that leaving a
-/// scope is one test.
-const DEFERRED: u32 = 1 << 15;
-
-/// One scope ended, in [`STATE`]'s high half.
-const ENDED: u32 = 1 << 16;
-
-/// Whether the thread holding the GIL is inside a no-Python scope. Only
-/// meaningful on that thread.
-#[inline]
-pub(crate) fn active() -> bool {
-    STATE.load(Ordering::Relaxed) & DEPTH != 0
-}
-
-/// A reference was queued inside the scope: release it when the outermost
-/// ends. Only on the thread holding the GIL, inside a scope.
-pub(crate) fn release_at_end() {
-    STATE.store(STATE.load(Ordering::Relaxed) | DEFERRED, Ordering::Relaxed);
-}
-
-/// Inside a scope until dropped (at the end of the closure, or while a panic
-/// unwinds out of it).
-struct Entered<'py> {
-    py: Python<'py>,
-}
-
-impl<'py> Entered<'py> {
-    #[inline]
-    fn new(py: Python<'py>) -> Entered<'py> {
-        STATE.store(STATE.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        Entered { py }
-    }
-}
-
-impl Drop for Entered<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        // One scope fewer, one more ended: one addition.
-        let state = STATE.load(Ordering::Relaxed).wrapping_add(ENDED - 1);
-        STATE.store(state, Ordering::Relaxed);
-        if state & (DEPTH | DEFERRED) == DEFERRED {
-            release_deferred(self.py);
-        }
-    }
-}
-
-/// The outermost scope ended with references queued inside it: Python may
-/// run again, so release them.
-#[cold]
-#[inline(never)]
-fn release_deferred(py: Python<'_>) {
-    STATE.store(STATE.load(Ordering::Relaxed) & !DEFERRED, Ordering::Relaxed);
-    crate::pool::drain(py);
-}
-
-/// How long [`with_gil`](crate::with_gil) on a thread without the GIL
-/// waits for one no-Python scope on another thread to end before it
-/// panics, in milliseconds; `u64::MAX`: for ever.
-static WAIT_LIMIT_MS: AtomicU64 = AtomicU64::new(10_000);
-
-/// Set how long [`with_gil`](crate::with_gil), called on a thread that does
-/// not hold the GIL, waits for a no-Python scope running on another thread
-/// to end before it panics (`None`: for ever). 10 seconds unless set.
-///
-/// A no-Python scope keeps the GIL until its closure returns, so a thread
-/// that wants the GIL meanwhile waits. If the scope's closure waits for that
-/// thread in turn (a scoped thread started and joined inside the closure,
-/// which calls `with_gil`), neither can go on: rather than hang for ever,
-/// the waiting thread panics, with a message naming the scope, once one
-/// scope has kept the GIL from it for this long; joined, its panic reaches
-/// the closure. A program whose scopes run longer than that while other
-/// threads wait for the GIL (hashing gigabytes in one scope) raises the
-/// limit, or sets `None`.
-///
-/// ```
-/// use std::time::Duration;
-///
-/// legacy_buffer::set_scope_wait_limit(Some(Duration::from_secs(60)));
-/// # legacy_buffer::set_scope_wait_limit(Some(Duration::from_secs(10)));
-/// ```
-pub fn set_scope_wait_limit(limit: Option<Duration>) {
-    let ms = limit.map_or(u64::MAX, |d| {
-        u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-    });
-    WAIT_LIMIT_MS.store(ms, Ordering::Relaxed);
-}
-
-/// On a thread that does not hold the GIL, before taking it, when
-/// [`active`] says a no-Python scope is running (on the thread that holds
-/// it): wait until that scope ends, or panic once it has kept on past the
-/// limit (see [`set_scope_wait_limit`]). A thread started inside a scope
-/// sees it: the scope was entered before the thread was spawned.
-#[cold]
-#[inline(never)]
-pub(crate) fn wait_for_scope_elsewhere() {
-    let began = Instant::now();
-    let seen = STATE.load(Ordering::Relaxed);
-    let limit = WAIT_LIMIT_MS.load(Ordering::Relaxed);
-    let mut pause = Duration::from_micros(20);
-    loop {
-        let now = STATE.load(Ordering::Relaxed);
-        // Over, or another scope since: the GIL was free in between, and
-        // taking it now waits as for any holder.
-        if now & DEPTH == 0 || now & !(DEPTH | DEFERRED) != seen & !(DEPTH | DEFERRED) {
-            return;
-        }
-        let waited = began.elapsed();
-        if waited.as_millis() >= u128::from(limit) {
-            scope_kept_the_gil(waited);
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(5));
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn scope_kept_the_gil(waited: Duration) -> ! {
-    panic!(
-        "legacy-buffer: with_gil waited {waited:.1?} for a no-Python scope (no_python, \
-         with_read_bytes, ...) on another thread to end: a scope keeps the GIL until its \
-         closure returns, so a thread it waits for (joins) must not call with_gil; see \
-         set_scope_wait_limit"
-    )
-}
-
-thread_local! {
-    /// Whether this thread runs a closure that must not run Python code
-    /// although it does not hold the GIL ([`forbid_python_here`]).
-    static NO_PYTHON_HERE: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Until the result is dropped, [`with_gil`](crate::with_gil) on this
-/// thread panics as inside a scope: for a fill closure run with the GIL
-/// released (`Object::str_with_gil_released`), so that it behaves as the
-/// same closure in a scope does, where the build keeps the GIL instead.
-pub(crate) fn forbid_python_here() -> impl Drop {
-    struct Forbidden(bool);
-    impl Drop for Forbidden {
-        fn drop(&mut self) {
-            NO_PYTHON_HERE.with(|flag| flag.set(self.0));
-        }
-    }
-    Forbidden(NO_PYTHON_HERE.with(|flag| flag.replace(true)))
-}
-
-/// Whether [`forbid_python_here`] holds on this thread.
-#[inline]
-pub(crate) fn python_forbidden_here() -> bool {
-    NO_PYTHON_HERE.with(Cell::get)
-}
+use crate::runtime::InScope;
+use legacy_buffer_sys as ffi;
 
 /// Run `f` inside a scope: with the slices it makes, which live no longer.
 #[inline]
-pub(crate) fn run<R>(py: Python<'_>, f: impl FnOnce() -> R) -> R {
-    let _entered = Entered::new(py);
+pub(crate) fn run<R>(_py: Python<'_>, f: impl FnOnce() -> R) -> R {
+    // SAFETY: the token proves this thread holds the GIL, and it keeps it
+    // while `f` runs (`f` cannot give it up: see the module docs).
+    let _in_scope = unsafe { InScope::enter() };
     f()
 }
 
@@ -473,9 +305,9 @@ mod sealed {
         pub(crate) len: usize,
         pub(crate) mutable: bool,
         /// Who was asked for the memory and how, and whose procs gave it
-        /// ([`lbsys_asked_exporter`](crate::ffi::lbsys_asked_exporter));
+        /// ([`lbsys_asked_exporter`](ffi::lbsys_asked_exporter));
         /// `None` where nobody was asked.
-        pub(crate) asked: Option<(super::Asked, *mut crate::ffi::PyObject)>,
+        pub(crate) asked: Option<(super::Asked, *mut super::ffi::PyObject)>,
     }
 
     pub trait Sealed {}

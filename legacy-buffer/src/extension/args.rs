@@ -14,10 +14,10 @@ pub use from_arg::FromArg;
 
 use crate::error::{Error, ExceptionType, Result};
 use crate::extension::Args;
-use crate::ffi;
 use crate::gil::Python;
 use crate::object::Object;
 use format::{format_of, Format, Unit};
+use legacy_buffer_sys as ffi;
 use messages::{ffi_type_error, plural, programming_error, raise, tuple_count_error};
 use source::{Positional, Source};
 use std::cell::RefCell;

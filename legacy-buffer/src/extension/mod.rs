@@ -7,9 +7,9 @@ pub use args::{FromArg, FromArgs, KeywordParser, Parser};
 pub use view::View;
 
 use crate::error::Error;
-use crate::ffi;
 use crate::gil::Python;
 use crate::object::{Borrowed, Object};
+use legacy_buffer_sys as ffi;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 mod module;
@@ -70,8 +70,10 @@ where
     // (this function's contract), and nothing here outlives the call.
     let py = unsafe { Python::assume_gil_acquired() };
     // Counted where the interpreter cannot be asked (PyPy), until return.
-    let _held = crate::gil::Held::enter();
-    crate::pool::drain(py);
+    let _held = crate::runtime::Held::enter();
+    // SAFETY: the GIL is held; Python is running (it called us), so no
+    // no-Python scope is: a scope's closure runs no Python code.
+    unsafe { crate::runtime::drain() };
     match catch_unwind(AssertUnwindSafe(|| body(py))) {
         Ok(Ok(result)) => {
             // SAFETY: GIL held; reads the thread's error indicator.

@@ -8,14 +8,13 @@
 //! table is a static only Python reads.
 
 use super::{trampoline, Args, IntoPyObject};
-use crate::error::{Error, ExceptionType, Result};
-use crate::ffi;
+use crate::error::{ClassCell, Error, ExceptionType, Result};
 use crate::gil::{with_gil, Python};
 use crate::object::{Borrowed, Object};
+use legacy_buffer_sys as ffi;
 use std::cell::UnsafeCell;
 use std::ffi::CStr;
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// The body of a `METH_VARARGS` function (also `METH_VARARGS |
 /// METH_KEYWORDS`: its [`Args`] carry the keyword arguments): a function
@@ -279,10 +278,7 @@ pub enum Constant {
 /// return Err(UncompressError.err("invalid data"));
 /// ```
 pub struct ModuleException {
-    name: &'static CStr,
-    base: ExceptionType,
-    /// The class (one strong reference), once the module was initialised.
-    class: AtomicPtr<ffi::PyObject>,
+    class: ClassCell,
 }
 
 impl ModuleException {
@@ -290,9 +286,7 @@ impl ModuleException {
     /// `"snappy.UncompressError"`), derived from `base`.
     pub const fn new(name: &'static CStr, base: ExceptionType) -> ModuleException {
         ModuleException {
-            name,
-            base,
-            class: AtomicPtr::new(ptr::null_mut()),
+            class: ClassCell::new(name, base),
         }
     }
 
@@ -300,43 +294,18 @@ impl ModuleException {
     /// as `Name(message)` when the extension function returns.
     #[cold]
     pub fn err(&'static self, message: impl Into<String>) -> Error {
-        Error::of_module(self, message.into())
+        Error::of_class(&self.class, message.into())
     }
 
     /// The dotted name.
     pub fn name(&self) -> &'static str {
-        self.name.to_str().unwrap_or("<non-UTF-8 exception name>")
-    }
-
-    /// The class object, once made.
-    pub(crate) fn class(&self) -> Option<*mut ffi::PyObject> {
-        let class = self.class.load(Ordering::Acquire);
-        (!class.is_null()).then_some(class)
+        self.class.name()
     }
 
     /// Make the class (once) and add it to `module` under the name after
     /// the last dot.
     fn add_to(&'static self, py: Python<'_>, module: *mut ffi::PyObject) -> Result<()> {
-        let class = match self.class() {
-            Some(class) => class,
-            None => {
-                // SAFETY: GIL held (`py`); a C string and a valid base
-                // class; a new reference or NULL with an exception set.
-                let made = unsafe {
-                    ffi::PyErr_NewException(
-                        self.name.as_ptr().cast_mut(),
-                        self.base.object(),
-                        ptr::null_mut(),
-                    )
-                };
-                if made.is_null() {
-                    return Err(Error::fetch(py, "PyErr_NewException"));
-                }
-                // Kept for the life of the process: raised from any call.
-                self.class.store(made, Ordering::Release);
-                made
-            }
-        };
+        let class = self.class.get_or_make(py)?;
         let short = self.name().rsplit('.').next().unwrap_or_default();
         add_object(py, module, short, class, true)
     }
@@ -427,7 +396,7 @@ impl ModuleDef {
     /// the importing thread with the GIL held.
     #[doc(hidden)]
     pub unsafe fn init_from_import(&'static self) {
-        let _held = crate::gil::Held::enter();
+        let _held = crate::runtime::Held::enter();
         // Called from C: a panic must not unwind into it. The import then
         // fails with the panic as its SystemError, as a function's call does.
         if let Err(payload) = std::panic::catch_unwind(|| self.init()) {

@@ -16,10 +16,10 @@
 //! dropped in it (which may run a `__del__`).
 
 use crate::error::{Error, ExceptionType, Result};
-use crate::ffi;
 use crate::gil::Python;
 use crate::object::Object;
 use crate::scope::Lend;
+use legacy_buffer_sys as ffi;
 use std::marker::PhantomData;
 
 /// A new `str` of `capacity` zeroed bytes, which only we hold, and where its
@@ -204,7 +204,7 @@ impl<'py> Object<'py> {
         let written = py.allow_threads(move || {
             let out = out;
             // As in the scope the Py_TRACE_REFS build runs `fill` in.
-            let _forbidden = crate::scope::forbid_python_here();
+            let _forbidden = crate::runtime::forbid_python_here();
             // SAFETY: the new str's zeroed storage, ours alone, which no
             // other thread can reach (no Py_TRACE_REFS: nothing lists it),
             // for as long as `fill` runs.
@@ -308,7 +308,7 @@ impl<'py> Object<'py> {
         let written = py.allow_threads(move || {
             let out = out;
             // As in the scope the Py_TRACE_REFS build runs `fill` in.
-            let _forbidden = crate::scope::forbid_python_here();
+            let _forbidden = crate::runtime::forbid_python_here();
             // SAFETY: the new str's storage, ours alone, which no other
             // thread can reach (no Py_TRACE_REFS: nothing lists it), for as
             // long as `fill` runs.

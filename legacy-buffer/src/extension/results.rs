@@ -2,9 +2,9 @@
 //! make of them (a `str` built in place is in `new_str.rs`).
 
 use crate::error::Result;
-use crate::ffi;
 use crate::gil::Python;
 use crate::object::{Borrowed, Object};
+use legacy_buffer_sys as ffi;
 
 /// A Rust value as a Python object.
 ///

@@ -3,9 +3,9 @@
 
 use crate::buffer::{Buffer, BufferKind, ReadOnlyCell};
 use crate::error::{Error, ExceptionType, Result};
-use crate::ffi;
 use crate::gil::Python;
 use crate::scope::{exclusive, not_writable, run, shared, MAX_LENT};
+use legacy_buffer_sys as ffi;
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, Ordering};

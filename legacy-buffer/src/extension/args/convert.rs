@@ -6,9 +6,9 @@ use super::format::Unit;
 use crate::buffer::{failed, Buffer, BufferKind, Mode};
 use crate::error::{Error, ExceptionType};
 use crate::extension::view::{ExportFailure, View};
-use crate::ffi;
 use crate::gil::Python;
 use crate::object::{Borrowed, Object};
+use legacy_buffer_sys as ffi;
 use libc::{c_int, c_long, c_uint, c_ulong};
 use std::borrow::Cow;
 use std::ffi::CStr;
@@ -360,8 +360,8 @@ pub fn convert<'a>(
 /// The C API calls getargs.c makes, for an object that is valid and a GIL
 /// that is held for as long as the [`Object`] borrow lives.
 mod c {
-    use crate::ffi;
     use crate::object::Object;
+    use legacy_buffer_sys as ffi;
     use libc::{c_long, c_ulong};
     use std::ffi::CStr;
 

@@ -3,8 +3,8 @@
 
 use super::format::Format;
 use crate::error::{Error, ExceptionType};
-use crate::ffi;
 use crate::gil::Python;
+use legacy_buffer_sys as ffi;
 use std::ffi::CString;
 
 /// getargs.c's `converterr`: `"must be <expected>, not <type name>"`, or

@@ -7,9 +7,9 @@ use super::from_arg::{self, FromArg};
 use super::messages::{converterr, ffi_type_error, raise, truncated};
 use crate::error::{Error, Result};
 use crate::extension::Args;
-use crate::ffi;
 use crate::gil::Python;
 use crate::object::Object;
+use legacy_buffer_sys as ffi;
 use std::cell::RefCell;
 use std::ptr::NonNull;
 
