@@ -1,6 +1,9 @@
-//! Borrowing an object's memory through the old buffer protocol.
+//! [`Buffer`]: an object's memory, borrowed through the old buffer protocol
+//! or exported through the new one, and seen only in forms that stay sound
+//! whatever Python does meanwhile.
 
 use crate::error::{Error, ExceptionType, Result};
+use crate::export::{Export, ExportFailure};
 use crate::object::Object;
 use legacy_buffer_sys as ffi;
 use std::cell::{Cell, UnsafeCell};
@@ -51,12 +54,16 @@ impl Asked {
     }
 }
 
-/// An object's memory, borrowed through the old buffer protocol.
+/// An object's memory, borrowed through the old buffer protocol
+/// ([`Object::char_buffer`], [`Object::read_buffer`],
+/// [`Object::write_buffer`], and `PyArg_ParseTuple`'s `s#`, `t#`, `w#`), or
+/// exported through the new one (`s*`, `z*`, `w*` on an exporter that has
+/// it: a `Py_buffer`, released when the `Buffer` drops, as the C parser's
+/// caller calls `PyBuffer_Release`).
 ///
-/// Made by [`Object::char_buffer`], [`Object::read_buffer`] and
-/// [`Object::write_buffer`]; it borrows the object (`'a`), which in turn
-/// cannot outlive the GIL, so neither can the buffer or anything taken from
-/// it. Neither `Send` nor `Sync`.
+/// It borrows the object (`'a`), which in turn cannot outlive the GIL, so
+/// neither can the buffer or anything taken from it. Neither `Send` nor
+/// `Sync`.
 ///
 /// What it gives depends on its [`kind`](Buffer::kind):
 ///
@@ -67,12 +74,50 @@ impl Asked {
 /// | [`as_write_cells`](Buffer::as_write_cells) `&[Cell<u8>]` | no | if writable | no |
 /// | [`to_vec`](Buffer::to_vec), [`read_at`](Buffer::read_at) | yes | yes | yes (asks again) |
 /// | [`write_at`](Buffer::write_at) | no | if writable | if writable (asks again) |
+/// | [`with_bytes`](Buffer::with_bytes) `&[u8]` in a no-Python scope | yes | yes | yes (asks again) |
+/// | [`with_bytes_mut`](Buffer::with_bytes_mut) `&mut [u8]` in a no-Python scope | no | if writable | if writable (asks again) |
+///
+/// A new-protocol export keeps the memory in place while the buffer lives,
+/// as the protocol requires: a `bytearray` refuses to resize
+/// (`BufferError`). On PyPy no export pins anything (cpyext's `bytearray`
+/// resizes under one): an export is `Unpinned` there, and each use of its
+/// memory takes a fresh export, of which the buffer keeps the last four (a
+/// scope lends at most four buffers) until it is dropped. Leaking a buffer
+/// (`mem::forget`) leaks its pin or export: this crate counts both and
+/// refuses (`BufferError`) to take more than 2³⁰ − 1, so that no
+/// exporter's counter can overflow through it.
+///
+/// ```
+/// use legacy_buffer::extension::Args;
+/// use legacy_buffer::{with_gil, Buffer, BufferKind};
+///
+/// with_gil(|py| -> legacy_buffer::Result<()> {
+///     py.run("view_args = (bytearray('abc'),)")?;
+///     let tuple = py.eval("view_args")?;
+///     let args = Args::from_tuple(&tuple)?;
+///     let (data,): (Buffer<'_>,) = args.parse("w*:f")?;
+///     assert_eq!(data.kind(), BufferKind::Pinned);
+///     data.as_write_cells().unwrap()[0].set(b'X');
+///     // Exported: the bytearray cannot be resized while the buffer lives.
+///     let e = py.run("view_args[0].extend('more')").unwrap_err();
+///     assert_eq!(e.type_name(), "BufferError");
+///     drop(data);
+///     py.run("view_args[0].extend('!')")?;
+///     assert_eq!(tuple.repr()?, "(bytearray(b'Xbc!'),)");
+///     Ok(())
+/// })?;
+/// # Ok::<(), legacy_buffer::Error>(())
+/// ```
 pub struct Buffer<'a> {
     obj: *mut ffi::PyObject,
     ptr: *mut u8,
     len: usize,
     mode: Mode,
     kind: BufferKind,
+    /// What holds the memory besides the object: nothing (`Immutable`,
+    /// `Unpinned` old-protocol memory), a pin (`Pinned` and no export: see
+    /// `Drop`), or a new-protocol export.
+    export: Option<Box<Export>>,
     _borrow: PhantomData<&'a ()>,
 }
 
@@ -216,19 +261,20 @@ impl<'a> Buffer<'a> {
         // NULL (dangling for an empty buffer) and a length that is not
         // negative.
         let (ptr, len) = unsafe { (ptr.assume_init(), len.assume_init()) };
-        Ok(Buffer {
-            obj: obj.as_ptr(),
-            ptr: ptr.cast(),
-            len: len as usize,
+        Ok(Buffer::held(
+            obj.as_ptr(),
+            ptr.cast(),
+            len as usize,
             mode,
             kind,
-            _borrow: PhantomData,
-        })
+            None,
+        ))
     }
 
     /// A buffer of memory exporter.c gave for `obj` through another door
-    /// than [`Buffer::borrow`] (PyArg_ParseTuple's `s#`, `t#`, `w#`):
-    /// re-asked, if `Unpinned`, with `mode`'s C function.
+    /// than [`Buffer::borrow`] (PyArg_ParseTuple's `s#`, `t#`, `w#`, and
+    /// `s*`, `z*`, `w*` filled from the old protocol): re-asked, if
+    /// `Unpinned`, with `mode`'s C function.
     ///
     /// # Safety
     ///
@@ -245,12 +291,51 @@ impl<'a> Buffer<'a> {
         kind: BufferKind,
     ) -> Buffer<'a> {
         debug_assert!(kind != BufferKind::Pinned && !ptr.is_null() && len >= 0);
+        Buffer::held(obj, ptr.cast(), len as usize, mode, kind, None)
+    }
+
+    /// `PyObject_GetBuffer(obj, flags)` as `s*`/`z*` (`PyBUF_SIMPLE`) or
+    /// `w*` (`PyBUF_WRITABLE`) take it, with getargs.c's contiguity check:
+    /// `Pinned` on CPython, `Unpinned` (exported again for each use) on
+    /// PyPy.
+    ///
+    /// # Safety
+    ///
+    /// `obj` is a valid object that stays alive for `'a`, and the GIL is
+    /// held for `'a`.
+    pub(crate) unsafe fn export(
+        obj: *mut ffi::PyObject,
+        writable: bool,
+    ) -> std::result::Result<Buffer<'a>, ExportFailure> {
+        // SAFETY: this function's contract.
+        let (export, ptr, len) = unsafe { Export::take(obj, writable)? };
+        let mode = if writable { Mode::Write } else { Mode::Read };
+        // An export pins nothing on PyPy.
+        let kind = if ffi::PYPY {
+            BufferKind::Unpinned
+        } else {
+            BufferKind::Pinned
+        };
+        Ok(Buffer::held(obj, ptr, len, mode, kind, Some(export)))
+    }
+
+    /// The one place a `Buffer` is made: what its constructors checked.
+    #[inline(always)]
+    fn held(
+        obj: *mut ffi::PyObject,
+        ptr: *mut u8,
+        len: usize,
+        mode: Mode,
+        kind: BufferKind,
+        export: Option<Box<Export>>,
+    ) -> Buffer<'a> {
         Buffer {
             obj,
-            ptr: ptr.cast(),
-            len: len as usize,
+            ptr,
+            len,
             mode,
             kind,
+            export,
             _borrow: PhantomData,
         }
     }
@@ -274,9 +359,23 @@ impl<'a> Buffer<'a> {
         self.len == 0
     }
 
-    /// Whether this came from [`Object::write_buffer`].
+    /// Whether the memory was given for writing: by
+    /// [`Object::write_buffer`], or `w#` or `w*`.
+    #[inline]
     pub fn is_writable(&self) -> bool {
         self.mode == Mode::Write
+    }
+
+    /// The `readonly` flag of the C parser's `Py_buffer`: the exporter's
+    /// for a new-protocol export, and set for memory borrowed through the
+    /// old protocol (getargs.c sets it for what it fills itself, even for
+    /// `w*`; see [`is_writable`](Buffer::is_writable) for whether the
+    /// memory may be written).
+    #[inline]
+    pub fn readonly(&self) -> bool {
+        self.export
+            .as_ref()
+            .map_or(true, |export| export.readonly())
     }
 
     /// The bytes, zero-copy, for an `Immutable` buffer; `None` otherwise.
@@ -430,20 +529,32 @@ impl<'a> Buffer<'a> {
     }
 
     /// Whom [`current`](Buffer::current) asks, and how: an `Unpinned`
-    /// buffer asks its object with its mode's function.
+    /// buffer asks its object with its mode's function, or (PyPy) for a
+    /// fresh export.
     #[inline]
     pub(crate) fn asked(&self) -> Option<Asked> {
-        (self.kind == BufferKind::Unpinned).then_some(Asked {
+        (self.kind == BufferKind::Unpinned).then(|| Asked {
             obj: self.obj,
-            how: self.mode as u8,
+            how: match self.export {
+                Some(_) => Asked::export(self.is_writable()),
+                None => self.mode as u8,
+            },
         })
     }
 
     /// The memory as valid right now: for `Unpinned`, asked of the object
-    /// again, since Python code may have moved it since the borrow.
+    /// again, since Python code may have moved it since the borrow (on
+    /// PyPy, an export takes a fresh one). Valid until Python code runs, or
+    /// (PyPy) until four more are asked for.
+    #[inline]
     pub(crate) fn current(&self) -> Result<(*mut u8, usize)> {
         if self.kind != BufferKind::Unpinned {
             return Ok((self.ptr, self.len));
+        }
+        if let Some(export) = &self.export {
+            // SAFETY: the export was taken of self.obj, alive for 'a, under
+            // the GIL.
+            return unsafe { export.again(self.obj) };
         }
         let mut ptr = std::ptr::null_mut();
         let mut len: ffi::Py_ssize_t = 0;
@@ -484,7 +595,8 @@ impl Mode {
 impl Drop for Buffer<'_> {
     #[inline]
     fn drop(&mut self) {
-        if self.kind == BufferKind::Pinned {
+        // An export releases itself (its own Drop).
+        if self.kind == BufferKind::Pinned && self.export.is_none() {
             // SAFETY: the object was pinned by lbsys_borrow_* and not
             // yet given back; the GIL is held while the object borrow lives.
             unsafe { ffi::lbsys_unpin(self.obj) };
@@ -498,6 +610,7 @@ impl std::fmt::Debug for Buffer<'_> {
             .field("kind", &self.kind())
             .field("len", &self.len)
             .field("writable", &self.is_writable())
+            .field("exported", &self.export.is_some())
             .finish()
     }
 }

@@ -182,14 +182,34 @@
 //! Its arguments parse as `PyArg_ParseTuple` and
 //! `PyArg_ParseTupleAndKeywords` parse them, same formats, same errors
 //! ([`extension::Args::parse`], [`extension::Parser::keywords`]), into Rust
-//! values: `s#`, `t#` and `w#` give a [`Buffer`], `s*`, `z*` and `w*` an
-//! [`extension::View`] (a new-protocol export, pinned until dropped). A
-//! view of a `bytearray`, directly or through a `memoryview` of it, is
-//! refused (`BufferError`) once the `bytearray`'s own counter reaches
-//! 2³⁰ − 1, as a pin is, whoever took the exports before; for other
-//! exporters, whose counters it cannot read, this crate holds at most
-//! 2³⁰ − 1 views, leaked ones included, so that even two copies of it in
-//! one process (two ported modules) cannot wrap a C `int` counter.
+//! values: `s#`, `t#`, `w#`, `s*`, `z*` and `w*` give a [`Buffer`] (for the
+//! `*` units, a new-protocol export where the argument has one, pinned
+//! until dropped; [`extension::View`] is the same type, under the name C
+//! ports know). An export of a `bytearray`, directly or through a
+//! `memoryview` of it, is refused (`BufferError`) once the `bytearray`'s
+//! own counter reaches 2³⁰ − 1, as a pin is, whoever took the exports
+//! before; for other exporters, whose counters it cannot read, this crate
+//! holds at most 2³⁰ − 1 exports, leaked ones included, so that even two
+//! copies of it in one process (two ported modules) cannot wrap a C `int`
+//! counter.
+//!
+//! # Layout
+//!
+//! The crate stands in layers, each importing only those below it:
+//!
+//! 1. `runtime`: what is known of the interpreter, per thread and per
+//!    process — whether this thread holds the GIL, whether a no-Python
+//!    scope is active, and the references released where Python may not
+//!    run, queued for later. It imports nothing from the crate.
+//! 2. `gil`: [`with_gil`], the [`Python`] token, [`Python::allow_threads`].
+//! 3. `error`: [`Error`], the exception classes it can raise.
+//! 4. `object`: [`Object`] and [`Borrowed`] handles.
+//! 5. `export` and `buffer`: the one memory handle, [`Buffer`], which holds
+//!    nothing, a pin, or a new-protocol export.
+//! 6. `scope`: the no-Python scope ([`no_python`], `with_bytes`, ...).
+//! 7. [`extension`]: the porting toolkit — argument parsing, results, new
+//!    `str` objects, modules ([`py_module!`]) — built on the public and
+//!    crate-internal API of the layers below; nothing below imports it.
 //!
 //! # PyPy
 //!
@@ -275,6 +295,7 @@
 
 mod buffer;
 mod error;
+mod export;
 pub mod extension;
 mod gil;
 mod object;
@@ -286,7 +307,7 @@ pub use error::{Error, ExceptionType, Result};
 pub use gil::{with_gil, Python};
 pub use object::{Borrowed, Object};
 pub use runtime::set_scope_wait_limit;
-pub use scope::{no_python, Bytes, BytesMut, Lend, Lendable};
+pub use scope::{no_python, Bytes, BytesMut, Lend};
 
 /// The raw bindings this crate is built on.
 pub use legacy_buffer_sys as ffi;

@@ -78,7 +78,9 @@ pub(crate) unsafe fn exclusive<'s>(ptr: *mut u8, len: usize) -> &'s mut [u8] {
 /// ready to be lent by [`lend_prepared`].
 pub(crate) fn prepare<L: Lend>(inputs: &L) -> Result<L::Regions> {
     let regions = inputs.regions()?;
-    check_overlap(regions.as_ref())?;
+    if L::MUTABLE {
+        check_overlap(regions.as_ref())?;
+    }
     Ok(regions)
 }
 
@@ -246,56 +248,14 @@ pub(crate) fn not_writable() -> Error {
     )
 }
 
-/// A buffer lent to a [`no_python`] scope as a `&[u8]`: a [`Buffer`], or a
-/// [`View`](crate::extension::View) from `PyArg_ParseTuple`'s `s*`.
+/// A [`Buffer`] lent to a [`no_python`] scope as a `&[u8]`.
 #[derive(Clone, Copy)]
-pub struct Bytes<'b, B: ?Sized>(pub &'b B);
+pub struct Bytes<'b, 'a>(pub &'b Buffer<'a>);
 
-/// A buffer lent to a [`no_python`] scope as a `&mut [u8]`; it must have
-/// been borrowed for writing ([`Object::write_buffer`], `w*`).
+/// A [`Buffer`] lent to a [`no_python`] scope as a `&mut [u8]`; it must have
+/// been borrowed for writing ([`Object::write_buffer`], `w#`, `w*`).
 #[derive(Clone, Copy)]
-pub struct BytesMut<'b, B: ?Sized>(pub &'b B);
-
-/// What [`Bytes`] and [`BytesMut`] lend: [`Buffer`] and
-/// [`View`](crate::extension::View). Sealed.
-pub trait Lendable: sealed::Sealed {
-    /// Whether the memory was given for writing.
-    #[doc(hidden)]
-    fn writable(&self) -> bool;
-    /// The memory right now (asked again if `Unpinned`).
-    #[doc(hidden)]
-    fn memory(&self) -> Result<(*mut u8, usize)>;
-    /// Whom [`memory`](Lendable::memory) asks, and how: `None` where it
-    /// asks nobody (`Immutable` and `Pinned` memory, which stays put).
-    #[doc(hidden)]
-    fn asks(&self) -> Option<Asked>;
-}
-
-impl sealed::Sealed for Buffer<'_> {}
-impl Lendable for Buffer<'_> {
-    fn writable(&self) -> bool {
-        self.is_writable()
-    }
-    fn memory(&self) -> Result<(*mut u8, usize)> {
-        self.current()
-    }
-    fn asks(&self) -> Option<Asked> {
-        self.asked()
-    }
-}
-
-impl sealed::Sealed for crate::extension::View<'_> {}
-impl Lendable for crate::extension::View<'_> {
-    fn writable(&self) -> bool {
-        self.is_writable()
-    }
-    fn memory(&self) -> Result<(*mut u8, usize)> {
-        self.current().map(|(ptr, len, _)| (ptr, len))
-    }
-    fn asks(&self) -> Option<Asked> {
-        self.asked()
-    }
-}
+pub struct BytesMut<'b, 'a>(pub &'b Buffer<'a>);
 
 mod sealed {
     /// Where a lent slice is (private to this crate in all but name).
@@ -327,6 +287,10 @@ impl Region {
 /// What a [`no_python`] scope can lend: [`Bytes`], [`BytesMut`], and tuples
 /// of up to four of them. Sealed.
 pub trait Lend: sealed::Sealed {
+    /// Whether any slice is lent mutable: only then can two of them alias
+    /// in a way that matters, and are they checked for overlap.
+    #[doc(hidden)]
+    const MUTABLE: bool;
     /// What the closure gets: `&'s [u8]` for [`Bytes`], `&'s mut [u8]` for
     /// [`BytesMut`], a tuple of those for a tuple.
     type Lent<'s>;
@@ -341,9 +305,9 @@ pub trait Lend: sealed::Sealed {
     unsafe fn lent<'s>(regions: &Self::Regions) -> Self::Lent<'s>;
 }
 
-impl<B: Lendable + ?Sized> Bytes<'_, B> {
+impl Bytes<'_, '_> {
     fn region(&self) -> Result<Region> {
-        let (ptr, len) = self.0.memory()?;
+        let (ptr, len) = self.0.current()?;
         Ok(Region {
             ptr,
             len,
@@ -353,12 +317,12 @@ impl<B: Lendable + ?Sized> Bytes<'_, B> {
     }
 }
 
-impl<B: Lendable + ?Sized> BytesMut<'_, B> {
+impl BytesMut<'_, '_> {
     fn region(&self) -> Result<Region> {
-        if !self.0.writable() {
+        if !self.0.is_writable() {
             return Err(not_writable());
         }
-        let (ptr, len) = self.0.memory()?;
+        let (ptr, len) = self.0.current()?;
         Ok(Region {
             ptr,
             len,
@@ -379,16 +343,12 @@ impl<B: Lendable + ?Sized> BytesMut<'_, B> {
 /// region; asked of an object whose procs gave an earlier region in
 /// another way (the same object read and written, or through a `buffer`
 /// object over it), it is refused with `BufferError`.
-fn region_after<B: Lendable + ?Sized>(
-    lendable: &B,
-    mutable: bool,
-    earlier: &[Region],
-) -> Result<Region> {
-    if mutable && !lendable.writable() {
+fn region_after(buffer: &Buffer<'_>, mutable: bool, earlier: &[Region]) -> Result<Region> {
+    if mutable && !buffer.is_writable() {
         return Err(not_writable());
     }
-    let Some(asked) = lendable.asks() else {
-        let (ptr, len) = lendable.memory()?;
+    let Some(asked) = buffer.asked() else {
+        let (ptr, len) = buffer.current()?;
         return Ok(Region {
             ptr,
             len,
@@ -396,7 +356,7 @@ fn region_after<B: Lendable + ?Sized>(
             asked: None,
         });
     };
-    // SAFETY: a lendable that asks an object holds it alive under the GIL;
+    // SAFETY: a buffer that asks an object holds it alive under the GIL;
     // the call reads type slots and a buffer object's base, and runs no code.
     let exporter = unsafe { ffi::lbsys_asked_exporter(asked.obj) };
     for (i, before) in earlier.iter().enumerate() {
@@ -408,7 +368,7 @@ fn region_after<B: Lendable + ?Sized>(
             _ => {}
         }
     }
-    let (ptr, len) = lendable.memory()?;
+    let (ptr, len) = buffer.current()?;
     Ok(Region {
         ptr,
         len,
@@ -444,10 +404,11 @@ fn asked_twice(
     )
 }
 
-impl<B: Lendable + ?Sized> sealed::Sealed for Bytes<'_, B> {}
-impl<B: Lendable + ?Sized> sealed::Sealed for BytesMut<'_, B> {}
+impl sealed::Sealed for Bytes<'_, '_> {}
+impl sealed::Sealed for BytesMut<'_, '_> {}
 
-impl<B: Lendable + ?Sized> Lend for Bytes<'_, B> {
+impl Lend for Bytes<'_, '_> {
+    const MUTABLE: bool = false;
     type Lent<'s> = &'s [u8];
     type Regions = [Region; 1];
     fn regions(&self) -> Result<[Region; 1]> {
@@ -459,7 +420,8 @@ impl<B: Lendable + ?Sized> Lend for Bytes<'_, B> {
     }
 }
 
-impl<B: Lendable + ?Sized> Lend for BytesMut<'_, B> {
+impl Lend for BytesMut<'_, '_> {
+    const MUTABLE: bool = true;
     type Lent<'s> = &'s mut [u8];
     type Regions = [Region; 1];
     fn regions(&self) -> Result<[Region; 1]> {
@@ -474,6 +436,9 @@ impl<B: Lendable + ?Sized> Lend for BytesMut<'_, B> {
 /// One lendable buffer: what a tuple is made of.
 #[doc(hidden)]
 pub trait LendOne: sealed::Sealed {
+    /// Whether the slice is `&mut`.
+    #[doc(hidden)]
+    const MUTABLE: bool;
     /// `&'s [u8]` or `&'s mut [u8]`.
     type Slice<'s>;
     /// Its region, after the `earlier` ones (see `region_after`).
@@ -486,7 +451,8 @@ pub trait LendOne: sealed::Sealed {
     unsafe fn slice<'s>(region: Region) -> Self::Slice<'s>;
 }
 
-impl<B: Lendable + ?Sized> LendOne for Bytes<'_, B> {
+impl LendOne for Bytes<'_, '_> {
+    const MUTABLE: bool = false;
     type Slice<'s> = &'s [u8];
     fn one(&self, earlier: &[Region]) -> Result<Region> {
         region_after(self.0, false, earlier)
@@ -497,7 +463,8 @@ impl<B: Lendable + ?Sized> LendOne for Bytes<'_, B> {
     }
 }
 
-impl<B: Lendable + ?Sized> LendOne for BytesMut<'_, B> {
+impl LendOne for BytesMut<'_, '_> {
+    const MUTABLE: bool = true;
     type Slice<'s> = &'s mut [u8];
     fn one(&self, earlier: &[Region]) -> Result<Region> {
         region_after(self.0, true, earlier)
@@ -512,6 +479,7 @@ macro_rules! lend_tuple {
     ($n:literal; $($t:ident $i:tt),+) => {
         impl<$($t: LendOne),+> sealed::Sealed for ($($t,)+) {}
         impl<$($t: LendOne),+> Lend for ($($t,)+) {
+            const MUTABLE: bool = $($t::MUTABLE)||+;
             type Lent<'s> = ($($t::Slice<'s>,)+);
             type Regions = [Region; $n];
             fn regions(&self) -> Result<[Region; $n]> {
@@ -528,10 +496,10 @@ macro_rules! lend_tuple {
 }
 
 /// The most buffers one scope lends at once (the widest tuple below): a
-/// PyPy view keeps this many of its latest exports (see
-/// `extension::View`), so that none a scope lends is released before it
-/// ends.
-pub(crate) const MAX_LENT: usize = 4;
+/// PyPy export keeps this many of its latest (see `export::KEPT`), so that
+/// none a scope lends is released before it ends.
+const MAX_LENT: usize = 4;
+const _: () = assert!(MAX_LENT <= crate::export::KEPT);
 
 lend_tuple!(2; A 0, B 1);
 lend_tuple!(3; A 0, B 1, C 2);
@@ -611,7 +579,10 @@ where
     F: for<'s> FnOnce(L::Lent<'s>) -> R + Send,
 {
     let regions = buffers.regions()?;
-    check_overlap(regions.as_ref())?;
+    // Only a `&mut` can be aliased wrongly: shared slices may overlap.
+    if L::MUTABLE {
+        check_overlap(regions.as_ref())?;
+    }
     // SAFETY: the buffers exist, so the GIL is held.
     let py = unsafe { Python::assume_gil_acquired() };
     // SAFETY: regions valid right now and checked for overlap; the scope

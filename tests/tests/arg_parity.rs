@@ -347,9 +347,13 @@ const FLOATS: &[&str] = &["1.5", "-2.0", "FloatSub(3.0)", "1e300"];
 
 /// For one unit: whether it may be missing, and the object given for it
 /// (by position or keyword), for the identity check of object units.
+#[derive(Clone, Copy)]
 struct Context {
     optional: bool,
     input: *mut ffi::PyObject,
+    /// A `*` unit (`s*`, `z*`, `w*`): argparity.c describes its
+    /// `Py_buffer`, readonly flag included.
+    star: bool,
 }
 
 trait Describe {
@@ -374,25 +378,19 @@ impl Describe for &CStr {
 }
 
 impl Describe for Buffer<'_> {
-    fn describe(&self, _: &Context) -> String {
+    fn describe(&self, context: &Context) -> String {
         if self.len() > MAX_COPY {
             return format!("len{}", self.len());
         }
         // SAFETY: read as argparity.c reads the C parser's pointer: right
         // after the parse, before any Python code runs (no case changes a
         // buffer of one argument while converting another).
-        bytes("b", unsafe { self.as_slice_unchecked() }, "")
-    }
-}
-
-impl Describe for View<'_> {
-    fn describe(&self, _: &Context) -> String {
-        if self.len() > MAX_COPY {
-            return format!("len{}", self.len());
+        let memory = unsafe { self.as_slice_unchecked() };
+        if !context.star {
+            return bytes("b", memory, "");
         }
         let readonly = if self.readonly() { "/1" } else { "/0" };
-        // SAFETY: as for Buffer.
-        bytes("v", unsafe { self.as_slice_unchecked() }, readonly)
+        bytes("v", memory, readonly)
     }
 }
 
@@ -447,7 +445,7 @@ impl<T: Describe> Describe for Option<T> {
             None => "None".to_owned(),
             Some(v) => v.describe(&Context {
                 optional: false,
-                input: context.input,
+                ..*context
             }),
         }
     }
@@ -662,6 +660,20 @@ fn unit_counts(format: &str) -> (usize, usize) {
     (required, all)
 }
 
+/// For each unit of `format`, whether it is a `*` unit.
+fn star_units(format: &str) -> Vec<bool> {
+    let units: Vec<char> = format
+        .split([':', ';'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .collect();
+    (0..units.len())
+        .filter(|&i| units[i].is_ascii_alphabetic())
+        .map(|i| units.get(i + 1) == Some(&'*'))
+        .collect()
+}
+
 /// The C parser's outcome, from `c_parse`.
 fn c_outcome(py: Python<'_>, case: &Case<'_>) -> String {
     let kwlist = match case.format.keywords {
@@ -751,10 +763,12 @@ fn rust_outcome(py: Python<'_>, case: &Case<'_>) -> String {
         .collect();
     let types: Vec<&Object<'_>> = type_objects.iter().collect();
     let (required, units) = unit_counts(case.format.text);
+    let stars = star_units(case.format.text);
     let contexts: Vec<Context> = (0..units)
         .map(|i| Context {
             optional: i >= required,
             input: input(py, case, i),
+            star: stars[i],
         })
         .collect();
     let args = Args::from_tuple_and_dict(&tuple, kwargs).unwrap();

@@ -1,10 +1,13 @@
 //! Writing the functions of a Python 2.7 extension module in Rust.
 
 mod args;
-mod view;
 
 pub use args::{FromArg, FromArgs, KeywordParser, Parser};
-pub use view::View;
+
+/// The name C code knows for what `s*`, `z*` and `w*` give (a `Py_buffer`):
+/// a [`Buffer`](crate::Buffer), which holds a new-protocol export where
+/// the argument has one and releases it when dropped.
+pub type View<'a> = crate::buffer::Buffer<'a>;
 
 use crate::error::Error;
 use crate::gil::Python;

@@ -5,7 +5,7 @@
 use super::format::Unit;
 use crate::buffer::{failed, Buffer, BufferKind, Mode};
 use crate::error::{Error, ExceptionType};
-use crate::extension::view::{ExportFailure, View};
+use crate::export::ExportFailure;
 use crate::gil::Python;
 use crate::object::{Borrowed, Object};
 use legacy_buffer_sys as ffi;
@@ -76,10 +76,8 @@ pub enum Value<'a> {
     CString(&'a CStr),
     /// `z`, `z#`, `z*` given None.
     Null,
-    /// `s#`, `z#`, `t#`, `w#`.
+    /// `s#`, `z#`, `t#`, `w#`, `s*`, `z*`, `w*`.
     Buffer(Buffer<'a>),
-    /// `s*`, `z*`, `w*`.
-    View(View<'a>),
     /// `c`, `b`, `B`.
     U8(u8),
     /// `h`.
@@ -487,7 +485,7 @@ fn is_none(o: &Object<'_>) -> bool {
 }
 
 /// exporter.c's answer for `p` and `unit`: the code, the pointer and the
-/// length (meaningful on success; the length also for LB_NULL).
+/// length (meaningful on success; the length also for `LBSYS_NULL_WITH_LENGTH`, a NULL pointer given with a length).
 fn borrow(o: &Object<'_>, unit: c_int) -> (c_int, *mut libc::c_void, ffi::Py_ssize_t) {
     let (mut ptr, mut len) = (std::ptr::null_mut(), 0);
     // SAFETY: a valid object, GIL held (an Object borrow lives); the
@@ -519,7 +517,7 @@ fn buffer<'a>(
     }))
 }
 
-/// `s*`, `z*` (`writable` false) and `w*`: a [`View`], through the new
+/// `s*`, `z*` (`writable` false) and `w*`: a [`Buffer`], through the new
 /// protocol where the exporter has it, else filled from the old one as
 /// getargs.c fills it.
 fn view<'a>(
@@ -538,8 +536,8 @@ fn view<'a>(
         IMMUTABLE => BufferKind::Immutable,
         UNPINNED => BufferKind::Unpinned,
         // SAFETY: the argument is alive for 'a, under the GIL.
-        EXPORT => match unsafe { View::export(arg.as_ptr(), writable) } {
-            Ok(view) => return Ok(Value::View(view)),
+        EXPORT => match unsafe { Buffer::export(arg.as_ptr(), writable) } {
+            Ok(exported) => return Ok(Value::Buffer(exported)),
             Err(ExportFailure::Refused) if writable => {
                 // getargs.c's w* drops the exporter's exception.
                 // SAFETY: GIL held.
@@ -553,8 +551,9 @@ fn view<'a>(
         rc => return Err(failure(o, mode, rc, len, message)),
     };
     // SAFETY: as in `buffer`.
-    let buffer = unsafe { Buffer::from_exporter(arg.as_ptr(), ptr, len, mode, kind) };
-    Ok(Value::View(View::filled(buffer)))
+    Ok(Value::Buffer(unsafe {
+        Buffer::from_exporter(arg.as_ptr(), ptr, len, mode, kind)
+    }))
 }
 
 /// The failure for exporter.c's code `rc` < 0.

@@ -4,7 +4,6 @@ use super::convert::{ArgRef, Value};
 use super::format::Unit;
 use crate::buffer::Buffer;
 use crate::error::{Error, ExceptionType, Result};
-use crate::extension::view::View;
 use crate::gil::Python;
 use crate::object::{Borrowed, Object};
 use libc::{c_int, c_uint};
@@ -21,10 +20,8 @@ mod sealed {
 /// | --- | --- |
 /// | `s` | `&'a CStr`, `&'a [u8]` (without the NUL) |
 /// | `z` | `Option<&'a CStr>`, `Option<&'a [u8]>` (None for None) |
-/// | `s#`, `t#`, `w#` | [`Buffer<'a>`](crate::Buffer) |
-/// | `z#` | `Option<Buffer<'a>>` |
-/// | `s*`, `w*` | [`View<'a>`](crate::extension::View) |
-/// | `z*` | `Option<View<'a>>` |
+/// | `s#`, `t#`, `w#`, `s*`, `w*` | [`Buffer<'a>`](crate::Buffer) (`s*`, `w*`: a new-protocol export where the argument has one) |
+/// | `z#`, `z*` | `Option<Buffer<'a>>` |
 /// | `c`, `b`, `B` | `u8` |
 /// | `h` | `i16` |
 /// | `H` | `u16` |
@@ -180,27 +177,15 @@ impl sealed::Sealed for Buffer<'_> {}
 impl<'a, 'py> FromArg<'a, 'py> for Buffer<'a> {
     #[inline]
     fn accepts(unit: Unit) -> bool {
-        matches!(unit, Unit::SHash | Unit::THash | Unit::WHash)
+        matches!(
+            unit,
+            Unit::SHash | Unit::THash | Unit::WHash | Unit::SStar | Unit::WStar
+        )
     }
     #[inline]
     fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
         match value {
             Value::Buffer(b) => Ok(b),
-            _ => Err(mismatch::<Self>(unit)),
-        }
-    }
-}
-
-impl sealed::Sealed for View<'_> {}
-impl<'a, 'py> FromArg<'a, 'py> for View<'a> {
-    #[inline]
-    fn accepts(unit: Unit) -> bool {
-        matches!(unit, Unit::SStar | Unit::WStar)
-    }
-    #[inline]
-    fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
-        match value {
-            Value::View(v) => Ok(v),
             _ => Err(mismatch::<Self>(unit)),
         }
     }
