@@ -12,8 +12,8 @@ mod source;
 
 pub use from_arg::FromArg;
 
+use super::call::Args;
 use crate::error::{Error, ExceptionType, Result};
-use crate::extension::Args;
 use crate::gil::Python;
 use crate::object::Object;
 use format::{format_of, Format, Unit};

@@ -1,217 +1,29 @@
-//! Writing the functions of a Python 2.7 extension module in Rust.
+//! Writing the functions of a Python 2.7 extension module in Rust: the
+//! porting toolkit.
+//!
+//! Built on the crate's core (the GIL, objects, errors, buffers, the
+//! no-Python scope), which imports nothing from here. Inside: `call` (the
+//! [`trampoline`] a function's body runs in, and its [`Args`]), `args`
+//! (`PyArg_ParseTuple`'s formats), `results` (`Py_BuildValue`'s
+//! conversions), `new_str` (a `str` built in place) and `module`
+//! ([`py_module!`](crate::py_module): method tables, exception classes,
+//! `init<name>`).
 
 mod args;
-
-pub use args::{FromArg, FromArgs, KeywordParser, Parser};
-
-/// The name C code knows for what `s*`, `z*` and `w*` give (a `Py_buffer`):
-/// a [`Buffer`](crate::Buffer), which holds a new-protocol export where
-/// the argument has one and releases it when dropped.
-pub type View<'a> = crate::buffer::Buffer<'a>;
-
-use crate::error::Error;
-use crate::gil::Python;
-use crate::object::{Borrowed, Object};
-use legacy_buffer_sys as ffi;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
+mod call;
 mod module;
 mod new_str;
 mod results;
 
+pub use args::{FromArg, FromArgs, KeywordParser, Parser};
+pub use call::{trampoline, Args};
 pub use module::{
     Constant, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn, VarargsFn,
 };
 pub use new_str::StrBuf;
 pub use results::{IntoPyObject, IntoPyResult, Long, Str};
 
-/// Run the body of an extension function called by Python, and turn its
-/// outcome into what the C API expects: the result's new reference, or
-/// `NULL` with the error raised. A panic in `body` does not unwind into C:
-/// it is caught and raised as `SystemError`. A result returned with a Python
-/// exception still set (only `unsafe` code in the body can leave one) is
-/// not passed on as a success: it is released and the call raises
-/// `SystemError`, naming the stray exception.
-///
-/// The token `body` gets is bound to the call: nothing made with it can
-/// outlive the call, which is as long as Python lends this thread the GIL.
-/// References other threads dropped without the GIL are released first.
-///
-/// # Safety
-///
-/// Call only where Python called with the GIL held (the body of a
-/// `PyCFunction`), and return the pointer to Python at once.
-///
-/// ```
-/// use legacy_buffer::{ffi, extension::trampoline, Borrowed, Object};
-///
-/// /// length(buf): the length of a readable buffer.
-/// unsafe extern "C" fn length(
-///     _module: *mut ffi::PyObject,
-///     arg: *mut ffi::PyObject,
-/// ) -> *mut ffi::PyObject {
-///     // SAFETY: called by Python with the GIL held; `arg` is borrowed for the call.
-///     unsafe {
-///         trampoline(|py| {
-///             let arg = Borrowed::from_ptr(py, arg);
-///             let len = arg.read_buffer()?.len();
-///             Object::int(py, len as _)
-///         })
-///     }
-/// }
-/// # legacy_buffer::with_gil(|py| {
-/// #     let s = Object::str(py, b"four").unwrap();
-/// #     let r = unsafe { Object::from_owned_ptr(py, length(std::ptr::null_mut(), s.as_ptr())) };
-/// #     assert_eq!(r.repr().unwrap(), "4");
-/// # });
-/// ```
-pub unsafe fn trampoline<F>(body: F) -> *mut ffi::PyObject
-where
-    F: for<'py> FnOnce(Python<'py>) -> Result<Object<'py>, Error>,
-{
-    // SAFETY: Python called us with the GIL held for the duration of the call
-    // (this function's contract), and nothing here outlives the call.
-    let py = unsafe { Python::assume_gil_acquired() };
-    // Counted where the interpreter cannot be asked (PyPy), until return.
-    let _held = crate::runtime::Held::enter();
-    // SAFETY: the GIL is held; Python is running (it called us), so no
-    // no-Python scope is: a scope's closure runs no Python code.
-    unsafe { crate::runtime::drain() };
-    match catch_unwind(AssertUnwindSafe(|| body(py))) {
-        Ok(Ok(result)) => {
-            // SAFETY: GIL held; reads the thread's error indicator.
-            if unsafe { ffi::PyErr_Occurred() }.is_null() {
-                result.into_ptr()
-            } else {
-                stray_exception(py, result)
-            }
-        }
-        Ok(Err(error)) => {
-            error.restore(py);
-            std::ptr::null_mut()
-        }
-        Err(payload) => {
-            raise_panic(py, payload);
-            std::ptr::null_mut()
-        }
-    }
-}
-
-/// A panic caught before it could unwind into C, raised as `SystemError`
-/// with its message.
-#[cold]
-#[inline(never)]
-pub(crate) fn raise_panic(py: Python<'_>, payload: Box<dyn std::any::Any + Send>) {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic with no message".to_owned());
-    // Dropping the payload could itself panic; leak it instead.
-    std::mem::forget(payload);
-    Error::raise_system_error(py, format!("Rust panic: {what}"));
-}
-
-/// A body returned `result` with an exception set: raise `SystemError`
-/// instead.
-#[cold]
-#[inline(never)]
-fn stray_exception(py: Python<'_>, result: Object<'_>) -> *mut ffi::PyObject {
-    let error = Error::result_with_exception_set(py, "an extension function");
-    drop(result);
-    error.restore(py);
-    std::ptr::null_mut()
-}
-
-/// The arguments of a `METH_VARARGS` (or `METH_VARARGS | METH_KEYWORDS`)
-/// function, borrowed from the tuple (and dict) Python passed. Costs no
-/// allocation.
-#[derive(Clone, Copy)]
-pub struct Args<'a, 'py> {
-    /// The tuple's items (`ob_item`), `len` of them; NULL for no tuple.
-    items: *mut *mut ffi::PyObject,
-    len: usize,
-    kwargs: *mut ffi::PyObject,
-    py: Python<'py>,
-    _borrow: std::marker::PhantomData<&'a ()>,
-}
-
-impl<'a, 'py> Args<'a, 'py> {
-    /// Borrow the argument tuple.
-    ///
-    /// # Safety
-    ///
-    /// `tuple` must be the argument tuple Python passed to the running
-    /// function (or NULL for none), alive for `'a`.
-    #[inline]
-    pub unsafe fn from_ptr(py: Python<'py>, tuple: *mut ffi::PyObject) -> Args<'a, 'py> {
-        // SAFETY: the caller's contract; no keyword arguments.
-        unsafe { Args::from_ptrs(py, tuple, std::ptr::null_mut()) }
-    }
-
-    /// Borrow the argument tuple and the keyword-argument dict of a
-    /// `METH_VARARGS | METH_KEYWORDS` function.
-    ///
-    /// # Safety
-    ///
-    /// As [`Args::from_ptr`]; `kwargs` must be the dict Python passed (or
-    /// NULL for none), alive for `'a`.
-    #[inline]
-    pub unsafe fn from_ptrs(
-        py: Python<'py>,
-        tuple: *mut ffi::PyObject,
-        kwargs: *mut ffi::PyObject,
-    ) -> Args<'a, 'py> {
-        let mut len = 0;
-        // SAFETY: a valid object or NULL (contract), GIL held; the items of
-        // a tuple stay where they are for as long as it lives ('a).
-        let items = unsafe { ffi::lbsys_tuple_items(tuple, &mut len) };
-        Args {
-            items,
-            len: len as usize,
-            kwargs,
-            py,
-            _borrow: std::marker::PhantomData,
-        }
-    }
-
-    /// The keyword arguments, if any were passed (a dict).
-    #[inline]
-    pub fn kwargs(&self) -> Option<Borrowed<'a, 'py>> {
-        if self.kwargs.is_null() {
-            return None;
-        }
-        // SAFETY: the dict Python passed, alive for 'a (from_ptrs' contract).
-        Some(unsafe { Borrowed::from_ptr(self.py, self.kwargs) })
-    }
-
-    /// The token the arguments are bound to.
-    #[inline]
-    pub fn py(&self) -> Python<'py> {
-        self.py
-    }
-
-    /// How many arguments were passed.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether none were.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The argument at `index`, if passed.
-    #[inline]
-    pub fn get(&self, index: usize) -> Option<Borrowed<'a, 'py>> {
-        if index >= self.len {
-            return None;
-        }
-        // SAFETY: index is in bounds of the valid tuple's items, which
-        // holds a reference to each for 'a (a tuple's items never change
-        // once Python code can see it).
-        Some(unsafe { Borrowed::from_ptr(self.py, *self.items.add(index)) })
-    }
-}
+/// The name C code knows for what `s*`, `z*` and `w*` give (a `Py_buffer`):
+/// a [`Buffer`](crate::Buffer), which holds a new-protocol export where
+/// the argument has one and releases it when dropped.
+pub type View<'a> = crate::buffer::Buffer<'a>;

@@ -7,7 +7,8 @@
 //! macro names), each running the body through [`trampoline`]; the method
 //! table is a static only Python reads.
 
-use super::{trampoline, Args, IntoPyObject};
+use super::call::{raise_panic, trampoline, Args};
+use super::results::IntoPyObject;
 use crate::error::{ClassCell, Error, ExceptionType, Result};
 use crate::gil::{with_gil, Python};
 use crate::object::{Borrowed, Object};
@@ -402,7 +403,7 @@ impl ModuleDef {
         if let Err(payload) = std::panic::catch_unwind(|| self.init()) {
             // SAFETY: the import holds the GIL (this function's contract).
             let py = unsafe { Python::assume_gil_acquired() };
-            super::raise_panic(py, payload);
+            raise_panic(py, payload);
         }
     }
 
