@@ -211,6 +211,9 @@ fn run() -> Result<(), Failure> {
         ));
     }
 
+    let shim_header = env.manifest_dir.join("src/shim.h");
+    let shim_names = bindings::shim_names(&shim_header)?;
+    bindings::write_shim_exports(&shim_names, &env.out_dir.join("shim_exports.rs"))?;
     let out = env.out_dir.join("bindings.rs");
     let pypy = headers.pypy.is_some();
     if env.pregenerated {
@@ -221,8 +224,7 @@ fn run() -> Result<(), Failure> {
         bindings::copy_pregenerated(&env, &out)?;
     } else {
         let wrapper = env.manifest_dir.join("wrapper.h");
-        let shim_header = env.manifest_dir.join("src/shim.h");
-        bindings::generate(&python, &wrapper, &shim_header, &out, pypy)?;
+        bindings::generate(&python, &wrapper, &shim_header, &shim_names, &out, pypy)?;
     }
 
     let defines = headers.defines();
@@ -297,6 +299,8 @@ fn docs_rs(env: &env::Env) -> Result<(), Failure> {
         return Err(failure);
     }
     bindings::copy_pregenerated(env, &env.out_dir.join("bindings.rs"))?;
+    let shim_names = bindings::shim_names(&env.manifest_dir.join("src/shim.h"))?;
+    bindings::write_shim_exports(&shim_names, &env.out_dir.join("shim_exports.rs"))?;
     emit_cfgs(&headers);
     print!("{}", PythonConfig::docs_rs_cargo_metadata());
     write_config(env, &headers)
