@@ -5,7 +5,7 @@
 use crate::env::{self, Env};
 use crate::find::Python;
 use crate::Failure;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// bindgen's output for CPython 2.7.18 on x86_64 Linux, committed, for
 /// docs.rs and for machines without libclang. The release and debug builds
@@ -17,6 +17,105 @@ pub const PREGENERATED: &str = "bindings/cpython-2.7.18-x86_64-linux.rs";
 
 /// The version the committed bindings were generated from.
 pub const PREGENERATED_VERSION: (u32, u32, u32) = (2, 7, 18);
+
+/// The hashes of the header sets the committed bindings were generated
+/// from, one line each (`fnv1a64:<hex> <which build>`): written by
+/// `ci/bindings --update` from the hashes the build script leaves in
+/// `OUT_DIR/headers.hash` ([`HEADERS_HASH`]).
+pub const PREGENERATED_HEADERS: &str = "bindings/cpython-2.7.18-x86_64-linux.headers";
+
+/// Where every build with headers leaves their [`headers_hash`] in `OUT_DIR`.
+pub const HEADERS_HASH: &str = "headers.hash";
+
+/// A hash of the headers bindgen reads (or would read) through `wrapper.h`:
+/// every `*.h` file directly in the include directories, as (file name,
+/// length, bytes), in sorted order so that neither the directories' order
+/// nor how they were found matters; FNV-1a, 64 bits. The preprocessed text
+/// would be exact, but needs clang; the bytes of every header are a
+/// superset of it. Returns the hash, as `fnv1a64:<16 hex digits>`, and the
+/// files hashed.
+pub fn headers_hash(include_dirs: &[PathBuf]) -> Result<(String, Vec<PathBuf>), Failure> {
+    let unreadable = |path: &Path, e: std::io::Error| {
+        Failure::new(
+            "could not read the Python headers",
+            format!("{}: {e}", path.display()),
+        )
+    };
+    let mut headers = Vec::new();
+    for dir in include_dirs {
+        let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| unreadable(dir, e))?.path();
+            if path.extension().is_some_and(|ext| ext == "h") && path.is_file() {
+                let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, e))?;
+                let name = path
+                    .file_name()
+                    .unwrap_or_default()
+                    .as_encoded_bytes()
+                    .to_vec();
+                headers.push((name, bytes, path));
+            }
+        }
+    }
+    headers.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for (name, bytes, _) in &headers {
+        feed(name);
+        feed(&(bytes.len() as u64).to_le_bytes());
+        feed(bytes);
+    }
+    let files = headers.into_iter().map(|(_, _, path)| path).collect();
+    Ok((format!("fnv1a64:{hash:016x}"), files))
+}
+
+/// Why the committed bindings cannot serve headers whose [`headers_hash`]
+/// is `hash`, if they cannot: they were generated from other headers (a
+/// patched 2.7.18, another distribution's build), whose declarations or
+/// layouts may differ from these in ways the version number does not show.
+pub fn pregenerated_headers_mismatch(env: &Env, python: &Python, hash: &str) -> Option<Failure> {
+    let path = env.manifest_dir.join(PREGENERATED_HEADERS);
+    let known = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            return Some(Failure::new(
+                "could not read the hashes of the pre-generated bindings' headers",
+                format!("{}: {e}", path.display()),
+            ))
+        }
+    };
+    let known: Vec<&str> = known
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    if known.contains(&hash) {
+        return None;
+    }
+    Some(Failure::new(
+        "the Python headers are not those the pre-generated bindings were generated from",
+        format!(
+            "The committed bindings ({PREGENERATED}) were generated from headers whose hash \
+             is {} ({PREGENERATED_HEADERS}), but the headers from {} ({:?}) hash to {hash}: \
+             their declarations may differ from the committed bindings. To fix this, either\n\
+             - let bindgen generate the bindings from these headers: install libclang \
+             (Debian/Ubuntu: apt-get install libclang-dev; Fedora: clang-devel), unset {} \
+             and drop the pregenerated-bindings feature, or\n\
+             - if these headers are the ones to bind, regenerate the committed bindings and \
+             their hashes in the legacy-buffer repository with ci/bindings --update, and \
+             commit them.",
+            known.join(" or "),
+            python.source,
+            python.include_dirs,
+            env::PREGENERATED
+        ),
+    ))
+}
 
 /// Copies the committed bindings to `out`.
 pub fn copy_pregenerated(env: &Env, out: &Path) -> Result<(), Failure> {

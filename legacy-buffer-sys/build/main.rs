@@ -102,6 +102,7 @@ fn run() -> Result<(), Failure> {
         "src/exporter.h",
         "wrapper.h",
         bindings::PREGENERATED,
+        bindings::PREGENERATED_HEADERS,
     ] {
         println!("cargo:rerun-if-changed={f}");
     }
@@ -216,9 +217,21 @@ fn run() -> Result<(), Failure> {
     bindings::write_shim_exports(&shim_names, &env.out_dir.join("shim_exports.rs"))?;
     let out = env.out_dir.join("bindings.rs");
     let pypy = headers.pypy.is_some();
+    // For ci/bindings --update to record, beside the committed bindings.
+    let (headers_hash, header_files) = bindings::headers_hash(&python.include_dirs)?;
+    std::fs::write(env.out_dir.join(bindings::HEADERS_HASH), &headers_hash)
+        .map_err(|e| Failure::new("could not write the headers' hash", e.to_string()))?;
     if env.pregenerated {
         let version = (headers.major, headers.minor, headers.micro);
         if let Some(failure) = bindings::pregenerated_mismatch(&env, version, pypy) {
+            return Err(failure);
+        }
+        // bindgen registers the headers it reads; here, the hash does.
+        for file in &header_files {
+            println!("cargo:rerun-if-changed={}", file.display());
+        }
+        if let Some(failure) = bindings::pregenerated_headers_mismatch(&env, &python, &headers_hash)
+        {
             return Err(failure);
         }
         bindings::copy_pregenerated(&env, &out)?;
