@@ -44,6 +44,13 @@
 //! }
 //! ```
 //!
+//! The other side of the contract is here too: legacy-buffer-sys's build
+//! script has this crate as a build-dependency and writes the variables
+//! with [`PythonConfig::new`], its `with_` setters and
+//! [`PythonConfig::to_cargo_metadata`], so the keys and formats written are
+//! those read. A test of a dependant's build script can build a
+//! configuration the same way.
+//!
 //! With the `cc` feature, `PythonConfig::configure_cc` sets up a
 //! [`cc::Build`](https://docs.rs/cc) in one call. This crate has no other
 //! dependency.
