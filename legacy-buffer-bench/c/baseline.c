@@ -2,6 +2,9 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+/* The prototypes build.rs generates from the table the Rust declarations
+ * come from too: a definition below that differs does not compile. */
+#include "baseline.h"
 
 /* Sum of the bytes of a readable buffer, through the old protocol. Returns
  * -1 with an exception set on failure. */

@@ -144,11 +144,13 @@ pub fn rust_cpython(obj: &Object<'_>) {
     borrowed.release_ref(py);
 }
 
-extern "C" {
-    fn baseline_sum_bytes(obj: *mut ffi::PyObject) -> i64;
-    fn baseline_instrumentation_start();
-    fn baseline_instrumentation_stop();
+/// The C baselines (`c/baseline.c`), declared by build.rs from the table
+/// that also gives the C compiler their prototypes.
+mod baseline {
+    use legacy_buffer::ffi;
+    include!(concat!(env!("OUT_DIR"), "/baseline.rs"));
 }
+use baseline::{baseline_instrumentation_start, baseline_instrumentation_stop, baseline_sum_bytes};
 
 /// Runs `f` with callgrind's instrumentation on (a no-op outside valgrind):
 /// under `--instr-atstart=no`, everything else runs uninstrumented, at

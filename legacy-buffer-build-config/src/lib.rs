@@ -44,6 +44,13 @@
 //! }
 //! ```
 //!
+//! The other side of the contract is here too: legacy-buffer-sys's build
+//! script has this crate as a build-dependency and writes the variables
+//! with [`PythonConfig::new`], its `with_` setters and
+//! [`PythonConfig::to_cargo_metadata`], so the keys and formats written are
+//! those read. A test of a dependant's build script can build a
+//! configuration the same way.
+//!
 //! With the `cc` feature, `PythonConfig::configure_cc` sets up a
 //! [`cc::Build`](https://docs.rs/cc) in one call. This crate has no other
 //! dependency.
@@ -64,9 +71,35 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// The prefix of the variables cargo derives from legacy-buffer-sys's `links`
-/// key. The names after it are written by legacy-buffer-sys's build script
-/// (`build/main.rs`, `cargo:<name>=...` lines), lowercased there.
+/// key: `cargo:<key>=<value>`, printed by its build script, reaches the
+/// build scripts of its dependants as `DEP_LEGACY_BUFFER_PYTHON27_<KEY>`.
 const PREFIX: &str = "DEP_LEGACY_BUFFER_PYTHON27_";
+
+/// The keys of the contract between legacy-buffer-sys's build script, which
+/// writes them ([`PythonConfig::to_cargo_metadata`], this crate being its
+/// build-dependency), and [`PythonConfig::from_env`], which reads them: one
+/// list for both sides.
+mod key {
+    pub const INCLUDE: &str = "include";
+    pub const DEFINES: &str = "defines";
+    pub const LIB_DIRS: &str = "lib_dirs";
+    pub const LIB_NAME: &str = "lib_name";
+    pub const LINKS_LIBPYTHON: &str = "links_libpython";
+    pub const VERSION_HEX: &str = "version_hex";
+    pub const PY_DEBUG: &str = "py_debug";
+    pub const TRACE_REFS: &str = "trace_refs";
+    pub const REF_DEBUG: &str = "ref_debug";
+    pub const UNICODE_SIZE: &str = "unicode_size";
+    pub const PYPY_VERSION: &str = "pypy_version";
+    /// Written alone, instead of all the others, by a docs.rs build.
+    pub const DOCS_RS: &str = "docs_rs";
+}
+
+/// The variable cargo sets for `key` (`DEP_LEGACY_BUFFER_PYTHON27_INCLUDE`
+/// for `include`).
+fn dep_var(key: &str) -> String {
+    format!("{PREFIX}{}", key.to_ascii_uppercase())
+}
 
 /// Whether this build runs on docs.rs (the `DOCS_RS` variable is set and
 /// not empty, as legacy-buffer-sys's build script reads it), where
@@ -109,7 +142,7 @@ impl PythonConfig {
     /// [`PythonConfig::from_env`] over any source of variables.
     fn from_vars(mut var: impl FnMut(&str) -> Option<OsString>) -> Result<PythonConfig, Error> {
         let mut get = |key: &'static str| -> Result<(String, OsString), Error> {
-            let name = format!("{PREFIX}{key}");
+            let name = dep_var(key);
             match var(&name) {
                 Some(value) => Ok((name, value)),
                 None => Err(Error {
@@ -118,7 +151,7 @@ impl PythonConfig {
                 }),
             }
         };
-        if let Ok((name, value)) = get("DOCS_RS") {
+        if let Ok((name, value)) = get(key::DOCS_RS) {
             if value == "1" {
                 return Err(Error {
                     variable: name,
@@ -135,9 +168,9 @@ impl PythonConfig {
             }
             Ok(dirs)
         };
-        let include_dirs = paths(get("INCLUDE")?, true)?;
-        let lib_dirs = paths(get("LIB_DIRS")?, false)?;
-        let (name, value) = get("DEFINES")?;
+        let include_dirs = paths(get(key::INCLUDE)?, true)?;
+        let lib_dirs = paths(get(key::LIB_DIRS)?, false)?;
+        let (name, value) = get(key::DEFINES)?;
         let defines = match value.to_str() {
             Some(text) => text
                 .split_whitespace()
@@ -148,7 +181,7 @@ impl PythonConfig {
                 .collect(),
             None => return Err(invalid(name, &value, "UTF-8")),
         };
-        let (name, value) = get("LIB_NAME")?;
+        let (name, value) = get(key::LIB_NAME)?;
         let lib_name = match value.to_str() {
             Some(lib) if !lib.is_empty() => lib.to_string(),
             _ => return Err(invalid(name, &value, "a library name")),
@@ -161,24 +194,24 @@ impl PythonConfig {
                 _ => Err(invalid(name, &value, "0 or 1")),
             }
         };
-        let links_libpython = flag("LINKS_LIBPYTHON")?;
-        let py_debug = flag("PY_DEBUG")?;
-        let trace_refs = flag("TRACE_REFS")?;
-        let ref_debug = flag("REF_DEBUG")?;
-        let (name, value) = get("VERSION_HEX")?;
+        let links_libpython = flag(key::LINKS_LIBPYTHON)?;
+        let py_debug = flag(key::PY_DEBUG)?;
+        let trace_refs = flag(key::TRACE_REFS)?;
+        let ref_debug = flag(key::REF_DEBUG)?;
+        let (name, value) = get(key::VERSION_HEX)?;
         let version_hex = match value.to_str().and_then(|v| v.strip_prefix("0x")) {
             Some(hex) => u32::from_str_radix(hex, 16)
                 .map_err(|_| invalid(name.clone(), &value, "a hexadecimal number"))?,
             None => return Err(invalid(name, &value, "a hexadecimal number (0x...)")),
         };
-        let (name, value) = get("UNICODE_SIZE")?;
+        let (name, value) = get(key::UNICODE_SIZE)?;
         let unicode_size = match value.to_str() {
             Some("2") => 2,
             Some("4") => 4,
             _ => return Err(invalid(name, &value, "2 or 4")),
         };
         // Empty for CPython.
-        let (name, value) = get("PYPY_VERSION")?;
+        let (name, value) = get(key::PYPY_VERSION)?;
         let pypy_version = match value.to_str() {
             Some("") => None,
             Some(version) => match parse_version(version) {
@@ -200,6 +233,158 @@ impl PythonConfig {
             unicode_size,
             pypy_version,
         })
+    }
+
+    /// A configuration to pass on with [`PythonConfig::to_cargo_metadata`]:
+    /// what legacy-buffer-sys's build script builds from what it found, and
+    /// what a test of a dependant's build script can build. The headers in
+    /// `include_dirs` are `version_hex`'s; libpython is `lib_name`, linked,
+    /// in the linker's default path; no defines; a release build of CPython
+    /// with `Py_UNICODE_SIZE` 4, until the `with_` methods say otherwise.
+    pub fn new(
+        include_dirs: Vec<PathBuf>,
+        lib_name: impl Into<String>,
+        version_hex: u32,
+    ) -> PythonConfig {
+        PythonConfig {
+            include_dirs,
+            defines: Vec::new(),
+            lib_dirs: Vec::new(),
+            lib_name: lib_name.into(),
+            links_libpython: true,
+            version_hex,
+            py_debug: false,
+            trace_refs: false,
+            ref_debug: false,
+            unicode_size: 4,
+            pypy_version: None,
+        }
+    }
+
+    /// Sets [`PythonConfig::defines`].
+    pub fn with_defines(mut self, defines: Vec<(String, Option<String>)>) -> PythonConfig {
+        self.defines = defines;
+        self
+    }
+
+    /// Sets [`PythonConfig::lib_dirs`].
+    pub fn with_lib_dirs(mut self, lib_dirs: Vec<PathBuf>) -> PythonConfig {
+        self.lib_dirs = lib_dirs;
+        self
+    }
+
+    /// Sets [`PythonConfig::links_libpython`].
+    pub fn with_links_libpython(mut self, links_libpython: bool) -> PythonConfig {
+        self.links_libpython = links_libpython;
+        self
+    }
+
+    /// Sets [`PythonConfig::py_debug`], [`PythonConfig::trace_refs`] and
+    /// [`PythonConfig::ref_debug`].
+    pub fn with_debug(mut self, py_debug: bool, trace_refs: bool, ref_debug: bool) -> PythonConfig {
+        self.py_debug = py_debug;
+        self.trace_refs = trace_refs;
+        self.ref_debug = ref_debug;
+        self
+    }
+
+    /// Sets [`PythonConfig::unicode_size`] (2 or 4, else
+    /// [`PythonConfig::to_cargo_metadata`] fails).
+    pub fn with_unicode_size(mut self, unicode_size: u32) -> PythonConfig {
+        self.unicode_size = unicode_size;
+        self
+    }
+
+    /// Sets [`PythonConfig::pypy_version`] from `PYPY_VERSION` as PyPy's
+    /// headers spell it (`"7.3.3"`, `"7.3.4rc1"`), or `None` for CPython.
+    /// Fails, naming the variable, on what [`PythonConfig::from_env`] would
+    /// refuse to read.
+    pub fn with_pypy_version(mut self, version: Option<&str>) -> Result<PythonConfig, Error> {
+        self.pypy_version = match version {
+            None => None,
+            Some(text) => match parse_version(text) {
+                Some(version) => Some(version),
+                None => return Err(unwritable(key::PYPY_VERSION, text, "a version (7.3.3)")),
+            },
+        };
+        Ok(self)
+    }
+
+    /// The `cargo:<key>=<value>` lines, one per key, that pass this
+    /// configuration on to the build scripts of dependants, where
+    /// [`PythonConfig::from_env`] reads it back; for legacy-buffer-sys's
+    /// build script to print. Fails, naming the variable, on a value the
+    /// variables cannot carry (a directory with the path separator in its
+    /// name, a line break, an empty library name, a define with a space).
+    pub fn to_cargo_metadata(&self) -> Result<String, Error> {
+        let paths = |key: &'static str, dirs: &[PathBuf], required: bool| {
+            let shown = || format!("{dirs:?}");
+            if required && dirs.is_empty() {
+                return Err(unwritable(key, &shown(), "at least one directory"));
+            }
+            let joined = std::env::join_paths(dirs)
+                .map_err(|_| unwritable(key, &shown(), "no path separator in a directory"))?;
+            joined
+                .into_string()
+                .map_err(|_| unwritable(key, &shown(), "UTF-8 directories"))
+        };
+        let bad_define = |s: &str| s.is_empty() || s.contains(char::is_whitespace);
+        let mut defines = Vec::new();
+        for (name, value) in &self.defines {
+            if bad_define(name) || value.as_deref().is_some_and(bad_define) {
+                return Err(unwritable(
+                    key::DEFINES,
+                    &format!("{:?}", self.defines),
+                    "names and values without spaces",
+                ));
+            }
+            defines.push(match value {
+                Some(value) => format!("{name}={value}"),
+                None => name.clone(),
+            });
+        }
+        if self.lib_name.is_empty() || self.lib_name.contains(char::is_whitespace) {
+            return Err(unwritable(key::LIB_NAME, &self.lib_name, "a library name"));
+        }
+        if !matches!(self.unicode_size, 2 | 4) {
+            return Err(unwritable(
+                key::UNICODE_SIZE,
+                &self.unicode_size.to_string(),
+                "2 or 4",
+            ));
+        }
+        let flag = |on: bool| if on { "1" } else { "0" };
+        let pypy_version = self
+            .pypy_version
+            .map_or(String::new(), |(a, b, c)| format!("{a}.{b}.{c}"));
+        let pairs = [
+            (key::INCLUDE, paths(key::INCLUDE, &self.include_dirs, true)?),
+            (key::DEFINES, defines.join(" ")),
+            (key::LIB_DIRS, paths(key::LIB_DIRS, &self.lib_dirs, false)?),
+            (key::LIB_NAME, self.lib_name.clone()),
+            (key::LINKS_LIBPYTHON, flag(self.links_libpython).into()),
+            (key::VERSION_HEX, format!("{:#010x}", self.version_hex)),
+            (key::PY_DEBUG, flag(self.py_debug).into()),
+            (key::TRACE_REFS, flag(self.trace_refs).into()),
+            (key::REF_DEBUG, flag(self.ref_debug).into()),
+            (key::UNICODE_SIZE, self.unicode_size.to_string()),
+            (key::PYPY_VERSION, pypy_version),
+        ];
+        let mut lines = String::new();
+        for (key, value) in pairs {
+            if value.contains(['\n', '\r']) {
+                return Err(unwritable(key, &value, "no line break"));
+            }
+            lines.push_str(&format!("cargo:{key}={value}\n"));
+        }
+        Ok(lines)
+    }
+
+    /// The `cargo:<key>=<value>` line legacy-buffer-sys's build script
+    /// prints on docs.rs instead of a configuration: it found no Python, and
+    /// [`PythonConfig::from_env`] then fails saying so.
+    pub fn docs_rs_cargo_metadata() -> String {
+        format!("cargo:{}=1\n", key::DOCS_RS)
     }
 
     /// The directories holding `Python.h` and `pyconfig.h` (Debian keeps
@@ -332,8 +517,9 @@ fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
     Some((major, minor, micro))
 }
 
-/// Why [`PythonConfig::from_env`] failed: which variable, and what was
-/// wrong with it.
+/// Why [`PythonConfig::from_env`] failed, or what
+/// [`PythonConfig::to_cargo_metadata`] could not pass on: which variable,
+/// and what was wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
     variable: String,
@@ -348,6 +534,20 @@ enum ErrorKind {
         expected: &'static str,
     },
     DocsRs,
+    Unwritable {
+        value: String,
+        expected: &'static str,
+    },
+}
+
+fn unwritable(key: &str, value: &str, expected: &'static str) -> Error {
+    Error {
+        variable: dep_var(key),
+        kind: ErrorKind::Unwritable {
+            value: value.to_owned(),
+            expected,
+        },
+    }
 }
 
 fn invalid(variable: String, value: &OsString, expected: &'static str) -> Error {
@@ -388,6 +588,11 @@ impl fmt::Display for Error {
                  check legacy_buffer_build_config::is_docs_rs() first",
                 self.variable
             ),
+            ErrorKind::Unwritable { value, expected } => write!(
+                f,
+                "{value} cannot be passed on as {}: expected {expected}",
+                self.variable
+            ),
         }
     }
 }
@@ -400,7 +605,7 @@ mod tests {
     use std::collections::HashMap;
 
     /// What legacy-buffer-sys writes for Debian 11's release build of 2.7.18.
-    fn release() -> HashMap<String, OsString> {
+    fn release_vars() -> HashMap<String, OsString> {
         [
             (
                 "INCLUDE",
@@ -432,7 +637,7 @@ mod tests {
 
     #[test]
     fn reads_a_release_build() {
-        let config = parse(&release()).unwrap();
+        let config = parse(&release_vars()).unwrap();
         assert_eq!(
             config.include_dirs(),
             [
@@ -457,7 +662,7 @@ mod tests {
     /// pypy-dev), built for an extension module.
     #[test]
     fn reads_pypy() {
-        let mut vars = release();
+        let mut vars = release_vars();
         set(&mut vars, "INCLUDE", "/usr/lib/pypy/include");
         set(&mut vars, "LIB_DIRS", "/usr/lib/pypy/bin");
         set(&mut vars, "LIB_NAME", "pypy-c");
@@ -475,7 +680,7 @@ mod tests {
 
     #[test]
     fn reads_a_debug_build_outside_the_default_paths() {
-        let mut vars = release();
+        let mut vars = release_vars();
         set(&mut vars, "DEFINES", "");
         set(
             &mut vars,
@@ -506,7 +711,7 @@ mod tests {
 
     #[test]
     fn defines_with_values() {
-        let mut vars = release();
+        let mut vars = release_vars();
         set(&mut vars, "DEFINES", "NDEBUG  A=1 B=x=y");
         let config = parse(&vars).unwrap();
         assert_eq!(
@@ -521,8 +726,8 @@ mod tests {
 
     #[test]
     fn every_variable_is_required() {
-        for key in release().keys() {
-            let mut vars = release();
+        for key in release_vars().keys() {
+            let mut vars = release_vars();
             vars.remove(key);
             let e = parse(&vars).unwrap_err();
             assert_eq!(e.variable(), key);
@@ -543,12 +748,94 @@ mod tests {
             ("PYPY_VERSION", "7.3.x", "a version"),
         ];
         for (key, value, expected) in cases {
-            let mut vars = release();
+            let mut vars = release_vars();
             set(&mut vars, key, value);
             let e = parse(&vars).unwrap_err();
             assert_eq!(e.variable(), format!("{PREFIX}{key}"));
             assert!(e.to_string().contains(expected), "{e}");
         }
+    }
+
+    /// The variables cargo would set from `cargo:` lines.
+    fn vars_of(metadata: &str) -> HashMap<String, OsString> {
+        metadata
+            .lines()
+            .map(|l| {
+                let (key, value) = l.strip_prefix("cargo:").unwrap().split_once('=').unwrap();
+                (dep_var(key), OsString::from(value))
+            })
+            .collect()
+    }
+
+    /// What the writer writes is what the reader reads, key for key: the
+    /// two sides of one contract.
+    #[test]
+    fn what_is_written_is_read_back() {
+        let release = PythonConfig::new(
+            vec![
+                "/usr/include/python2.7".into(),
+                "/usr/include/x86_64-linux-gnu/python2.7".into(),
+            ],
+            "python2.7",
+            0x020712f0,
+        )
+        .with_defines(vec![("NDEBUG".into(), None)]);
+        let written = vars_of(&release.to_cargo_metadata().unwrap());
+        assert_eq!(written, release_vars());
+        assert_eq!(parse(&written).unwrap(), release);
+
+        let debug = PythonConfig::new(vec!["/opt/py/include".into()], "python2.7_d", 0x020712f0)
+            .with_defines(vec![("A".into(), Some("x=y".into()))])
+            .with_lib_dirs(vec!["/opt/py/lib".into(), "/opt/py/lib/config".into()])
+            .with_links_libpython(false)
+            .with_debug(true, true, true)
+            .with_unicode_size(2);
+        let written = vars_of(&debug.to_cargo_metadata().unwrap());
+        assert_eq!(parse(&written).unwrap(), debug);
+
+        let pypy = PythonConfig::new(vec!["/usr/lib/pypy/include".into()], "pypy-c", 0x020712f0)
+            .with_links_libpython(false)
+            .with_pypy_version(Some("7.3.4rc1"))
+            .unwrap();
+        let written = vars_of(&pypy.to_cargo_metadata().unwrap());
+        assert_eq!(written[&dep_var(key::PYPY_VERSION)], "7.3.4");
+        assert_eq!(parse(&written).unwrap(), pypy);
+
+        let docs_rs = vars_of(&PythonConfig::docs_rs_cargo_metadata());
+        assert!(parse(&docs_rs)
+            .unwrap_err()
+            .to_string()
+            .contains("is_docs_rs()"));
+    }
+
+    /// What the reader would refuse is not written.
+    #[test]
+    fn what_cannot_be_read_back_is_not_written() {
+        let ok = || {
+            PythonConfig::new(
+                vec!["/usr/include/python2.7".into()],
+                "python2.7",
+                0x020712f0,
+            )
+        };
+        let cases = [
+            (PythonConfig::new(Vec::new(), "python2.7", 0), "INCLUDE"),
+            (ok().with_lib_dirs(vec!["/a:b".into()]), "LIB_DIRS"),
+            (
+                PythonConfig::new(vec!["/a\nb".into()], "python2.7", 0),
+                "INCLUDE",
+            ),
+            (ok().with_defines(vec![("A B".into(), None)]), "DEFINES"),
+            (PythonConfig::new(vec!["/a".into()], "", 0), "LIB_NAME"),
+            (ok().with_unicode_size(8), "UNICODE_SIZE"),
+        ];
+        for (config, key) in cases {
+            let e = config.to_cargo_metadata().unwrap_err();
+            assert_eq!(e.variable(), format!("{PREFIX}{key}"), "{e}");
+            assert!(e.to_string().contains("cannot be passed on"), "{e}");
+        }
+        let e = ok().with_pypy_version(Some("7.3")).unwrap_err();
+        assert_eq!(e.variable(), format!("{PREFIX}PYPY_VERSION"));
     }
 
     #[test]

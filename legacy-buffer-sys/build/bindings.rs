@@ -5,7 +5,7 @@
 use crate::env::{self, Env};
 use crate::find::Python;
 use crate::Failure;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// bindgen's output for CPython 2.7.18 on x86_64 Linux, committed, for
 /// docs.rs and for machines without libclang. The release and debug builds
@@ -17,6 +17,105 @@ pub const PREGENERATED: &str = "bindings/cpython-2.7.18-x86_64-linux.rs";
 
 /// The version the committed bindings were generated from.
 pub const PREGENERATED_VERSION: (u32, u32, u32) = (2, 7, 18);
+
+/// The hashes of the header sets the committed bindings were generated
+/// from, one line each (`fnv1a64:<hex> <which build>`): written by
+/// `ci/bindings --update` from the hashes the build script leaves in
+/// `OUT_DIR/headers.hash` ([`HEADERS_HASH`]).
+pub const PREGENERATED_HEADERS: &str = "bindings/cpython-2.7.18-x86_64-linux.headers";
+
+/// Where every build with headers leaves their [`headers_hash`] in `OUT_DIR`.
+pub const HEADERS_HASH: &str = "headers.hash";
+
+/// A hash of the headers bindgen reads (or would read) through `wrapper.h`:
+/// every `*.h` file directly in the include directories, as (file name,
+/// length, bytes), in sorted order so that neither the directories' order
+/// nor how they were found matters; FNV-1a, 64 bits. The preprocessed text
+/// would be exact, but needs clang; the bytes of every header are a
+/// superset of it. Returns the hash, as `fnv1a64:<16 hex digits>`, and the
+/// files hashed.
+pub fn headers_hash(include_dirs: &[PathBuf]) -> Result<(String, Vec<PathBuf>), Failure> {
+    let unreadable = |path: &Path, e: std::io::Error| {
+        Failure::new(
+            "could not read the Python headers",
+            format!("{}: {e}", path.display()),
+        )
+    };
+    let mut headers = Vec::new();
+    for dir in include_dirs {
+        let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| unreadable(dir, e))?.path();
+            if path.extension().is_some_and(|ext| ext == "h") && path.is_file() {
+                let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, e))?;
+                let name = path
+                    .file_name()
+                    .unwrap_or_default()
+                    .as_encoded_bytes()
+                    .to_vec();
+                headers.push((name, bytes, path));
+            }
+        }
+    }
+    headers.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for (name, bytes, _) in &headers {
+        feed(name);
+        feed(&(bytes.len() as u64).to_le_bytes());
+        feed(bytes);
+    }
+    let files = headers.into_iter().map(|(_, _, path)| path).collect();
+    Ok((format!("fnv1a64:{hash:016x}"), files))
+}
+
+/// Why the committed bindings cannot serve headers whose [`headers_hash`]
+/// is `hash`, if they cannot: they were generated from other headers (a
+/// patched 2.7.18, another distribution's build), whose declarations or
+/// layouts may differ from these in ways the version number does not show.
+pub fn pregenerated_headers_mismatch(env: &Env, python: &Python, hash: &str) -> Option<Failure> {
+    let path = env.manifest_dir.join(PREGENERATED_HEADERS);
+    let known = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            return Some(Failure::new(
+                "could not read the hashes of the pre-generated bindings' headers",
+                format!("{}: {e}", path.display()),
+            ))
+        }
+    };
+    let known: Vec<&str> = known
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    if known.contains(&hash) {
+        return None;
+    }
+    Some(Failure::new(
+        "the Python headers are not those the pre-generated bindings were generated from",
+        format!(
+            "The committed bindings ({PREGENERATED}) were generated from headers whose hash \
+             is {} ({PREGENERATED_HEADERS}), but the headers from {} ({:?}) hash to {hash}: \
+             their declarations may differ from the committed bindings. To fix this, either\n\
+             - let bindgen generate the bindings from these headers: install libclang \
+             (Debian/Ubuntu: apt-get install libclang-dev; Fedora: clang-devel), unset {} \
+             and drop the pregenerated-bindings feature, or\n\
+             - if these headers are the ones to bind, regenerate the committed bindings and \
+             their hashes in the legacy-buffer repository with ci/bindings --update, and \
+             commit them.",
+            known.join(" or "),
+            python.source,
+            python.include_dirs,
+            env::PREGENERATED
+        ),
+    ))
+}
 
 /// Copies the committed bindings to `out`.
 pub fn copy_pregenerated(env: &Env, out: &Path) -> Result<(), Failure> {
@@ -171,39 +270,78 @@ const LEFT_OUT: &[&str] = &[
     "PyInt_FromString",
 ];
 
-/// The C API names `src/lib.rs` re-exports the shim under (`lbsys_Py_INCREF`
-/// as `Py_INCREF`, ...). CPython's headers define them only as macros;
-/// PyPy's declare some as functions too (`PyString_AS_STRING`,
-/// `PyByteArray_Check`), which are left out so that each name means one
-/// function, the shim's.
-const SHIM_NAMES: &[&str] = &[
-    "PyBuffer_Check",
-    "PyByteArray_Check",
-    "PyByteArray_CheckExact",
-    "PyExceptionClass_Check",
-    "PyExceptionClass_Name",
-    "PyObject_CheckBuffer",
-    "PyRun_SimpleString",
-    "PyRun_String",
-    "PyString_AS_STRING",
-    "PyString_Check",
-    "PyString_CheckExact",
-    "PyString_GET_SIZE",
-    "PyTuple_Check",
-    "PyUnicode_AsUTF8String",
-    "PyUnicode_Check",
-    "PyUnicode_DecodeUTF8",
-    "PyUnicode_FromStringAndSize",
-    "Py_DECREF",
-    "Py_INCREF",
-    "Py_InitModule",
-    "Py_InitModule4",
-    "Py_None",
-    "Py_REFCNT",
-    "Py_TYPE",
-    "Py_XDECREF",
-    "Py_XINCREF",
-];
+/// The functions of the macro shim (`src/shim.h`), read from the header
+/// itself: each `lbsys_<name>` declared there, in order. `src/lib.rs`
+/// re-exports each as `<name>` (`lbsys_Py_INCREF` as `Py_INCREF`), through
+/// the list [`write_shim_exports`] generates; on PyPy, whose headers declare
+/// some of those names as functions too (`PyString_AS_STRING`,
+/// `PyByteArray_Check`), bindgen leaves the C API's out, so that each name
+/// means one function, the shim's. The header is the one list: a function
+/// added there is bound, re-exported and kept apart from PyPy's at once.
+pub fn shim_names(shim_header: &Path) -> Result<Vec<String>, Failure> {
+    let text = std::fs::read_to_string(shim_header).map_err(|e| {
+        Failure::new(
+            "could not read the shim's header",
+            format!("{}: {e}", shim_header.display()),
+        )
+    })?;
+    // Comments name functions too, without declaring them.
+    let mut code = String::new();
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find("/*") {
+        code.push_str(&rest[..open]);
+        code.push(' ');
+        rest = rest[open..]
+            .find("*/")
+            .map_or("", |close| &rest[open + close + 2..]);
+    }
+    code.push_str(rest);
+    let mut names: Vec<String> = Vec::new();
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut at = 0;
+    while let Some(found) = code[at..].find("lbsys_") {
+        let start = at + found;
+        let end = code[start..]
+            .find(|c| !ident(c))
+            .map_or(code.len(), |n| start + n);
+        at = end;
+        let preceded_by_ident = code[..start].chars().next_back().is_some_and(ident);
+        let is_call = code[end..].trim_start().starts_with('(');
+        let name = &code[start + "lbsys_".len()..end];
+        if !preceded_by_ident && is_call && !name.is_empty() && !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    if names.is_empty() {
+        return Err(Failure::new(
+            "the shim's header declares no function",
+            format!(
+                "No `lbsys_<name>(` declaration in {}.",
+                shim_header.display()
+            ),
+        ));
+    }
+    Ok(names)
+}
+
+/// `shim_exports.rs`, which `src/lib.rs` includes: the shim's functions
+/// re-exported under their names without `lbsys_`.
+pub fn write_shim_exports(names: &[String], out: &Path) -> Result<(), Failure> {
+    let mut text = String::from(
+        "// Generated by build/bindings.rs from src/shim.h: the macro shim under the\n\
+         // macros' own names.\npub use generated::{\n",
+    );
+    for name in names {
+        text.push_str(&format!("    lbsys_{name} as {name},\n"));
+    }
+    text.push_str("};\n");
+    std::fs::write(out, text).map_err(|e| {
+        Failure::new(
+            "could not write the shim's re-exports",
+            format!("{}: {e}", out.display()),
+        )
+    })
+}
 
 /// Macro constants bound (integer `#define`s).
 const VARS: &[&str] = &[
@@ -268,6 +406,7 @@ pub fn generate(
     python: &Python,
     wrapper: &Path,
     shim_header: &Path,
+    shim_names: &[String],
     out: &Path,
     pypy: bool,
 ) -> Result<(), Failure> {
@@ -313,7 +452,7 @@ pub fn generate(
         // PyPy's `typedef struct Py_complex_t {...} Py_complex`: CPython's
         // struct has no tag.
         builder = builder.allowlist_type("Py_complex_t");
-        for name in SHIM_NAMES {
+        for name in shim_names {
             builder = builder.blocklist_function(name);
         }
     }

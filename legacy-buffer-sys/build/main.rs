@@ -11,6 +11,7 @@ mod env;
 mod find;
 mod probe;
 
+use legacy_buffer_build_config::PythonConfig;
 use std::process::ExitCode;
 
 /// How to install CPython 2.7 on the systems that still package it, for
@@ -101,6 +102,7 @@ fn run() -> Result<(), Failure> {
         "src/exporter.h",
         "wrapper.h",
         bindings::PREGENERATED,
+        bindings::PREGENERATED_HEADERS,
     ] {
         println!("cargo:rerun-if-changed={f}");
     }
@@ -210,18 +212,32 @@ fn run() -> Result<(), Failure> {
         ));
     }
 
+    let shim_header = env.manifest_dir.join("src/shim.h");
+    let shim_names = bindings::shim_names(&shim_header)?;
+    bindings::write_shim_exports(&shim_names, &env.out_dir.join("shim_exports.rs"))?;
     let out = env.out_dir.join("bindings.rs");
     let pypy = headers.pypy.is_some();
+    // For ci/bindings --update to record, beside the committed bindings.
+    let (headers_hash, header_files) = bindings::headers_hash(&python.include_dirs)?;
+    std::fs::write(env.out_dir.join(bindings::HEADERS_HASH), &headers_hash)
+        .map_err(|e| Failure::new("could not write the headers' hash", e.to_string()))?;
     if env.pregenerated {
         let version = (headers.major, headers.minor, headers.micro);
         if let Some(failure) = bindings::pregenerated_mismatch(&env, version, pypy) {
             return Err(failure);
         }
+        // bindgen registers the headers it reads; here, the hash does.
+        for file in &header_files {
+            println!("cargo:rerun-if-changed={}", file.display());
+        }
+        if let Some(failure) = bindings::pregenerated_headers_mismatch(&env, &python, &headers_hash)
+        {
+            return Err(failure);
+        }
         bindings::copy_pregenerated(&env, &out)?;
     } else {
         let wrapper = env.manifest_dir.join("wrapper.h");
-        let shim_header = env.manifest_dir.join("src/shim.h");
-        bindings::generate(&python, &wrapper, &shim_header, &out, pypy)?;
+        bindings::generate(&python, &wrapper, &shim_header, &shim_names, &out, pypy)?;
     }
 
     let defines = headers.defines();
@@ -263,27 +279,23 @@ fn run() -> Result<(), Failure> {
     }
 
     emit_cfgs(&headers);
-    // Read by legacy-buffer-build-config's PythonConfig::from_env, which
-    // knows these names and formats: keep the two in step.
-    let paths = |dirs: &[std::path::PathBuf]| {
-        std::env::join_paths(dirs)
-            .map(|p| p.to_string_lossy().into_owned())
-            .map_err(|e| Failure::new("a directory cannot be passed on", e.to_string()))
-    };
-    println!("cargo:include={}", paths(&python.include_dirs)?);
-    println!("cargo:defines={}", defines.join(" "));
-    println!("cargo:lib_dirs={}", paths(&python.lib_dirs)?);
-    println!("cargo:lib_name={}", python.lib_name());
-    println!("cargo:links_libpython={}", u8::from(!env.no_link));
-    println!("cargo:version_hex={:#010x}", headers.version_hex());
-    println!("cargo:py_debug={}", u8::from(headers.py_debug));
-    println!("cargo:trace_refs={}", u8::from(headers.trace_refs));
-    println!("cargo:ref_debug={}", u8::from(headers.ref_debug));
-    println!("cargo:unicode_size={}", headers.unicode_size);
-    println!(
-        "cargo:pypy_version={}",
-        headers.pypy.as_deref().unwrap_or("")
-    );
+    // The contract with dependants' build scripts, written and read by
+    // legacy-buffer-build-config.
+    let defines = defines.iter().map(|d| (d.to_string(), None)).collect();
+    let config = PythonConfig::new(
+        python.include_dirs.clone(),
+        python.lib_name(),
+        headers.version_hex(),
+    )
+    .with_defines(defines)
+    .with_lib_dirs(python.lib_dirs.clone())
+    .with_links_libpython(!env.no_link)
+    .with_debug(headers.py_debug, headers.trace_refs, headers.ref_debug)
+    .with_unicode_size(headers.unicode_size)
+    .with_pypy_version(headers.pypy.as_deref())
+    .and_then(|config| config.to_cargo_metadata())
+    .map_err(|e| Failure::new("the configuration cannot be passed on", e.to_string()))?;
+    print!("{config}");
 
     write_config(&env, &headers)
 }
@@ -300,8 +312,10 @@ fn docs_rs(env: &env::Env) -> Result<(), Failure> {
         return Err(failure);
     }
     bindings::copy_pregenerated(env, &env.out_dir.join("bindings.rs"))?;
+    let shim_names = bindings::shim_names(&env.manifest_dir.join("src/shim.h"))?;
+    bindings::write_shim_exports(&shim_names, &env.out_dir.join("shim_exports.rs"))?;
     emit_cfgs(&headers);
-    println!("cargo:docs_rs=1");
+    print!("{}", PythonConfig::docs_rs_cargo_metadata());
     write_config(env, &headers)
 }
 

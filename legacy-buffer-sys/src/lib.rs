@@ -125,26 +125,8 @@ pub use generated::*;
 
 include!(concat!(env!("OUT_DIR"), "/config.rs"));
 
-// The macro shim, under the macros' own names (build/bindings.rs's
-// SHIM_NAMES lists them: PyPy's headers declare some as functions too, which
-// bindgen leaves out).
-pub use generated::{
-    lbsys_PyBuffer_Check as PyBuffer_Check, lbsys_PyByteArray_Check as PyByteArray_Check,
-    lbsys_PyByteArray_CheckExact as PyByteArray_CheckExact, lbsys_PyDict_Check as PyDict_Check,
-    lbsys_PyExceptionClass_Check as PyExceptionClass_Check,
-    lbsys_PyExceptionClass_Name as PyExceptionClass_Name, lbsys_PyFloat_Check as PyFloat_Check,
-    lbsys_PyInt_Check as PyInt_Check, lbsys_PyLong_Check as PyLong_Check,
-    lbsys_PyObject_CheckBuffer as PyObject_CheckBuffer,
-    lbsys_PyRun_SimpleString as PyRun_SimpleString, lbsys_PyRun_String as PyRun_String,
-    lbsys_PyString_AS_STRING as PyString_AS_STRING, lbsys_PyString_Check as PyString_Check,
-    lbsys_PyString_CheckExact as PyString_CheckExact, lbsys_PyString_GET_SIZE as PyString_GET_SIZE,
-    lbsys_PyTuple_Check as PyTuple_Check, lbsys_PyType_Check as PyType_Check,
-    lbsys_PyType_NAME as PyType_NAME, lbsys_PyUnicode_AsUTF8String as PyUnicode_AsUTF8String,
-    lbsys_PyUnicode_Check as PyUnicode_Check, lbsys_PyUnicode_DecodeUTF8 as PyUnicode_DecodeUTF8,
-    lbsys_PyUnicode_FromStringAndSize as PyUnicode_FromStringAndSize, lbsys_Py_DECREF as Py_DECREF,
-    lbsys_Py_INCREF as Py_INCREF, lbsys_Py_InitModule as Py_InitModule,
-    lbsys_Py_InitModule4 as Py_InitModule4, lbsys_Py_None as Py_None, lbsys_Py_REFCNT as Py_REFCNT,
-    lbsys_Py_TYPE as Py_TYPE, lbsys_Py_TYPE_NAME as Py_TYPE_NAME, lbsys_Py_XDECREF as Py_XDECREF,
-    lbsys_Py_XINCREF as Py_XINCREF, lbsys_gil_held as gil_held,
-    lbsys_sizeof_PyObject as sizeof_PyObject, lbsys_sizeof_Py_buffer as sizeof_Py_buffer,
-};
+// The macro shim, under the macros' own names (`lbsys_Py_INCREF` as
+// `Py_INCREF`, ...): every function src/shim.h declares, listed by the build
+// script from the header (build/bindings.rs, shim_names), which also keeps
+// PyPy's functions of those names out of the bindings.
+include!(concat!(env!("OUT_DIR"), "/shim_exports.rs"));

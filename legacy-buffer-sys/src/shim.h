@@ -2,7 +2,9 @@
  * build-dependent names), so one Rust source serves release and debug
  * builds, and PyPy's cpyext: the shim is compiled with cc against the same
  * headers bindgen read. Every name starts with lbsys_; the Rust crate
- * re-exports each under the macro's own name. Where an implementation lacks
+ * re-exports each without it, under the macro's own name (the build script
+ * reads the list from this header: declare each function on one line as
+ * `type lbsys_name(`). Where an implementation lacks
  * what a body needs (PyPy has no _PyThreadState_Current, no
  * PyGILState_GetThisThreadState, no Py_InitializeEx), its body is its own
  * (#ifdef PYPY_VERSION) and says so through its result. */

@@ -612,3 +612,93 @@ fn print_config_shows_the_configuration_and_stops() {
         );
     }
 }
+
+/// The committed bindings serve only the headers they were generated from:
+/// a copy of the installed headers is accepted, and the same copy with one
+/// header changed is refused, saying to let bindgen generate the bindings
+/// (libclang) or to regenerate the committed ones. In the libclang case's
+/// target directory, where bindgen cannot run.
+#[test]
+fn pregenerated_bindings_refuse_other_headers() {
+    let (dir, module) = if legacy_buffer_sys::PY_DEBUG {
+        ("build-script-libclang-dbg", "python-2.7-dbg")
+    } else {
+        ("build-script-libclang", "python-2.7")
+    };
+    let pkg_config = |flag: &str, prefix: &str| -> Vec<String> {
+        let output = Command::new("pkg-config")
+            .args([flag, module])
+            .output()
+            .expect("running pkg-config");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .split_whitespace()
+            .filter_map(|f| f.strip_prefix(prefix).map(str::to_string))
+            .collect()
+    };
+    let include_dirs = pkg_config("--cflags-only-I", "-I");
+    let lib_name = pkg_config("--libs-only-l", "-l")
+        .into_iter()
+        .find(|l| l.starts_with("python"))
+        .expect("pkg-config names libpython");
+
+    // Each include directory copied, as its own directory, in order.
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("headers-{module}"));
+    let _ = std::fs::remove_dir_all(&root);
+    let copies: Vec<PathBuf> = include_dirs
+        .iter()
+        .enumerate()
+        .map(|(i, from)| {
+            let to = root.join(i.to_string());
+            std::fs::create_dir_all(&to).unwrap();
+            for entry in std::fs::read_dir(from).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+                }
+            }
+            to
+        })
+        .collect();
+    let include = std::env::join_paths(&copies).unwrap();
+    let include = include.to_str().unwrap();
+    let vars = [
+        ("LIBCLANG_PATH", "/nonexistent-libclang"),
+        ("LEGACY_BUFFER_SYS_PREGENERATED_BINDINGS", "1"),
+        ("LEGACY_BUFFER_SYS_PYTHON_INCLUDE_DIR", include),
+        (
+            "LEGACY_BUFFER_SYS_PYTHON_LIB_DIR",
+            "/usr/lib/x86_64-linux-gnu",
+        ),
+        ("LEGACY_BUFFER_SYS_PYTHON_LIB_NAME", &lib_name),
+    ];
+
+    let mut command = cargo::command(dir, &["build", "-p", "legacy-buffer-sys"]);
+    command.envs(vars);
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo: {e}"));
+    assert!(
+        output.status.success(),
+        "a copy of the headers is refused:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let changed = copies[0].join("bufferobject.h");
+    let mut text = std::fs::read_to_string(&changed).unwrap();
+    text.push_str("\n/* not the header the bindings were generated from */\n");
+    std::fs::write(&changed, text).unwrap();
+    let failed = build_sys_in(dir, &vars);
+    assert_one_warning(
+        &failed,
+        "the Python headers are not those the pre-generated bindings were generated from",
+        &[
+            "bindings/cpython-2.7.18-x86_64-linux.headers",
+            copies[0].to_str().unwrap(),
+            "apt-get install libclang-dev",
+            "unset LEGACY_BUFFER_SYS_PREGENERATED_BINDINGS",
+            "ci/bindings --update",
+        ],
+    );
+}
