@@ -108,27 +108,21 @@ impl Drop for Held {
 // ---------------------------------------------------------------------------
 // The no-Python scopes of the thread holding the GIL.
 
-/// The no-Python scopes of the thread holding the GIL, in one word:
-/// how many it is in ([`DEPTH`], the low bits), whether a reference
-/// released inside them waits for the outermost to end ([`DEFERRED`]), and
-/// how many scopes have ended ([`ENDED`], the high bits, wrapping), by
-/// which a thread waiting for the GIL tells a scope that goes on from one
-/// that ended and another began (see [`wait_for_scope_elsewhere`]). Only the
-/// thread holding the GIL writes it (a scope runs with the GIL held from
-/// start to end, and everything that asks holds the GIL first), so the GIL
-/// orders those accesses and plain loads and stores do; atomic to be a
-/// `static`, and so that a thread without the GIL may read it.
+/// The no-Python scopes of the thread holding the GIL, in one word: how
+/// many it is in ([`DEPTH`], the low bits), and how many outermost scopes
+/// have ended ([`ENDED`], the high bits, wrapping), by which a thread
+/// waiting for the GIL tells a scope that goes on from one that ended and
+/// another began (see [`wait_for_scope_elsewhere`]). Only the thread
+/// holding the GIL writes it (a scope runs with the GIL held from start to
+/// end, and everything that asks holds the GIL first), so the GIL orders
+/// those accesses and plain loads and stores do; atomic to be a `static`,
+/// and so that a thread without the GIL may read it.
 static STATE: AtomicU32 = AtomicU32::new(0);
 
 /// The bits of [`STATE`] that count the scopes entered and not yet left.
-const DEPTH: u32 = (1 << 15) - 1;
+const DEPTH: u32 = (1 << 16) - 1;
 
-/// The bit of [`STATE`] saying references wait to be released when the
-/// outermost scope ends. In the low half with the depth, so that leaving a
-/// scope is one test.
-const DEFERRED: u32 = 1 << 15;
-
-/// One scope ended, in [`STATE`]'s high half.
+/// One outermost scope ended, in [`STATE`]'s high half.
 const ENDED: u32 = 1 << 16;
 
 /// Whether the thread holding the GIL is inside a no-Python scope. Only
@@ -141,7 +135,16 @@ pub(crate) fn scope_active() -> bool {
 
 /// Inside a no-Python scope until dropped (at the end of the closure, or
 /// while a panic unwinds out of it).
-pub(crate) struct InScope(PhantomData<*mut ()>);
+///
+/// Leaving writes back the word as it was on entering, one more ended if
+/// this was the outermost scope, rather than reading it again: scopes nest
+/// strictly (the guard is private and dropped in order), so the word is
+/// then what it was, and a scope entered and left in a loop carries one
+/// store-to-load dependency per scope through memory instead of two.
+pub(crate) struct InScope {
+    before: u32,
+    _not_send: PhantomData<*mut ()>,
+}
 
 impl InScope {
     /// Enter a scope.
@@ -151,32 +154,38 @@ impl InScope {
     /// This thread holds the GIL, and keeps it until the result is dropped.
     #[inline]
     pub(crate) unsafe fn enter() -> InScope {
-        STATE.store(STATE.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        InScope(PhantomData)
+        let before = STATE.load(Ordering::Relaxed);
+        STATE.store(before + 1, Ordering::Relaxed);
+        InScope {
+            before,
+            _not_send: PhantomData,
+        }
     }
 }
 
 impl Drop for InScope {
     #[inline]
     fn drop(&mut self) {
-        // One scope fewer, one more ended: one addition.
-        let state = STATE.load(Ordering::Relaxed).wrapping_add(ENDED - 1);
-        STATE.store(state, Ordering::Relaxed);
-        if state & (DEPTH | DEFERRED) == DEFERRED {
+        let outermost = self.before & DEPTH == 0;
+        // Only an outermost scope's end counts: while an inner one ends,
+        // the scope a waiting thread saw goes on.
+        let ended = if outermost { ENDED } else { 0 };
+        STATE.store(self.before.wrapping_add(ended), Ordering::Relaxed);
+        // References released inside the scopes were queued (`release`):
+        // Python may run again once the outermost has ended.
+        if outermost && QUEUED.load(Ordering::Relaxed) {
             release_deferred();
         }
     }
 }
 
-/// The outermost scope ended with references queued inside it: Python may
-/// run again, so release them.
+/// The outermost scope ended with references queued: release them.
 #[cold]
 #[inline(never)]
 fn release_deferred() {
-    STATE.store(STATE.load(Ordering::Relaxed) & !DEFERRED, Ordering::Relaxed);
     // SAFETY: a scope is entered and left by the thread holding the GIL
     // (`InScope::enter`'s contract), and this one was the outermost.
-    unsafe { drain() };
+    unsafe { drain_queued() };
 }
 
 /// How long `with_gil` on a thread without the GIL waits for one no-Python
@@ -227,7 +236,7 @@ pub(crate) fn wait_for_scope_elsewhere() {
         let now = STATE.load(Ordering::Relaxed);
         // Over, or another scope since: the GIL was free in between, and
         // taking it now waits as for any holder.
-        if now & DEPTH == 0 || now & !(DEPTH | DEFERRED) != seen & !(DEPTH | DEFERRED) {
+        if now & DEPTH == 0 || now & !DEPTH != seen & !DEPTH {
             return;
         }
         let waited = began.elapsed();
@@ -325,8 +334,8 @@ pub(crate) unsafe fn release(obj: *mut ffi::PyObject) {
             unsafe { ffi::Py_DECREF(obj.as_ptr()) };
             return;
         }
-        // Inside a no-Python scope: released when the outermost ends.
-        STATE.store(STATE.load(Ordering::Relaxed) | DEFERRED, Ordering::Relaxed);
+        // Inside a no-Python scope: queued, and released when the
+        // outermost ends (`InScope`'s drop looks at `QUEUED`).
     }
     let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
     pending.0.push(obj);
