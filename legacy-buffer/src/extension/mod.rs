@@ -3,7 +3,9 @@
 mod args;
 mod view;
 
-pub use args::{FromArg, FromArgs, KeywordParser, Parser};
+#[doc(hidden)]
+pub use args::__format_error;
+pub use args::{FormatText, FromArg, FromArgs, KeywordParser, Parser, RunTimeFormat};
 pub use view::View;
 
 use crate::error::Error;

@@ -53,13 +53,13 @@ static LIVE_VIEWS: AtomicU32 = AtomicU32::new(0);
 ///
 /// ```
 /// use legacy_buffer::extension::{Args, View};
-/// use legacy_buffer::{with_gil, BufferKind};
+/// use legacy_buffer::{py_format, with_gil, BufferKind};
 ///
 /// with_gil(|py| -> legacy_buffer::Result<()> {
 ///     py.run("view_args = (bytearray('abc'),)")?;
 ///     let tuple = py.eval("view_args")?;
 ///     let args = Args::from_tuple(&tuple)?;
-///     let (data,): (View<'_>,) = args.parse("w*:f")?;
+///     let (data,): (View<'_>,) = args.parse(py_format!("w*:f"))?;
 ///     assert_eq!(data.kind(), BufferKind::Pinned);
 ///     data.as_write_cells().unwrap()[0].set(b'X');
 ///     // Pinned: the bytearray cannot be resized while the view lives.
@@ -559,7 +559,7 @@ fn too_many_views(live: u32) -> Error {
 mod tests {
     use super::*;
     use crate::extension::Args;
-    use crate::with_gil;
+    use crate::{py_format, with_gil};
 
     /// A view beyond the limit is refused, and one given back makes room.
     #[test]
@@ -572,9 +572,9 @@ mod tests {
             // made or dropped meanwhile.
             let before = LIVE_VIEWS.load(Ordering::Relaxed);
             LIVE_VIEWS.store(MAX_VIEWS - 1, Ordering::Relaxed);
-            let (last,): (View<'_>,) = args.parse("s*").unwrap();
+            let (last,): (View<'_>,) = args.parse(py_format!("s*")).unwrap();
             assert_eq!(LIVE_VIEWS.load(Ordering::Relaxed), MAX_VIEWS);
-            let e = args.parse::<(View<'_>,)>("s*").unwrap_err();
+            let e = args.parse::<(View<'_>,), _>(py_format!("s*")).unwrap_err();
             assert_eq!(e.type_name(), "BufferError");
             assert!(e
                 .message()
@@ -582,7 +582,7 @@ mod tests {
             // SAFETY: GIL held.
             assert!(unsafe { ffi::PyErr_Occurred() }.is_null());
             drop(last);
-            let (again,): (View<'_>,) = args.parse("w*").unwrap();
+            let (again,): (View<'_>,) = args.parse(py_format!("w*")).unwrap();
             drop(again);
             assert_eq!(LIVE_VIEWS.load(Ordering::Relaxed), MAX_VIEWS - 1);
             LIVE_VIEWS.store(before, Ordering::Relaxed);
