@@ -99,11 +99,12 @@ impl<'a, 'py> Args<'a, 'py> {
     ///
     /// A type that does not take its unit does not compile:
     ///
-    /// ```compile_fail
+    /// ```compile_fail,E0080
     /// # use legacy_buffer::{extension::Args, py_format};
     /// # fn f(args: Args<'_, '_>) -> legacy_buffer::Result<()> {
     /// let (n, level): (u32, i32) = args.parse(py_format!("s#i"))?; // u32 does not take s#
     /// # Ok(()) }
+    /// # let built: fn(Args<'_, '_>) -> legacy_buffer::Result<()> = f; // the check runs when built
     /// ```
     #[inline(always)]
     pub fn parse<T: FromArgs<'a, 'py>, F: FormatText>(&self, _format: F) -> Result<T> {
@@ -193,7 +194,7 @@ impl<'a, 'py> Args<'a, 'py> {
 /// }
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0080
 /// let format = legacy_buffer::py_format!("es#"); // 'e' is not a supported unit
 /// ```
 #[macro_export]
