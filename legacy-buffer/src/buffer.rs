@@ -89,13 +89,13 @@ impl Asked {
 ///
 /// ```
 /// use legacy_buffer::extension::Args;
-/// use legacy_buffer::{with_gil, Buffer, BufferKind};
+/// use legacy_buffer::{py_format, with_gil, Buffer, BufferKind};
 ///
 /// with_gil(|py| -> legacy_buffer::Result<()> {
 ///     py.run("view_args = (bytearray('abc'),)")?;
 ///     let tuple = py.eval("view_args")?;
 ///     let args = Args::from_tuple(&tuple)?;
-///     let (data,): (Buffer<'_>,) = args.parse("w*:f")?;
+///     let (data,): (Buffer<'_>,) = args.parse(py_format!("w*:f"))?;
 ///     assert_eq!(data.kind(), BufferKind::Pinned);
 ///     data.as_write_cells().unwrap()[0].set(b'X');
 ///     // Exported: the bytearray cannot be resized while the buffer lives.

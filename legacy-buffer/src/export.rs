@@ -296,6 +296,7 @@ mod tests {
     use super::*;
     use crate::extension::Args;
     use crate::gil::with_gil;
+    use crate::py_format;
 
     /// An export beyond the limit is refused, and one given back makes room.
     #[test]
@@ -308,10 +309,10 @@ mod tests {
             // made or dropped meanwhile.
             let before = LIVE_EXPORTS.load(Ordering::Relaxed);
             LIVE_EXPORTS.store(MAX_EXPORTS - 1, Ordering::Relaxed);
-            let (last,): (crate::buffer::Buffer<'_>,) = args.parse("s*").unwrap();
+            let (last,): (crate::buffer::Buffer<'_>,) = args.parse(py_format!("s*")).unwrap();
             assert_eq!(LIVE_EXPORTS.load(Ordering::Relaxed), MAX_EXPORTS);
             let e = args
-                .parse::<(crate::buffer::Buffer<'_>,)>("s*")
+                .parse::<(crate::buffer::Buffer<'_>,), _>(py_format!("s*"))
                 .unwrap_err();
             assert_eq!(e.type_name(), "BufferError");
             assert!(e
@@ -320,7 +321,7 @@ mod tests {
             // SAFETY: GIL held.
             assert!(unsafe { ffi::PyErr_Occurred() }.is_null());
             drop(last);
-            let (again,): (crate::buffer::Buffer<'_>,) = args.parse("w*").unwrap();
+            let (again,): (crate::buffer::Buffer<'_>,) = args.parse(py_format!("w*")).unwrap();
             drop(again);
             assert_eq!(LIVE_EXPORTS.load(Ordering::Relaxed), MAX_EXPORTS - 1);
             LIVE_EXPORTS.store(before, Ordering::Relaxed);

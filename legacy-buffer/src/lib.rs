@@ -182,7 +182,10 @@
 //! Its arguments parse as `PyArg_ParseTuple` and
 //! `PyArg_ParseTupleAndKeywords` parse them, same formats, same errors
 //! ([`extension::Args::parse`], [`extension::Parser::keywords`]), into Rust
-//! values: `s#`, `t#`, `w#`, `s*`, `z*` and `w*` give a [`Buffer`] (for the
+//! values, with the format written as [`py_format!`]`("s*|I:name")` and
+//! checked against the Rust types while the program builds (a type that
+//! does not take its unit is a compile error): `s#`, `t#`, `w#`, `s*`, `z*`
+//! and `w*` give a [`Buffer`] (for the
 //! `*` units, a new-protocol export where the argument has one, pinned
 //! until dropped; [`extension::View`] is the same type, under the name C
 //! ports know). An export of a `bytearray`, directly or through a
@@ -271,7 +274,8 @@
 //! tuple name neither the function nor the argument (`must be string, not
 //! int`), and cpyext's procs decide what each unit takes (`t#` takes a
 //! `bytearray`, `s*` refuses an `array`, `w#` refuses a `str` as not a
-//! read-write buffer). A view from `s*`, `z*` or `w*` is `Unpinned` when it
+//! read-write buffer; `k` and `K` name themselves, `must be integer<k>, not
+//! float`). A view from `s*`, `z*` or `w*` is `Unpinned` when it
 //! is a new-protocol export (an export pins nothing on PyPy: the
 //! `bytearray` resizes under it): no cells, and each use of its memory
 //! takes a fresh export (the view keeps the last four, the most one

@@ -39,7 +39,7 @@ pub mod buffers;
 pub mod checksum;
 
 use legacy_buffer::extension::Args;
-use legacy_buffer::{py_module, Borrowed, Error, ExceptionType, Python, Result};
+use legacy_buffer::{py_format, py_module, Borrowed, Error, ExceptionType, Python, Result};
 
 // The importable module must not link libpython (see Cargo.toml).
 #[cfg(feature = "extension-module")]
@@ -47,7 +47,7 @@ const _: () = assert!(!legacy_buffer::ffi::LINKS_LIBPYTHON);
 
 /// `adler32(buf[, start]) -> int` (`"O|I:adler32"`).
 fn adler32_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<libc::c_long> {
-    let (obj, start): (Borrowed, Option<libc::c_uint>) = args.parse("O|I:adler32")?;
+    let (obj, start): (Borrowed, Option<libc::c_uint>) = args.parse(py_format!("O|I:adler32"))?;
     let start = start.unwrap_or(1);
     let sum = buffers::with_readable(&obj, |bytes| checksum::adler32(start, bytes))?;
     Ok(checksum::signed(sum))
@@ -55,7 +55,7 @@ fn adler32_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<libc::c_long> {
 
 /// `crc32(buf[, start]) -> int` (`"O|I:crc32"`).
 fn crc32_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<libc::c_long> {
-    let (obj, start): (Borrowed, Option<libc::c_uint>) = args.parse("O|I:crc32")?;
+    let (obj, start): (Borrowed, Option<libc::c_uint>) = args.parse(py_format!("O|I:crc32"))?;
     let start = start.unwrap_or(0);
     let sum = buffers::with_readable(&obj, |bytes| checksum::crc32(start, bytes))?;
     Ok(checksum::signed(sum))
@@ -64,7 +64,7 @@ fn crc32_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<libc::c_long> {
 /// `count(buf, byte) -> int` (`"Oi:count"`); the byte is checked before the
 /// buffer is looked at.
 fn count_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<usize> {
-    let (obj, byte): (Borrowed, libc::c_int) = args.parse("Oi:count")?;
+    let (obj, byte): (Borrowed, libc::c_int) = args.parse(py_format!("Oi:count"))?;
     let Ok(byte) = u8::try_from(byte) else {
         return Err(Error::new(
             ExceptionType::ValueError,
@@ -78,7 +78,7 @@ fn count_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<usize> {
 /// and copied before `dst` is asked for its memory (asking may run the
 /// exporter's procs, which may move the key's: they can be one object).
 fn xor_into_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<()> {
-    let (dst, key): (Borrowed, Borrowed) = args.parse("OO:xor_into")?;
+    let (dst, key): (Borrowed, Borrowed) = args.parse(py_format!("OO:xor_into"))?;
     let key = buffers::with_readable(&key, |bytes| bytes.to_vec())?;
     if key.is_empty() {
         return Err(Error::new(
@@ -91,7 +91,7 @@ fn xor_into_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<()> {
 
 /// `length(buf) -> int` (`"O:length"`).
 fn length_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<usize> {
-    let (obj,): (Borrowed,) = args.parse("O:length")?;
+    let (obj,): (Borrowed,) = args.parse(py_format!("O:length"))?;
     buffers::with_readable(&obj, |bytes| bytes.len())
 }
 

@@ -44,7 +44,7 @@
 #![warn(missing_docs)]
 
 use legacy_buffer::extension::{Args, Long, StrBuf, View};
-use legacy_buffer::{py_module, Buffer, Bytes, Object, Python, Result};
+use legacy_buffer::{py_format, py_module, Buffer, Bytes, Object, Python, Result};
 
 /// Inputs from this length on are compressed with the GIL released, as the
 /// C module releases it for every input: below it, releasing and taking the
@@ -67,7 +67,7 @@ fn strerror(error: &snap::Error) -> &'static str {
 
 /// `compress(data) -> str`, `"s*"`.
 fn compress<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
-    let (input,): (View,) = args.parse("s*")?;
+    let (input,): (View,) = args.parse(py_format!("s*"))?;
     if u32::try_from(input.len()).is_err() {
         // Longer than a Snappy header can say (4 GiB or more). (Below that,
         // each block is compressed on its own: snap's bound for the whole,
@@ -153,7 +153,7 @@ fn varint(mut value: u32, out: &mut [u8; MAX_HEADER]) -> usize {
 
 /// `uncompress(data) -> str` and `decompress(data) -> str`, `"s*"`.
 fn uncompress<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
-    let (input,): (View,) = args.parse("s*")?;
+    let (input,): (View,) = args.parse(py_format!("s*"))?;
     let claimed = input.with_bytes(uncompressed_len)?;
     let Some(length) = claimed else {
         return Err(CompressedLengthError.err("Can not calculate uncompressed length"));
@@ -198,7 +198,7 @@ std::thread_local! {
 
 /// `isValidCompressed(data) -> bool`, `"s#"`: whether `data` decompresses.
 fn is_valid_compressed(_py: Python<'_>, args: Args<'_, '_>) -> Result<bool> {
-    let (input,): (Buffer,) = args.parse("s#")?;
+    let (input,): (Buffer,) = args.parse(py_format!("s#"))?;
     input.with_bytes(is_valid)
 }
 
@@ -300,7 +300,7 @@ const CRC32C: crc::Crc<u32, crc::Table<16>> =
 /// `_crc32c(data) -> long`, `"s*"`: a `long` whatever its value, as the C
 /// module's `PyLong_FromUnsignedLong` makes it.
 fn crc32c(_py: Python<'_>, args: Args<'_, '_>) -> Result<Long<u32>> {
-    let (input,): (View,) = args.parse("s*")?;
+    let (input,): (View,) = args.parse(py_format!("s*"))?;
     input.with_bytes(|data| Long(CRC32C.checksum(data)))
 }
 

@@ -13,14 +13,15 @@
 //!   offers cells, its length through the scope, then the same length after
 //!   running `code` in `__main__` (which may resize `obj`) while the view
 //!   lives;
-//! - `parse(format, obj)`: what legacy-buffer's argument parser gives for
-//!   `(obj,)` and a format of one borrowing unit (`s`, `s#`, `s*`, `z*`,
-//!   `t#`, `w#`, `w*`), written as the C oracle `argparity` writes what
-//!   `PyArg_ParseTuple` gives (`b<hex>`, `v<hex>/<readonly>`, `None`).
+//! - `parse(format, obj[, type])`: what legacy-buffer's argument parser
+//!   gives for `(obj,)` and a format of one unit (any unit it has; `O!`
+//!   with `type`), written as the C oracle `argparity` writes what
+//!   `PyArg_ParseTuple` gives (`b<hex>`, `v<hex>/<readonly>`, `i<n>`,
+//!   `f<bits>`, `o=<type>`, `None`).
 
 use legacy_buffer::extension::{Args, IntoPyObject, View};
 use legacy_buffer::{
-    py_module, with_gil, Borrowed, Buffer, Error, ExceptionType, Object, Python, Result,
+    py_format, py_module, with_gil, Borrowed, Buffer, Error, ExceptionType, Object, Python, Result,
 };
 use std::ffi::CStr;
 use std::fmt::Write;
@@ -99,42 +100,143 @@ fn view(view: &View<'_>) -> Result<String> {
     ))
 }
 
-/// parse(format, obj) -> str
+/// A parsed value described as the C oracle `argparity` describes what
+/// `PyArg_ParseTuple` gave for the unit.
+trait Describe {
+    fn describe(&self, arg: *mut legacy_buffer::ffi::PyObject) -> Result<String>;
+    /// As a `*` unit's value: its `Py_buffer`, readonly flag included.
+    fn describe_star(&self, arg: *mut legacy_buffer::ffi::PyObject) -> Result<String> {
+        self.describe(arg)
+    }
+}
+
+impl Describe for &CStr {
+    fn describe(&self, _: *mut legacy_buffer::ffi::PyObject) -> Result<String> {
+        Ok(hex("b", self.to_bytes()))
+    }
+}
+
+impl Describe for Buffer<'_> {
+    fn describe(&self, _: *mut legacy_buffer::ffi::PyObject) -> Result<String> {
+        Ok(hex("b", &self.to_vec()?))
+    }
+    fn describe_star(&self, _: *mut legacy_buffer::ffi::PyObject) -> Result<String> {
+        view(self)
+    }
+}
+
+macro_rules! describe_integers {
+    ($($t:ty),*) => {$(
+        impl Describe for $t {
+            fn describe(&self, _: *mut legacy_buffer::ffi::PyObject) -> Result<String> {
+                Ok(format!("i{self}"))
+            }
+        }
+    )*};
+}
+describe_integers!(u8, i16, u16, i32, u32, i64, u64, isize);
+
+impl Describe for f32 {
+    fn describe(&self, _: *mut legacy_buffer::ffi::PyObject) -> Result<String> {
+        Ok(format!("f{}", f64::from(*self).to_bits() as i64))
+    }
+}
+
+impl Describe for f64 {
+    fn describe(&self, _: *mut legacy_buffer::ffi::PyObject) -> Result<String> {
+        Ok(format!("f{}", self.to_bits() as i64))
+    }
+}
+
+impl Describe for Borrowed<'_, '_> {
+    fn describe(&self, arg: *mut legacy_buffer::ffi::PyObject) -> Result<String> {
+        let same = if self.as_ptr() == arg { '=' } else { '!' };
+        Ok(format!("o{same}{}", self.type_name()))
+    }
+}
+
+impl<T: Describe> Describe for Option<T> {
+    fn describe(&self, arg: *mut legacy_buffer::ffi::PyObject) -> Result<String> {
+        match self {
+            Some(value) => value.describe(arg),
+            None => Ok("None".to_owned()),
+        }
+    }
+    fn describe_star(&self, arg: *mut legacy_buffer::ffi::PyObject) -> Result<String> {
+        match self {
+            Some(value) => value.describe_star(arg),
+            None => Ok("None".to_owned()),
+        }
+    }
+}
+
+/// The one-unit formats `parse` takes, each with its Rust type: every unit
+/// the parser has but `O!` (which `parse` takes with a type).
+macro_rules! one_unit {
+    ($args:ident, $format:ident, $arg:ident; $($unit:literal => $ty:ty;)*) => {
+        match $format {
+            $($unit => {
+                let (value,): ($ty,) = $args.parse(py_format!($unit))?;
+                if $unit.ends_with('*') {
+                    value.describe_star($arg)
+                } else {
+                    value.describe($arg)
+                }
+            })*
+            _ => Err(Error::new(
+                ExceptionType::ValueError,
+                format!("parse: no unit {:?}", $format),
+            )),
+        }
+    };
+}
+
+/// parse(format, obj[, type]) -> str
 fn parse(py: Python<'_>, args: Args<'_, '_>) -> Result<String> {
-    let (format, obj): (&CStr, Borrowed) = args.parse("sO:parse")?;
+    let (format, obj, ty): (&CStr, Borrowed, Option<Borrowed>) =
+        args.parse(py_format!("sO|O:parse"))?;
     let format = format.to_str().unwrap_or("");
     let tuple: Object<'_> = (obj.clone_ref(),).into_object(py)?;
     let args = Args::from_tuple(&tuple)?;
-    match format {
-        "s" => {
-            let (s,): (&CStr,) = args.parse("s")?;
-            Ok(hex("b", s.to_bytes()))
-        }
-        // Formats are `&'static str`: the literal of each arm.
-        "s#" | "t#" | "w#" => {
-            let unit = ["s#", "t#", "w#"].into_iter().find(|u| *u == format);
-            let (buffer,): (Buffer<'_>,) = args.parse(unit.unwrap_or("s#"))?;
-            Ok(hex("b", &buffer.to_vec()?))
-        }
-        "s*" | "w*" => {
-            let unit = if format == "w*" { "w*" } else { "s*" };
-            let (v,): (View<'_>,) = args.parse(unit)?;
-            view(&v)
-        }
-        "z*" => match args.parse::<(Option<View<'_>>,)>("z*")? {
-            (Some(v),) => view(&v),
-            (None,) => Ok("None".to_owned()),
-        },
-        _ => Err(Error::new(
-            ExceptionType::ValueError,
-            format!("parse: no unit {format:?}"),
-        )),
+    let arg = obj.as_ptr();
+    if format == "O!" {
+        let ty = ty.ok_or_else(|| Error::new(ExceptionType::TypeError, "O! needs a type"))?;
+        let (value,): (Borrowed,) = args.parser(py_format!("O!")).types(&[&ty]).parse()?;
+        return value.describe(arg);
+    }
+    one_unit! { args, format, arg;
+        "s" => &CStr;
+        "s#" => Buffer<'_>;
+        "s*" => View<'_>;
+        "z" => Option<&CStr>;
+        "z#" => Option<Buffer<'_>>;
+        "z*" => Option<View<'_>>;
+        "t#" => Buffer<'_>;
+        "w#" => Buffer<'_>;
+        "w*" => View<'_>;
+        "c" => u8;
+        "b" => u8;
+        "B" => u8;
+        "h" => i16;
+        "H" => u16;
+        "i" => i32;
+        "I" => u32;
+        "l" => i64;
+        "k" => u64;
+        "L" => i64;
+        "K" => u64;
+        "n" => isize;
+        "f" => f32;
+        "d" => f64;
+        "O" => Borrowed<'_, '_>;
+        "S" => Borrowed<'_, '_>;
+        "U" => Borrowed<'_, '_>;
     }
 }
 
 /// view_after(obj, code) -> (kind, cells, len, len after code)
 fn view_after(py: Python<'_>, args: Args<'_, '_>) -> Result<(String, bool, usize, usize)> {
-    let (view, code): (View<'_>, &CStr) = args.parse("w*s:view_after")?;
+    let (view, code): (View<'_>, &CStr) = args.parse(py_format!("w*s:view_after"))?;
     let kind = format!("{:?}", view.kind());
     let cells = view.as_write_cells().is_some();
     let before = view.with_bytes(|bytes| bytes.len())?;
@@ -150,7 +252,7 @@ py_module! {
             kinds(arg) => kinds, "kinds(obj) -> (char, read, write)";
             lent(arg) => lent, "lent(obj) -> str";
             threads(args) => threads, "threads(n) -> int";
-            parse(args) => parse, "parse(format, obj) -> str";
+            parse(args) => parse, "parse(format, obj[, type]) -> str";
             view_after(args) => view_after, "view_after(obj, code) -> (kind, cells, len, len)";
         }
     }

@@ -25,7 +25,7 @@
 //! `"must be convertible to a buffer"`.
 
 use legacy_buffer::extension::{Args, View};
-use legacy_buffer::{ffi, with_gil, Borrowed, Buffer, Error, Object, Python};
+use legacy_buffer::{ffi, py_format, with_gil, Borrowed, Buffer, Error, Object, Python};
 use legacy_buffer_tests::modules::MODULES_DIR;
 use legacy_buffer_tests::oracle::assert_clear;
 use std::ffi::{c_int, c_long, c_uint, c_ulong, CStr};
@@ -512,12 +512,12 @@ macro_rules! formats {
                 ) -> Result<Vec<String>, Error> {
                     match keywords {
                         None => args
-                            .parser($text)
+                            .parser(py_format!($text))
                             .types(types)
                             .parse::<$ty>()
                             .map(|v| v.describe_all(contexts)),
                         Some(names) => {
-                            let parser = args.parser($text).keywords(names).types(types);
+                            let parser = args.parser(py_format!($text)).keywords(names).types(types);
                             let described = parser
                                 .parse::<$ty>()
                                 .map(|v| v.describe_all(contexts));

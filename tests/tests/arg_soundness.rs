@@ -5,7 +5,7 @@
 //! `arg_parity.rs`; what cannot compile is legacy-buffer's `tests/ui`.)
 
 use legacy_buffer::extension::{Args, View};
-use legacy_buffer::{with_gil, Borrowed, Buffer, BufferKind, Error, Object, Python};
+use legacy_buffer::{py_format, with_gil, Borrowed, Buffer, BufferKind, Error, Object, Python};
 use legacy_buffer_tests::modules::{eval, eval_repr, import_hostile};
 use legacy_buffer_tests::oracle::assert_clear;
 use std::ffi::CStr;
@@ -43,7 +43,7 @@ fn a_bytearray_cannot_be_resized_under_a_view() {
             let args = Args::from_tuple(&tuple).unwrap();
             // A memoryview holds an export of its own.
             let base = exports();
-            let (view,): (Option<View<'_>>,) = args.parse(format).unwrap();
+            let (view,): (Option<View<'_>>,) = args.parse_checked_at_run_time(format).unwrap();
             let view = view.expect("not None");
             assert_eq!(view.kind(), BufferKind::Pinned, "{format} {expr}");
             assert_eq!(exports(), base + 1, "{format} {expr}");
@@ -72,7 +72,7 @@ fn a_views_bytes_are_what_python_sees() {
         // place, and Python's writes are seen.
         let tuple = bind(py, "vb_args", "(bytearray('abcd'),)");
         let args = Args::from_tuple(&tuple).unwrap();
-        let (view,): (View<'_>,) = args.parse("w*").unwrap();
+        let (view,): (View<'_>,) = args.parse(py_format!("w*")).unwrap();
         assert!(view.is_writable() && !view.readonly());
         assert_eq!(view.as_bytes(), None, "pinned memory is not &[u8]");
         view.as_write_cells().unwrap()[0].set(b'X');
@@ -86,7 +86,7 @@ fn a_views_bytes_are_what_python_sees() {
         drop(view);
 
         // Read-only units give no write access, whatever the exporter.
-        let (view,): (View<'_>,) = args.parse("s*").unwrap();
+        let (view,): (View<'_>,) = args.parse(py_format!("s*")).unwrap();
         assert!(!view.is_writable() && !view.readonly());
         assert!(view.as_write_cells().is_none());
         assert_error(
@@ -100,7 +100,7 @@ fn a_views_bytes_are_what_python_sees() {
         // long as the argument lives.
         let tuple = eval(py, "('str', u'uni')");
         let args = Args::from_tuple(&tuple).unwrap();
-        let (s, u): (View<'_>, View<'_>) = args.parse("s*s*").unwrap();
+        let (s, u): (View<'_>, View<'_>) = args.parse(py_format!("s*s*")).unwrap();
         let (s, u) = (s.as_bytes().unwrap(), u.as_bytes().unwrap());
         assert_eq!((s, u), (&b"str"[..], &b"uni"[..]));
 
@@ -108,7 +108,7 @@ fn a_views_bytes_are_what_python_sees() {
         // the scope asks it again, and sees Python's changes.
         let tuple = bind(py, "vb_array", "(__import__('array').array('b', [1, 2]),)");
         let args = Args::from_tuple(&tuple).unwrap();
-        let (view,): (View<'_>,) = args.parse("w*").unwrap();
+        let (view,): (View<'_>,) = args.parse(py_format!("w*")).unwrap();
         assert_eq!(view.kind(), BufferKind::Unpinned);
         assert!(view.as_cells().is_none() && view.as_bytes().is_none());
         py.run("vb_array[0].extend([3] * 1000)").unwrap();
@@ -134,15 +134,17 @@ fn views_of_a_bytearray_whose_exports_are_at_the_limit_are_refused() {
         };
         let args = Args::from_tuple(&tuple).unwrap();
 
-        std::mem::forget(args.parse::<(View<'_>,)>("s*").unwrap());
+        std::mem::forget(args.parse::<(View<'_>,), _>(py_format!("s*")).unwrap());
         assert_eq!(exports(), 1, "a leaked view stays counted");
 
         py.run(&format!("hostile.set_exports(vl_args[0], {})", LIMIT - 1))
             .unwrap();
-        let (last,): (View<'_>,) = args.parse("w*").unwrap();
+        let (last,): (View<'_>,) = args.parse(py_format!("w*")).unwrap();
         assert_eq!(exports(), LIMIT);
         for format in ["s*", "w*", "z*"] {
-            let e = args.parse::<(Option<View<'_>>,)>(format).unwrap_err();
+            let e = args
+                .parse_checked_at_run_time::<(Option<View<'_>>,)>(format)
+                .unwrap_err();
             assert_error(
                 &e,
                 "BufferError",
@@ -181,19 +183,23 @@ fn views_through_a_memoryview_are_counted_against_the_bytearray() {
         let base = exports();
         assert!(base >= 2, "{base}");
         let args = Args::from_tuple(&tuple).unwrap();
-        let (a, b): (View<'_>, View<'_>) = args.parse("s*w*").unwrap();
+        let (a, b): (View<'_>, View<'_>) = args.parse(py_format!("s*w*")).unwrap();
         assert_eq!(
             exports(),
             base + 2,
             "a view of a memoryview counts on the bytearray"
         );
         drop((a, b));
-        std::mem::forget(args.parse::<(View<'_>, View<'_>)>("s*s*").unwrap());
+        std::mem::forget(
+            args.parse::<(View<'_>, View<'_>), _>(py_format!("s*s*"))
+                .unwrap(),
+        );
         assert_eq!(exports(), base + 2, "leaked views stay counted");
 
         py.run(&format!("hostile.set_exports(mv_ba, {})", LIMIT - 1))
             .unwrap();
-        let (last, _): (View<'_>, Option<Borrowed<'_, '_>>) = args.parse("w*|O").unwrap();
+        let (last, _): (View<'_>, Option<Borrowed<'_, '_>>) =
+            args.parse(py_format!("w*|O")).unwrap();
         assert_eq!(exports(), LIMIT);
         let refused = format!(
             "bytearray object has {LIMIT} exports already: legacy-buffer does not pin it \
@@ -202,7 +208,7 @@ fn views_through_a_memoryview_are_counted_against_the_bytearray() {
         // Through the first memoryview, and through the memoryview of one.
         for format in ["s*|O", "w*|O", "z*|O"] {
             let e = args
-                .parse::<(Option<View<'_>>, Option<Borrowed<'_, '_>>)>(format)
+                .parse_checked_at_run_time::<(Option<View<'_>>, Option<Borrowed<'_, '_>>)>(format)
                 .err()
                 .unwrap();
             assert_error(&e, "BufferError", &refused);
@@ -211,7 +217,7 @@ fn views_through_a_memoryview_are_counted_against_the_bytearray() {
         }
         for format in ["Os*", "Ow*"] {
             let e = args
-                .parse::<(Borrowed<'_, '_>, View<'_>)>(format)
+                .parse_checked_at_run_time::<(Borrowed<'_, '_>, View<'_>)>(format)
                 .err()
                 .unwrap();
             assert_error(&e, "BufferError", &refused);
@@ -253,7 +259,7 @@ del kd_data
         let (tuple, kwargs) = (eval(py, "()"), eval(py, "kd_kwargs"));
         py.run("del kd_kwargs").unwrap();
         let args = Args::from_tuple_and_dict(&tuple, Some(&kwargs)).unwrap();
-        let parser = args.parser("s#i:f").keywords(&["data", "n"]);
+        let parser = args.parser(py_format!("s#i:f")).keywords(&["data", "n"]);
         let (data, n): (Buffer<'_>, i32) = parser.parse().unwrap();
         assert_eq!(n, 5);
         assert_eq!(eval_repr(py, "emptied"), "[True]");
@@ -268,8 +274,11 @@ del kd_data
     })
 }
 
+/// With a format made at run time, a format or a type that does not fit is
+/// a `SystemError` naming it, before any argument is looked at (with
+/// `py_format!`, each is a compile error: tests/ui/args_format_*.rs).
 #[test]
-fn formats_and_types_that_do_not_fit_are_system_errors() {
+fn run_time_formats_and_types_that_do_not_fit_are_system_errors() {
     with_gil(|py| {
         let tuple = eval(py, "('abc', 1)");
         let args = Args::from_tuple(&tuple).unwrap();
@@ -278,54 +287,86 @@ fn formats_and_types_that_do_not_fit_are_system_errors() {
             assert!(e.message().contains(what), "{e} does not say {what:?}");
         };
         system_error(
-            args.parse::<(u32, i32)>("s#i").unwrap_err(),
+            args.parse_checked_at_run_time::<(u32, i32)>("s#i")
+                .unwrap_err(),
             "unit 's#' (argument 1) cannot be converted into u32",
         );
         system_error(
-            args.parse::<(Buffer<'_>, i32)>("s#|i").unwrap_err(),
+            args.parse_checked_at_run_time::<(Buffer<'_>, i32)>("s#|i").unwrap_err(),
             "unit 'i' (argument 2) follows '|' and may be missing: its type must be an Option, not i32",
         );
         system_error(
-            args.parse::<(Buffer<'_>,)>("s#i").unwrap_err(),
+            args.parse_checked_at_run_time::<(Buffer<'_>,)>("s#i")
+                .unwrap_err(),
             "2 units, parsed into a tuple of 1",
         );
         system_error(
-            args.parse::<(&CStr, i32)>("es#").unwrap_err(),
+            args.parse_checked_at_run_time::<(&CStr, i32)>("es#")
+                .unwrap_err(),
             "'e' is not a supported unit",
         );
         system_error(
-            args.parse::<(Borrowed<'_, '_>, i32)>("O&i").err().unwrap(),
+            args.parse_checked_at_run_time::<(Borrowed<'_, '_>, i32)>("O&i")
+                .err()
+                .unwrap(),
             "O& and O? are not supported",
         );
         system_error(
-            args.parse::<(Option<u8>, i32)>("si").unwrap_err(),
+            args.parse_checked_at_run_time::<(Option<u8>, i32)>("si")
+                .unwrap_err(),
             "unit 's' (argument 1) cannot be converted into core::option::Option<u8>",
         );
         system_error(
-            args.parse::<(&CStr, i32)>("zi").unwrap_err(),
+            args.parse_checked_at_run_time::<(&CStr, i32)>("zi")
+                .unwrap_err(),
             "unit 'z' (argument 1) cannot be converted into &core::ffi::c_str::CStr",
         );
         system_error(
-            args.parse::<(Borrowed<'_, '_>, i32)>("O!i").err().unwrap(),
+            args.parse_checked_at_run_time::<(Borrowed<'_, '_>, i32)>("O!i")
+                .err()
+                .unwrap(),
             "1 O! units, but 0 types given",
         );
         let not_a_type = eval(py, "3");
         let e = args
-            .parser("O!i")
+            .parser_checked_at_run_time("O!i")
             .types(&[&not_a_type])
             .parse::<(Borrowed<'_, '_>, i32)>()
             .err()
             .unwrap();
         system_error(e, "type 1 for O! is a int, not a type");
-        let parser = args.parser("si").keywords(&["a"]);
+        let parser = args.parser_checked_at_run_time("si").keywords(&["a"]);
         system_error(
             parser.parse::<(&CStr, i32)>().unwrap_err(),
             "1 keyword names for 2 units",
         );
         // Checked before the arguments: the wrong count is not reported.
         system_error(
-            args.parse::<(u8,)>(":f").unwrap_err(),
+            args.parse_checked_at_run_time::<(u8,)>(":f").unwrap_err(),
             "0 units, parsed into a tuple of 1",
+        );
+        system_error(
+            args.parse_checked_at_run_time::<(i32, Option<i32>, Option<i32>)>("i|i|i")
+                .unwrap_err(),
+            "'|' appears twice",
+        );
+        system_error(
+            args.parse_checked_at_run_time::<(i32,)>("i:f\0")
+                .unwrap_err(),
+            "a NUL byte",
+        );
+        // With py_format!, what is only given at run time (O! types,
+        // keyword names) is checked at run time.
+        system_error(
+            args.parse::<(Borrowed<'_, '_>, i32), _>(py_format!("O!i"))
+                .err()
+                .unwrap(),
+            "1 O! units, but 0 types given",
+        );
+        let parser = args.parser(py_format!("si")).keywords(&["a"]);
+        system_error(
+            parser.parse::<(&CStr, i32)>().unwrap_err(),
+            "1 keyword names for 2 units",
         );
         assert_clear(py, "the programming errors");
     })
@@ -337,12 +378,13 @@ fn z_units_tell_none_from_missing_and_s_gives_c_strings() {
         let tuple = eval(py, "('text', None)");
         let args = Args::from_tuple(&tuple).unwrap();
         let (s, z, missing): (&[u8], Option<Option<&CStr>>, Option<Option<&CStr>>) =
-            args.parse("s|zz").unwrap();
+            args.parse(py_format!("s|zz")).unwrap();
         assert_eq!((s, z, missing), (&b"text"[..], Some(None), None));
-        let (s, z): (&CStr, Option<&[u8]>) = args.parse("sz").unwrap();
+        let (s, z): (&CStr, Option<&[u8]>) = args.parse(py_format!("sz")).unwrap();
         assert_eq!((s.to_bytes(), z), (&b"text"[..], None));
         // z#, z*: None too.
-        let (b, v): (Option<Buffer<'_>>, Option<View<'_>>) = args.parse("z#z*").parsed();
+        let (b, v): (Option<Buffer<'_>>, Option<View<'_>>) =
+            args.parse(py_format!("z#z*")).parsed();
         assert!(b.is_some() && v.is_none());
     })
 }
@@ -367,7 +409,7 @@ fn object_units_give_the_argument_itself() {
         let tuple = eval(py, "([1], 'str', u'uni')");
         let args = Args::from_tuple(&tuple).unwrap();
         let (list, s, u): (Object<'_>, Borrowed<'_, '_>, Borrowed<'_, '_>) =
-            args.parse("OSU").parsed();
+            args.parse(py_format!("OSU")).parsed();
         assert_eq!(list.as_ptr(), args.get(0).unwrap().as_ptr());
         assert_eq!(
             (s.repr().unwrap(), u.repr().unwrap()),
@@ -380,44 +422,36 @@ fn object_units_give_the_argument_itself() {
     })
 }
 
-/// A format is read and checked once, then found by its text's address
-/// and the destination tuple: the same text with another tuple is checked
-/// again (and refused when it does not fit, every time), a leaked copy of a
-/// text at another address is its own format, and formats beyond what the
-/// cache holds are read on every call, with the same results.
+/// A format made at run time is read and checked on every call: each
+/// parse's message names its own format, and one that does not fit is
+/// refused every time, between parses of formats made by `py_format!`.
 #[test]
-fn formats_are_remembered_by_text_and_destination_types() {
+fn run_time_formats_are_read_on_every_call() {
     with_gil(|py| {
         let tuple = eval(py, "(7, 'x')");
         let args = Args::from_tuple(&tuple).unwrap();
-        for _ in 0..3 {
-            let (n, s): (i32, &CStr) = args.parse("is:f").unwrap();
-            assert_eq!((n, s.to_bytes()), (7, &b"x"[..]));
-            let e = args.parse::<(u32, &CStr)>("is:f").unwrap_err();
+        for i in 0..300 {
+            let format = format!("s:f{i}");
+            let e = args
+                .parse_checked_at_run_time::<(&CStr,)>(&format)
+                .unwrap_err();
+            assert_error(
+                &e,
+                "TypeError",
+                &format!("f{i}() takes exactly 1 argument (2 given)"),
+            );
+            let e = args
+                .parse_checked_at_run_time::<(u32, &CStr)>("is:f")
+                .unwrap_err();
             assert_eq!(e.type_name(), "SystemError", "{e}");
-            let (n, _): (i64, Borrowed<'_, '_>) = args.parse("lO:f").unwrap();
-            assert_eq!(n, 7);
-        }
-        // 2,000 formats, each made at run time (leaked: a format is
-        // 'static), named apart: far more than the cache holds. Each
-        // parse's message names its own format, on the first call and on
-        // the next, between parses of a format the cache keeps.
-        let formats: Vec<&'static str> = (0..2000)
-            .map(|i| &*Box::leak(format!("s:f{i}").into_boxed_str()))
-            .collect();
-        for _ in 0..2 {
-            for (i, format) in formats.iter().enumerate() {
-                let e = args.parse::<(&CStr,)>(format).unwrap_err();
-                assert_error(
-                    &e,
-                    "TypeError",
-                    &format!("f{i}() takes exactly 1 argument (2 given)"),
-                );
-                let (n, s): (i32, &CStr) = args.parse("is:f").unwrap();
-                assert_eq!((n, s.to_bytes()), (7, &b"x"[..]));
-                let e = args.parse::<(&CStr, &CStr)>("ss:g").unwrap_err();
-                assert_error(&e, "TypeError", "g() argument 1 must be string, not int");
-            }
+            let (n, s): (i32, &CStr) = args.parse_checked_at_run_time("is:f").unwrap();
+            assert_eq!((n, s.to_bytes()), (7, &b"x"[..]));
+            let (n, s): (i32, &CStr) = args.parse(py_format!("is:f")).unwrap();
+            assert_eq!((n, s.to_bytes()), (7, &b"x"[..]));
+            let e = args
+                .parse::<(&CStr, &CStr), _>(py_format!("ss:g"))
+                .unwrap_err();
+            assert_error(&e, "TypeError", "g() argument 1 must be string, not int");
         }
         assert_clear(py, "the parses");
     })

@@ -527,16 +527,18 @@ fn legacy_buffer_model_under_pypy() {
 }
 
 /// legacy-buffer's argument parser under pypy against PyPy's own
-/// `PyArg_ParseTuple` (the C module `argparity`, built for PyPy): each
-/// borrowing unit over objects of every kind, hostile exporters included,
-/// gives the same bytes, or the same exception and message. PyPy's parser
-/// is not CPython's (no "argument N" in its messages, cpyext's procs: `t#`
-/// takes a bytearray, `s*` refuses an array); the port must follow it.
-/// Not compared, as on CPython (tests/tests/arg_parity.rs): `hostile`'s
-/// `NullPointer` and `HugeLength`, for which the C parser hands out memory
-/// that is not there and legacy-buffer raises `SystemError`; `Resizing`,
-/// whose procs grow it on every call, and which legacy-buffer asks again,
-/// by design, when copying it.
+/// `PyArg_ParseTuple` (the C module `argparity`, built for PyPy): every
+/// unit the parser has, over objects of every kind (buffers, hostile
+/// exporters included; integers at the C widths' limits, floats, things
+/// with `__int__` and `__float__`), gives the same value, or the same
+/// exception and message. PyPy's parser is not CPython's (no "argument N"
+/// in its messages, cpyext's procs: `t#` takes a bytearray, `s*` refuses
+/// an array; `k` and `K` name themselves in their message); the port must
+/// follow it. Not compared, as on CPython (tests/tests/arg_parity.rs):
+/// `hostile`'s `NullPointer` and `HugeLength`, for which the C parser hands
+/// out memory that is not there and legacy-buffer raises `SystemError`;
+/// `Resizing`, whose procs grow it on every call, and which legacy-buffer
+/// asks again, by design, when copying it.
 const PARSER_PARITY: &str = r#"
 import array, ctypes, mmap, os, sys
 sys.path.insert(0, os.environ["LEGACY_BUFFER_TEST_MODULES"])
@@ -545,19 +547,33 @@ import argparity, hostile, pypy_probe
 class Str(str): pass
 class Unicode(unicode): pass
 class ByteArray(bytearray): pass
+class IntSub(int): pass
+class LongSub(long): pass
+class FloatSub(float): pass
+class Int(object):
+    def __int__(self): return 7
+class Float(object):
+    def __float__(self): return 2.5
 
 def objects():
     mapped = mmap.mmap(-1, 3)
     mapped.write("mmm")
     return [
-        "abc", "", Str("ab"), "a\0b", u"ab", Unicode(u"ab"), u"\xe9", buffer("abc"),
+        "abc", "", "x", Str("ab"), "a\0b", u"ab", u"x", Unicode(u"ab"), u"\xe9", buffer("abc"),
         buffer("abcd", 1, 2), buffer(bytearray("ab")), buffer(array.array("B", [1])),
         bytearray("ab"), bytearray(), ByteArray("ab"), array.array("B", [1, 2]),
         array.array("I", [1]), mapped, mmap.mmap(-1, 3, access=mmap.ACCESS_READ),
-        (ctypes.c_char * 2).from_buffer_copy("xy"), 1, None, memoryview("ab"), [],
+        (ctypes.c_char * 2).from_buffer_copy("xy"), None, memoryview("ab"), [],
         hostile.NoCharBuffer(3), hostile.TwoSegments(), hostile.Raises(),
         hostile.NegativeLength(), hostile.NullEmpty(),
+        0, 1, -1, 255, 256, -129, 32767, 32768, -32769, 65535, 65536,
+        2**31 - 1, 2**31, -2**31 - 1, 2**32 - 1, 2**32, 2**63 - 1, 2**63, -2**63 - 1,
+        2**64 - 1, 2**64, 10**30, -10**30, 0L, 7L, -1L, IntSub(5), LongSub(6), True,
+        1.5, -2.0, FloatSub(3.0), 1e300, float("nan"), Int(), Float(), object(), int, 1j,
     ]
+
+UNITS = ["s", "s#", "s*", "z", "z#", "z*", "t#", "w#", "w*", "c", "b", "B", "h", "H", "i",
+         "I", "l", "k", "L", "K", "n", "f", "d", "O", "O!", "S", "U"]
 
 def outcome(call):
     try:
@@ -566,17 +582,21 @@ def outcome(call):
         return (type(e).__name__, str(e))
 
 cases = differences = 0
-for unit in ["s", "s#", "s*", "z*", "t#", "w#", "w*"]:
+for unit in UNITS:
     # Fresh objects for each side: a parse may leave an object changed.
     for c_arg, rust_arg in zip(objects(), objects()):
-        c = outcome(lambda: argparity.parse(unit, (c_arg,))[0][0])
-        rust = outcome(lambda: pypy_probe.parse(unit, rust_arg))
+        if unit == "O!":
+            c = outcome(lambda: argparity.parse(unit, (c_arg,), None, None, (int,))[0][0])
+            rust = outcome(lambda: pypy_probe.parse(unit, rust_arg, int))
+        else:
+            c = outcome(lambda: argparity.parse(unit, (c_arg,))[0][0])
+            rust = outcome(lambda: pypy_probe.parse(unit, rust_arg))
         cases += 1
         if c != rust:
             differences += 1
-            print("%s %s: PyArg_ParseTuple %r, legacy-buffer %r"
-                  % (unit, type(c_arg).__name__, c, rust))
-print("%d cases, %d differences" % (cases, differences))
+            print("%s %s %r: PyArg_ParseTuple %r, legacy-buffer %r"
+                  % (unit, type(c_arg).__name__, c_arg, c, rust))
+print("%d units, %d cases, %d differences" % (len(UNITS), cases, differences))
 "#;
 
 #[test]
@@ -589,7 +609,7 @@ fn parser_follows_pypys_parse_tuple() {
         String::from_utf8_lossy(&output.stderr)
     );
     let last = report.lines().last().unwrap_or_default();
-    assert_eq!(last, "196 cases, 0 differences", "{report}");
+    assert_eq!(last, "27 units, 1836 cases, 0 differences", "{report}");
 }
 
 /// What the port needs comes from the pypy that imports it: it is built

@@ -12,7 +12,7 @@
 //! valgrind, on both builds.
 
 use legacy_buffer::extension::{Args, View};
-use legacy_buffer::{no_python, with_gil, Bytes, BytesMut, Error, Object, Python};
+use legacy_buffer::{no_python, py_format, with_gil, Bytes, BytesMut, Error, Object, Python};
 use legacy_buffer_tests::modules::{eval, eval_repr, import_hostile};
 use legacy_buffer_tests::oracle::assert_clear;
 
@@ -173,7 +173,7 @@ fn views_and_new_strs_ask_an_exporter_once() {
         let g = eval(py, "sv_g");
         let tuple = eval(py, "sv_args");
         let args = Args::from_tuple(&tuple).unwrap();
-        let (v1, v2): (View<'_>, View<'_>) = args.parse("s*s*").unwrap();
+        let (v1, v2): (View<'_>, View<'_>) = args.parse(py_format!("s*s*")).unwrap();
 
         let before = calls(&g);
         let same = no_python((Bytes(&v1), Bytes(&v2)), |(a, b)| {

@@ -10,13 +10,14 @@ mod from_arg;
 mod messages;
 mod source;
 
+pub use format::FormatText;
 pub use from_arg::FromArg;
 
 use super::call::Args;
 use crate::error::{Error, ExceptionType, Result};
 use crate::gil::Python;
 use crate::object::Object;
-use format::{format_of, Format, Unit};
+use format::{Compiled, Destination, Format};
 use legacy_buffer_sys as ffi;
 use messages::{ffi_type_error, plural, programming_error, raise, tuple_count_error};
 use source::{Positional, Source};
@@ -62,68 +63,180 @@ impl<'a, 'py> Args<'a, 'py> {
     /// does not see them), into a tuple of Rust values, one per format unit
     /// (see [`FromArg`] for which type takes which unit).
     ///
+    /// The format is made by [`py_format!`](crate::py_format), and read
+    /// and checked against `T` while the program compiles: a format this
+    /// parser does not take, a unit count other than the tuple's, a type
+    /// that does not take its unit, a unit after `|` whose type is not an
+    /// `Option`, each is a compile error naming what does not fit. A parse
+    /// then costs no reading of the format at all.
+    ///
     /// Same checks in the same order as the C parser, same exception type
     /// and message for the same arguments: the argument count against the
     /// units before and after `|` (`"f() takes at most 2 arguments (3
     /// given)"`, or the `;message` instead), then each argument in order
     /// (`"f() argument 1 must be string or read-only buffer, not int"`, or
-    /// the exception the conversion raised). A format or a Rust type that
-    /// does not fit is a programming error: `SystemError`, before any
-    /// argument is looked at.
-    ///
-    /// The format is a `&'static str`, as a C format is a literal: it is
-    /// read and checked against `T` once, and found again by its address
-    /// on every later call, so that a parse costs about what
-    /// `PyArg_ParseTuple` costs. (A format made at run time can be leaked
-    /// with `Box::leak`, once.)
+    /// the exception the conversion raised).
     ///
     /// ```
     /// use legacy_buffer::extension::Args;
-    /// use legacy_buffer::{with_gil, Buffer, BufferKind};
+    /// use legacy_buffer::{py_format, with_gil, Buffer, BufferKind};
     ///
     /// with_gil(|py| -> legacy_buffer::Result<()> {
     ///     let tuple = py.eval("('hello', 9)")?;
     ///     let args = Args::from_tuple(&tuple)?;
-    ///     let (data, level): (Buffer<'_>, Option<i32>) = args.parse("s#|i:compress")?;
+    ///     let (data, level): (Buffer<'_>, Option<i32>) = args.parse(py_format!("s#|i:compress"))?;
     ///     assert_eq!((data.as_bytes(), level), (Some(&b"hello"[..]), Some(9)));
     ///     assert_eq!(data.kind(), BufferKind::Immutable);
     ///
-    ///     let e = args.parse::<(Buffer<'_>,)>("s#:compress").unwrap_err();
+    ///     let e = args.parse::<(Buffer<'_>,), _>(py_format!("s#:compress")).unwrap_err();
     ///     assert_eq!(e.to_string(), "TypeError: compress() takes exactly 1 argument (2 given)");
-    ///     let e = args.parse::<(i32, i32)>("ii:f").unwrap_err();
+    ///     let e = args.parse::<(i32, i32), _>(py_format!("ii:f")).unwrap_err();
     ///     assert_eq!(e.to_string(), "TypeError: an integer is required");
-    ///     let e = args.parse::<(u32, i32)>("s#i").unwrap_err();
-    ///     assert_eq!(e.type_name(), "SystemError"); // u32 does not take s#
     ///     Ok(())
     /// })?;
     /// # Ok::<(), legacy_buffer::Error>(())
     /// ```
+    ///
+    /// A type that does not take its unit does not compile:
+    ///
+    /// ```compile_fail,E0080
+    /// # use legacy_buffer::{extension::Args, py_format};
+    /// # fn f(args: Args<'_, '_>) -> legacy_buffer::Result<()> {
+    /// let (n, level): (u32, i32) = args.parse(py_format!("s#i"))?; // u32 does not take s#
+    /// # Ok(()) }
+    /// # let built: fn(Args<'_, '_>) -> legacy_buffer::Result<()> = f; // the check runs when built
+    /// ```
     #[inline(always)]
-    pub fn parse<T: FromArgs<'a, 'py>>(&self, format: &'static str) -> Result<T> {
-        self.parser(format).parse()
+    pub fn parse<T: FromArgs<'a, 'py>, F: FormatText>(&self, _format: F) -> Result<T> {
+        // The check, while the program compiles: a type that does not fit
+        // its unit fails the build here (each entry point checks, so that
+        // the error points at the caller's line).
+        const { format::check_or_panic(Compiled::<F>::FORMAT, T::DESTINATIONS) };
+        parse_tuple(*self, Compiled::<F>::FORMAT, &[])
     }
 
-    /// A parser for `format`, to give it the type objects of `O!` units
-    /// ([`Parser::types`]) or keyword names ([`Parser::keywords`]).
-    #[inline]
-    pub fn parser<'f>(&self, format: &'static str) -> Parser<'f, 'a, 'py> {
+    /// A parser for `format` (made by [`py_format!`](crate::py_format)), to
+    /// give it the type objects of `O!` units ([`Parser::types`]) or
+    /// keyword names ([`Parser::keywords`]).
+    #[inline(always)]
+    pub fn parser<'f, F: FormatText>(&self, format: F) -> Parser<'f, 'a, 'py, F> {
         Parser {
             args: *self,
             format,
             types: &[],
         }
     }
+
+    /// [`Args::parse`] with a format made at run time, which is read and
+    /// checked against `T` on every call, before any argument is looked
+    /// at: a format or a type that does not fit is a programming error,
+    /// `SystemError`, naming it. For formats that cannot be written in the
+    /// program (a tool's, a test's); a port uses [`Args::parse`], which
+    /// checks while compiling and reads nothing on each call.
+    ///
+    /// ```
+    /// use legacy_buffer::extension::Args;
+    /// use legacy_buffer::with_gil;
+    ///
+    /// with_gil(|py| -> legacy_buffer::Result<()> {
+    ///     let tuple = py.eval("('hello', 9)")?;
+    ///     let args = Args::from_tuple(&tuple)?;
+    ///     let format = format!("{}{}", "O", "i");
+    ///     let (_, n): (legacy_buffer::Borrowed<'_, '_>, i32) = args.parse_checked_at_run_time(&format)?;
+    ///     assert_eq!(n, 9);
+    ///     let e = args.parse_checked_at_run_time::<(u32, i32)>("s#i").unwrap_err();
+    ///     assert_eq!(e.type_name(), "SystemError"); // u32 does not take s#
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), legacy_buffer::Error>(())
+    /// ```
+    #[inline]
+    pub fn parse_checked_at_run_time<T: FromArgs<'a, 'py>>(&self, format: &str) -> Result<T> {
+        self.parser_checked_at_run_time(format).parse()
+    }
+
+    /// [`Args::parser`] with a format made at run time: see
+    /// [`Args::parse_checked_at_run_time`].
+    #[inline]
+    pub fn parser_checked_at_run_time<'f, 't>(
+        &self,
+        format: &'t str,
+    ) -> Parser<'f, 'a, 'py, RunTimeFormat<'t>> {
+        Parser {
+            args: *self,
+            format: RunTimeFormat(format),
+            types: &[],
+        }
+    }
 }
+
+/// A `PyArg_ParseTuple` format string, as a zero-sized value of a type of
+/// its own ([`FormatText`]), for [`Args::parse`] and [`Args::parser`],
+/// which read it and check it against the Rust types they give while the
+/// program compiles.
+///
+/// An invalid format is a compile error where the macro is used (a unit
+/// this parser does not have: `e`, `u`, `D`, `O&`, `(...)`; a second `|`;
+/// more than 16 units; a NUL byte).
+///
+/// ```
+/// use legacy_buffer::extension::{Args, FormatText};
+/// use legacy_buffer::{py_format, Borrowed};
+///
+/// fn text<F: FormatText>(_: F) -> &'static str {
+///     F::TEXT
+/// }
+/// assert_eq!(text(py_format!("O|I:adler32")), "O|I:adler32");
+///
+/// fn adler32(args: Args<'_, '_>) -> legacy_buffer::Result<u32> {
+///     let (_obj, start): (Borrowed, Option<u32>) = args.parse(py_format!("O|I:adler32"))?;
+///     Ok(start.unwrap_or(1))
+/// }
+/// ```
+///
+/// ```compile_fail,E0080
+/// let format = legacy_buffer::py_format!("es#"); // 'e' is not a supported unit
+/// ```
+#[macro_export]
+macro_rules! py_format {
+    ($text:expr) => {{
+        struct __PyFormat;
+        impl $crate::extension::FormatText for __PyFormat {
+            const TEXT: &'static str = $text;
+        }
+        // Read here: an invalid format fails to compile where it is
+        // written, whether it is used or not.
+        const _: () =
+            if let ::core::option::Option::Some(error) = $crate::extension::__format_error($text) {
+                ::core::panic!("{}", error)
+            };
+        __PyFormat
+    }};
+}
+
+/// What is wrong with `text` as a format, if anything (for
+/// [`py_format!`], which reads it while the program compiles).
+#[doc(hidden)]
+pub const fn __format_error(text: &str) -> Option<&'static str> {
+    match Format::read(text) {
+        Ok(_) => None,
+        Err(e) => Some(e.message()),
+    }
+}
+
+/// A format string made at run time: [`Args::parser_checked_at_run_time`].
+#[derive(Clone, Copy, Debug)]
+pub struct RunTimeFormat<'t>(&'t str);
 
 /// Arguments to parse with one format: [`Args::parser`].
 #[must_use = "a parser does nothing until parsed"]
-pub struct Parser<'f, 'a, 'py> {
+pub struct Parser<'f, 'a, 'py, F> {
     args: Args<'a, 'py>,
-    format: &'static str,
+    format: F,
     types: &'f [&'f Object<'py>],
 }
 
-impl<'f, 'a, 'py> Parser<'f, 'a, 'py> {
+impl<'f, 'a, 'py, F> Parser<'f, 'a, 'py, F> {
     /// The type objects of the format's `O!` units, in order: `O!` takes an
     /// instance of its type (or a subtype), and fails with `"must be
     /// <type>, not <type>"`. Anything but a type object, or a count that
@@ -131,23 +244,25 @@ impl<'f, 'a, 'py> Parser<'f, 'a, 'py> {
     ///
     /// ```
     /// use legacy_buffer::extension::Args;
-    /// use legacy_buffer::{with_gil, Borrowed};
+    /// use legacy_buffer::{py_format, with_gil, Borrowed};
     ///
     /// with_gil(|py| -> legacy_buffer::Result<()> {
     ///     let list_type = py.eval("list")?;
     ///     let tuple = py.eval("([1, 2],)")?;
     ///     let args = Args::from_tuple(&tuple)?;
-    ///     let (seq,): (Borrowed<'_, '_>,) = args.parser("O!:f").types(&[&list_type]).parse()?;
+    ///     let parser = args.parser(py_format!("O!:f"));
+    ///     let (seq,): (Borrowed<'_, '_>,) = parser.types(&[&list_type]).parse()?;
     ///     assert_eq!(seq.repr()?, "[1, 2]");
     ///     let dict_type = py.eval("dict")?;
-    ///     let e = args.parser("O!:f").types(&[&dict_type]).parse::<(Borrowed<'_, '_>,)>();
+    ///     let parser = args.parser(py_format!("O!:f"));
+    ///     let e = parser.types(&[&dict_type]).parse::<(Borrowed<'_, '_>,)>();
     ///     assert_eq!(e.err().unwrap().message(), "f() argument 1 must be dict, not list");
     ///     Ok(())
     /// })?;
     /// # Ok::<(), legacy_buffer::Error>(())
     /// ```
     #[inline]
-    pub fn types<'t>(self, types: &'t [&'t Object<'py>]) -> Parser<'t, 'a, 'py>
+    pub fn types<'t>(self, types: &'t [&'t Object<'py>]) -> Parser<'t, 'a, 'py, F>
     where
         'f: 't,
     {
@@ -171,25 +286,25 @@ impl<'f, 'a, 'py> Parser<'f, 'a, 'py> {
     ///
     /// ```
     /// use legacy_buffer::extension::Args;
-    /// use legacy_buffer::{with_gil, Buffer};
+    /// use legacy_buffer::{py_format, with_gil, Buffer};
     ///
     /// with_gil(|py| -> legacy_buffer::Result<()> {
     ///     let (tuple, kwargs) = (py.eval("('data',)")?, py.eval("{'level': 6}")?);
     ///     let args = Args::from_tuple_and_dict(&tuple, Some(&kwargs))?;
-    ///     let parser = args.parser("s#|i:compress").keywords(&["data", "level"]);
+    ///     let parser = args.parser(py_format!("s#|i:compress")).keywords(&["data", "level"]);
     ///     let (data, level): (Buffer<'_>, Option<i32>) = parser.parse()?;
     ///     assert_eq!((data.as_bytes(), level), (Some(&b"data"[..]), Some(6)));
     ///
     ///     let (tuple, kwargs) = (py.eval("()")?, py.eval("{'data': 'x', 'levle': 6}")?);
     ///     let args = Args::from_tuple_and_dict(&tuple, Some(&kwargs))?;
-    ///     let parser = args.parser("s#|i:compress").keywords(&["data", "level"]);
+    ///     let parser = args.parser(py_format!("s#|i:compress")).keywords(&["data", "level"]);
     ///     let e = parser.parse::<(Buffer<'_>, Option<i32>)>().unwrap_err();
     ///     assert_eq!(e.message(), "'levle' is an invalid keyword argument for this function");
     ///     Ok(())
     /// })?;
     /// # Ok::<(), legacy_buffer::Error>(())
     /// ```
-    pub fn keywords<'k>(self, names: &'k [&'k str]) -> KeywordParser<'k, 'a, 'py>
+    pub fn keywords<'k>(self, names: &'k [&'k str]) -> KeywordParser<'k, 'a, 'py, F>
     where
         'f: 'k,
     {
@@ -201,36 +316,70 @@ impl<'f, 'a, 'py> Parser<'f, 'a, 'py> {
             kept: RefCell::new(Vec::new()),
         }
     }
+}
 
-    /// Parse as `PyArg_ParseTuple` does: see [`Args::parse`].
+impl<'a, 'py, F: FormatText> Parser<'_, 'a, 'py, F> {
+    /// Parse as `PyArg_ParseTuple` does: see [`Args::parse`]. The format
+    /// is checked against `T` while the program compiles.
     #[inline(always)]
     pub fn parse<T: FromArgs<'a, 'py>>(self) -> Result<T> {
-        let py = self.args.py();
-        let read;
-        let format = format_of!(self.format, T::check, read);
-        let given = self.args.len();
-        if given < format.required() || given > format.units().len() {
-            return Err(tuple_count_error(py, &format, given));
-        }
-        let values = if format.type_count() == 0 && self.types.is_empty() {
-            T::extract_positional(Positional::new(&format, self.args, &[]))?
-        } else {
-            let types = type_pointers::<8>(&format, self.types.iter().copied())?;
-            T::extract_positional(Positional::new(&format, self.args, types.as_slice()))?
-        };
-        if !format.runs_code(given) {
-            return Ok(values);
-        }
-        no_stray_exception(py, values)
+        const { format::check_or_panic(Compiled::<F>::FORMAT, T::DESTINATIONS) };
+        parse_tuple(self.args, Compiled::<F>::FORMAT, self.types)
     }
+}
+
+impl<'a, 'py> Parser<'_, 'a, 'py, RunTimeFormat<'_>> {
+    /// Parse as `PyArg_ParseTuple` does: see [`Args::parse`]. The format
+    /// is read and checked against `T` first, a `SystemError` if either
+    /// does not fit: see [`Args::parse_checked_at_run_time`].
+    #[inline]
+    pub fn parse<T: FromArgs<'a, 'py>>(self) -> Result<T> {
+        let format = self.format.checked::<T>()?;
+        parse_tuple(self.args, &format, self.types)
+    }
+}
+
+impl<'t> RunTimeFormat<'t> {
+    /// The format, read and checked against `T`.
+    fn checked<'a, 'py, T: FromArgs<'a, 'py>>(self) -> Result<Format<'t>> {
+        let format = Format::read_at_run_time(self.0)?;
+        match format::check(&format, T::DESTINATIONS) {
+            Ok(()) => Ok(format),
+            Err(mismatch) => Err(mismatch.error(&format, T::DESTINATIONS)),
+        }
+    }
+}
+
+/// `PyArg_ParseTuple`'s parse of `args` with `format`, checked against `T`.
+#[inline(always)]
+fn parse_tuple<'a, 'py, T: FromArgs<'a, 'py>>(
+    args: Args<'a, 'py>,
+    format: &Format<'_>,
+    types: &[&Object<'py>],
+) -> Result<T> {
+    let py = args.py();
+    let given = args.len();
+    if given < format.required() || given > format.units().len() {
+        return Err(tuple_count_error(py, format, given));
+    }
+    let values = if format.type_count() == 0 && types.is_empty() {
+        T::extract_positional(Positional::new(format, args, &[]))?
+    } else {
+        let types = type_pointers::<8>(format, types.iter().copied())?;
+        T::extract_positional(Positional::new(format, args, types.as_slice()))?
+    };
+    if !format.runs_code(given) {
+        return Ok(values);
+    }
+    no_stray_exception(py, values)
 }
 
 /// Arguments to parse with keywords: [`Parser::keywords`]. Holds a
 /// reference to each keyword argument it parsed until dropped.
 #[must_use = "a parser does nothing until parsed"]
-pub struct KeywordParser<'k, 'a, 'py> {
+pub struct KeywordParser<'k, 'a, 'py, F> {
     args: Args<'a, 'py>,
-    format: &'static str,
+    format: F,
     names: &'k [&'k str],
     types: Vec<Object<'py>>,
     /// A reference to each keyword argument parsed, kept for the values
@@ -238,7 +387,7 @@ pub struct KeywordParser<'k, 'a, 'py> {
     kept: RefCell<Vec<*mut ffi::PyObject>>,
 }
 
-impl Drop for KeywordParser<'_, '_, '_> {
+impl<F> Drop for KeywordParser<'_, '_, '_, F> {
     fn drop(&mut self) {
         for obj in self.kept.get_mut().drain(..) {
             // SAFETY: one reference each, taken by the parse; the GIL is
@@ -248,7 +397,7 @@ impl Drop for KeywordParser<'_, '_, '_> {
     }
 }
 
-impl<'k, 'a, 'py> KeywordParser<'k, 'a, 'py> {
+impl<'py, F> KeywordParser<'_, '_, 'py, F> {
     /// The type objects of the format's `O!` units: see [`Parser::types`].
     /// The parser keeps a reference to each.
     pub fn types(mut self, types: &[&Object<'py>]) -> Self {
@@ -256,27 +405,19 @@ impl<'k, 'a, 'py> KeywordParser<'k, 'a, 'py> {
         self
     }
 
-    /// Parse as `PyArg_ParseTupleAndKeywords` does: the same checks in the
-    /// same order as the C parser, failing with the same exception type and
-    /// message (`"Argument given by name ('level') and position (2)"`,
-    /// `"Required argument 'data' (pos 1) not found"`, `"'levle' is an
-    /// invalid keyword argument for this function"`, ...). The values
-    /// borrow the parser (see [`Parser::keywords`]).
-    pub fn parse<'p, T: FromArgs<'p, 'py>>(&'p self) -> Result<T> {
+    fn parse_with<'p, T: FromArgs<'p, 'py>>(&'p self, format: &Format<'_>) -> Result<T> {
         let py = self.args.py();
-        let read;
-        let format = format_of!(self.format, T::check, read);
-        let types = type_pointers::<8>(&format, self.types.iter())?;
+        let types = type_pointers::<8>(format, self.types.iter())?;
         let units = format.units().len();
         if self.names.len() != units {
             return Err(programming_error(
-                &format,
+                format,
                 &format!("{} keyword names for {units} units", self.names.len()),
             ));
         }
         if let Some(name) = self.names.iter().find(|n| n.contains('\0')) {
             return Err(programming_error(
-                &format,
+                format,
                 &format!("the keyword name {name:?} holds a NUL"),
             ));
         }
@@ -287,7 +428,7 @@ impl<'k, 'a, 'py> KeywordParser<'k, 'a, 'py> {
         // SAFETY: a valid object (Args' contract), GIL held.
         if !dict.is_null() && unsafe { ffi::PyDict_Check(dict) } == 0 {
             return Err(programming_error(
-                &format,
+                format,
                 "the keyword arguments are not a dict",
             ));
         }
@@ -308,8 +449,8 @@ impl<'k, 'a, 'py> KeywordParser<'k, 'a, 'py> {
             );
             return Err(raise(py, ffi_type_error(), message.as_bytes()));
         }
-        let mut source = Source::with_keywords(
-            &format,
+        let mut source = Source::new(
+            format,
             self.args,
             types.as_slice(),
             self.names,
@@ -322,12 +463,36 @@ impl<'k, 'a, 'py> KeywordParser<'k, 'a, 'py> {
     }
 }
 
+impl<'py, F: FormatText> KeywordParser<'_, '_, 'py, F> {
+    /// Parse as `PyArg_ParseTupleAndKeywords` does: the same checks in the
+    /// same order as the C parser, failing with the same exception type and
+    /// message (`"Argument given by name ('level') and position (2)"`,
+    /// `"Required argument 'data' (pos 1) not found"`, `"'levle' is an
+    /// invalid keyword argument for this function"`, ...). The values
+    /// borrow the parser (see [`Parser::keywords`]). The format is checked
+    /// against `T` while the program compiles, as [`Args::parse`] checks
+    /// it; a count of names other than the units' is a `SystemError`.
+    pub fn parse<'p, T: FromArgs<'p, 'py>>(&'p self) -> Result<T> {
+        const { format::check_or_panic(Compiled::<F>::FORMAT, T::DESTINATIONS) };
+        self.parse_with(Compiled::<F>::FORMAT)
+    }
+}
+
+impl<'py> KeywordParser<'_, '_, 'py, RunTimeFormat<'_>> {
+    /// Parse as `PyArg_ParseTupleAndKeywords` does, with the format read
+    /// and checked against `T` first: see [`Args::parse_checked_at_run_time`].
+    pub fn parse<'p, T: FromArgs<'p, 'py>>(&'p self) -> Result<T> {
+        let format = self.format.checked::<T>()?;
+        self.parse_with(&format)
+    }
+}
+
 /// A tuple of [`FromArg`] types, one per format unit (up to 12), or `()`
 /// for a format without units. Sealed.
 pub trait FromArgs<'a, 'py>: Sized + sealed::Sealed {
-    /// Check that the types fit the format's units.
+    /// What each type takes, for checking them against the units.
     #[doc(hidden)]
-    fn check(format: &Format<'_>) -> Result<()>;
+    const DESTINATIONS: &'static [Destination];
     /// Take each unit's value, in order.
     #[doc(hidden)]
     fn extract(source: &mut Source<'_, 'a, 'py>) -> Result<Self>;
@@ -340,73 +505,20 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// What one Rust destination takes, for checking it against its unit.
-struct Destination {
-    name: &'static str,
-    optional: bool,
-    accepts: fn(Unit) -> bool,
-}
-
-impl Destination {
-    fn of<'a, 'py, T: FromArg<'a, 'py>>() -> Destination {
-        Destination {
-            name: std::any::type_name::<T>(),
-            optional: T::OPTIONAL,
-            accepts: T::accepts,
-        }
+/// What `T` takes, for checking it against its unit.
+const fn destination<'a, 'py, T: FromArg<'a, 'py>>() -> Destination {
+    Destination {
+        units: T::UNITS,
+        optional: T::OPTIONAL,
+        name: std::any::type_name::<T>,
     }
-}
-
-/// The types of a tuple against the units: as many, each taking its unit,
-/// an `Option` wherever the unit may be missing.
-fn check_destinations(format: &Format<'_>, destinations: &[Destination]) -> Result<()> {
-    let units = format.units();
-    if units.len() != destinations.len() {
-        return Err(programming_error(
-            format,
-            &format!(
-                "{} units, parsed into a tuple of {}",
-                units.len(),
-                destinations.len()
-            ),
-        ));
-    }
-    for (i, (&unit, to)) in units.iter().zip(destinations).enumerate() {
-        if !(to.accepts)(unit) {
-            return Err(programming_error(
-                format,
-                &format!(
-                    "unit '{}' (argument {}) cannot be converted into {}",
-                    unit.text(),
-                    i + 1,
-                    to.name
-                ),
-            ));
-        }
-        if i >= format.required() && !to.optional {
-            return Err(programming_error(
-                format,
-                &format!(
-                    "unit '{}' (argument {}) follows '|' and may be missing: its type must be \
-                     an Option, not {}",
-                    unit.text(),
-                    i + 1,
-                    to.name
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 macro_rules! from_args {
     ($($t:ident),+) => {
         impl<$($t),+> sealed::Sealed for ($($t,)+) {}
         impl<'a, 'py, $($t: FromArg<'a, 'py>),+> FromArgs<'a, 'py> for ($($t,)+) {
-            #[inline]
-            fn check(format: &Format<'_>) -> Result<()> {
-                check_destinations(format, &[$(Destination::of::<$t>()),+])
-            }
+            const DESTINATIONS: &'static [Destination] = &[$(destination::<$t>()),+];
             #[inline(always)]
             fn extract(source: &mut Source<'_, 'a, 'py>) -> Result<Self> {
                 Ok(($(source.next::<$t>()?,)+))
@@ -440,10 +552,7 @@ from_args!(A, B, C, D, E, F, G, H, I, J, K, L);
 
 impl sealed::Sealed for () {}
 impl<'a, 'py> FromArgs<'a, 'py> for () {
-    #[inline]
-    fn check(format: &Format<'_>) -> Result<()> {
-        check_destinations(format, &[])
-    }
+    const DESTINATIONS: &'static [Destination] = &[];
     #[inline]
     fn extract(_source: &mut Source<'_, 'a, 'py>) -> Result<Self> {
         Ok(())

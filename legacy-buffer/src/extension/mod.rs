@@ -15,7 +15,9 @@ mod module;
 mod new_str;
 mod results;
 
-pub use args::{FromArg, FromArgs, KeywordParser, Parser};
+#[doc(hidden)]
+pub use args::__format_error;
+pub use args::{FormatText, FromArg, FromArgs, KeywordParser, Parser, RunTimeFormat};
 pub use call::{trampoline, Args};
 pub use module::{
     Constant, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn, VarargsFn,

@@ -249,6 +249,9 @@ pub fn convert<'a>(
         // fails on an int or a long.
         Unit::LowerK if c::is_int(o) => Ok(Value::ULong(c::as_unsigned_long_mask(o))),
         Unit::LowerK if c::is_long(o) => Ok(Value::ULong(c::long_as_unsigned_long_mask(o))),
+        // CPython's getargs.c says "an integer"; PyPy's cpyext names the
+        // unit, as for the other integer units.
+        Unit::LowerK if ffi::PYPY => Err(expected("integer<k>")),
         Unit::LowerK => Err(expected("an integer")),
         Unit::UpperL => {
             // A float is only warned about (a DeprecationWarning, ignored
@@ -266,6 +269,7 @@ pub fn convert<'a>(
         #[allow(clippy::useless_conversion)]
         Unit::UpperK if c::is_int(o) => Ok(Value::U64(u64::from(c::as_unsigned_long_mask(o)))),
         Unit::UpperK if c::is_long(o) => Ok(Value::U64(c::long_as_unsigned_long_long_mask(o))),
+        Unit::UpperK if ffi::PYPY => Err(expected("integer<K>")),
         Unit::UpperK => Err(expected("an integer")),
         Unit::F | Unit::D => {
             let v = c::as_double(o);

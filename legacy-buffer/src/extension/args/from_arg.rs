@@ -37,15 +37,24 @@ mod sealed {
 /// A unit after `|` may be missing, so its type must be an `Option`
 /// (`None` when missing; for `z` units `Option<Option<_>>` tells a missing
 /// argument from None, `Option<_>` takes both as `None`). A type that does
-/// not take its unit is a programming error, reported before any argument
-/// is looked at: a `SystemError` naming the unit and the type.
+/// not take its unit is a programming error: a compile error naming the
+/// unit, with a format from [`py_format!`](crate::py_format) (a
+/// `SystemError` naming the unit and the type, before any argument is
+/// looked at, with one checked at run time).
 pub trait FromArg<'a, 'py>: Sized + sealed::Sealed {
+    /// The units this type takes, as a set of bits (one per unit), for the
+    /// compile-time check.
+    #[doc(hidden)]
+    const UNITS: u32;
     /// Whether the unit may be missing: `Option`s only.
     #[doc(hidden)]
     const OPTIONAL: bool = false;
     /// Whether this type takes what `unit` gives.
     #[doc(hidden)]
-    fn accepts(unit: Unit) -> bool;
+    #[inline(always)]
+    fn accepts(unit: Unit) -> bool {
+        Self::UNITS & unit.bit() != 0
+    }
     /// The value `unit` gave, which this type accepts.
     #[doc(hidden)]
     fn from_value(unit: Unit, value: Value<'a>, py: Python<'py>) -> Result<Self>;
@@ -78,13 +87,10 @@ pub(super) fn mismatch<T>(unit: Unit) -> Error {
 }
 
 macro_rules! scalar {
-    ($($ty:ty: $($unit:pat_param)|+ => $variant:ident;)*) => {$(
+    ($($ty:ty: $($unit:expr),+ => $variant:ident;)*) => {$(
         impl sealed::Sealed for $ty {}
         impl<'a, 'py> FromArg<'a, 'py> for $ty {
-            #[inline]
-            fn accepts(unit: Unit) -> bool {
-                matches!(unit, $($unit)|+)
-            }
+            const UNITS: u32 = $($unit.bit())|+;
             #[inline]
             fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
                 match value {
@@ -97,7 +103,7 @@ macro_rules! scalar {
 }
 
 scalar! {
-    u8: Unit::C | Unit::LowerB | Unit::UpperB => U8;
+    u8: Unit::C, Unit::LowerB, Unit::UpperB => U8;
     i16: Unit::LowerH => I16;
     u16: Unit::UpperH => U16;
     c_int: Unit::LowerI => Int;
@@ -111,10 +117,7 @@ scalar! {
 // and widens losslessly where it is narrower).
 impl sealed::Sealed for i64 {}
 impl<'a, 'py> FromArg<'a, 'py> for i64 {
-    #[inline]
-    fn accepts(unit: Unit) -> bool {
-        matches!(unit, Unit::LowerL | Unit::UpperL)
-    }
+    const UNITS: u32 = Unit::LowerL.bit() | Unit::UpperL.bit();
     #[inline]
     #[allow(clippy::useless_conversion)] // c_long is i32 on 32-bit targets.
     fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
@@ -128,10 +131,7 @@ impl<'a, 'py> FromArg<'a, 'py> for i64 {
 
 impl sealed::Sealed for u64 {}
 impl<'a, 'py> FromArg<'a, 'py> for u64 {
-    #[inline]
-    fn accepts(unit: Unit) -> bool {
-        matches!(unit, Unit::LowerK | Unit::UpperK)
-    }
+    const UNITS: u32 = Unit::LowerK.bit() | Unit::UpperK.bit();
     #[inline]
     #[allow(clippy::useless_conversion)] // c_ulong is u32 on 32-bit targets.
     fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
@@ -145,10 +145,7 @@ impl<'a, 'py> FromArg<'a, 'py> for u64 {
 
 impl sealed::Sealed for &CStr {}
 impl<'a, 'py> FromArg<'a, 'py> for &'a CStr {
-    #[inline]
-    fn accepts(unit: Unit) -> bool {
-        unit == Unit::S
-    }
+    const UNITS: u32 = Unit::S.bit();
     #[inline]
     fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
         match value {
@@ -160,10 +157,7 @@ impl<'a, 'py> FromArg<'a, 'py> for &'a CStr {
 
 impl sealed::Sealed for &[u8] {}
 impl<'a, 'py> FromArg<'a, 'py> for &'a [u8] {
-    #[inline]
-    fn accepts(unit: Unit) -> bool {
-        unit == Unit::S
-    }
+    const UNITS: u32 = Unit::S.bit();
     #[inline]
     fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
         match value {
@@ -175,13 +169,11 @@ impl<'a, 'py> FromArg<'a, 'py> for &'a [u8] {
 
 impl sealed::Sealed for Buffer<'_> {}
 impl<'a, 'py> FromArg<'a, 'py> for Buffer<'a> {
-    #[inline]
-    fn accepts(unit: Unit) -> bool {
-        matches!(
-            unit,
-            Unit::SHash | Unit::THash | Unit::WHash | Unit::SStar | Unit::WStar
-        )
-    }
+    const UNITS: u32 = Unit::SHash.bit()
+        | Unit::THash.bit()
+        | Unit::WHash.bit()
+        | Unit::SStar.bit()
+        | Unit::WStar.bit();
     #[inline]
     fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
         match value {
@@ -191,16 +183,9 @@ impl<'a, 'py> FromArg<'a, 'py> for Buffer<'a> {
     }
 }
 
-fn is_object_unit(unit: Unit) -> bool {
-    matches!(unit, Unit::O | Unit::OType(_) | Unit::UpperS | Unit::UpperU)
-}
-
 impl sealed::Sealed for Borrowed<'_, '_> {}
 impl<'a, 'py> FromArg<'a, 'py> for Borrowed<'a, 'py> {
-    #[inline]
-    fn accepts(unit: Unit) -> bool {
-        is_object_unit(unit)
-    }
+    const UNITS: u32 = Unit::OBJECTS;
     #[inline]
     fn from_value(unit: Unit, value: Value<'a>, py: Python<'py>) -> Result<Self> {
         match value {
@@ -216,10 +201,7 @@ impl<'a, 'py> FromArg<'a, 'py> for Borrowed<'a, 'py> {
 
 impl sealed::Sealed for Object<'_> {}
 impl<'a, 'py> FromArg<'a, 'py> for Object<'py> {
-    #[inline]
-    fn accepts(unit: Unit) -> bool {
-        is_object_unit(unit)
-    }
+    const UNITS: u32 = Unit::OBJECTS;
     #[inline]
     fn from_value(unit: Unit, value: Value<'a>, py: Python<'py>) -> Result<Self> {
         match value {
@@ -235,12 +217,8 @@ impl<'a, 'py> FromArg<'a, 'py> for Object<'py> {
 
 impl<T> sealed::Sealed for Option<T> {}
 impl<'a, 'py, T: FromArg<'a, 'py>> FromArg<'a, 'py> for Option<T> {
+    const UNITS: u32 = T::UNITS | Unit::or_none(T::UNITS);
     const OPTIONAL: bool = true;
-
-    #[inline]
-    fn accepts(unit: Unit) -> bool {
-        T::accepts(unit) || unit.not_none().is_some_and(T::accepts)
-    }
 
     #[inline]
     fn from_value(unit: Unit, value: Value<'a>, py: Python<'py>) -> Result<Self> {

@@ -1,25 +1,27 @@
-//! One parse in progress: each unit's argument found, by position or by
-//! keyword, as getargs.c finds it, converted, and its failure reported.
+//! One parse in progress: each unit's argument found, by position
+//! ([`Positional`]) or by position or keyword ([`Source`]), as getargs.c
+//! finds it, converted, and its failure reported.
 
 use super::convert::{convert, ArgRef, Failure};
 use super::format::{Format, Unit};
 use super::from_arg::{self, FromArg};
 use super::messages::{converterr, ffi_type_error, raise, truncated};
 use crate::error::{Error, Result};
-use crate::extension::Args;
+use crate::extension::call::Args;
 use crate::gil::Python;
 use crate::object::Object;
 use legacy_buffer_sys as ffi;
 use std::cell::RefCell;
 use std::ptr::NonNull;
 
-/// One parse in progress: the units' arguments, taken in order.
+/// `PyArg_ParseTupleAndKeywords`' parse in progress: the units' arguments,
+/// by position or by keyword, taken in order.
 pub struct Source<'s, 'a, 'py> {
     format: &'s Format<'s>,
     args: Args<'a, 'py>,
     types: &'s [*mut ffi::PyTypeObject],
     index: usize,
-    keywords: Option<Keywords<'s, 'a>>,
+    keywords: Keywords<'s, 'a>,
 }
 
 /// `PyArg_ParseTupleAndKeywords`' state.
@@ -37,25 +39,10 @@ struct Keywords<'s, 'a> {
 }
 
 impl<'s, 'a, 'py> Source<'s, 'a, 'py> {
-    /// `PyArg_ParseTuple`'s: arguments by position only.
+    /// By position or by the name of the same index, from `dict` (NULL for
+    /// none) which holds `left` items; the values taken from it are kept
+    /// in `kept`.
     pub(super) fn new(
-        format: &'s Format<'s>,
-        args: Args<'a, 'py>,
-        types: &'s [*mut ffi::PyTypeObject],
-    ) -> Self {
-        Source {
-            format,
-            args,
-            types,
-            index: 0,
-            keywords: None,
-        }
-    }
-
-    /// `PyArg_ParseTupleAndKeywords`': by position or by the name of the
-    /// same index, from `dict` (NULL for none) which holds `left` items;
-    /// the values taken from it are kept in `kept`.
-    pub(super) fn with_keywords(
         format: &'s Format<'s>,
         args: Args<'a, 'py>,
         types: &'s [*mut ffi::PyTypeObject],
@@ -64,34 +51,29 @@ impl<'s, 'a, 'py> Source<'s, 'a, 'py> {
         kept: &'a RefCell<Vec<*mut ffi::PyObject>>,
     ) -> Self {
         Source {
-            keywords: Some(Keywords {
+            format,
+            args,
+            types,
+            index: 0,
+            keywords: Keywords {
                 names,
                 dict,
                 left,
                 done: false,
                 kept,
-            }),
-            ..Source::new(format, args, types)
+            },
         }
     }
 }
 
 impl<'a, 'py> Source<'_, 'a, 'py> {
-    /// The next unit's value as a `T`, or the parse's error. Inlined with
-    /// everything on the commonest path (an argument by position, an `O`
-    /// unit): a ported function's whole parse is then a few instructions
-    /// per unit, as in C.
+    /// The next unit's value as a `T`, or the parse's error.
     #[inline(always)]
     pub(super) fn next<T: FromArg<'a, 'py>>(&mut self) -> Result<T> {
         let i = self.index;
         self.index += 1;
         let unit = self.format.unit(i);
-        // By position (the commonest parse) without the keyword machinery.
-        let arg = match self.keywords {
-            None => self.by_position(i),
-            Some(_) => self.argument(i)?,
-        };
-        let Some(arg) = arg else {
+        let Some(arg) = self.argument(i)? else {
             return T::missing().ok_or_else(|| from_arg::mismatch::<T>(unit));
         };
         // The commonest unit needs no conversion: the object itself.
@@ -116,15 +98,13 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
         }
     }
 
-    /// Unit `i`'s argument: by position, or (with keywords) by name, as
-    /// `vgetargskeywords` finds it, with its errors; `None` if missing.
+    /// Unit `i`'s argument: by position or by name, as `vgetargskeywords`
+    /// finds it, with its errors; `None` if missing.
     #[inline(never)]
     fn argument(&mut self, i: usize) -> Result<Option<ArgRef<'a>>> {
         let py = self.args.py();
         let given = self.args.len();
-        let Some(kw) = &mut self.keywords else {
-            return Ok(self.by_position(i));
-        };
+        let kw = &mut self.keywords;
         if kw.done {
             return Ok(None);
         }
@@ -148,7 +128,7 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
             }
         }
         if i < given {
-            return Ok(self.by_position(i));
+            return Ok(by_position(self.args, i));
         }
         if i < self.format.required() {
             let message = format!("Required argument '{name}' (pos {}) not found", i + 1);
@@ -160,18 +140,10 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
         Ok(None)
     }
 
-    /// Positional argument `i`, if given.
-    #[inline(always)]
-    fn by_position(&self, i: usize) -> Option<ArgRef<'a>> {
-        by_position(self.args, i)
-    }
-
-    /// With keywords, once every unit is done: a keyword that named none
-    /// of them (or is not a str) is an error, as the C parser reports it.
+    /// Once every unit is done: a keyword that named none of them (or is
+    /// not a str) is an error, as the C parser reports it.
     pub(super) fn unknown_keywords(&self) -> Result<()> {
-        let Some(kw) = &self.keywords else {
-            return Ok(());
-        };
+        let kw = &self.keywords;
         if kw.done || kw.left <= 0 {
             return Ok(());
         }
@@ -202,13 +174,7 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
 
     /// getargs.c's `seterror` for unit `i`'s failure: [`conversion_error`].
     fn conversion_error(&self, i: usize, arg: *mut ffi::PyObject, failure: Failure) -> Error {
-        conversion_error(
-            self.args.py(),
-            self.format,
-            self.keywords.is_some(),
-            (i, arg),
-            failure,
-        )
+        conversion_error(self.args.py(), self.format, true, (i, arg), failure)
     }
 }
 
