@@ -326,16 +326,14 @@ pub(crate) unsafe fn release(obj: *mut ffi::PyObject) {
         return;
     };
     // Callable without the GIL, before Python starts and after it is
-    // finalised (false then).
-    if held() {
-        if !scope_active() {
-            // SAFETY: this thread holds the GIL and may run Python code (the
-            // release may run `__del__`); the reference is ours to give up.
-            unsafe { ffi::Py_DECREF(obj.as_ptr()) };
-            return;
-        }
-        // Inside a no-Python scope: queued, and released when the
-        // outermost ends (`InScope`'s drop looks at `QUEUED`).
+    // finalised (false then). Inside a no-Python scope the reference is
+    // queued, and released when the outermost ends (`InScope`'s drop looks
+    // at `QUEUED`).
+    if held() && !scope_active() {
+        // SAFETY: this thread holds the GIL and may run Python code (the
+        // release may run `__del__`); the reference is ours to give up.
+        unsafe { ffi::Py_DECREF(obj.as_ptr()) };
+        return;
     }
     let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
     pending.0.push(obj);
