@@ -304,25 +304,24 @@ void lbsys_unpin(PyObject *o)
  * the GIL and runs none), so nothing can move, free or write it. An exact
  * str is read directly (its procs give exactly this); every other exporter,
  * a bytearray too, through its procs: one test fewer on the way to the
- * exporters only a scope gives zero-copy. */
-static inline __attribute__((always_inline)) lbsys_lent lend(PyObject *o, int mode,
-                                                          lbsys_lent (*unknown)(PyObject *))
-{
-    if (Py_TYPE(o) == &PyString_Type && mode != LBSYS_WRITE)
-        return (lbsys_lent){PyString_AS_STRING(o), PyString_GET_SIZE(o)};
-    return unknown(o);
-}
-
-/* One entry per mode, as for the borrow; the old protocol's work out of
- * line, so that the exact-str case saves no registers. */
+ * exporters only a scope gives zero-copy.
+ *
+ * One entry per mode; the old protocol's work out of line, so that the
+ * exact-str case saves no registers, and called by name, so that the
+ * compiler makes the call a jump: through a function pointer (as the
+ * borrows above take theirs) GCC kept a call and a return, a cycle more on
+ * every other exporter's way in a loop of scopes, which is bound by the
+ * calls and returns it takes (legacy-buffer-bench's borrow-ab). */
 #define LB_LEND_FOR(name, mode)                                                                    \
     static lbsys_lent __attribute__((noinline)) lend_unknown_##name(PyObject *o)                    \
     {                                                                                              \
         return old_protocol(o, mode);                                                              \
     }                                                                                              \
-    lbsys_lent lbsys_lend_##name(PyObject *o)                                                 \
+    lbsys_lent lbsys_lend_##name(PyObject *o)                                                      \
     {                                                                                              \
-        return lend(o, mode, lend_unknown_##name);                                                 \
+        if (Py_TYPE(o) == &PyString_Type && mode != LBSYS_WRITE)                                   \
+            return (lbsys_lent){PyString_AS_STRING(o), PyString_GET_SIZE(o)};                     \
+        return lend_unknown_##name(o);                                                             \
     }
 
 LB_LEND_FOR(char, LBSYS_CHAR)
