@@ -108,6 +108,11 @@ py_module! {
             echo_positional(args) => echo, "echo_positional(*args)";
             nothing() => nothing, "nothing() -> None";
             fail(arg) => fail, "fail(kind): raises";
+            // No docstring, in each calling convention: `__doc__` is None.
+            undocumented() => nothing;
+            undocumented_o(arg) => fail;
+            undocumented_varargs(args) => echo;
+            undocumented_keywords(args, kwargs) => echo;
         }
         exceptions: {
             OwnError(Exception) = "toolkit_demo.OwnError";
@@ -128,6 +133,24 @@ fn the_module_has_its_functions_docstrings_and_constants() {
         import(py);
         assert_eq!(repr(py, "td.__doc__"), "\"The toolkit's test module.\"");
         assert_eq!(repr(py, "td.nothing.__doc__"), "'nothing() -> None'");
+        assert_eq!(repr(py, "td.echo.__doc__"), "'echo(*args, **kwargs)'");
+        // Without a docstring, `ml_doc` is NULL: None, as a C module gives,
+        // not ''; and the function works as with one.
+        for f in [
+            "undocumented",
+            "undocumented_o",
+            "undocumented_varargs",
+            "undocumented_keywords",
+        ] {
+            assert_eq!(repr(py, &format!("td.{f}.__doc__")), "None", "{f}");
+            assert_eq!(repr(py, &format!("td.{f}.__name__")), format!("'{f}'"));
+        }
+        assert_eq!(repr(py, "td.undocumented()"), "None");
+        assert_eq!(repr(py, "td.undocumented_o('other')"), "None");
+        assert_eq!(
+            repr(py, "td.undocumented_keywords(1, k=2)"),
+            "(1, \"{'k': 2}\")"
+        );
         assert_eq!(repr(py, "td.results.__name__"), "'results'");
         assert_eq!(repr(py, "td.ANSWER"), "42");
         assert_eq!(repr(py, "td.BIG"), "-9223372036854775808");
