@@ -22,7 +22,7 @@ mod results;
 pub use module::{
     Constant, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn, VarargsFn,
 };
-pub use new_str::StrBuf;
+pub use new_str::{NewStr, StrBuf};
 pub use results::{IntoPyObject, IntoPyResult, Long, Str};
 
 /// Run the body of an extension function called by Python, and turn its
