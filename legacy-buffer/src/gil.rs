@@ -38,9 +38,10 @@ use std::sync::Once;
 /// - Inside a no-Python scope ([`no_python`](crate::no_python),
 ///   [`Object::with_read_bytes`](crate::Object::with_read_bytes), ...):
 ///   Python must not run while its memory is lent as a plain slice. So too
-///   inside the fill closure of
-///   [`Object::str_with_gil_released`](crate::Object::str_with_gil_released)
-///   and its `StrBuf` form, on every build.
+///   inside the fill closure of [`Object::new_str`](crate::Object::new_str)
+///   when it runs with the GIL released
+///   ([`release_gil_from`](crate::extension::NewStr::release_gil_from)), on
+///   every build.
 /// - On a thread that does not hold the GIL, while a no-Python scope on
 ///   another thread keeps it for longer than
 ///   [`set_scope_wait_limit`](crate::set_scope_wait_limit) allows (10

@@ -341,8 +341,7 @@ unsafe impl Send for Pending {}
 
 static PENDING: Mutex<Pending> = Mutex::new(Pending(Vec::new()));
 
-/// Whether `PENDING` may be non-empty: [`drain`] reads only this, so that
-/// the common case (nothing queued) costs one load.
+// Whether `PENDING` may be non-empty is `WORDS.queued`.
 
 /// Give up one reference to `obj` (NULL is ignored): released now if this
 /// thread may run Python code, queued for [`drain`] otherwise.

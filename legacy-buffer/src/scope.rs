@@ -292,12 +292,18 @@ pub trait Lend: sealed::Sealed {
     #[doc(hidden)]
     const MUTABLE: bool;
     /// What the closure gets: `&'s [u8]` for [`Bytes`], `&'s mut [u8]` for
-    /// [`BytesMut`], a tuple of those for a tuple.
-    type Lent<'s>;
+    /// [`BytesMut`], a tuple of those for a tuple, `()` for `()`.
+    type Lent<'s>: Send;
     #[doc(hidden)]
     type Regions: AsRef<[Region]>;
     #[doc(hidden)]
     fn regions(&self) -> Result<Self::Regions>;
+    /// The slices, without a scope, if every buffer is `Immutable` (none is
+    /// a [`BytesMut`]): memory nothing changes or moves while its object is
+    /// borrowed, which may even be read without the GIL; and their total
+    /// length. Asks no exporter.
+    #[doc(hidden)]
+    fn immutable(&self) -> Option<(Self::Lent<'_>, usize)>;
     /// # Safety
     ///
     /// `regions` come from `regions()` just now, checked for overlap.
@@ -406,6 +412,21 @@ fn asked_twice(
 
 impl sealed::Sealed for Bytes<'_, '_> {}
 impl sealed::Sealed for BytesMut<'_, '_> {}
+impl sealed::Sealed for () {}
+
+/// No buffers: the closure gets `()` (a new `str` built from nothing lent).
+impl Lend for () {
+    const MUTABLE: bool = false;
+    type Lent<'s> = ();
+    type Regions = [Region; 0];
+    fn regions(&self) -> Result<[Region; 0]> {
+        Ok([])
+    }
+    fn immutable(&self) -> Option<((), usize)> {
+        Some(((), 0))
+    }
+    unsafe fn lent<'s>(_regions: &[Region; 0]) -> Self::Lent<'s> {}
+}
 
 impl Lend for Bytes<'_, '_> {
     const MUTABLE: bool = false;
@@ -413,6 +434,9 @@ impl Lend for Bytes<'_, '_> {
     type Regions = [Region; 1];
     fn regions(&self) -> Result<[Region; 1]> {
         Ok([self.region()?])
+    }
+    fn immutable(&self) -> Option<(&[u8], usize)> {
+        self.immutable_one().map(|bytes| (bytes, bytes.len()))
     }
     unsafe fn lent<'s>(regions: &[Region; 1]) -> &'s [u8] {
         // SAFETY: the caller's contract.
@@ -427,6 +451,9 @@ impl Lend for BytesMut<'_, '_> {
     fn regions(&self) -> Result<[Region; 1]> {
         Ok([self.region()?])
     }
+    fn immutable(&self) -> Option<(&mut [u8], usize)> {
+        None
+    }
     unsafe fn lent<'s>(regions: &[Region; 1]) -> &'s mut [u8] {
         // SAFETY: the caller's contract.
         unsafe { exclusive(regions[0].ptr, regions[0].len) }
@@ -440,10 +467,16 @@ pub trait LendOne: sealed::Sealed {
     #[doc(hidden)]
     const MUTABLE: bool;
     /// `&'s [u8]` or `&'s mut [u8]`.
-    type Slice<'s>;
+    type Slice<'s>: Send;
     /// Its region, after the `earlier` ones (see `region_after`).
     #[doc(hidden)]
     fn one(&self, earlier: &[Region]) -> Result<Region>;
+    /// As [`Lend::immutable`], for one buffer.
+    #[doc(hidden)]
+    fn immutable_one(&self) -> Option<Self::Slice<'_>>;
+    /// The length of a slice.
+    #[doc(hidden)]
+    fn len_of(slice: &Self::Slice<'_>) -> usize;
     /// # Safety
     ///
     /// As [`Lend::lent`].
@@ -457,6 +490,12 @@ impl LendOne for Bytes<'_, '_> {
     fn one(&self, earlier: &[Region]) -> Result<Region> {
         region_after(self.0, false, earlier)
     }
+    fn immutable_one(&self) -> Option<&[u8]> {
+        self.0.as_bytes()
+    }
+    fn len_of(slice: &&[u8]) -> usize {
+        slice.len()
+    }
     unsafe fn slice<'s>(region: Region) -> &'s [u8] {
         // SAFETY: the caller's contract.
         unsafe { shared(region.ptr, region.len) }
@@ -468,6 +507,12 @@ impl LendOne for BytesMut<'_, '_> {
     type Slice<'s> = &'s mut [u8];
     fn one(&self, earlier: &[Region]) -> Result<Region> {
         region_after(self.0, true, earlier)
+    }
+    fn immutable_one(&self) -> Option<&mut [u8]> {
+        None
+    }
+    fn len_of(slice: &&mut [u8]) -> usize {
+        slice.len()
     }
     unsafe fn slice<'s>(region: Region) -> &'s mut [u8] {
         // SAFETY: the caller's contract.
@@ -486,6 +531,11 @@ macro_rules! lend_tuple {
                 let mut regions = [Region::NONE; $n];
                 $( regions[$i] = self.$i.one(&regions[..$i])?; )+
                 Ok(regions)
+            }
+            fn immutable(&self) -> Option<(Self::Lent<'_>, usize)> {
+                let lent = ($(self.$i.immutable_one()?,)+);
+                let len = 0 $(+ $t::len_of(&lent.$i))+;
+                Some((lent, len))
             }
             unsafe fn lent<'s>(regions: &[Region; $n]) -> Self::Lent<'s> {
                 // SAFETY: the caller's contract, for each region.

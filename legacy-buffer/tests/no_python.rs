@@ -3,8 +3,9 @@
 //! and that none of it runs Python while the slices live. The compile-fail
 //! tests `tests/ui/np_*.rs` prove the rest (no captures, no escapes).
 
-use legacy_buffer::extension::trampoline;
-use legacy_buffer::{ffi, no_python, with_gil, BufferKind, Bytes, BytesMut, Object, Python};
+use legacy_buffer::{
+    ffi, no_python, py_module, with_gil, Borrowed, BufferKind, Bytes, BytesMut, Python, Result,
+};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -32,69 +33,28 @@ static CLOSURE_DONE: AtomicBool = AtomicBool::new(false);
 static SUMMED: AtomicUsize = AtomicUsize::new(0);
 
 /// np_probe.closure_done() -> bool (METH_NOARGS).
-unsafe extern "C" fn closure_done(
-    _module: *mut ffi::PyObject,
-    _unused: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: Python calls this with the GIL held.
-    unsafe {
-        trampoline(|py| {
-            let done = CLOSURE_DONE.load(Ordering::SeqCst);
-            py.eval(if done { "True" } else { "False" })
-        })
-    }
+fn closure_done(_py: Python<'_>) -> Result<bool> {
+    Ok(CLOSURE_DONE.load(Ordering::SeqCst))
 }
 
 /// np_probe.sum_bytes(obj) -> int (METH_O): a scope opened by Python code.
-unsafe extern "C" fn sum_bytes(
-    _module: *mut ffi::PyObject,
-    arg: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: Python calls this with the GIL held and `arg` alive for the call.
-    unsafe {
-        trampoline(|py| {
-            let arg = legacy_buffer::Borrowed::from_ptr(py, arg);
-            let sum = arg.with_read_bytes(|b| b.iter().map(|&x| usize::from(x)).sum::<usize>())?;
-            SUMMED.fetch_add(sum, Ordering::SeqCst);
-            Object::int(py, sum as _)
-        })
+fn sum_bytes(_py: Python<'_>, arg: Borrowed<'_, '_>) -> Result<usize> {
+    let sum = arg.with_read_bytes(|b| b.iter().map(|&x| usize::from(x)).sum::<usize>())?;
+    SUMMED.fetch_add(sum, Ordering::SeqCst);
+    Ok(sum)
+}
+
+py_module! {
+    module np_probe {
+        functions: {
+            closure_done() => closure_done;
+            sum_bytes(arg) => sum_bytes;
+        }
     }
 }
 
-static mut METHODS: [ffi::PyMethodDef; 3] = [
-    ffi::PyMethodDef {
-        ml_name: c"closure_done".as_ptr(),
-        ml_meth: Some(closure_done),
-        ml_flags: ffi::METH_NOARGS as _,
-        ml_doc: std::ptr::null(),
-    },
-    ffi::PyMethodDef {
-        ml_name: c"sum_bytes".as_ptr(),
-        ml_meth: Some(sum_bytes),
-        ml_flags: ffi::METH_O as _,
-        ml_doc: std::ptr::null(),
-    },
-    ffi::PyMethodDef {
-        ml_name: std::ptr::null(),
-        ml_meth: None,
-        ml_flags: 0,
-        ml_doc: std::ptr::null(),
-    },
-];
-
 fn import_probe(py: Python<'_>) {
-    // SAFETY: GIL held; a static name and a NULL-terminated static method
-    // table only Python reads.
-    let module = unsafe {
-        ffi::Py_InitModule4(
-            c"np_probe".as_ptr(),
-            std::ptr::addr_of_mut!(METHODS).cast(),
-            std::ptr::null(),
-            std::ptr::null_mut(),
-            ffi::PYTHON_API_VERSION as _,
-        )
-    };
-    assert!(!module.is_null());
+    np_probe::init();
     py.run("import np_probe").unwrap();
 }
 

@@ -108,6 +108,11 @@ py_module! {
             echo_positional(args) => echo, "echo_positional(*args)";
             nothing() => nothing, "nothing() -> None";
             fail(arg) => fail, "fail(kind): raises";
+            // No docstring, in each calling convention: `__doc__` is None.
+            undocumented() => nothing;
+            undocumented_o(arg) => fail;
+            undocumented_varargs(args) => echo;
+            undocumented_keywords(args, kwargs) => echo;
         }
         exceptions: {
             OwnError(Exception) = "toolkit_demo.OwnError";
@@ -128,6 +133,24 @@ fn the_module_has_its_functions_docstrings_and_constants() {
         import(py);
         assert_eq!(repr(py, "td.__doc__"), "\"The toolkit's test module.\"");
         assert_eq!(repr(py, "td.nothing.__doc__"), "'nothing() -> None'");
+        assert_eq!(repr(py, "td.echo.__doc__"), "'echo(*args, **kwargs)'");
+        // Without a docstring, `ml_doc` is NULL: None, as a C module gives,
+        // not ''; and the function works as with one.
+        for f in [
+            "undocumented",
+            "undocumented_o",
+            "undocumented_varargs",
+            "undocumented_keywords",
+        ] {
+            assert_eq!(repr(py, &format!("td.{f}.__doc__")), "None", "{f}");
+            assert_eq!(repr(py, &format!("td.{f}.__name__")), format!("'{f}'"));
+        }
+        assert_eq!(repr(py, "td.undocumented()"), "None");
+        assert_eq!(repr(py, "td.undocumented_o('other')"), "None");
+        assert_eq!(
+            repr(py, "td.undocumented_keywords(1, k=2)"),
+            "(1, \"{'k': 2}\")"
+        );
         assert_eq!(repr(py, "td.results.__name__"), "'results'");
         assert_eq!(repr(py, "td.ANSWER"), "42");
         assert_eq!(repr(py, "td.BIG"), "-9223372036854775808");
@@ -236,34 +259,39 @@ fn errors_raise_the_module_classes_and_panics_become_system_error() {
 fn a_str_is_built_in_place() {
     let _serial = serial();
     with_gil(|py| {
-        let s = Object::str_with(py, 10, |out| {
-            out[..3].copy_from_slice(b"abc");
-            Ok(3)
-        })
-        .unwrap();
+        let s = Object::new_str(py, 10)
+            .fill(|(), out| {
+                out[..3].copy_from_slice(b"abc");
+                Ok(3)
+            })
+            .unwrap();
         assert_eq!(s.repr().unwrap(), "'abc'");
         // The bytes were written into the object itself: its buffer is
         // where they are, and its length the shrunk one.
         assert_eq!(s.read_buffer().unwrap().as_bytes().unwrap(), b"abc");
-        let full = Object::str_with(py, 4, |out| {
-            out.copy_from_slice(b"full");
-            Ok(4)
-        })
-        .unwrap();
+        let full = Object::new_str(py, 4)
+            .fill(|(), out| {
+                out.copy_from_slice(b"full");
+                Ok(4)
+            })
+            .unwrap();
         assert_eq!(full.repr().unwrap(), "'full'");
-        let empty = Object::str_with(py, 0, |out| Ok(out.len())).unwrap();
+        let empty = Object::new_str(py, 0)
+            .fill(|(), out| Ok(out.len()))
+            .unwrap();
         assert_eq!(empty.repr().unwrap(), "''");
-        let shrunk_to_nothing = Object::str_with(py, 100, |_| Ok(0)).unwrap();
+        let shrunk_to_nothing = Object::new_str(py, 100).fill(|(), _| Ok(0)).unwrap();
         assert_eq!(shrunk_to_nothing.repr().unwrap(), "''");
         // What fill says goes.
-        let e = Object::str_with(py, 2, |_| Ok(3)).unwrap_err();
+        let e = Object::new_str(py, 2).fill(|(), _| Ok(3)).unwrap_err();
         assert_eq!(
             e.to_string(),
             "SystemError: 3 bytes written into a new str of 2"
         );
         // The bytes start zeroed: never uninitialised memory in a slice.
-        let seen =
-            Object::str_with(py, 64, |out| Ok(out.iter().filter(|&&b| b == 0).count())).unwrap();
+        let seen = Object::new_str(py, 64)
+            .fill(|(), out| Ok(out.iter().filter(|&&b| b == 0).count()))
+            .unwrap();
         assert_eq!(seen.repr().unwrap(), format!("'{}'", "\\x00".repeat(64)));
         // Inputs of any exporter lent with it, in the same scope.
         let a = py
@@ -271,35 +299,46 @@ fn a_str_is_built_in_place() {
             .unwrap();
         let ba = py.eval("bytearray('xy')").unwrap();
         let (abuf, babuf) = (a.read_buffer().unwrap(), ba.read_buffer().unwrap());
-        let joined = Object::str_from(py, (Bytes(&abuf), Bytes(&babuf)), 8, |(x, y), out| {
-            out[..x.len()].copy_from_slice(x);
-            out[x.len()..x.len() + y.len()].copy_from_slice(y);
-            Ok(x.len() + y.len())
-        })
-        .unwrap();
+        let joined = Object::new_str(py, 8)
+            .from((Bytes(&abuf), Bytes(&babuf)))
+            .fill(|(x, y), out| {
+                out[..x.len()].copy_from_slice(x);
+                out[x.len()..x.len() + y.len()].copy_from_slice(y);
+                Ok(x.len() + y.len())
+            })
+            .unwrap();
         assert_eq!(joined.repr().unwrap(), "'\\x01\\x02\\x03xy'");
         // With the GIL released (kept, on builds with Py_TRACE_REFS).
         let text = py.eval("'released' * 1000").unwrap();
         let tbuf = text.read_buffer().unwrap();
-        let input = tbuf.as_bytes().unwrap();
-        let copied = Object::str_with_gil_released(py, input.len(), |out| {
-            out.copy_from_slice(input);
-            Ok(input.len())
-        })
-        .unwrap();
+        let copied = Object::new_str(py, tbuf.len())
+            .from(Bytes(&tbuf))
+            .release_gil_from(0)
+            .fill(|input, out| {
+                out.copy_from_slice(input);
+                Ok(input.len())
+            })
+            .unwrap();
         assert_eq!(repr(py, "'released' * 1000"), copied.repr().unwrap());
-        let e = Object::str_with(py, 2, |_| Err(Error::new(ExceptionType::ValueError, "no")))
+        let e = Object::new_str(py, 2)
+            .fill(|(), _| Err(Error::new(ExceptionType::ValueError, "no")))
             .unwrap_err();
         assert_eq!(e.to_string(), "ValueError: no");
         // Too large to allocate: Python's error, nothing left set.
-        let e = Object::str_with(py, usize::MAX / 2, |_| Ok(0)).unwrap_err();
+        let e = Object::new_str(py, usize::MAX / 2)
+            .fill(|(), _| Ok(0))
+            .unwrap_err();
         assert!(
             matches!(e.type_name(), "OverflowError" | "MemoryError"),
             "{e}"
         );
         // No Python while the new str is a &mut [u8].
         let caught = std::panic::catch_unwind(|| {
-            with_gil(|py| Object::str_with(py, 1, |_| Ok(with_gil(|_| 0))).map(drop))
+            with_gil(|py| {
+                Object::new_str(py, 1)
+                    .fill(|(), _| Ok(with_gil(|_| 0)))
+                    .map(drop)
+            })
         });
         assert!(caught.is_err());
         assert!(no_exception_set(py));
@@ -311,73 +350,82 @@ fn a_str_is_written_through_a_str_buf() {
     let _serial = serial();
     with_gil(|py| {
         // push, spare + advance, and what was lent but not counted.
-        let s = Object::str_with_buf(py, 16, |out| {
-            assert_eq!((out.len(), out.capacity(), out.remaining()), (0, 16, 16));
-            out.push(b"ab")?;
-            let room = out.spare(6)?;
-            assert_eq!(room, &[0; 6][..], "spare room starts zeroed");
-            room[..4].copy_from_slice(b"cdef");
-            out.advance(3)?;
-            // Lent again: what was written there is kept, not zeroed.
-            assert_eq!(&out.spare(3)?[..], b"f\0\0");
-            out.advance(1)?;
-            out.filled_mut()[0] = b'A';
-            assert_eq!(out.filled(), b"Abcdef");
-            // Past what spare lent, past the capacity: errors, nothing written.
-            let e = out.advance(3).unwrap_err();
-            assert_eq!(
-                e.to_string(),
-                "SystemError: StrBuf::advance(3) past the 2 bytes lent by spare"
-            );
-            let e = out.spare(11).unwrap_err();
-            assert_eq!(
-                e.to_string(),
-                "SystemError: 11 more bytes into a new str of 16 holding 6"
-            );
-            assert!(out.push(&[b'x'; 11]).is_err());
-            assert_eq!(out.len(), 6);
-            Ok(())
-        })
-        .unwrap();
+        let s = Object::new_str(py, 16)
+            .fill_buf(|(), out| {
+                assert_eq!((out.len(), out.capacity(), out.remaining()), (0, 16, 16));
+                out.push(b"ab")?;
+                let room = out.spare(6)?;
+                assert_eq!(room, &[0; 6][..], "spare room starts zeroed");
+                room[..4].copy_from_slice(b"cdef");
+                out.advance(3)?;
+                // Lent again: what was written there is kept, not zeroed.
+                assert_eq!(&out.spare(3)?[..], b"f\0\0");
+                out.advance(1)?;
+                out.filled_mut()[0] = b'A';
+                assert_eq!(out.filled(), b"Abcdef");
+                // Past what spare lent, past the capacity: errors, nothing written.
+                let e = out.advance(3).unwrap_err();
+                assert_eq!(
+                    e.to_string(),
+                    "SystemError: StrBuf::advance(3) past the 2 bytes lent by spare"
+                );
+                let e = out.spare(11).unwrap_err();
+                assert_eq!(
+                    e.to_string(),
+                    "SystemError: 11 more bytes into a new str of 16 holding 6"
+                );
+                assert!(out.push(&[b'x'; 11]).is_err());
+                assert_eq!(out.len(), 6);
+                Ok(())
+            })
+            .unwrap();
         assert_eq!(s.repr().unwrap(), "'Abcdef'");
         assert_eq!(s.read_buffer().unwrap().len(), 6);
         // Filled to the capacity; nothing at all; an error from fill.
-        let full = Object::str_with_buf(py, 3, |out| out.push(b"xyz")).unwrap();
+        let full = Object::new_str(py, 3)
+            .fill_buf(|(), out| out.push(b"xyz"))
+            .unwrap();
         assert_eq!(full.repr().unwrap(), "'xyz'");
-        let empty = Object::str_with_buf(py, 1000, |_| Ok(())).unwrap();
+        let empty = Object::new_str(py, 1000).fill_buf(|(), _| Ok(())).unwrap();
         assert_eq!(empty.repr().unwrap(), "''");
-        let e = Object::str_with_buf(py, 8, |_| Err(Error::new(ExceptionType::ValueError, "no")))
+        let e = Object::new_str(py, 8)
+            .fill_buf(|(), _| Err(Error::new(ExceptionType::ValueError, "no")))
             .unwrap_err();
         assert_eq!(e.to_string(), "ValueError: no");
         // With inputs of any exporter, and with the GIL released.
         let a = py.eval("__import__('array').array('B', [1, 2])").unwrap();
         let abuf = a.read_buffer().unwrap();
-        let from = Object::str_from_buf(py, Bytes(&abuf), 4, |x, out| {
-            out.push(x)?;
-            out.push(x)
-        })
-        .unwrap();
+        let from = Object::new_str(py, 4)
+            .from(Bytes(&abuf))
+            .fill_buf(|x, out| {
+                out.push(x)?;
+                out.push(x)
+            })
+            .unwrap();
         assert_eq!(from.repr().unwrap(), "'\\x01\\x02\\x01\\x02'");
         let text = py.eval("'released' * 1000").unwrap();
         let tbuf = text.read_buffer().unwrap();
-        let input = tbuf.as_bytes().unwrap();
-        let copied = Object::str_with_buf_gil_released(py, 2 * input.len(), |out| {
-            for chunk in input.chunks(999) {
-                out.spare(chunk.len())?.copy_from_slice(chunk);
-                out.advance(chunk.len())?;
-            }
-            Ok(())
-        })
-        .unwrap();
+        let copied = Object::new_str(py, 2 * tbuf.len())
+            .from(Bytes(&tbuf))
+            .release_gil_from(0)
+            .fill_buf(|input, out| {
+                for chunk in input.chunks(999) {
+                    out.spare(chunk.len())?.copy_from_slice(chunk);
+                    out.advance(chunk.len())?;
+                }
+                Ok(())
+            })
+            .unwrap();
         assert_eq!(repr(py, "'released' * 1000"), copied.repr().unwrap());
         // No Python while the new str is lent.
         let caught = std::panic::catch_unwind(|| {
             with_gil(|py| {
-                Object::str_with_buf(py, 1, |_| {
-                    with_gil(|_| ());
-                    Ok(())
-                })
-                .map(drop)
+                Object::new_str(py, 1)
+                    .fill_buf(|(), _| {
+                        with_gil(|_| ());
+                        Ok(())
+                    })
+                    .map(drop)
             })
         });
         assert!(caught.is_err());
@@ -406,36 +454,51 @@ fn a_new_str_is_finished_before_python_code_can_find_it() {
         )
         .unwrap();
         type Build = fn(Python<'_>, Error) -> Result<Object<'_>>;
-        let builds: [(&str, Build); 4] = [
-            ("str_with", |py, e| {
-                Object::str_with(py, 4096, move |out| {
+        let builds: [(&str, Build); 5] = [
+            ("fill", |py, e| {
+                Object::new_str(py, 4096).fill(move |(), out| {
                     drop(e);
                     out[..5].copy_from_slice(b"fs\x01\x02\x03");
                     Ok(5)
                 })
             }),
-            ("str_with_buf", |py, e| {
-                Object::str_with_buf(py, 4096, move |out| {
+            ("fill_buf", |py, e| {
+                Object::new_str(py, 4096).fill_buf(move |(), out| {
                     drop(e);
                     out.push(b"fs\x01\x02\x03")
                 })
             }),
-            ("str_from", |py, e| {
+            ("fill from an array", |py, e| {
                 let a = py.eval("__import__('array').array('B', [102, 115, 1, 2, 3])")?;
                 let abuf = a.read_buffer()?;
-                Object::str_from(py, Bytes(&abuf), 4096, move |x, out| {
-                    drop(e);
-                    out[..x.len()].copy_from_slice(x);
-                    Ok(x.len())
-                })
+                Object::new_str(py, 4096)
+                    .from(Bytes(&abuf))
+                    .fill(move |x, out| {
+                        drop(e);
+                        out[..x.len()].copy_from_slice(x);
+                        Ok(x.len())
+                    })
             }),
-            ("str_from_buf", |py, e| {
+            ("fill_buf from an array", |py, e| {
                 let a = py.eval("__import__('array').array('B', [102, 115, 1, 2, 3])")?;
                 let abuf = a.read_buffer()?;
-                Object::str_from_buf(py, Bytes(&abuf), 4096, move |x, out| {
-                    drop(e);
-                    out.push(x)
-                })
+                Object::new_str(py, 4096)
+                    .from(Bytes(&abuf))
+                    .fill_buf(move |x, out| {
+                        drop(e);
+                        out.push(x)
+                    })
+            }),
+            // Immutable input, GIL kept: lent without a scope of its own.
+            ("fill_buf from a str", |py, e| {
+                let t = py.eval("'fs' + chr(1) + chr(2) + chr(3)")?;
+                let tbuf = t.read_buffer()?;
+                Object::new_str(py, 4096)
+                    .from(Bytes(&tbuf))
+                    .fill_buf(move |x, out| {
+                        drop(e);
+                        out.push(x)
+                    })
             }),
         ];
         for (name, build) in builds {
@@ -545,40 +608,154 @@ fn init_inside_a_scope_panics_like_with_gil() {
     })
 }
 
-/// Issue 17: the fill closure of `str_with_gil_released` (and its `StrBuf`
-/// form) cannot take the GIL back, on the release build (where the GIL is
-/// released around it) as on the debug build (where it runs in a scope,
-/// since `sys.getobjects` could find the new `str`): `with_gil` panics in
-/// both, and the panic leaves no exception, scope or GIL state behind.
+/// Issue 17: a fill run with the GIL released (immutable inputs past
+/// `release_gil_from`, or none) cannot take the GIL back, on the release
+/// build (where the GIL is released around it) as on the debug build (where
+/// it runs in a scope, since `sys.getobjects` could find the new `str`):
+/// `with_gil` panics in both, and the panic leaves no exception, scope or
+/// GIL state behind.
 #[test]
 fn a_gil_released_fill_cannot_take_the_gil_back_on_any_build() {
     let _serial = serial();
     with_gil(|py| {
-        for buf in [false, true] {
+        let text = py.eval("'immutable' * 100").unwrap();
+        let tbuf = text.read_buffer().unwrap();
+        for (buf, from_str) in [(false, false), (true, false), (false, true), (true, true)] {
             let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                if buf {
-                    Object::str_with_buf_gil_released(py, 4, |out| {
-                        with_gil(|_| ());
-                        out.push(b"no")
-                    })
-                } else {
-                    Object::str_with_gil_released(py, 4, |_| {
-                        with_gil(|_| ());
-                        Ok(0)
-                    })
+                let new = Object::new_str(py, 4).release_gil_from(0);
+                match (buf, from_str) {
+                    (true, false) => new
+                        .fill_buf(|(), out| {
+                            with_gil(|_| ());
+                            out.push(b"no")
+                        })
+                        .map(drop),
+                    (false, false) => new
+                        .fill(|(), _| {
+                            with_gil(|_| ());
+                            Ok(0)
+                        })
+                        .map(drop),
+                    (true, true) => new
+                        .from(Bytes(&tbuf))
+                        .release_gil_from(0)
+                        .fill_buf(|_, out| {
+                            with_gil(|_| ());
+                            out.push(b"no")
+                        })
+                        .map(drop),
+                    (false, true) => new
+                        .from(Bytes(&tbuf))
+                        .release_gil_from(0)
+                        .fill(|_, _| {
+                            with_gil(|_| ());
+                            Ok(0)
+                        })
+                        .map(drop),
                 }
             }));
             assert_with_gil_refused(py, caught.map(|_| ()), "with_gil ran inside the fill");
-            // Python runs again, and so do both constructors.
+            // Python runs again, and so does the builder.
             assert_eq!(repr(py, "1 + 1"), "2");
-            let ok = Object::str_with_gil_released(py, 2, |out| {
-                out.copy_from_slice(b"ok");
-                Ok(2)
-            })
-            .unwrap();
+            let ok = Object::new_str(py, 2)
+                .release_gil_from(0)
+                .fill(|(), out| {
+                    out.copy_from_slice(b"ok");
+                    Ok(2)
+                })
+                .unwrap();
             assert_eq!(ok.repr().unwrap(), "'ok'");
         }
         // And after the fill, with_gil works on this thread again.
         assert!(with_gil(|py| py.eval("0").is_ok()));
+    })
+}
+
+/// Whether another thread could take the GIL while a fill ran: it tries
+/// (`with_gil`) as the fill starts, and the fill waits up to `wait` for it.
+fn gil_released_during<'py>(
+    py: Python<'py>,
+    wait: Duration,
+    build: impl FnOnce(Box<dyn Fn() -> bool + Send>) -> Result<Object<'py>>,
+) -> bool {
+    let got = std::sync::Arc::new(AtomicBool::new(false));
+    let flag = got.clone();
+    let other = std::thread::spawn(move || with_gil(|_| flag.store(true, Ordering::SeqCst)));
+    let seen = got.clone();
+    let waiter = Box::new(move || {
+        let started = Instant::now();
+        while !seen.load(Ordering::SeqCst) && started.elapsed() < wait {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        seen.load(Ordering::SeqCst)
+    });
+    let s = build(waiter).unwrap();
+    let released = s.repr().unwrap() == "'released'";
+    // Let the other thread have the GIL, if it has not yet.
+    py.allow_threads(|| other.join().unwrap());
+    assert!(got.load(Ordering::SeqCst));
+    released
+}
+
+/// The builder picks how a fill runs from its inputs: with the GIL released
+/// only for immutable inputs (or none) past `release_gil_from`, and never
+/// on `Py_TRACE_REFS` builds; inputs Python may change keep the GIL.
+#[test]
+fn the_inputs_decide_whether_the_gil_is_released() {
+    let _serial = serial();
+    with_gil(|py| {
+        let text = py.eval("'t' * 1000").unwrap();
+        let tbuf = text.read_buffer().unwrap();
+        let ba = py.eval("bytearray(1000)").unwrap();
+        let babuf = ba.read_buffer().unwrap();
+        let report = |released: bool, out: &mut [u8]| -> Result<usize> {
+            let word: &[u8] = if released { b"released" } else { b"kept" };
+            out[..word.len()].copy_from_slice(word);
+            Ok(word.len())
+        };
+        let long = Duration::from_secs(10);
+        let short = Duration::from_millis(300);
+        let released = !legacy_buffer::ffi::PY_TRACE_REFS;
+        // Immutable input at the threshold: released.
+        let got = gil_released_during(py, long, |waiter| {
+            Object::new_str(py, 8)
+                .from(Bytes(&tbuf))
+                .release_gil_from(1000)
+                .fill(move |_, out| report(waiter(), out))
+        });
+        assert_eq!(got, released, "a str of 1000 bytes, threshold 1000");
+        // No inputs, threshold 0: released.
+        let got = gil_released_during(py, long, |waiter| {
+            Object::new_str(py, 8)
+                .release_gil_from(0)
+                .fill_buf(move |(), out| {
+                    let n = report(waiter(), out.spare(8)?)?;
+                    out.advance(n)
+                })
+        });
+        assert_eq!(got, released, "no inputs, threshold 0");
+        // Below the threshold, without one, or memory Python may change:
+        // kept.
+        let got = gil_released_during(py, short, |waiter| {
+            Object::new_str(py, 8)
+                .from(Bytes(&tbuf))
+                .release_gil_from(1001)
+                .fill(move |_, out| report(waiter(), out))
+        });
+        assert!(!got, "a str of 1000 bytes, threshold 1001");
+        let got = gil_released_during(py, short, |waiter| {
+            Object::new_str(py, 8)
+                .from(Bytes(&tbuf))
+                .fill(move |_, out| report(waiter(), out))
+        });
+        assert!(!got, "no threshold");
+        let got = gil_released_during(py, short, |waiter| {
+            Object::new_str(py, 8)
+                .from((Bytes(&tbuf), Bytes(&babuf)))
+                .release_gil_from(0)
+                .fill(move |_, out| report(waiter(), out))
+        });
+        assert!(!got, "a str and a bytearray");
+        assert!(no_exception_set(py));
     })
 }

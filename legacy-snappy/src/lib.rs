@@ -83,16 +83,13 @@ fn compress<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
             Err(_) => compress_into(&mut snap::raw::Encoder::new(), data, out),
         })
     };
-    match input.as_bytes() {
-        // Immutable memory (a str): may be read with the GIL released.
-        Some(data) if data.len() >= RELEASE_THE_GIL_FROM => {
-            Object::str_with_buf_gil_released(py, capacity, |out| compressed(data, out))
-        }
-        Some(data) => Object::str_with_buf(py, capacity, |out| compressed(data, out)),
-        // Memory Python may change (a bytearray, an array): read in a
-        // no-Python scope, with the GIL kept.
-        None => Object::str_from_buf(py, Bytes(&input), capacity, compressed),
-    }
+    // Immutable memory (a str) is read with the GIL released past the
+    // threshold; memory Python may change (a bytearray, an array), in a
+    // no-Python scope with the GIL kept: the builder chooses.
+    Object::new_str(py, capacity)
+        .from(Bytes(&input))
+        .release_gil_from(RELEASE_THE_GIL_FROM)
+        .fill_buf(compressed)
 }
 
 /// Snappy compresses 64 KiB blocks one at a time (libsnappy and snap alike:
@@ -169,13 +166,10 @@ fn uncompress<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> 
                 UncompressError.err(format!("Error while decompressing: {}", strerror(&e)))
             })
     };
-    match input.as_bytes() {
-        Some(data) if data.len() >= RELEASE_THE_GIL_FROM => {
-            Object::str_with_gil_released(py, length, |out| uncompressed(data, out))
-        }
-        Some(data) => Object::str_with(py, length, |out| uncompressed(data, out)),
-        None => Object::str_from(py, Bytes(&input), length, uncompressed),
-    }
+    Object::new_str(py, length)
+        .from(Bytes(&input))
+        .release_gil_from(RELEASE_THE_GIL_FROM)
+        .fill(uncompressed)
 }
 
 /// The length a stream's header says, as libsnappy's
@@ -424,10 +418,9 @@ mod tests {
                 let whole = snap::raw::Encoder::new().compress_vec(&data).unwrap();
                 assert!(compress_bound(len) >= whole.len(), "{len}");
                 let mut encoder = snap::raw::Encoder::new();
-                let s = Object::str_with_buf(py, compress_bound(len), |out| {
-                    compress_into(&mut encoder, &data, out)
-                })
-                .unwrap();
+                let s = Object::new_str(py, compress_bound(len))
+                    .fill_buf(|(), out| compress_into(&mut encoder, &data, out))
+                    .unwrap();
                 let buf = s.read_buffer().unwrap();
                 assert_eq!(buf.as_bytes().unwrap(), &whole[..], "{len}");
             }

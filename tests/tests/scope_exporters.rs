@@ -162,7 +162,7 @@ fn an_exporter_lent_twice_in_different_ways_is_refused() {
 }
 
 /// Two `s*` views of one argument (an old-protocol exporter, so the views
-/// ask it again when lent), and `Object::str_from` over two buffers of one
+/// ask it again when lent), and `Object::new_str` from two buffers of one
 /// object: asked once.
 #[test]
 fn views_and_new_strs_ask_an_exporter_once() {
@@ -185,15 +185,17 @@ fn views_and_new_strs_ask_an_exporter_once() {
 
         let buf = g.read_buffer().unwrap();
         let before = calls(&g);
-        let joined = Object::str_from(py, (Bytes(&buf), Bytes(&v1)), 80, |(a, b), out| {
-            out[..40].copy_from_slice(a);
-            out[40..].copy_from_slice(b);
-            Ok(80)
-        })
-        .unwrap();
-        assert_eq!(calls(&g) - before, ONE_ASK, "str_from, asked once");
+        let joined = Object::new_str(py, 80)
+            .from((Bytes(&buf), Bytes(&v1)))
+            .fill(|(a, b), out| {
+                out[..40].copy_from_slice(a);
+                out[40..].copy_from_slice(b);
+                Ok(80)
+            })
+            .unwrap();
+        assert_eq!(calls(&g) - before, ONE_ASK, "new_str, asked once");
         let expected = Object::str(py, &[pattern(40), pattern(40)].concat()).unwrap();
         assert_eq!(joined.repr().unwrap(), expected.repr().unwrap());
-        assert_clear(py, "str_from");
+        assert_clear(py, "new_str");
     })
 }

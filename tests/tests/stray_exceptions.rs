@@ -12,8 +12,9 @@
 //! `KeyError('left set')` set, and `Enormous`, whose procs report
 //! `PY_SSIZE_T_MAX` bytes.
 
-use legacy_buffer::extension::trampoline;
-use legacy_buffer::{ffi, with_gil, BufferKind, Error, Object, Python};
+use legacy_buffer::{
+    ffi, py_module, with_gil, Borrowed, BufferKind, Error, Object, Python, Result,
+};
 use legacy_buffer_tests::modules::{eval, eval_repr, import_hostile};
 use legacy_buffer_tests::oracle::{assert_clear, raw_borrow, take_error, Function};
 use std::error::Error as _;
@@ -131,72 +132,35 @@ fn asking_again_with_an_exception_left_set_is_a_system_error() {
     })
 }
 
-/// lt_stray.length(obj): the read buffer's length, through the trampoline
-/// (`METH_O`).
-unsafe extern "C" fn length(
-    _module: *mut ffi::PyObject,
-    arg: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: Python calls this with the GIL held and `arg` alive for the call.
-    unsafe {
-        trampoline(|py| {
-            let arg = legacy_buffer::Borrowed::from_ptr(py, arg);
-            let len = arg.read_buffer()?.len();
-            Object::int(py, len as _)
-        })
-    }
+/// lt_stray.length(obj): the read buffer's length (`METH_O`), through the
+/// trampoline `py_module!` runs every function in.
+fn length(_py: Python<'_>, arg: Borrowed<'_, '_>) -> Result<usize> {
+    Ok(arg.read_buffer()?.len())
 }
 
-/// lt_stray.sloppy(): a body that (through `unsafe`) sets an exception and
-/// returns a result anyway.
-unsafe extern "C" fn sloppy(
-    _module: *mut ffi::PyObject,
-    _unused: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: Python calls this with the GIL held.
-    unsafe {
-        trampoline(|py| {
-            // SAFETY: GIL held; the exception type is a valid class.
-            ffi::PyErr_SetString(ffi::PyExc_KeyError, c"sloppy".as_ptr());
-            Ok(Object::none(py))
-        })
-    }
+/// lt_stray.sloppy(): a body that (through `unsafe`, the only way safe code
+/// could not) sets an exception and returns a result anyway.
+fn sloppy(py: Python<'_>) -> Result<Object<'_>> {
+    // Setting an exception and succeeding is the bug the trampoline must
+    // catch: no safe API leaves one set, so this one line stays `unsafe`.
+    // SAFETY: GIL held (`py`); the exception type is a valid class and the
+    // message a NUL-terminated static string.
+    unsafe { ffi::PyErr_SetString(ffi::PyExc_KeyError, c"sloppy".as_ptr()) };
+    Ok(Object::none(py))
 }
 
-static mut METHODS: [ffi::PyMethodDef; 3] = [
-    ffi::PyMethodDef {
-        ml_name: c"length".as_ptr(),
-        ml_meth: Some(length),
-        ml_flags: ffi::METH_O as _,
-        ml_doc: std::ptr::null(),
-    },
-    ffi::PyMethodDef {
-        ml_name: c"sloppy".as_ptr(),
-        ml_meth: Some(sloppy),
-        ml_flags: ffi::METH_NOARGS as _,
-        ml_doc: std::ptr::null(),
-    },
-    ffi::PyMethodDef {
-        ml_name: std::ptr::null(),
-        ml_meth: None,
-        ml_flags: 0,
-        ml_doc: std::ptr::null(),
-    },
-];
+py_module! {
+    module lt_stray {
+        functions: {
+            length(arg) => length;
+            sloppy() => sloppy;
+        }
+    }
+}
 
 fn import_lt_stray(py: Python<'_>) {
-    // SAFETY: GIL held; a static name and a NULL-terminated static method
-    // table only Python reads. Initialising twice only rebinds the module.
-    let module = unsafe {
-        ffi::Py_InitModule4(
-            c"lt_stray".as_ptr(),
-            std::ptr::addr_of_mut!(METHODS).cast(),
-            std::ptr::null(),
-            std::ptr::null_mut(),
-            ffi::PYTHON_API_VERSION as _,
-        )
-    };
-    assert!(!module.is_null());
+    // Initialising twice only rebinds the module.
+    lt_stray::init();
     py.run("import lt_stray").unwrap();
 }
 

@@ -22,7 +22,7 @@ pub use call::{trampoline, Args};
 pub use module::{
     Constant, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn, VarargsFn,
 };
-pub use new_str::StrBuf;
+pub use new_str::{NewStr, StrBuf};
 pub use results::{IntoPyObject, IntoPyResult, Long, Str};
 
 /// The name C code knows for what `s*`, `z*` and `w*` give (a `Py_buffer`):

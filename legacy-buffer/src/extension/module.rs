@@ -144,22 +144,31 @@ impl Method {
         name: &'static CStr,
         meth: ffi::PyCFunction,
         flags: u32,
-        doc: &'static CStr,
+        doc: Option<&'static CStr>,
     ) -> Method {
         Method(ffi::PyMethodDef {
             ml_name: name.as_ptr(),
             ml_meth: meth,
             ml_flags: flags as libc::c_int,
-            ml_doc: doc.as_ptr(),
+            ml_doc: match doc {
+                Some(doc) => doc.as_ptr(),
+                None => ptr::null(),
+            },
         })
     }
 
-    /// `METH_VARARGS`: `name(*args)`, run by `body`.
+    /// `METH_VARARGS`: `name(*args)`, run by `body`. With `doc` `None`,
+    /// `ml_doc` is NULL and the function's `__doc__` is `None`, as for a C
+    /// function declared without one (the same for every constructor).
     ///
     /// # Panics
     ///
     /// (At compile time, in a `static`.) If `body` captures anything.
-    pub const fn varargs<F: VarargsFn>(name: &'static CStr, doc: &'static CStr, body: F) -> Method {
+    pub const fn varargs<F: VarargsFn>(
+        name: &'static CStr,
+        doc: Option<&'static CStr>,
+        body: F,
+    ) -> Method {
         zero_sized(body);
         Method::new(name, Some(varargs::<F>), ffi::METH_VARARGS, doc)
     }
@@ -172,7 +181,7 @@ impl Method {
     /// As [`Method::varargs`].
     pub const fn keywords<F: VarargsFn>(
         name: &'static CStr,
-        doc: &'static CStr,
+        doc: Option<&'static CStr>,
         body: F,
     ) -> Method {
         zero_sized(body);
@@ -207,7 +216,11 @@ impl Method {
     /// # Panics
     ///
     /// As [`Method::varargs`].
-    pub const fn noargs<F: NoargsFn>(name: &'static CStr, doc: &'static CStr, body: F) -> Method {
+    pub const fn noargs<F: NoargsFn>(
+        name: &'static CStr,
+        doc: Option<&'static CStr>,
+        body: F,
+    ) -> Method {
         zero_sized(body);
         Method::new(name, Some(noargs::<F>), ffi::METH_NOARGS, doc)
     }
@@ -217,7 +230,11 @@ impl Method {
     /// # Panics
     ///
     /// As [`Method::varargs`].
-    pub const fn object<F: ObjectFn>(name: &'static CStr, doc: &'static CStr, body: F) -> Method {
+    pub const fn object<F: ObjectFn>(
+        name: &'static CStr,
+        doc: Option<&'static CStr>,
+        body: F,
+    ) -> Method {
         zero_sized(body);
         Method::new(name, Some(object::<F>), ffi::METH_O, doc)
     }
@@ -461,10 +478,10 @@ macro_rules! __cstr {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __py_method {
-    ($name:ident (args) => $body:path, $doc:expr) => {
+    ($name:ident (args) => $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::varargs(
             $crate::__cstr!(::std::stringify!($name)),
-            $crate::__cstr!($doc),
+            $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'a, 'py>(
                     py: $crate::Python<'py>,
@@ -476,10 +493,10 @@ macro_rules! __py_method {
             },
         )
     };
-    ($name:ident (args, kwargs) => $body:path, $doc:expr) => {
+    ($name:ident (args, kwargs) => $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::keywords(
             $crate::__cstr!(::std::stringify!($name)),
-            $crate::__cstr!($doc),
+            $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'a, 'py>(
                     py: $crate::Python<'py>,
@@ -491,10 +508,10 @@ macro_rules! __py_method {
             },
         )
     };
-    ($name:ident () => $body:path, $doc:expr) => {
+    ($name:ident () => $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::noargs(
             $crate::__cstr!(::std::stringify!($name)),
-            $crate::__cstr!($doc),
+            $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'py>(
                     py: $crate::Python<'py>,
@@ -505,10 +522,10 @@ macro_rules! __py_method {
             },
         )
     };
-    ($name:ident (arg) => $body:path, $doc:expr) => {
+    ($name:ident (arg) => $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::object(
             $crate::__cstr!(::std::stringify!($name)),
-            $crate::__cstr!($doc),
+            $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'a, 'py>(
                     py: $crate::Python<'py>,
@@ -524,7 +541,7 @@ macro_rules! __py_method {
 
 /// A Python 2.7 extension module, with no `unsafe` in the port: writes
 /// `init<name>` (for release and debug builds of Python alike), the method
-/// table with its docstrings, the module's exception classes and constants.
+/// table with its docstrings (where given), the module's exception classes and constants.
 /// Every function runs through [`trampoline`](crate::extension::trampoline):
 /// errors are raised, panics become `SystemError`.
 ///
@@ -560,6 +577,8 @@ macro_rules! __py_method {
 ///             length(arg) => length, "length(buf) -> int";
 ///             first(args) => first, "first(buf) -> str";
 ///             version() => version, "version() -> unicode";
+///             // No docstring: `ml_doc` is NULL, `demo.bare.__doc__` is None.
+///             bare() => version;
 ///         }
 ///         exceptions: {
 ///             EmptyError(ValueError) = "demo.EmptyError";
@@ -580,6 +599,8 @@ macro_rules! __py_method {
 ///             assert demo.length('abc') == 3\n\
 ///             assert demo.first(bytearray('xyz')) == 'x'\n\
 ///             assert demo.version() == u'1.0' and demo.LEVEL == 3\n\
+///             assert demo.first.__doc__ == 'first(buf) -> str'\n\
+///             assert demo.bare.__doc__ is None\n\
 ///             assert issubclass(demo.EmptyError, ValueError)")?;
 ///     let e = py.run("demo.first('')").unwrap_err();
 ///     assert_eq!(e.to_string(), "demo.EmptyError: the buffer is empty");
@@ -596,6 +617,10 @@ macro_rules! __py_method {
 /// (the same body; `Args` carries the keywords), `name()` `METH_NOARGS`
 /// (`(Python)`), `name(arg)` `METH_O` (`(Python, Borrowed)`). A body returns
 /// `Result<T>` for any [`IntoPyObject`](crate::extension::IntoPyObject) `T`.
+/// A function's docstring follows its body after a comma
+/// (`name(arg) => body, "doc";`) or is left out (`name(arg) => body;`): its
+/// `ml_doc` is then NULL and its `__doc__` `None`, as for a C function
+/// declared without one.
 /// Exceptions are `Name(Base) = "package.module.Name";`, with `Base` one of
 /// [`ExceptionType`](crate::ExceptionType)'s variants; each is a `static` of
 /// the module the macro is called in, raised as `Err(Name.err(message))`.
@@ -608,7 +633,7 @@ macro_rules! py_module {
         module $module:ident {
             $( doc: $doc:expr, )?
             functions: {
-                $( $fname:ident ( $($sig:ident),* ) => $body:path, $fdoc:expr; )*
+                $( $fname:ident ( $($sig:ident),* ) => $body:path $(, $fdoc:expr)?; )*
             }
             $( exceptions: {
                 $( $ename:ident ( $base:ident ) = $edotted:expr; )*
@@ -639,7 +664,7 @@ macro_rules! py_module {
 
             static METHODS: $crate::extension::MethodTable<{ 1 $(+ { let _ = ::std::stringify!($fname); 1 })* }> =
                 $crate::extension::MethodTable::new([
-                    $( $crate::__py_method!($fname ($($sig),*) => $body, $fdoc), )*
+                    $( $crate::__py_method!($fname ($($sig),*) => $body $(, $fdoc)?), )*
                     $crate::extension::Method::END,
                 ]);
             static EXCEPTIONS: &[&$crate::extension::ModuleException] = &[$($(&$ename),*)?];
@@ -650,7 +675,7 @@ macro_rules! py_module {
             /// The module's definition.
             pub static MODULE: $crate::extension::ModuleDef = $crate::extension::ModuleDef::new(
                 $crate::__cstr!(::std::stringify!($module)),
-                $crate::__py_module_doc!($($doc)?),
+                $crate::__py_doc!($($doc)?),
                 &METHODS,
                 EXCEPTIONS,
                 CONSTANTS,
@@ -683,10 +708,11 @@ macro_rules! py_module {
     };
 }
 
-/// The module docstring of [`py_module!`](crate::py_module), if given.
+/// A docstring of [`py_module!`](crate::py_module) (the module's or a
+/// function's), if given: `None` leaves `__doc__` `None`.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __py_module_doc {
+macro_rules! __py_doc {
     () => {
         ::std::option::Option::None
     };

@@ -4,7 +4,7 @@ use legacy_buffer::extension::{Method, MethodTable};
 use legacy_buffer::Object;
 
 static TABLE: MethodTable<2> = MethodTable::new([
-    Method::noargs(c"f", c"doc", {
+    Method::noargs(c"f", Some(c"doc"), {
         let captured = 7u64;
         move |py| Object::int(py, captured as _)
     }),

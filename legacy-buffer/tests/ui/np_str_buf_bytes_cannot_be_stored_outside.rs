@@ -5,7 +5,7 @@ use legacy_buffer::{with_gil, Object};
 fn main() {
     with_gil(|py| {
         let mut kept: &[u8] = &[];
-        let _ = Object::str_with_buf(py, 8, |out| {
+        let _ = Object::new_str(py, 8).fill_buf(|(), out| {
             out.push(b"abc")?;
             kept = out.filled();
             Ok(())

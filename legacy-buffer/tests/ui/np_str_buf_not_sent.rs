@@ -4,7 +4,7 @@ use legacy_buffer::{with_gil, Object};
 
 fn main() {
     with_gil(|py| {
-        let _ = Object::str_with_buf(py, 8, |out| {
+        let _ = Object::new_str(py, 8).fill_buf(|(), out| {
             std::thread::scope(|s| {
                 s.spawn(|| out.push(b"abc"));
             });
