@@ -1834,6 +1834,9 @@ unsafe extern "C" {
     pub fn lbsys_PyInt_Check(o: *mut PyObject) -> ::libc::c_int;
 }
 unsafe extern "C" {
+    pub fn lbsys_exact_int(o: *mut PyObject, value: *mut ::libc::c_long) -> ::libc::c_int;
+}
+unsafe extern "C" {
     pub fn lbsys_PyLong_Check(o: *mut PyObject) -> ::libc::c_int;
 }
 unsafe extern "C" {

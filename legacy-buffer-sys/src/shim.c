@@ -25,6 +25,19 @@ PyObject **lbsys_tuple_items(PyObject *o, Py_ssize_t *len)
     return &PyTuple_GET_ITEM(o, 0);
 }
 int lbsys_PyInt_Check(PyObject *o) { return PyInt_Check(o); }
+int lbsys_exact_int(PyObject *o, long *value)
+{
+#ifndef PYPY_VERSION
+    if (PyInt_CheckExact(o)) {
+        *value = PyInt_AS_LONG(o);
+        return 1;
+    }
+#else
+    (void)o;
+    (void)value;
+#endif
+    return 0;
+}
 int lbsys_PyLong_Check(PyObject *o) { return PyLong_Check(o); }
 int lbsys_PyFloat_Check(PyObject *o) { return PyFloat_Check(o); }
 int lbsys_PyDict_Check(PyObject *o) { return PyDict_Check(o); }

@@ -38,6 +38,12 @@ int lbsys_PyTuple_Check(PyObject *o);
  * PyTuple_GetItem would be three, with checks of their own. */
 PyObject **lbsys_tuple_items(PyObject *o, Py_ssize_t *len);
 int lbsys_PyInt_Check(PyObject *o);
+/* An exact int's value, as PyInt_AS_LONG reads it: 1 and *value stored for
+ * an int (not a subclass, whose __int__ may say otherwise), 0 for anything
+ * else. What PyInt_AsLong and its kin give for an exact int, without their
+ * checks: the argument parser's fast path for its integer units. Always 0
+ * on PyPy, whose ints are read through cpyext's functions. */
+int lbsys_exact_int(PyObject *o, long *value);
 int lbsys_PyLong_Check(PyObject *o);
 int lbsys_PyFloat_Check(PyObject *o);
 int lbsys_PyDict_Check(PyObject *o);

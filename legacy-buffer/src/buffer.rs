@@ -8,6 +8,7 @@ use crate::object::Object;
 use legacy_buffer_sys as ffi;
 use std::cell::{Cell, UnsafeCell};
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::mem::MaybeUninit;
 
 /// Which of the old protocol's functions a borrow went through.
@@ -116,8 +117,9 @@ pub struct Buffer<'a> {
     kind: BufferKind,
     /// What holds the memory besides the object: nothing (`Immutable`,
     /// `Unpinned` old-protocol memory), a pin (`Pinned` and no export: see
-    /// `Drop`), or a new-protocol export.
-    export: Option<Box<Export>>,
+    /// `Drop`), or a new-protocol export. Dropped by hand (`Drop`), so that
+    /// a buffer without one calls nothing to drop it.
+    export: ManuallyDrop<Option<Box<Export>>>,
     _borrow: PhantomData<&'a ()>,
 }
 
@@ -335,7 +337,7 @@ impl<'a> Buffer<'a> {
             len,
             mode,
             kind,
-            export,
+            export: ManuallyDrop::new(export),
             _borrow: PhantomData,
         }
     }
@@ -535,7 +537,7 @@ impl<'a> Buffer<'a> {
     pub(crate) fn asked(&self) -> Option<Asked> {
         (self.kind == BufferKind::Unpinned).then(|| Asked {
             obj: self.obj,
-            how: match self.export {
+            how: match *self.export {
                 Some(_) => Asked::export(self.is_writable()),
                 None => self.mode as u8,
             },
@@ -551,7 +553,7 @@ impl<'a> Buffer<'a> {
         if self.kind != BufferKind::Unpinned {
             return Ok((self.ptr, self.len));
         }
-        if let Some(export) = &self.export {
+        if let Some(export) = &*self.export {
             // SAFETY: the export was taken of self.obj, alive for 'a, under
             // the GIL.
             return unsafe { export.again(self.obj) };
@@ -595,12 +597,24 @@ impl Mode {
 impl Drop for Buffer<'_> {
     #[inline]
     fn drop(&mut self) {
-        // An export releases itself (its own Drop).
-        if self.kind == BufferKind::Pinned && self.export.is_none() {
+        if self.export.is_some() {
+            // SAFETY: dropped here only, once.
+            return release(unsafe { ManuallyDrop::take(&mut self.export) });
+        }
+        if self.kind == BufferKind::Pinned {
             // SAFETY: the object was pinned by lbsys_borrow_* and not
             // yet given back; the GIL is held while the object borrow lives.
             unsafe { ffi::lbsys_unpin(self.obj) };
         }
+    }
+}
+
+/// Release a buffer's export, out of the way of the buffers that hold
+/// none; its box is kept for the next export.
+#[inline(never)]
+fn release(export: Option<Box<Export>>) {
+    if let Some(export) = export {
+        export.recycle();
     }
 }
 

@@ -15,7 +15,7 @@ use crate::error::{Error, ExceptionType, Result};
 use crate::gil::Python;
 use legacy_buffer_sys as ffi;
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 
 /// How many exports taken again (PyPy) an [`Export`] keeps: the most
 /// buffers one no-Python scope lends at once.
@@ -71,16 +71,59 @@ impl Export {
         obj: *mut ffi::PyObject,
         writable: bool,
     ) -> std::result::Result<(Box<Export>, *mut u8, usize), ExportFailure> {
-        let mut export = Box::new(Export {
-            view: ffi::Py_buffer::default(),
-            filled: false,
-            writable,
-            again: RefCell::new(Vec::new()),
-        });
+        let mut export = Export::boxed(writable);
         // SAFETY: this function's contract; the Py_buffer is boxed.
         let (ptr, len) = unsafe { fill(obj, writable, &mut export.view)? };
         export.filled = true;
         Ok((export, ptr, len))
+    }
+
+    /// An unfilled export in a box: the spare one, if the last export
+    /// released left it, else a new one. Only with the GIL held.
+    #[inline]
+    fn boxed(writable: bool) -> Box<Export> {
+        let spare = SPARE.load(Ordering::Relaxed);
+        if spare.is_null() {
+            return Box::new(Export {
+                view: ffi::Py_buffer::default(),
+                filled: false,
+                writable,
+                again: RefCell::new(Vec::new()),
+            });
+        }
+        SPARE.store(std::ptr::null_mut(), Ordering::Relaxed);
+        // SAFETY: `recycle` left it there, from `Box::into_raw`, released
+        // (unfilled, nothing taken again); taken out once, under the GIL.
+        let mut export = unsafe { Box::from_raw(spare) };
+        export.writable = writable;
+        export
+    }
+
+    /// Release the export (as dropping it does) and keep its box as the
+    /// spare, unless one is kept already: a function that parses an `s*`
+    /// argument on every call allocates nothing. Only with the GIL held.
+    pub(crate) fn recycle(mut self: Box<Export>) {
+        self.release_all();
+        if SPARE.load(Ordering::Relaxed).is_null() {
+            SPARE.store(Box::into_raw(self), Ordering::Relaxed);
+        }
+    }
+
+    /// Release what the export holds, leaving it unfilled.
+    fn release_all(&mut self) {
+        if self.filled {
+            self.filled = false;
+            // SAFETY: a Py_buffer PyObject_GetBuffer filled, released once;
+            // the GIL is held while an export lives (`take`'s contract).
+            unsafe { release(&mut self.view) };
+        }
+        // Exports are taken again on PyPy only.
+        if ffi::PYPY {
+            for mut view in self.again.take() {
+                // SAFETY: as above, for the exports taken again.
+                unsafe { release(&mut view) };
+            }
+        }
     }
 
     /// The `readonly` flag the exporter set.
@@ -131,17 +174,16 @@ impl Export {
 
 impl Drop for Export {
     fn drop(&mut self) {
-        if self.filled {
-            // SAFETY: a Py_buffer PyObject_GetBuffer filled, released once;
-            // the GIL is held while an export lives (`take`'s contract).
-            unsafe { release(&mut self.view) };
-        }
-        for mut view in self.again.take() {
-            // SAFETY: as above, for the exports taken again (PyPy).
-            unsafe { release(&mut view) };
-        }
+        self.release_all();
     }
 }
+
+/// The box of the last export released, unfilled, for the next export to
+/// take (see [`Export::recycle`]); NULL if none. Read and written only with
+/// the GIL held (exports are taken and released under it), which orders
+/// the accesses; atomic only to be a `static`. Kept for the life of the
+/// process once made.
+static SPARE: AtomicPtr<Export> = AtomicPtr::new(std::ptr::null_mut());
 
 /// `PyBuffer_Release`, and one export fewer counted.
 ///
@@ -188,8 +230,12 @@ unsafe fn fill(
     }
     // From here on `filled` releases the view if it is dropped.
     let filled = Filled(view);
+    // Without strides or suboffsets (what PyBUF_SIMPLE asks for) the
+    // memory is contiguous, as PyBuffer_IsContiguous would answer; an
+    // exporter that gives them anyway is asked.
+    let simple = filled.0.strides.is_null() && filled.0.suboffsets.is_null();
     // SAFETY: a Py_buffer PyObject_GetBuffer filled.
-    if unsafe { ffi::PyBuffer_IsContiguous(&mut *filled.0, b'C' as libc::c_char) } == 0 {
+    if !simple && unsafe { ffi::PyBuffer_IsContiguous(&mut *filled.0, b'C' as libc::c_char) } == 0 {
         return Err(ExportFailure::NotContiguous);
     }
     if let Err(e) = filled.check(py, obj, writable) {

@@ -138,6 +138,7 @@ fn occurred() -> bool {
 
 /// Convert `arg` through `unit`; `types` are the type objects of the
 /// format's `O!` units, checked to be types.
+#[inline(always)]
 pub fn convert<'a>(
     py: Python<'_>,
     unit: Unit,
@@ -148,11 +149,7 @@ pub fn convert<'a>(
     let o: &Object<'_> = &object;
     match unit {
         Unit::LowerB => {
-            refuse_float(o)?;
-            let v = c::as_long(o);
-            if v == -1 && occurred() {
-                return Err(expected("integer<b>"));
-            }
+            let v = long_of(o, "integer<b>")?;
             if v < 0 {
                 return Err(raised(
                     ExceptionType::OverflowError,
@@ -176,11 +173,7 @@ pub fn convert<'a>(
             Ok(Value::U8(v as u8))
         }
         Unit::LowerH => {
-            refuse_float(o)?;
-            let v = c::as_long(o);
-            if v == -1 && occurred() {
-                return Err(expected("integer<h>"));
-            }
+            let v = long_of(o, "integer<h>")?;
             if v < c_long::from(i16::MIN) {
                 return Err(raised(
                     ExceptionType::OverflowError,
@@ -204,11 +197,7 @@ pub fn convert<'a>(
             Ok(Value::U16(v as u16))
         }
         Unit::LowerI => {
-            refuse_float(o)?;
-            let v = c::as_long(o);
-            if v == -1 && occurred() {
-                return Err(expected("integer<i>"));
-            }
+            let v = long_of(o, "integer<i>")?;
             match c_int::try_from(v) {
                 Ok(v) => Ok(Value::Int(v)),
                 Err(_) if v > 0 => Err(raised(
@@ -229,14 +218,7 @@ pub fn convert<'a>(
             }
             Ok(Value::UInt(v))
         }
-        Unit::LowerL => {
-            refuse_float(o)?;
-            let v = c::as_long(o);
-            if v == -1 && occurred() {
-                return Err(expected("integer<l>"));
-            }
-            Ok(Value::Long(v))
-        }
+        Unit::LowerL => Ok(Value::Long(long_of(o, "integer<l>")?)),
         Unit::N => {
             refuse_float(o)?;
             let v = c::as_ssize_t(o);
@@ -407,6 +389,16 @@ mod c {
         fn is_unicode(o) -> bool = ffi::PyUnicode_Check(o) != 0;
     }
 
+    /// An exact `int`'s value (`PyInt_AS_LONG`); `None` for anything else,
+    /// and always on PyPy.
+    #[inline(always)]
+    pub fn exact_int(o: &Object<'_>) -> Option<c_long> {
+        let mut value = 0;
+        // SAFETY: `o` is a valid object and the GIL is held; the call reads
+        // its type and, for an int, its value.
+        (unsafe { ffi::exact_int(o.as_ptr(), &mut value) } != 0).then_some(value as c_long)
+    }
+
     /// getargs.c's 'n': `PyInt_AsSsize_t`, which is its 'l' (`PyInt_AsLong`)
     /// where Py_ssize_t is a long.
     #[inline]
@@ -468,6 +460,23 @@ mod c {
     }
 }
 
+/// getargs.c's `PyInt_AsLong` for the signed units (`b`, `h`, `i`, `l`):
+/// a float refused first, `what` named when the conversion fails. An exact
+/// `int` is read directly, as `PyInt_AsLong` would give it: no float test,
+/// no call that could fail.
+#[inline(always)]
+fn long_of(o: &Object<'_>, what: &'static str) -> Result<c_long, Failure> {
+    if let Some(v) = c::exact_int(o) {
+        return Ok(v);
+    }
+    refuse_float(o)?;
+    let v = c::as_long(o);
+    if v == -1 && occurred() {
+        return Err(expected(what));
+    }
+    Ok(v)
+}
+
 /// getargs.c's `float_argument_error`, which the integer units but `k`,
 /// `K` and `L` call first: a float (or subclass) is a `TypeError` even
 /// where the conversion would take it (`__int__`).
@@ -489,7 +498,9 @@ fn is_none(o: &Object<'_>) -> bool {
 }
 
 /// exporter.c's answer for `p` and `unit`: the code, the pointer and the
-/// length (meaningful on success; the length also for `LBSYS_NULL_WITH_LENGTH`, a NULL pointer given with a length).
+/// length (meaningful on success; the length also for
+/// `LBSYS_NULL_WITH_LENGTH`, a NULL pointer given with a length).
+#[inline(always)]
 fn borrow(o: &Object<'_>, unit: c_int) -> (c_int, *mut libc::c_void, ffi::Py_ssize_t) {
     let (mut ptr, mut len) = (std::ptr::null_mut(), 0);
     // SAFETY: a valid object, GIL held (an Object borrow lives); the
@@ -501,6 +512,7 @@ fn borrow(o: &Object<'_>, unit: c_int) -> (c_int, *mut libc::c_void, ffi::Py_ssi
 /// `s#`, `z#`, `t#`, `w#`: a [`Buffer`] of what exporter.c gave, or the
 /// failure: getargs.c's message (`message` of the code), or this crate's
 /// error for a proc that succeeded with an exception set or gave NULL.
+#[inline(always)]
 fn buffer<'a>(
     o: &Object<'_>,
     arg: ArgRef<'a>,

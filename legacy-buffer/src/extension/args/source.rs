@@ -270,7 +270,7 @@ impl<'s, 'a, 'py> Positional<'s, 'a, 'py> {
 }
 
 /// [`Positional::take`] for a unit that converts its argument.
-#[inline(never)]
+#[inline(always)]
 fn convert_positional<'a, 'py, T: FromArg<'a, 'py>>(
     py: Python<'py>,
     format: &Format<'_>,
