@@ -17,6 +17,10 @@ const BASELINE: &[(&str, &str, &[&str])] = &[
     ("int64_t", "baseline_sum_bytes", &["PyObject *"]),
     ("void", "baseline_instrumentation_start", &[]),
     ("void", "baseline_instrumentation_stop", &[]),
+    ("int64_t", "baseline_parse_s_hash_i", &["PyObject *"]),
+    ("int64_t", "baseline_parse_s_star_i", &["PyObject *"]),
+    ("int64_t", "baseline_parse_s_hash_s_hash_i", &["PyObject *"]),
+    ("int64_t", "baseline_parse_s_star_s_star_i", &["PyObject *"]),
 ];
 
 /// The Rust type of each C type the rows use (as C and Rust lay them out

@@ -189,3 +189,118 @@ pub fn sum_rust(obj: &Object<'_>) -> u64 {
         BufferKind::Unpinned => buf.to_vec().unwrap().iter().map(|&b| b as u64).sum(),
     }
 }
+
+/// The argument parses compared: a label, the format, the arguments (a
+/// Python expression for the tuple), the C function parsing it with
+/// `PyArg_ParseTuple` (`c/baseline.c`) and the Rust one with legacy-buffer's
+/// parser. Both use what they parsed (the pointers, lengths and integer go
+/// to `black_box`, or make the C function's result) and release what `s*`
+/// took, as a function body does.
+pub const PARSE_CASES: &[ParseCase] = &[
+    ParseCase {
+        label: "s#i",
+        args: "('x' * 100, 7)",
+        c: parse_c_s_hash_i,
+        rust: parse_rust_s_hash_i,
+    },
+    ParseCase {
+        label: "s*i",
+        args: "('x' * 100, 7)",
+        c: parse_c_s_star_i,
+        rust: parse_rust_s_star_i,
+    },
+    ParseCase {
+        label: "s*i (bytearray)",
+        args: "(bytearray('x' * 100), 7)",
+        c: parse_c_s_star_i,
+        rust: parse_rust_s_star_i,
+    },
+    ParseCase {
+        label: "s#s#i",
+        args: "('x' * 100, 'y' * 100, 7)",
+        c: parse_c_s_hash_s_hash_i,
+        rust: parse_rust_s_hash_s_hash_i,
+    },
+    ParseCase {
+        label: "s*s*i",
+        args: "('x' * 100, 'y' * 100, 7)",
+        c: parse_c_s_star_s_star_i,
+        rust: parse_rust_s_star_s_star_i,
+    },
+];
+
+/// One row of [`PARSE_CASES`].
+pub struct ParseCase {
+    /// The format's units, and the argument type where it is not `str`.
+    pub label: &'static str,
+    /// The argument tuple, as a Python expression.
+    pub args: &'static str,
+    /// `PyArg_ParseTuple`, from C.
+    pub c: fn(&Object<'_>),
+    /// legacy-buffer's parser, given the tuple as an extension function's
+    /// trampoline gives it (`Args`, made once: making it checks nothing
+    /// the C function would not check either).
+    pub rust: for<'a, 'py> fn(legacy_buffer::extension::Args<'a, 'py>),
+}
+
+macro_rules! parse_c {
+    ($($name:ident => $baseline:ident,)*) => {$(
+        #[inline(never)]
+        fn $name(args: &Object<'_>) {
+            // SAFETY: GIL held, a valid tuple; the C function parses it.
+            let used = unsafe { baseline::$baseline(black_box(args.as_ptr())) };
+            assert!(used >= 0, "PyArg_ParseTuple failed");
+            black_box(used);
+        }
+    )*};
+}
+
+parse_c! {
+    parse_c_s_hash_i => baseline_parse_s_hash_i,
+    parse_c_s_star_i => baseline_parse_s_star_i,
+    parse_c_s_hash_s_hash_i => baseline_parse_s_hash_s_hash_i,
+    parse_c_s_star_s_star_i => baseline_parse_s_star_s_star_i,
+}
+
+/// What a function body does with a parsed buffer: its address and length.
+#[inline(always)]
+fn used(buffer: &legacy_buffer::Buffer<'_>) -> (usize, usize) {
+    let address = buffer.as_bytes().map_or(0, |b| b.as_ptr() as usize);
+    (address, buffer.len())
+}
+
+#[inline(never)]
+fn parse_rust_s_hash_i(args: legacy_buffer::extension::Args<'_, '_>) {
+    let args = black_box(args);
+    let (a, i): (legacy_buffer::Buffer<'_>, i32) = args
+        .parse(legacy_buffer::py_format!("s#i:f"))
+        .expect("parsed");
+    black_box((used(&a), i));
+}
+
+#[inline(never)]
+fn parse_rust_s_star_i(args: legacy_buffer::extension::Args<'_, '_>) {
+    let args = black_box(args);
+    let (a, i): (legacy_buffer::Buffer<'_>, i32) = args
+        .parse(legacy_buffer::py_format!("s*i:f"))
+        .expect("parsed");
+    black_box((used(&a), i));
+}
+
+#[inline(never)]
+fn parse_rust_s_hash_s_hash_i(args: legacy_buffer::extension::Args<'_, '_>) {
+    let args = black_box(args);
+    let (a, b, i): (legacy_buffer::Buffer<'_>, legacy_buffer::Buffer<'_>, i32) = args
+        .parse(legacy_buffer::py_format!("s#s#i:f"))
+        .expect("parsed");
+    black_box((used(&a), used(&b), i));
+}
+
+#[inline(never)]
+fn parse_rust_s_star_s_star_i(args: legacy_buffer::extension::Args<'_, '_>) {
+    let args = black_box(args);
+    let (a, b, i): (legacy_buffer::Buffer<'_>, legacy_buffer::Buffer<'_>, i32) = args
+        .parse(legacy_buffer::py_format!("s*s*i:f"))
+        .expect("parsed");
+    black_box((used(&a), used(&b), i));
+}
