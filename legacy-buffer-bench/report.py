@@ -7,7 +7,10 @@
 1. Instructions per borrow, by callgrind: borrow-count runs the loop with
    instrumentation on only around it, so the count is the loop's alone.
 2. Time per borrow and the 256 MiB sum, by criterion (cargo bench); the
-   figures come from criterion's estimates.json files.
+   figures come from criterion's estimates.json files. Then time per borrow
+   again, interleaved within each process and over several processes
+   (borrow-ab), and the argument parser against PyArg_ParseTuple (parse-ab:
+   callgrind and interleaved time).
 3. Per-call time from Python: tests/python/bench_legacy_checksum.py (timeit),
    the Rust port against the C module; under python2.7, and under pypy with
    both built for PyPy (--pypy-*), side by side.
@@ -30,6 +33,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "borrow-count")
+AB_BIN = os.path.join(ROOT, "target", "release", "borrow-ab")
+PARSE_BIN = os.path.join(ROOT, "target", "release", "parse-ab")
 OBJECTS = ["str", "bytearray", "array", "mmap"]
 APPROACHES = ["raw-old", "safe", "scope", "raw-new", "to-vec", "rust-cpython"]
 SIZES = [(1, "1B"), (4096, "4KiB"), (1 << 30, "1GiB")]
@@ -119,6 +124,51 @@ def criterion(bench, quick):
     return results
 
 
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
+def interleaved(quick):
+    """{(kind, approach): [ratio to raw-old, one per process]} and ns medians, from
+    borrow-ab at 4 KiB: each process times the approaches interleaved; a new
+    process draws a new address layout, so several are run."""
+    processes, rounds = (2, 20) if quick else (7, 150)
+    ratios, times = {}, {}
+    for kind in OBJECTS:
+        for _ in range(processes):
+            out = run([AB_BIN, kind, "4096", str(rounds), "raw-old", "safe", "scope"])
+            for m in re.finditer(r"^(\S+) (\S+) ([0-9.]+) ns, [0-9.]+x, round ratio ([0-9.]+)x$",
+                                 out, re.M):
+                ratios.setdefault((kind, m.group(2)), []).append(float(m.group(4)))
+                times.setdefault((kind, m.group(2)), []).append(float(m.group(3)))
+        print("borrow-ab %-9s scope/raw %s" % (kind, ratios.get((kind, "scope"))), file=sys.stderr)
+    return ratios, times, processes
+
+
+def parses(quick):
+    """parse-ab: {label: (C instructions, Rust instructions, [C ns], [Rust ns],
+    [ratio])}, the times over several processes (as interleaved())."""
+    processes, rounds, n = (2, 20, 1000) if quick else (7, 150, 10000)
+    rows = {}
+    for _ in range(processes):
+        for line in run([PARSE_BIN, str(rounds)]).splitlines():
+            label, c, rust, ratio = line.split("\t")
+            row = rows.setdefault(label, [None, None, [], [], []])
+            row[2].append(float(c.split()[1]))
+            row[3].append(float(rust.split()[1]))
+            row[4].append(float(ratio.split()[2].rstrip("x")))
+    for label, row in rows.items():
+        for i, side in ((0, "c"), (1, "rust")):
+            out = subprocess.run(
+                ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                 "--callgrind-out-file=/dev/null", PARSE_BIN, "--count", label, side, str(n)],
+                check=True, text=True, capture_output=True, cwd=ROOT).stderr
+            row[i] = int(re.search(r"Collected : (\d+)", out).group(1)) / n
+        print("parse-ab %-16s %s" % (label, row), file=sys.stderr)
+    return rows, processes
+
+
 def timeit_rows(text):
     """{(function, input): (C ns, port ns)} from bench_legacy_checksum.py's table."""
     rows = {}
@@ -204,6 +254,8 @@ def main():
     run(["rm", "-rf", os.path.join(ROOT, "target", "criterion")])
     times = criterion("borrow", opts.quick)
     times.update(criterion("throughput", opts.quick))
+    ab_ratios, ab_times, ab_processes = interleaved(opts.quick)
+    parse_rows, parse_processes = parses(opts.quick)
     timeit_out = timeit("/usr/bin/python2.7", opts.c_modules, opts.port_dir, opts.quick)
     pypy_out = None
     if opts.pypy_c_modules and opts.pypy_port_dir:
@@ -284,6 +336,50 @@ def main():
             w("| `%s` | %s | %s |" % (kind, DESCRIBE[approach], " | ".join(cells)))
     w("")
 
+    w("## Time per borrow, interleaved (borrow-ab)")
+    w("")
+    w("Criterion times one approach after another, each in the address layout its process"
+      " happened to draw; here the same loop's time moves by up to half between layouts"
+      " (`setarch -R` with environments of other sizes shows it: stack randomisation and"
+      " code placement change how a ~20-cycle loop's branches and memory accesses"
+      " collide), so ratios between criterion rows move"
+      " by up to 25%% between runs. `target/release/borrow-ab OBJECT 4096 %d raw-old safe scope`"
+      " times the approaches in short interleaved bursts within one process, so they share"
+      " its layout and load; each figure is the median over %d processes (fresh layouts) of"
+      " the median of the per-round ratios to `raw-old`, with the range over the processes."
+      % (150, ab_processes))
+    w("")
+    w("| object | approach | ns (median) | / raw old-protocol call | range |")
+    w("| --- | --- | ---: | ---: | --- |")
+    for kind in OBJECTS:
+        for approach in ("raw-old", "safe", "scope"):
+            r = ab_ratios.get((kind, approach))
+            if not r:
+                continue
+            w("| `%s` | %s | %.1f | %.3f× | %.3f–%.3f |" % (
+                kind, DESCRIBE[approach], median(ab_times[(kind, approach)]), median(r),
+                min(r), max(r)))
+    w("")
+
+    w("## Argument parsing: legacy-buffer's parser against `PyArg_ParseTuple`")
+    w("")
+    w("`target/release/parse-ab`: per call, the same argument tuple parsed by"
+      " `PyArg_ParseTuple` from C (`c/baseline.c`, -O2, as an extension function calls it;"
+      " `s*` released) and by `Args::parse(py_format!(...))` (the `Args` made once, as the"
+      " trampoline hands it over; the buffers dropped), the values used by both."
+      " Instructions: callgrind over %s parses (`--count`); time: interleaved bursts as"
+      " above, the median over %d processes of each process's median ratio (the C parser's"
+      " own time moves by up to 2× between layouts here, the ratio less)."
+      % ("1,000" if opts.quick else "10,000", parse_processes))
+    w("")
+    w("| format, arguments | C instructions | Rust instructions | C ns | Rust ns"
+      " | Rust / C time | range |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for label, (ci, ri, cts, rts, rr) in parse_rows.items():
+        w("| `%s` | %.0f | %.0f | %.1f | %.1f | %.2f× | %.2f–%.2f |" % (
+            label, ci, ri, median(cts), median(rts), median(rr), min(rr), max(rr)))
+    w("")
+
     w("## Throughput: sum of the bytes of a 256 MiB buffer (criterion)")
     w("")
     w("`cargo bench -p legacy-buffer-bench --bench throughput`: Rust over a safe borrow"
@@ -331,7 +427,8 @@ def main():
     # Targets.
     w("## Targets")
     w("")
-    w("Ratios from this run (instructions: callgrind at 4 KiB; time: criterion at 4 KiB).")
+    w("Ratios from this run (instructions: callgrind at 4 KiB; time: criterion at 4 KiB,"
+      " except where the row says interleaved).")
     w("")
     w("| target | object | measured | met |")
     w("| --- | --- | --- | --- |")
@@ -349,8 +446,20 @@ def main():
     for kind in OBJECTS:
         ratio_row("safe borrow ≤ 1.05× raw old-protocol call", kind, "safe", "raw-old", 1.05)
     for kind in OBJECTS:
-        ratio_row("borrow + no-Python scope ≤ 1.05× raw old-protocol call", kind, "scope",
-                  "raw-old", 1.05)
+        ratio_row("borrow + no-Python scope ≤ 1.05× raw old-protocol call (instructions)",
+                  kind, "scope", "raw-old", 1.05)
+    for kind in OBJECTS:
+        r = ab_ratios.get((kind, "scope"))
+        if r:
+            w("| borrow + no-Python scope ≤ 1.1× raw old-protocol call in time (interleaved,"
+              " median of %d processes) | `%s` | %.3f× time (range %.3f–%.3f) | %s |" % (
+                  ab_processes, kind, median(r), min(r), max(r),
+                  "yes" if median(r) <= 1.1 else "**no**"))
+    for label, (ci, ri, cts, rts, rr) in parse_rows.items():
+        w("| parse ≤ 0.5× `PyArg_ParseTuple`'s time, same format | `%s` | %.2f× time"
+          " (range %.2f–%.2f), %.2f× instructions (%.0f / %.0f) | %s |" % (
+              label, median(rr), min(rr), max(rr), ri / ci, ri, ci,
+              "yes" if median(rr) <= 0.5 else "**no**"))
     ba_scope = times.get("sum-256MiB/bytearray/rust-scope")
     str_slice = times.get("sum-256MiB/str/rust")
     if ba_scope and str_slice:
