@@ -445,83 +445,74 @@ fn an_error_dropped_on_a_scoped_thread_under_the_gil_does_not_deadlock() {
 /// as the thread exits (after Python deleted its thread state) gets a thread
 /// state of its own, runs Python and lets go again. (No token can be kept
 /// for that destructor: the compile-fail tests `h1_token_*` show it.)
+/// What `lt_ext.on_thread()` (below) records, and the thread-local probe it
+/// leaves behind on each Python thread.
+mod python_threads {
+    use super::{python_knows_this_thread, thread_ident};
+    use legacy_buffer::{py_module, with_gil, Object, Python, Result};
+    use std::cell::RefCell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Destructors that ran Python at thread exit and got the right answer.
+    pub static AT_EXIT: AtomicUsize = AtomicUsize::new(0);
+    /// Thread identities of the Python threads, seen from Rust.
+    pub static SEEN: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+
+    struct EvalsAtExit;
+    impl Drop for EvalsAtExit {
+        fn drop(&mut self) {
+            // Python deleted this thread's state before the OS thread
+            // ended; with_gil makes one and removes it again.
+            assert!(!python_knows_this_thread());
+            let answer = with_gil(|py| py.eval("6 * 7").unwrap().repr().unwrap());
+            assert!(!python_knows_this_thread());
+            if answer == "42" {
+                AT_EXIT.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    thread_local! {
+        static PROBE: RefCell<Option<EvalsAtExit>> = const { RefCell::new(None) };
+    }
+
+    /// `lt_ext.on_thread()`: a nested with_gil inside the GIL Python lent
+    /// the call, then the outer token again; leaves the probe behind.
+    fn on_thread(py: Python<'_>) -> Result<Object<'_>> {
+        let nested = with_gil(|inner| inner.eval("len('nested')")?.repr())?;
+        assert_eq!(nested, "6");
+        // The outer token still works after the nested call.
+        let ident = py.eval("__import__('thread').get_ident()")?.repr()?;
+        assert_eq!(ident.parse::<usize>().unwrap(), thread_ident());
+        SEEN.lock().unwrap().push(thread_ident());
+        PROBE.with(|p| *p.borrow_mut() = Some(EvalsAtExit));
+        Ok(Object::none(py))
+    }
+
+    py_module! {
+        module lt_ext {
+            functions: {
+                on_thread() => on_thread;
+            }
+        }
+    }
+}
+
+/// Extension functions called on threads Python created
+/// (`threading.Thread`), where `PyGILState_Ensure` finds the GIL already
+/// held and Python takes it back when the call returns: a `with_gil` inside
+/// nests in the lent GIL, and a thread-local destructor that calls `with_gil`
+/// as the thread exits (after Python deleted its thread state) gets a thread
+/// state of its own, runs Python and lets go again. (No token can be kept
+/// for that destructor: the compile-fail tests `h1_token_*` show it.)
 #[test]
 fn with_gil_on_threads_python_created() {
     scenario("with_gil_on_threads_python_created", || {
-        use legacy_buffer::extension::trampoline;
-        use std::cell::RefCell;
-        use std::sync::atomic::{AtomicUsize, Ordering};
+        use python_threads::{lt_ext, AT_EXIT, SEEN};
+        use std::sync::atomic::Ordering;
 
         const THREADS: usize = 4;
-        /// Destructors that ran Python at thread exit and got the right answer.
-        static AT_EXIT: AtomicUsize = AtomicUsize::new(0);
-        /// Thread identities of the Python threads, seen from Rust.
-        static SEEN: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
-
-        struct EvalsAtExit;
-        impl Drop for EvalsAtExit {
-            fn drop(&mut self) {
-                // Python deleted this thread's state before the OS thread
-                // ended; with_gil makes one and removes it again.
-                assert!(!python_knows_this_thread());
-                let answer = with_gil(|py| py.eval("6 * 7").unwrap().repr().unwrap());
-                assert!(!python_knows_this_thread());
-                if answer == "42" {
-                    AT_EXIT.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-        }
-        thread_local! {
-            static PROBE: RefCell<Option<EvalsAtExit>> = const { RefCell::new(None) };
-        }
-
-        /// lt_ext.on_thread(): METH_NOARGS.
-        unsafe extern "C" fn on_thread(
-            _module: *mut ffi::PyObject,
-            _unused: *mut ffi::PyObject,
-        ) -> *mut ffi::PyObject {
-            // SAFETY: Python calls this with the GIL held.
-            unsafe {
-                trampoline(|py| {
-                    let nested = with_gil(|inner| inner.eval("len('nested')")?.repr())?;
-                    assert_eq!(nested, "6");
-                    // The outer token still works after the nested call.
-                    let ident = py.eval("__import__('thread').get_ident()")?.repr()?;
-                    assert_eq!(ident.parse::<usize>().unwrap(), thread_ident());
-                    SEEN.lock().unwrap().push(thread_ident());
-                    PROBE.with(|p| *p.borrow_mut() = Some(EvalsAtExit));
-                    Ok(Object::none(py))
-                })
-            }
-        }
-        static mut METHODS: [ffi::PyMethodDef; 2] = [
-            ffi::PyMethodDef {
-                ml_name: c"on_thread".as_ptr(),
-                ml_meth: Some(on_thread),
-                ml_flags: ffi::METH_NOARGS as _,
-                ml_doc: std::ptr::null(),
-            },
-            ffi::PyMethodDef {
-                ml_name: std::ptr::null(),
-                ml_meth: None,
-                ml_flags: 0,
-                ml_doc: std::ptr::null(),
-            },
-        ];
-
+        lt_ext::init();
         with_gil(|py| {
-            // SAFETY: GIL held; a static name and a NULL-terminated static
-            // method table only Python reads.
-            let module = unsafe {
-                ffi::Py_InitModule4(
-                    c"lt_ext".as_ptr(),
-                    std::ptr::addr_of_mut!(METHODS).cast(),
-                    std::ptr::null(),
-                    std::ptr::null_mut(),
-                    ffi::PYTHON_API_VERSION as _,
-                )
-            };
-            assert!(!module.is_null());
             py.run(&format!(
                 "import threading, lt_ext\n\
                  errors = []\n\
