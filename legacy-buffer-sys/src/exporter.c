@@ -306,22 +306,18 @@ void lbsys_unpin(PyObject *o)
  * a bytearray too, through its procs: one test fewer on the way to the
  * exporters only a scope gives zero-copy.
  *
- * One entry per mode; the old protocol's work out of line, so that the
- * exact-str case saves no registers, and called by name, so that the
- * compiler makes the call a jump: through a function pointer (as the
- * borrows above take theirs) GCC kept a call and a return, a cycle more on
- * every other exporter's way in a loop of scopes, which is bound by the
- * calls and returns it takes (legacy-buffer-bench's borrow-ab). */
+ * One function per mode, the old protocol's work inline. A loop of scopes
+ * is bound by the calls, returns and jumps it takes, not by a few
+ * instructions: reaching that work through a second function (a call
+ * through a function pointer, or even a jump) cost every exporter but str
+ * a cycle or two per scope (legacy-buffer-bench's borrow-ab), more than
+ * the registers the str case now saves and restores. */
 #define LB_LEND_FOR(name, mode)                                                                    \
-    static lbsys_lent __attribute__((noinline)) lend_unknown_##name(PyObject *o)                    \
-    {                                                                                              \
-        return old_protocol(o, mode);                                                              \
-    }                                                                                              \
     lbsys_lent lbsys_lend_##name(PyObject *o)                                                      \
     {                                                                                              \
         if (Py_TYPE(o) == &PyString_Type && mode != LBSYS_WRITE)                                   \
             return (lbsys_lent){PyString_AS_STRING(o), PyString_GET_SIZE(o)};                     \
-        return lend_unknown_##name(o);                                                             \
+        return old_protocol(o, mode);                                                              \
     }
 
 LB_LEND_FOR(char, LBSYS_CHAR)

@@ -305,6 +305,7 @@ impl<'a> Buffer<'a> {
     ///
     /// `obj` is a valid object that stays alive for `'a`, and the GIL is
     /// held for `'a`.
+    #[inline]
     pub(crate) unsafe fn export(
         obj: *mut ffi::PyObject,
         writable: bool,

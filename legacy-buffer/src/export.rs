@@ -67,6 +67,7 @@ impl Export {
     ///
     /// `obj` is a valid object that outlives the export, and the GIL is
     /// held while the export lives.
+    #[inline]
     pub(crate) unsafe fn take(
         obj: *mut ffi::PyObject,
         writable: bool,

@@ -536,6 +536,7 @@ fn buffer<'a>(
 /// `s*`, `z*` (`writable` false) and `w*`: a [`Buffer`], through the new
 /// protocol where the exporter has it, else filled from the old one as
 /// getargs.c fills it.
+#[inline(always)]
 fn view<'a>(
     o: &Object<'_>,
     arg: ArgRef<'a>,
