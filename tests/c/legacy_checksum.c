@@ -284,6 +284,15 @@ checksum_mismatch(PyObject *self, PyObject *args)
     (void)self;
     if (!PyArg_ParseTuple(args, "s#s#|n:mismatch", &a, &alen, &b, &blen, &start))
         return NULL;
+    /* "s#" passes on whatever the read buffer proc gave, NULL included:
+       refuse it as check_exported does for the other functions (before the
+       start is looked at, as the port's parser refuses it). */
+    if ((a == NULL && alen != 0) || (b == NULL && blen != 0)) {
+        PyErr_Format(PyExc_SystemError,
+                     "mismatch() argument %d: buffer procs returned NULL for %zd bytes",
+                     a == NULL && alen != 0 ? 1 : 2, a == NULL && alen != 0 ? alen : blen);
+        return NULL;
+    }
     if (start < 0) {
         PyErr_SetString(PyExc_ValueError, "mismatch() start must not be negative");
         return NULL;
