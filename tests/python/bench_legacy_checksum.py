@@ -1,8 +1,12 @@
 """Per-call time of the C module legacy_checksum against a port of it.
 
-Times length() and adler32() with timeit, in one interpreter, over 100 bytes
-and over 1 MiB, each as a str and as a bytearray, and prints a Markdown
-table. Run it with Python 2.7 (CPython, or PyPy with both modules built for
+Times length(), adler32() and mismatch() with timeit, in one interpreter,
+over 100 bytes and over 1 MiB, each as a str and as a bytearray, and prints
+a Markdown table. mismatch() compares each input with a partner of its
+length and type that differs only in its last byte, so the whole length is
+compared; its "s#" refuses a bytearray (CPython's does), so a bytearray and
+its partner are passed as buffer objects over them, as Python 2 code passes
+one to an "s#" function (those rows say so). Run it with Python 2.7 (CPython, or PyPy with both modules built for
 it) and modules built in release mode (the C
 module is built with -O2 by the tests crate's build script; the Rust port by
 `cargo build -p legacy-checksum --release --features extension-module`, as
@@ -30,8 +34,25 @@ REFERENCE_NAME = "legacy_checksum"
 DEFAULT_PORT = "legacy_checksum_rs"
 MIB = 1 << 20
 
-# (function, its extra arguments) timed over each input.
-FUNCTIONS = [("length", ()), ("adler32", ())]
+def _last_byte_changed(obj):
+    """A copy of obj, of its type, whose last byte differs."""
+    data = str(obj)
+    return type(obj)(data[:-1] + chr(ord(data[-1]) ^ 1))
+
+
+def _mismatch_arguments(label, obj):
+    """mismatch()'s arguments for an input: (label, object, extra arguments).
+    A bytearray goes as a buffer object over it ("s#" takes no bytearray)."""
+    other = _last_byte_changed(obj)
+    if isinstance(obj, bytearray):
+        return label + ", as `buffer()`", buffer(obj), (buffer(other),)
+    return label, obj, (other,)
+
+
+# (function, its extra arguments) timed over each input: a tuple, or a
+# function of the input's label and object giving (label, object to pass,
+# extra arguments).
+FUNCTIONS = [("length", ()), ("adler32", ()), ("mismatch", _mismatch_arguments)]
 
 
 def _data(size):
@@ -145,8 +166,12 @@ def main():
     # What the timeit loop and a call of a C function cost by themselves.
     baseline = per_call([len], "x", (), options.min_time, options.repeat)[0]
     rows = []
-    for name, extra in FUNCTIONS:
+    for name, arguments in FUNCTIONS:
         for label, obj in inputs():
+            if callable(arguments):
+                label, obj, extra = arguments(label, obj)
+            else:
+                extra = arguments
             c_function, port_function = getattr(c_module, name), getattr(port, name)
             if c_function(obj, *extra) != port_function(obj, *extra):
                 sys.exit("%s(%s) differs between the modules" % (name, label))
