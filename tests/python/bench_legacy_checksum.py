@@ -4,9 +4,10 @@ Times length(), adler32() and mismatch() with timeit, in one interpreter,
 over 100 bytes and over 1 MiB, each as a str and as a bytearray, and prints
 a Markdown table. mismatch() compares each input with a partner of its
 length and type that differs only in its last byte, so the whole length is
-compared; its "s#" refuses a bytearray (CPython's does), so a bytearray and
-its partner are passed as buffer objects over them, as Python 2 code passes
-one to an "s#" function (those rows say so). Run it with Python 2.7 (CPython, or PyPy with both modules built for
+compared; CPython's "s#" refuses a bytearray, so there a bytearray and its
+partner are passed as buffer objects over them, as Python 2 code passes one
+to an "s#" function (those rows say so; PyPy's "s#" takes a bytearray, and
+fails on a buffer object over one). Run it with Python 2.7 (CPython, or PyPy with both modules built for
 it) and modules built in release mode (the C
 module is built with -O2 by the tests crate's build script; the Rust port by
 `cargo build -p legacy-checksum --release --features extension-module`, as
@@ -30,6 +31,7 @@ import sys
 import timeit
 import types
 
+PYPY = platform.python_implementation() == "PyPy"
 REFERENCE_NAME = "legacy_checksum"
 DEFAULT_PORT = "legacy_checksum_rs"
 MIB = 1 << 20
@@ -42,9 +44,10 @@ def _last_byte_changed(obj):
 
 def _mismatch_arguments(label, obj):
     """mismatch()'s arguments for an input: (label, object, extra arguments).
-    A bytearray goes as a buffer object over it ("s#" takes no bytearray)."""
+    A bytearray goes as a buffer object over it under CPython (whose "s#"
+    takes no bytearray)."""
     other = _last_byte_changed(obj)
-    if isinstance(obj, bytearray):
+    if isinstance(obj, bytearray) and not PYPY:
         return label + ", as `buffer()`", buffer(obj), (buffer(other),)
     return label, obj, (other,)
 
@@ -111,9 +114,6 @@ def per_call(functions, obj, extra, min_time, repeat):
     finally:
         for name, _ in timers:
             del sys.modules[name]
-
-
-PYPY = platform.python_implementation() == "PyPy"
 
 
 def interpreter():

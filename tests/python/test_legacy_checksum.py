@@ -158,11 +158,21 @@ def xor_expected(data, key):
 
 
 def mismatch_forms(data):
-    """readable_forms that mismatch()'s "s#" takes: all but a bytearray,
-    which CPython's "s#" refuses (it has the new protocol's release proc; see
-    ERROR_CASES). PyPy's takes it."""
-    return [(label, obj, held) for label, obj, held in readable_forms(data)
-            if PYPY or label != "bytearray"]
+    """readable_forms that mismatch()'s "s#" takes, and what it reads: all
+    but a bytearray, which CPython's "s#" refuses (it has the new protocol's
+    release proc; see ERROR_CASES) and PyPy's takes; unicode is read in the
+    default encoding by both, so only ASCII text (PyPy's "s#" encodes it
+    where its get_readable reads the raw storage)."""
+    forms = []
+    for label, obj, held in readable_forms(data):
+        if label == "bytearray" and not PYPY:
+            continue
+        if label == "unicode":
+            if not _is_ascii(data):
+                continue
+            held = data
+        forms.append((label, obj, held))
+    return forms
 
 
 def mismatch_expected(a, b, start=0):
@@ -201,6 +211,15 @@ _NON_ASCII = ("'ascii' codec can't encode character u'\\xe9' in position 0: "
               "ordinal not in range(128)")
 _NOT_AN_INT = _cpython_or_pypy("an integer is required", "expected integer, got str object")
 _NEGATIVE_START = "mismatch() start must not be negative"
+
+
+def _not_sharp_s(position, type_name):
+    """What "s#" raises for an object it does not take (PyPy's names neither
+    the function nor the argument)."""
+    if PYPY:
+        return "must be string or read-only buffer, not %s" % type_name
+    return "mismatch() argument %d must be string or read-only buffer, not %s" % (
+        position, type_name)
 ERROR_CASES = [
     ("adler32", lambda: (1,), TypeError, _NOT_READABLE),
     ("adler32", lambda: (None,), TypeError, _NOT_READABLE),
@@ -253,28 +272,26 @@ ERROR_CASES = [
      "xor_into() takes exactly 2 arguments (3 given)"),
     ("mismatch", lambda: ("abc", "abd", -1), ValueError, _NEGATIVE_START),
     ("mismatch", lambda: ("abc", "abd", -(1 << 40)), ValueError, _NEGATIVE_START),
-    ("mismatch", lambda: (None, "abd", -1), TypeError,
-     _cpython_or_pypy("mismatch() argument 1 must be string or read-only buffer, not None",
-                      "mismatch() argument 1 must be string or buffer, not None")),
+    ("mismatch", lambda: (None, "abd", -1), TypeError, _not_sharp_s(1, "None")),
     ("mismatch", lambda: ("abc", "abd", 1.5), TypeError, "integer argument expected, got float"),
     ("mismatch", lambda: ("abc", "abd", "1"), TypeError, _NOT_AN_INT),
     ("mismatch", lambda: ("abc", "abd", None), TypeError, _NOT_AN_INT.replace("str", "NoneType")),
     ("mismatch", lambda: ("abc", "abd", 1 << 70), OverflowError,
-     "Python int too large to convert to C long"),
+     _cpython_or_pypy("Python int too large to convert to C long",
+                      "long int too large to convert to int")),
+    # "s#" reads unicode in the default encoding, under PyPy too.
+    ("mismatch", lambda: (u"\xe9", "a"), UnicodeEncodeError, _NON_ASCII),
+    ("mismatch", lambda: ("a", u"\xe9"), UnicodeEncodeError, _NON_ASCII),
     ("mismatch", lambda: (), TypeError, "mismatch() takes at least 2 arguments (0 given)"),
     ("mismatch", lambda: ("abc",), TypeError, "mismatch() takes at least 2 arguments (1 given)"),
     ("mismatch", lambda: ("a", "b", 0, 1), TypeError,
      "mismatch() takes at most 3 arguments (4 given)"),
 ] + [
-    ("mismatch", make_args, TypeError,
-     _cpython_or_pypy("mismatch() argument %d must be string or read-only buffer, not %s",
-                      "mismatch() argument %d must be string or buffer, not %s")
-     % (position, type_name))
+    ("mismatch", make_args, TypeError, _not_sharp_s(position, type_name))
     for type_name, bad in [("int", lambda: 1), ("None", lambda: None), ("list", lambda: [1]),
                            ("memoryview", lambda: memoryview("abc"))]
     for position, make_args in [(1, lambda bad=bad: (bad(), "abc")),
                                 (2, lambda bad=bad: ("abc", bad()))]
-    if not (PYPY and type_name == "memoryview")
 ]
 if not PYPY:
     # unicode is read in the default encoding, which has no u'\xe9'. (PyPy
@@ -282,13 +299,11 @@ if not PYPY:
     ERROR_CASES += [
         ("adler32", lambda: (u"\xe9",), UnicodeEncodeError, _NON_ASCII),
         ("crc32", lambda: (u"\xe9",), UnicodeEncodeError, _NON_ASCII),
-        ("mismatch", lambda: (u"\xe9", "a"), UnicodeEncodeError, _NON_ASCII),
-        ("mismatch", lambda: ("a", u"\xe9"), UnicodeEncodeError, _NON_ASCII),
         # "s#" takes no object with the new protocol's release proc.
         ("mismatch", lambda: (bytearray("abc"), "abd"), TypeError,
-         "mismatch() argument 1 must be string or read-only buffer, not bytearray"),
+         _not_sharp_s(1, "bytearray")),
         ("mismatch", lambda: ("abc", bytearray("abd")), TypeError,
-         "mismatch() argument 2 must be string or read-only buffer, not bytearray"),
+         _not_sharp_s(2, "bytearray")),
     ]
 
 # Exporters (from the hostile module) whose buffer procs misbehave. Only the
@@ -516,13 +531,15 @@ class MismatchTest(TestCase):
         self.assertEqual(module.mismatch(a, array.array("I", [1, 2, 3])), -1)
 
     def test_unicode(self):
-        # Read in the default encoding (ASCII) under CPython; as its raw
-        # storage under PyPy (see PYPY_HOLDS).
+        # "s#" reads it in the default encoding (ASCII), under PyPy too.
         text = u"legacy"
-        held = PYPY_HOLDS["unicode"](str(text)) if PYPY else str(text)
+        held = str(text)
         self.assertEqual(module.mismatch(text, held), -1)
         self.assertEqual(module.mismatch(text, held[:2] + "X" + held[3:]), 2)
         self.assertEqual(module.mismatch(text, text), -1)
+        self.assertEqual(raised(module, "mismatch", (u"ab\xe9", "abc")),
+                         (UnicodeEncodeError,
+                          _NON_ASCII.replace("position 0", "position 2")))
 
     def test_objects_without_a_character_buffer(self):
         obj = hostile.NoCharBuffer(20)
