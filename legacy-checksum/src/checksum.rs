@@ -32,6 +32,55 @@ pub fn count(data: &[u8], byte: u8) -> usize {
     data.iter().filter(|&&b| b == byte).count()
 }
 
+/// The bytes compared at once with `==` (a `bcmp` call, vectorised by
+/// libc) before a differing block is searched word by word.
+const MISMATCH_BLOCK: usize = 256;
+
+/// The index of the first byte at or after `start` where `a` and `b`
+/// differ, within the shorter of the two; `None` if none does (or `start`
+/// is at or past the shorter's end). The C module's byte loop, found a
+/// block, then a word, then a byte at a time.
+pub fn mismatch(a: &[u8], b: &[u8], start: usize) -> Option<usize> {
+    let n = a.len().min(b.len());
+    if start >= n {
+        return None;
+    }
+    let (a, b) = (&a[start..n], &b[start..n]);
+    let mut offset = 0;
+    for (x, y) in a
+        .chunks_exact(MISMATCH_BLOCK)
+        .zip(b.chunks_exact(MISMATCH_BLOCK))
+    {
+        if x != y {
+            break;
+        }
+        offset += MISMATCH_BLOCK;
+    }
+    mismatch_words(&a[offset..], &b[offset..]).map(|i| start + offset + i)
+}
+
+/// [`mismatch`] from 0 over slices of one length, 8 bytes at a time: the
+/// lowest differing byte of the first differing little-endian word.
+#[inline]
+fn mismatch_words(a: &[u8], b: &[u8]) -> Option<usize> {
+    let (a_words, b_words) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = a_words.remainder().len();
+    for (i, (x, y)) in a_words.zip(b_words).enumerate() {
+        let x = u64::from_le_bytes(x.try_into().expect("8 bytes"));
+        let y = u64::from_le_bytes(y.try_into().expect("8 bytes"));
+        let diff = x ^ y;
+        if diff != 0 {
+            return Some(i * 8 + (diff.trailing_zeros() / 8) as usize);
+        }
+    }
+    let done = a.len() - tail;
+    a[done..]
+        .iter()
+        .zip(&b[done..])
+        .position(|(x, y)| x != y)
+        .map(|i| done + i)
+}
+
 /// `key` repeated to about `min_len` bytes, a whole number of times, so that
 /// XOR-ing `data[offset..]` works on long runs rather than `key.len()`-sized
 /// pieces.
@@ -180,6 +229,47 @@ mod tests {
                 offset = end;
             }
             assert_eq!(pieces, want, "key length {key_len}, in pieces");
+        }
+    }
+
+    /// The C module's loop, for comparison.
+    fn mismatch_reference(a: &[u8], b: &[u8], start: usize) -> Option<usize> {
+        let n = a.len().min(b.len());
+        (start..n).find(|&i| a[i] != b[i])
+    }
+
+    #[test]
+    fn mismatch_matches_the_c_loop() {
+        let a = data(2000);
+        for len in (0..300).chain([511, 512, 513, 767, 768, 769, 2000]) {
+            let a = &a[..len];
+            // Equal, then one byte changed at each place (and two).
+            let mut cases = vec![a.to_vec()];
+            for at in (0..len).step_by(len / 40 + 1).chain(len.checked_sub(1)) {
+                let mut b = a.to_vec();
+                b[at] ^= 1 << (at % 8);
+                cases.push(b.clone());
+                b[len - 1 - (len - 1 - at) / 2] ^= 0x80;
+                cases.push(b);
+            }
+            for b in &cases {
+                for b_len in [len, len / 2, len + 3] {
+                    let mut b = b.clone();
+                    b.resize(b_len, 0xaa);
+                    for start in [0, 1, 7, 8, 9, 255, 256, 257, len / 2, len, len + 5] {
+                        assert_eq!(
+                            mismatch(a, &b, start),
+                            mismatch_reference(a, &b, start),
+                            "len {len}, b_len {b_len}, start {start}"
+                        );
+                        assert_eq!(
+                            mismatch(&b, a, start),
+                            mismatch_reference(&b, a, start),
+                            "swapped: len {len}, b_len {b_len}, start {start}"
+                        );
+                    }
+                }
+            }
         }
     }
 

@@ -8,6 +8,8 @@
 //! count(buf, byte)       occurrences of byte (0..255) in buf
 //! xor_into(dst, key)     dst[i] ^= key[i % len(key)], in place
 //! length(buf)            len of buf's bytes
+//! mismatch(a, b[, start]) index of the first byte at or after start where
+//!                         a and b differ (within the shorter), or -1
 //! ```
 //!
 //! Same functions, arguments, results and exceptions (type and message) as
@@ -39,7 +41,9 @@ pub mod buffers;
 pub mod checksum;
 
 use legacy_buffer::extension::Args;
-use legacy_buffer::{py_format, py_module, Borrowed, Error, ExceptionType, Python, Result};
+use legacy_buffer::{
+    no_python, py_format, py_module, Borrowed, Buffer, Bytes, Error, ExceptionType, Python, Result,
+};
 
 // The importable module must not link libpython (see Cargo.toml).
 #[cfg(feature = "extension-module")]
@@ -95,6 +99,31 @@ fn length_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<usize> {
     buffers::with_readable(&obj, |bytes| bytes.len())
 }
 
+/// `mismatch(a, b[, start]) -> int` (`"s#s#|n:mismatch"`): the index of
+/// the first byte at or after `start` where `a` and `b` differ, within the
+/// shorter, or -1. Two `str` (or `unicode`, default-encoded) are compared
+/// in place with no scope at all; other buffers (`array`, `mmap`, `buffer`
+/// objects) are lent together to one no-Python scope (read-only: no
+/// overlap check).
+fn mismatch_body(_py: Python<'_>, args: Args<'_, '_>) -> Result<isize> {
+    let (a, b, start): (Buffer, Buffer, Option<isize>) =
+        args.parse(py_format!("s#s#|n:mismatch"))?;
+    let Ok(start) = usize::try_from(start.unwrap_or(0)) else {
+        return Err(Error::new(
+            ExceptionType::ValueError,
+            "mismatch() start must not be negative",
+        ));
+    };
+    let found = match (a.as_bytes(), b.as_bytes()) {
+        (Some(a), Some(b)) => checksum::mismatch(a, b, start),
+        _ => no_python((Bytes(&a), Bytes(&b)), |(a, b)| {
+            checksum::mismatch(a, b, start)
+        })?,
+    };
+    // An index into a buffer fits isize (its length was a Py_ssize_t).
+    Ok(found.map_or(-1, |i| i as isize))
+}
+
 /// `_panic()` (`METH_NOARGS`, hidden): panics, which the trampoline turns
 /// into `SystemError("Rust panic: ...")`; for the test suite.
 fn rust_panic(_py: Python<'_>) -> Result<()> {
@@ -119,6 +148,10 @@ py_module! {
                 key is read (and must be non-empty) before dst is looked at.";
             length(args) => length_body, "length(buf) -> int\n\n\
                 Number of bytes in buf's buffer.";
+            mismatch(args) => mismatch_body, "mismatch(a, b[, start]) -> int\n\n\
+                Index of the first byte at or after start (default 0) where a and b\n\
+                differ, within the shorter of the two, or -1 if none does (then compare\n\
+                their lengths). start must not be negative.";
             _panic() => rust_panic, "_panic() -> does not return\n\n\
                 Panic in Rust: raises SystemError (for the tests).";
         }

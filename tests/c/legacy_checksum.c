@@ -9,6 +9,8 @@
  *   count(buf, byte)       occurrences of byte (0..255) in buf
  *   xor_into(dst, key)     dst[i] ^= key[i % len(key)], in place
  *   length(buf)            len of buf's bytes
+ *   mismatch(a, b[, start]) index of the first byte at or after start where
+ *                          a and b differ (within the shorter), or -1
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -266,12 +268,49 @@ checksum_length(PyObject *self, PyObject *args)
     return PyInt_FromSsize_t(len);
 }
 
+PyDoc_STRVAR(mismatch_doc,
+"mismatch(a, b[, start]) -> int\n\n"
+"Index of the first byte at or after start (default 0) where a and b\n"
+"differ, within the shorter of the two, or -1 if none does (then compare\n"
+"their lengths). start must not be negative.");
+
+static PyObject *
+checksum_mismatch(PyObject *self, PyObject *args)
+{
+    const char *a, *b;
+    Py_ssize_t alen, blen, n, i;
+    Py_ssize_t start = 0;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "s#s#|n:mismatch", &a, &alen, &b, &blen, &start))
+        return NULL;
+    /* "s#" passes on whatever the read buffer proc gave, NULL included:
+       refuse it as check_exported does for the other functions (before the
+       start is looked at, as the port's parser refuses it). */
+    if ((a == NULL && alen != 0) || (b == NULL && blen != 0)) {
+        PyErr_Format(PyExc_SystemError,
+                     "mismatch() argument %d: buffer procs returned NULL for %zd bytes",
+                     a == NULL && alen != 0 ? 1 : 2, a == NULL && alen != 0 ? alen : blen);
+        return NULL;
+    }
+    if (start < 0) {
+        PyErr_SetString(PyExc_ValueError, "mismatch() start must not be negative");
+        return NULL;
+    }
+    n = alen < blen ? alen : blen;
+    for (i = start; i < n; i++)
+        if (a[i] != b[i])
+            return PyInt_FromSsize_t(i);
+    return PyInt_FromLong(-1);
+}
+
 static PyMethodDef checksum_methods[] = {
     {"adler32", checksum_adler32, METH_VARARGS, adler32_doc},
     {"crc32", checksum_crc32, METH_VARARGS, crc32_doc},
     {"count", checksum_count, METH_VARARGS, count_doc},
     {"xor_into", checksum_xor_into, METH_VARARGS, xor_into_doc},
     {"length", checksum_length, METH_VARARGS, length_doc},
+    {"mismatch", checksum_mismatch, METH_VARARGS, mismatch_doc},
     {NULL, NULL, 0, NULL}
 };
 

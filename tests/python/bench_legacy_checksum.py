@@ -1,8 +1,13 @@
 """Per-call time of the C module legacy_checksum against a port of it.
 
-Times length() and adler32() with timeit, in one interpreter, over 100 bytes
-and over 1 MiB, each as a str and as a bytearray, and prints a Markdown
-table. Run it with Python 2.7 (CPython, or PyPy with both modules built for
+Times length(), adler32() and mismatch() with timeit, in one interpreter,
+over 100 bytes and over 1 MiB, each as a str and as a bytearray, and prints
+a Markdown table. mismatch() compares each input with a partner of its
+length and type that differs only in its last byte, so the whole length is
+compared; CPython's "s#" refuses a bytearray, so there a bytearray and its
+partner are passed as buffer objects over them, as Python 2 code passes one
+to an "s#" function (those rows say so; PyPy's "s#" takes a bytearray, and
+fails on a buffer object over one). Run it with Python 2.7 (CPython, or PyPy with both modules built for
 it) and modules built in release mode (the C
 module is built with -O2 by the tests crate's build script; the Rust port by
 `cargo build -p legacy-checksum --release --features extension-module`, as
@@ -26,12 +31,31 @@ import sys
 import timeit
 import types
 
+PYPY = platform.python_implementation() == "PyPy"
 REFERENCE_NAME = "legacy_checksum"
 DEFAULT_PORT = "legacy_checksum_rs"
 MIB = 1 << 20
 
-# (function, its extra arguments) timed over each input.
-FUNCTIONS = [("length", ()), ("adler32", ())]
+def _last_byte_changed(obj):
+    """A copy of obj, of its type, whose last byte differs."""
+    data = str(obj)
+    return type(obj)(data[:-1] + chr(ord(data[-1]) ^ 1))
+
+
+def _mismatch_arguments(label, obj):
+    """mismatch()'s arguments for an input: (label, object, extra arguments).
+    A bytearray goes as a buffer object over it under CPython (whose "s#"
+    takes no bytearray)."""
+    other = _last_byte_changed(obj)
+    if isinstance(obj, bytearray) and not PYPY:
+        return label + ", as `buffer()`", buffer(obj), (buffer(other),)
+    return label, obj, (other,)
+
+
+# (function, its extra arguments) timed over each input: a tuple, or a
+# function of the input's label and object giving (label, object to pass,
+# extra arguments).
+FUNCTIONS = [("length", ()), ("adler32", ()), ("mismatch", _mismatch_arguments)]
 
 
 def _data(size):
@@ -92,9 +116,6 @@ def per_call(functions, obj, extra, min_time, repeat):
             del sys.modules[name]
 
 
-PYPY = platform.python_implementation() == "PyPy"
-
-
 def interpreter():
     """Which Python runs the benchmark: CPython's release or debug build,
     or PyPy (whose C extensions run through cpyext)."""
@@ -145,8 +166,12 @@ def main():
     # What the timeit loop and a call of a C function cost by themselves.
     baseline = per_call([len], "x", (), options.min_time, options.repeat)[0]
     rows = []
-    for name, extra in FUNCTIONS:
+    for name, arguments in FUNCTIONS:
         for label, obj in inputs():
+            if callable(arguments):
+                label, obj, extra = arguments(label, obj)
+            else:
+                extra = arguments
             c_function, port_function = getattr(c_module, name), getattr(port, name)
             if c_function(obj, *extra) != port_function(obj, *extra):
                 sys.exit("%s(%s) differs between the modules" % (name, label))

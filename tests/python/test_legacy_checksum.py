@@ -157,6 +157,40 @@ def xor_expected(data, key):
     return "".join(chr(ord(c) ^ ord(key[i % len(key)])) for i, c in enumerate(data))
 
 
+def mismatch_forms(data):
+    """readable_forms that mismatch()'s "s#" takes, and what it reads: all
+    but a bytearray, which CPython's "s#" refuses (it has the new protocol's
+    release proc; see ERROR_CASES) and PyPy's takes; unicode is read in the
+    default encoding by both, so only ASCII text (PyPy's "s#" encodes it
+    where its get_readable reads the raw storage)."""
+    forms = []
+    for label, obj, held in readable_forms(data):
+        if label == "bytearray" and not PYPY:
+            continue
+        if label == "unicode":
+            if not _is_ascii(data):
+                continue
+            held = data
+        forms.append((label, obj, held))
+    return forms
+
+
+def mismatch_expected(a, b, start=0):
+    """The C module's loop over the bytes held."""
+    for i in xrange(start, min(len(a), len(b))):
+        if a[i] != b[i]:
+            return i
+    return -1
+
+
+def _changed_at(data, *places):
+    """data with the byte at each of places flipped."""
+    changed = bytearray(data)
+    for i in places:
+        changed[i] ^= 0x5a
+    return str(changed)
+
+
 def _read_only_mmap():
     return mmap.mmap(-1, 4, access=mmap.ACCESS_READ)
 
@@ -176,6 +210,16 @@ _EMPTY_KEY = "xor_into() key must not be empty"
 _NON_ASCII = ("'ascii' codec can't encode character u'\\xe9' in position 0: "
               "ordinal not in range(128)")
 _NOT_AN_INT = _cpython_or_pypy("an integer is required", "expected integer, got str object")
+_NEGATIVE_START = "mismatch() start must not be negative"
+
+
+def _not_sharp_s(position, type_name):
+    """What "s#" raises for an object it does not take (PyPy's names neither
+    the function nor the argument)."""
+    if PYPY:
+        return "must be string or read-only buffer, not %s" % type_name
+    return "mismatch() argument %d must be string or read-only buffer, not %s" % (
+        position, type_name)
 ERROR_CASES = [
     ("adler32", lambda: (1,), TypeError, _NOT_READABLE),
     ("adler32", lambda: (None,), TypeError, _NOT_READABLE),
@@ -226,6 +270,28 @@ ERROR_CASES = [
     ("xor_into", lambda: (bytearray(3), memoryview("k")), TypeError, _NOT_READABLE),
     ("xor_into", lambda: (bytearray(3), "k", 1), TypeError,
      "xor_into() takes exactly 2 arguments (3 given)"),
+    ("mismatch", lambda: ("abc", "abd", -1), ValueError, _NEGATIVE_START),
+    ("mismatch", lambda: ("abc", "abd", -(1 << 40)), ValueError, _NEGATIVE_START),
+    ("mismatch", lambda: (None, "abd", -1), TypeError, _not_sharp_s(1, "None")),
+    ("mismatch", lambda: ("abc", "abd", 1.5), TypeError, "integer argument expected, got float"),
+    ("mismatch", lambda: ("abc", "abd", "1"), TypeError, _NOT_AN_INT),
+    ("mismatch", lambda: ("abc", "abd", None), TypeError, _NOT_AN_INT.replace("str", "NoneType")),
+    ("mismatch", lambda: ("abc", "abd", 1 << 70), OverflowError,
+     _cpython_or_pypy("Python int too large to convert to C long",
+                      "long int too large to convert to int")),
+    # "s#" reads unicode in the default encoding, under PyPy too.
+    ("mismatch", lambda: (u"\xe9", "a"), UnicodeEncodeError, _NON_ASCII),
+    ("mismatch", lambda: ("a", u"\xe9"), UnicodeEncodeError, _NON_ASCII),
+    ("mismatch", lambda: (), TypeError, "mismatch() takes at least 2 arguments (0 given)"),
+    ("mismatch", lambda: ("abc",), TypeError, "mismatch() takes at least 2 arguments (1 given)"),
+    ("mismatch", lambda: ("a", "b", 0, 1), TypeError,
+     "mismatch() takes at most 3 arguments (4 given)"),
+] + [
+    ("mismatch", make_args, TypeError, _not_sharp_s(position, type_name))
+    for type_name, bad in [("int", lambda: 1), ("None", lambda: None), ("list", lambda: [1]),
+                           ("memoryview", lambda: memoryview("abc"))]
+    for position, make_args in [(1, lambda bad=bad: (bad(), "abc")),
+                                (2, lambda bad=bad: ("abc", bad()))]
 ]
 if not PYPY:
     # unicode is read in the default encoding, which has no u'\xe9'. (PyPy
@@ -233,6 +299,11 @@ if not PYPY:
     ERROR_CASES += [
         ("adler32", lambda: (u"\xe9",), UnicodeEncodeError, _NON_ASCII),
         ("crc32", lambda: (u"\xe9",), UnicodeEncodeError, _NON_ASCII),
+        # "s#" takes no object with the new protocol's release proc.
+        ("mismatch", lambda: (bytearray("abc"), "abd"), TypeError,
+         _not_sharp_s(1, "bytearray")),
+        ("mismatch", lambda: ("abc", bytearray("abd")), TypeError,
+         _not_sharp_s(2, "bytearray")),
     ]
 
 # Exporters (from the hostile module) whose buffer procs misbehave. Only the
@@ -252,6 +323,12 @@ HOSTILE_ERROR_CASES = [
     ("xor_into", lambda: (hostile.HugeLength(), "k"), SystemError),
     ("xor_into", lambda: (hostile.NullPointer(), "k"), SystemError),
     ("xor_into", lambda: (bytearray(2), hostile.NullPointer()), SystemError),
+    ("mismatch", lambda: (hostile.TwoSegments(), "abc"), TypeError),
+    ("mismatch", lambda: ("abc", hostile.Raises()), ValueError),
+    ("mismatch", lambda: (hostile.NegativeLength(), "abc"), TypeError),
+    ("mismatch", lambda: ("abc", hostile.HugeLength()), TypeError),
+    ("mismatch", lambda: (hostile.NullPointer(), "abc"), SystemError),
+    ("mismatch", lambda: ("abc", hostile.NullPointer()), SystemError),
 ]
 
 
@@ -391,6 +468,108 @@ class XorIntoTest(TestCase):
         self.assertEqual(dst, bytearray(6))
 
 
+class MismatchTest(TestCase):
+
+    def check(self, a, b, *start):
+        """mismatch over every pair of forms of a and b."""
+        for a_label, a_obj, a_held in mismatch_forms(a):
+            for b_label, b_obj, b_held in mismatch_forms(b):
+                self.assertEqual(module.mismatch(a_obj, b_obj, *start),
+                                 mismatch_expected(a_held, b_held, *start),
+                                 "mismatch(%s of %d, %s of %d%s)"
+                                 % (a_label, len(a), b_label, len(b),
+                                    "".join(", %r" % s for s in start)))
+
+    def test_forms(self):
+        data = PAYLOADS[4][1]
+        self.check(data, data)
+        self.check(data, _changed_at(data, 0))
+        self.check(data, _changed_at(data, 100, 200))
+        self.check(data, _changed_at(data, 255), 100)
+        text = PAYLOADS[3][1]
+        self.check(text, text.replace("lazy", "busy"))
+        self.check(text, text[:-1])
+        self.check("", text)
+
+    def test_equal(self):
+        for _, data in PAYLOADS:
+            self.assertEqual(module.mismatch(data, data), -1)
+            self.assertEqual(module.mismatch(data, data[:]), -1)
+            self.assertEqual(module.mismatch(buffer(data), data), -1)
+
+    def test_lengths(self):
+        # Within the shorter only: a prefix matches, whichever side it is.
+        self.assertEqual(module.mismatch("abc", "abcd"), -1)
+        self.assertEqual(module.mismatch("abcd", "abc"), -1)
+        self.assertEqual(module.mismatch("", "abc"), -1)
+        self.assertEqual(module.mismatch("abc", ""), -1)
+        self.assertEqual(module.mismatch("abx", "abcd"), 2)
+        self.assertEqual(module.mismatch("abcd", "xbc"), 0)
+
+    def test_last_byte_of_1_mib(self):
+        data = PAYLOADS[5][1]
+        other = _changed_at(data, MIB - 1)
+        self.assertEqual(module.mismatch(data, other), MIB - 1)
+        self.assertEqual(module.mismatch(array.array("B", data), other), MIB - 1)
+        self.assertEqual(module.mismatch(_anonymous_mmap(data), buffer(other)), MIB - 1)
+        self.assertEqual(module.mismatch(data, other[:-1]), -1)
+
+    def test_start(self):
+        a, b = "abcdef", "xbcdeg"
+        for start, want in [(0, 0), (1, 5), (5, 5), (6, -1), (7, -1), (1 << 40, -1),
+                            (sys.maxsize, -1), (3L, 5), (True, 5), (False, 0)]:
+            self.assertEqual(module.mismatch(a, b, start), want, "start %r" % (start,))
+        self.assertEqual(module.mismatch("", "", 0), -1)
+        self.assertEqual(module.mismatch("a", "b", 1), -1)
+        self.assertEqual(raised(module, "mismatch", ("", "", -1)),
+                         (ValueError, _NEGATIVE_START))
+
+    def test_wider_array_items_are_raw_bytes(self):
+        a = array.array("I", [1, 2, 3])
+        b = a.tostring()[:5] + "\xff" + a.tostring()[6:]
+        self.assertEqual(module.mismatch(a, b), 5)
+        self.assertEqual(module.mismatch(a, array.array("I", [1, 2, 3])), -1)
+
+    def test_unicode(self):
+        # "s#" reads it in the default encoding (ASCII), under PyPy too.
+        text = u"legacy"
+        held = str(text)
+        self.assertEqual(module.mismatch(text, held), -1)
+        self.assertEqual(module.mismatch(text, held[:2] + "X" + held[3:]), 2)
+        self.assertEqual(module.mismatch(text, text), -1)
+        self.assertEqual(raised(module, "mismatch", (u"ab\xe9", "abc")),
+                         (UnicodeEncodeError,
+                          _NON_ASCII.replace("position 0", "position 2")))
+
+    def test_objects_without_a_character_buffer(self):
+        obj = hostile.NoCharBuffer(20)
+        self.assertEqual(module.mismatch(obj, obj.contents()), -1)
+        self.assertEqual(module.mismatch(obj, _changed_at(obj.contents(), 7)), 7)
+        self.assertEqual(module.mismatch(hostile.NullEmpty(), "abc"), -1)
+
+    def test_random_against_the_reference(self):
+        # Random contents, lengths, changed places, starts and forms, with a
+        # fixed seed: the module, the C module and the byte loop agree.
+        import random
+        rng = random.Random(20240527)
+        base = _pseudo_random(3000)
+        makers = [str, buffer, lambda d: array.array("B", d),
+                  lambda d: (ctypes.c_char * len(d)).from_buffer_copy(d)]
+        if PYPY:
+            makers.append(bytearray)
+        for _ in xrange(400):
+            n = rng.choice([rng.randrange(0, 40), rng.randrange(0, 600), rng.randrange(0, 3000)])
+            a = base[rng.randrange(0, 3000 - n + 1):][:n]
+            b = _changed_at(a, *rng.sample(xrange(n), min(n, rng.randrange(0, 3))))
+            b = b[:rng.randrange(0, n + 1)] if rng.random() < 0.3 else b + "tail"[:rng.randrange(0, 5)]
+            start = () if rng.random() < 0.3 else (rng.randrange(0, n + 10),)
+            a_obj, b_obj = rng.choice(makers)(a), rng.choice(makers)(b)
+            want = mismatch_expected(a, b, *start)
+            self.assertEqual(module.mismatch(a_obj, b_obj, *start), want,
+                             "%d vs %d bytes, start %r" % (len(a), len(b), start))
+            self.assertEqual(reference.mismatch(a_obj, b_obj, *start), want)
+
+
 class SweepTest(TestCase):
     """Every length up to 300 and around the block sizes of vectorised
     implementations (32, 64, 5552: Adler-32's reduction interval), with starts
@@ -417,6 +596,11 @@ class SweepTest(TestCase):
                                      zlib.crc32(piece, *extra),
                                      "crc32 of %d bytes, start %r" % (n, start))
                 self.assertEqual(module.count(piece, 0xff), piece.count("\xff"))
+                if n:
+                    for place in sorted(set([0, n // 2, n - 1])):
+                        self.assertEqual(module.mismatch(piece, _changed_at(piece, place)),
+                                         place, "mismatch at %d of %d" % (place, n))
+                    self.assertEqual(module.mismatch(piece, piece[:]), -1)
 
 
 class ReferenceResultTest(TestCase):
@@ -437,6 +621,22 @@ class ReferenceResultTest(TestCase):
                     self.assertEqual(getattr(module, name)(obj, *extra),
                                      getattr(reference, name)(obj, *extra),
                                      "%s of %d bytes as %s" % (name, len(data), label))
+
+    def test_mismatch(self):
+        for _, data in [PAYLOADS[0], PAYLOADS[5], PAYLOADS[6]]:
+            others = [data, _changed_at(data, len(data) - 1) if data else "x", data[:-1]]
+            for label, obj, _ in mismatch_forms(data):
+                for other in others:
+                    for start in [(), (0,), (len(data) // 2,), (len(data) + 1,)]:
+                        self.assertEqual(module.mismatch(obj, other, *start),
+                                         reference.mismatch(obj, other, *start),
+                                         "mismatch of %d bytes as %s, start %r"
+                                         % (len(data), label, start))
+
+    def test_docstrings(self):
+        for name in ["adler32", "crc32", "count", "xor_into", "length", "mismatch"]:
+            self.assertEqual(getattr(module, name).__doc__, getattr(reference, name).__doc__,
+                             name)
 
     def test_xor_into(self):
         for _, data in [PAYLOADS[0], PAYLOADS[5]]:
@@ -552,6 +752,12 @@ class ErrorTest(TestCase):
                         self.assertEqual(raised(module, name, args) or getattr(module, name)(*args),
                                          raised(reference, name, args) or getattr(reference, name)(*args),
                                          describe(name, args))
+        # mismatch's "n" (a Py_ssize_t), third.
+        for value in values:
+            for args in [("abc", "abd", value), ("abc", "abd", value, value), (value, "abd")]:
+                self.assertEqual(raised(module, "mismatch", args) or module.mismatch(*args),
+                                 raised(reference, "mismatch", args) or reference.mismatch(*args),
+                                 describe("mismatch", args))
 
     def test_hostile_exporters(self):
         for name, make_args, exc_type in HOSTILE_ERROR_CASES:
@@ -582,6 +788,9 @@ class ErrorTest(TestCase):
                 module.count(obj, 1)
                 module.length(obj)
             module.xor_into(bytearray(10), u"key")
+            for _, obj, _ in mismatch_forms("leak check"):
+                module.mismatch(obj, "leak chock", 2)
+                module.mismatch("leak", obj)
             for name, make_args, _, _ in ERROR_CASES:
                 raised(module, name, make_args())
             for name, make_args, _ in HOSTILE_ERROR_CASES:

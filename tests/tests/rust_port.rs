@@ -82,7 +82,9 @@ fn benchmark_script_runs() {
     );
     let table = run_python(&[script, "--quick"]);
     assert!(
-        table.contains("| `length()` |") && table.contains("| `adler32()` |"),
+        table.contains("| `length()` |")
+            && table.contains("| `adler32()` |")
+            && table.contains("| `mismatch()` |"),
         "{table}"
     );
 }
