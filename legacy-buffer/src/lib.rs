@@ -117,7 +117,10 @@
 //!   exporter is as unsound for C callers of the four functions.
 //! - **A buffer procedure that runs Python code.** None of CPython's does;
 //!   a C extension's that calls a method or releases the GIL could move a
-//!   buffer asked for before it in the same scope.
+//!   buffer asked for before it in the same scope. (`with_read_bytes` and
+//!   its kin ask the exporter inside the scope they open: Python code such
+//!   a procedure runs that calls back into this crate's `with_gil` panics
+//!   there, caught as `SystemError` where a trampoline is around it.)
 //! - **Python entered by another library inside a scope.** The closure is
 //!   `Send`, so it holds nothing of this crate's that runs Python; but code
 //!   in it can still enter Python through another library on the same
