@@ -479,6 +479,13 @@ def main():
     w("")
     w("### What limits the misses")
     w("")
+    w("The scope's own instruction rows miss 1.05× by two or three instructions, traded"
+      " for time: the scope is entered before the exporter is asked, so the scope word's"
+      " address lives in a callee-saved register across the call (a push and a pop more),"
+      " and a loop of scopes takes a cycle less, since its store no longer waits behind the"
+      " call (entered after the call: 1.05× instructions, 1.11–1.17× time). The byte-sum"
+      " row over 256 MiB is memory-bound and moves by a few per cent between runs.")
+    w("")
     w("A safe borrow of an exporter it knows nothing about (`array`, `mmap`) decides a"
       " kind and builds a `Buffer` that must stay sound while Python runs: it does the C"
       " function's own work inlined (`legacy-buffer-sys/src/exporter.c`, which saves the call"
@@ -488,13 +495,6 @@ def main():
       " such memory is the no-Python scope, which needs no kind and no `Buffer`, and"
       " meets its time target (interleaved rows). Where the instructions go, per borrow"
       " of a 4 KiB `array` (callgrind_annotate):")
-    w("")
-    w("The scope's own instruction rows miss 1.05× by two or three instructions, traded"
-      " for time: the scope is entered before the exporter is asked, so the scope word's"
-      " address lives in a callee-saved register across the call (a push and a pop more),"
-      " and a loop of scopes takes a cycle less, since its store no longer waits behind the"
-      " call (entered after the call: 1.05× instructions, 1.11–1.17× time). The byte-sum"
-      " row over 256 MiB is memory-bound and moves by a few per cent between runs.")
     w("")
     w("| function | safe | scope | raw |")
     w("| --- | ---: | ---: | ---: |")
