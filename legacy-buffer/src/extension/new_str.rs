@@ -330,10 +330,10 @@ impl<'py, L: Lend> NewStr<'py, L> {
                 let out = out;
                 // As in the scope the Py_TRACE_REFS build runs the sink in.
                 let _forbidden = crate::runtime::forbid_python_here();
-                // SAFETY: the new str's storage, ours alone, which no other
-                // thread can reach (no Py_TRACE_REFS: nothing lists it), for
-                // as long as the sink runs; the inputs are immutable memory
-                // of objects borrowed for longer.
+                // The new str's storage is ours alone: with no Py_TRACE_REFS
+                // nothing lists it, so no other thread can reach it.
+                // SAFETY: that storage, for as long as the sink runs; the
+                // inputs are immutable memory of objects borrowed for longer.
                 unsafe { sink.write(lent, out.0, capacity) }
             })?;
             finish(py, s, capacity, written)
