@@ -21,6 +21,12 @@ pub const PyBUF_FULL_RO: u32 = 284;
 pub const PyBUF_READ: u32 = 256;
 pub const PyBUF_WRITE: u32 = 512;
 pub const PyBUF_SHADOW: u32 = 1024;
+pub const Py_LT: u32 = 0;
+pub const Py_LE: u32 = 1;
+pub const Py_EQ: u32 = 2;
+pub const Py_NE: u32 = 3;
+pub const Py_GT: u32 = 4;
+pub const Py_GE: u32 = 5;
 pub const METH_OLDARGS: u32 = 0;
 pub const METH_VARARGS: u32 = 1;
 pub const METH_KEYWORDS: u32 = 2;
@@ -90,6 +96,9 @@ impl Default for bufferinfo {
     }
 }
 pub type Py_buffer = bufferinfo;
+pub type visitproc = ::core::option::Option<
+    unsafe extern "C" fn(arg1: *mut PyObject, arg2: *mut ::libc::c_void) -> ::libc::c_int,
+>;
 unsafe extern "C" {
     pub fn PyType_IsSubtype(arg1: *mut PyTypeObject, arg2: *mut PyTypeObject) -> ::libc::c_int;
 }
@@ -838,6 +847,45 @@ unsafe extern "C" {
         step: *mut Py_ssize_t,
         slicelength: *mut Py_ssize_t,
     ) -> ::libc::c_int;
+}
+pub type getter = ::core::option::Option<
+    unsafe extern "C" fn(arg1: *mut PyObject, arg2: *mut ::libc::c_void) -> *mut PyObject,
+>;
+pub type setter = ::core::option::Option<
+    unsafe extern "C" fn(
+        arg1: *mut PyObject,
+        arg2: *mut PyObject,
+        arg3: *mut ::libc::c_void,
+    ) -> ::libc::c_int,
+>;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct PyGetSetDef {
+    pub name: *mut ::libc::c_char,
+    pub get: getter,
+    pub set: setter,
+    pub doc: *mut ::libc::c_char,
+    pub closure: *mut ::libc::c_void,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of PyGetSetDef"][::core::mem::size_of::<PyGetSetDef>() - 40usize];
+    ["Alignment of PyGetSetDef"][::core::mem::align_of::<PyGetSetDef>() - 8usize];
+    ["Offset of field: PyGetSetDef::name"][::core::mem::offset_of!(PyGetSetDef, name) - 0usize];
+    ["Offset of field: PyGetSetDef::get"][::core::mem::offset_of!(PyGetSetDef, get) - 8usize];
+    ["Offset of field: PyGetSetDef::set"][::core::mem::offset_of!(PyGetSetDef, set) - 16usize];
+    ["Offset of field: PyGetSetDef::doc"][::core::mem::offset_of!(PyGetSetDef, doc) - 24usize];
+    ["Offset of field: PyGetSetDef::closure"]
+        [::core::mem::offset_of!(PyGetSetDef, closure) - 32usize];
+};
+impl Default for PyGetSetDef {
+    fn default() -> Self {
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
 }
 unsafe extern "C" {
     pub fn PyErr_WarnEx(
@@ -1785,6 +1833,173 @@ unsafe extern "C" {
 unsafe extern "C" {
     pub fn lbsys_asked_exporter(o: *mut PyObject) -> *mut PyObject;
 }
+#[repr(C)]
+pub struct lbsys_head {
+    pub ptr: *mut ::libc::c_char,
+    pub len: Py_ssize_t,
+    pub cap: Py_ssize_t,
+    pub exports: Py_ssize_t,
+    pub borrow: Py_ssize_t,
+    pub weaklist: *mut PyObject,
+    pub dict: *mut PyObject,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of lbsys_head"][::core::mem::size_of::<lbsys_head>() - 56usize];
+    ["Alignment of lbsys_head"][::core::mem::align_of::<lbsys_head>() - 8usize];
+    ["Offset of field: lbsys_head::ptr"][::core::mem::offset_of!(lbsys_head, ptr) - 0usize];
+    ["Offset of field: lbsys_head::len"][::core::mem::offset_of!(lbsys_head, len) - 8usize];
+    ["Offset of field: lbsys_head::cap"][::core::mem::offset_of!(lbsys_head, cap) - 16usize];
+    ["Offset of field: lbsys_head::exports"]
+        [::core::mem::offset_of!(lbsys_head, exports) - 24usize];
+    ["Offset of field: lbsys_head::borrow"][::core::mem::offset_of!(lbsys_head, borrow) - 32usize];
+    ["Offset of field: lbsys_head::weaklist"]
+        [::core::mem::offset_of!(lbsys_head, weaklist) - 40usize];
+    ["Offset of field: lbsys_head::dict"][::core::mem::offset_of!(lbsys_head, dict) - 48usize];
+};
+impl Default for lbsys_head {
+    fn default() -> Self {
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+pub const LBSYS_SLOT_END: _bindgen_ty_11 = 0;
+pub const LBSYS_TP_DEALLOC: _bindgen_ty_11 = 1;
+pub const LBSYS_TP_REPR: _bindgen_ty_11 = 2;
+pub const LBSYS_TP_STR: _bindgen_ty_11 = 3;
+pub const LBSYS_TP_HASH: _bindgen_ty_11 = 4;
+pub const LBSYS_TP_RICHCOMPARE: _bindgen_ty_11 = 5;
+pub const LBSYS_TP_ITER: _bindgen_ty_11 = 6;
+pub const LBSYS_TP_ITERNEXT: _bindgen_ty_11 = 7;
+pub const LBSYS_TP_TRAVERSE: _bindgen_ty_11 = 8;
+pub const LBSYS_TP_CLEAR: _bindgen_ty_11 = 9;
+pub const LBSYS_TP_NEW: _bindgen_ty_11 = 10;
+pub const LBSYS_TP_CALL: _bindgen_ty_11 = 11;
+pub const LBSYS_SQ_LENGTH: _bindgen_ty_11 = 20;
+pub const LBSYS_SQ_CONCAT: _bindgen_ty_11 = 21;
+pub const LBSYS_SQ_REPEAT: _bindgen_ty_11 = 22;
+pub const LBSYS_SQ_ITEM: _bindgen_ty_11 = 23;
+pub const LBSYS_SQ_ASS_ITEM: _bindgen_ty_11 = 24;
+pub const LBSYS_SQ_CONTAINS: _bindgen_ty_11 = 25;
+pub const LBSYS_SQ_INPLACE_CONCAT: _bindgen_ty_11 = 26;
+pub const LBSYS_SQ_INPLACE_REPEAT: _bindgen_ty_11 = 27;
+pub const LBSYS_MP_LENGTH: _bindgen_ty_11 = 30;
+pub const LBSYS_MP_SUBSCRIPT: _bindgen_ty_11 = 31;
+pub const LBSYS_MP_ASS_SUBSCRIPT: _bindgen_ty_11 = 32;
+pub const LBSYS_NB_AND: _bindgen_ty_11 = 40;
+pub const LBSYS_NB_OR: _bindgen_ty_11 = 41;
+pub const LBSYS_NB_XOR: _bindgen_ty_11 = 42;
+pub const LBSYS_NB_LSHIFT: _bindgen_ty_11 = 43;
+pub const LBSYS_NB_RSHIFT: _bindgen_ty_11 = 44;
+pub const LBSYS_NB_INVERT: _bindgen_ty_11 = 45;
+pub const LBSYS_NB_NONZERO: _bindgen_ty_11 = 46;
+pub const LBSYS_NB_INPLACE_AND: _bindgen_ty_11 = 47;
+pub const LBSYS_NB_INPLACE_OR: _bindgen_ty_11 = 48;
+pub const LBSYS_NB_INPLACE_XOR: _bindgen_ty_11 = 49;
+pub const LBSYS_NB_INPLACE_LSHIFT: _bindgen_ty_11 = 50;
+pub const LBSYS_NB_INPLACE_RSHIFT: _bindgen_ty_11 = 51;
+pub const LBSYS_NB_ADD: _bindgen_ty_11 = 52;
+pub const LBSYS_NB_SUBTRACT: _bindgen_ty_11 = 53;
+pub const LBSYS_NB_MULTIPLY: _bindgen_ty_11 = 54;
+pub const LBSYS_NB_INDEX: _bindgen_ty_11 = 55;
+pub const LBSYS_NB_INT: _bindgen_ty_11 = 56;
+pub const LBSYS_NB_LONG: _bindgen_ty_11 = 57;
+pub type _bindgen_ty_11 = ::libc::c_uint;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct lbsys_slot {
+    pub slot: ::libc::c_int,
+    pub pfunc: *mut ::libc::c_void,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of lbsys_slot"][::core::mem::size_of::<lbsys_slot>() - 16usize];
+    ["Alignment of lbsys_slot"][::core::mem::align_of::<lbsys_slot>() - 8usize];
+    ["Offset of field: lbsys_slot::slot"][::core::mem::offset_of!(lbsys_slot, slot) - 0usize];
+    ["Offset of field: lbsys_slot::pfunc"][::core::mem::offset_of!(lbsys_slot, pfunc) - 8usize];
+};
+impl Default for lbsys_slot {
+    fn default() -> Self {
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+pub const LBSYS_BASETYPE: _bindgen_ty_12 = 1;
+pub const LBSYS_GC: _bindgen_ty_12 = 2;
+pub const LBSYS_WEAKREFS: _bindgen_ty_12 = 4;
+pub const LBSYS_DICT: _bindgen_ty_12 = 8;
+pub const LBSYS_EXPORTS: _bindgen_ty_12 = 16;
+pub const LBSYS_READONLY: _bindgen_ty_12 = 32;
+pub const LBSYS_UNHASHABLE: _bindgen_ty_12 = 64;
+pub type _bindgen_ty_12 = ::libc::c_uint;
+#[repr(C)]
+pub struct lbsys_type_spec {
+    pub name: *const ::libc::c_char,
+    pub doc: *const ::libc::c_char,
+    pub head_offset: Py_ssize_t,
+    pub basicsize: Py_ssize_t,
+    pub flags: ::libc::c_int,
+    pub methods: *mut PyMethodDef,
+    pub getset: *mut PyGetSetDef,
+    pub slots: *const lbsys_slot,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of lbsys_type_spec"][::core::mem::size_of::<lbsys_type_spec>() - 64usize];
+    ["Alignment of lbsys_type_spec"][::core::mem::align_of::<lbsys_type_spec>() - 8usize];
+    ["Offset of field: lbsys_type_spec::name"]
+        [::core::mem::offset_of!(lbsys_type_spec, name) - 0usize];
+    ["Offset of field: lbsys_type_spec::doc"]
+        [::core::mem::offset_of!(lbsys_type_spec, doc) - 8usize];
+    ["Offset of field: lbsys_type_spec::head_offset"]
+        [::core::mem::offset_of!(lbsys_type_spec, head_offset) - 16usize];
+    ["Offset of field: lbsys_type_spec::basicsize"]
+        [::core::mem::offset_of!(lbsys_type_spec, basicsize) - 24usize];
+    ["Offset of field: lbsys_type_spec::flags"]
+        [::core::mem::offset_of!(lbsys_type_spec, flags) - 32usize];
+    ["Offset of field: lbsys_type_spec::methods"]
+        [::core::mem::offset_of!(lbsys_type_spec, methods) - 40usize];
+    ["Offset of field: lbsys_type_spec::getset"]
+        [::core::mem::offset_of!(lbsys_type_spec, getset) - 48usize];
+    ["Offset of field: lbsys_type_spec::slots"]
+        [::core::mem::offset_of!(lbsys_type_spec, slots) - 56usize];
+};
+impl Default for lbsys_type_spec {
+    fn default() -> Self {
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+unsafe extern "C" {
+    pub fn lbsys_type_new(spec: *const lbsys_type_spec) -> *mut PyTypeObject;
+}
+unsafe extern "C" {
+    pub fn lbsys_type_alloc(type_: *mut PyTypeObject) -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn lbsys_type_free(o: *mut PyObject);
+}
+unsafe extern "C" {
+    pub fn lbsys_gc_untrack(o: *mut PyObject);
+}
+unsafe extern "C" {
+    pub fn lbsys_type_check(o: *mut PyObject, type_: *mut PyTypeObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_is_rust_exporter(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_head_offset() -> usize;
+}
 unsafe extern "C" {
     pub fn lbsys_Py_INCREF(o: *mut PyObject);
 }
@@ -1862,6 +2077,9 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn lbsys_Py_None() -> *mut PyObject;
+}
+unsafe extern "C" {
+    pub fn lbsys_Py_NotImplemented() -> *mut PyObject;
 }
 unsafe extern "C" {
     pub fn lbsys_PyString_AS_STRING(o: *mut PyObject) -> *mut ::libc::c_char;

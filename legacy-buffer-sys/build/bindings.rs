@@ -350,6 +350,7 @@ const VARS: &[&str] = &[
     "PyExc_.*",
     "PyBUF_.*",
     "METH_.*",
+    "Py_(LT|LE|EQ|NE|GT|GE)",
     "Py_file_input",
     "Py_eval_input",
     "Py_single_input",
@@ -444,7 +445,8 @@ pub fn generate(
         .allowlist_recursively(false)
         .allowlist_type(
             "Py_buffer|bufferinfo|PyMethodDef|PyCFunction|PyGILState_STATE|PyCompilerFlags\
-             |Py_complex|PyCapsule_Destructor|lbsys_lent",
+             |Py_complex|PyCapsule_Destructor|lbsys_lent|lbsys_head|lbsys_slot|lbsys_type_spec\
+             |PyGetSetDef|getter|setter|visitproc",
         )
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
         .parse_callbacks(Box::new(CApiNames));

@@ -100,6 +100,8 @@ fn run() -> Result<(), Failure> {
         "src/shim.h",
         "src/exporter.c",
         "src/exporter.h",
+        "src/types.c",
+        "src/types.h",
         "wrapper.h",
         bindings::PREGENERATED,
         bindings::PREGENERATED_HEADERS,
@@ -248,6 +250,7 @@ fn run() -> Result<(), Failure> {
     // Optimised whatever the profile: exporter.c is every borrow's path.
     shim.file(env.manifest_dir.join("src/shim.c"))
         .file(env.manifest_dir.join("src/exporter.c"))
+        .file(env.manifest_dir.join("src/types.c"))
         .opt_level(2)
         .warnings(true)
         .extra_warnings(true)

@@ -21,6 +21,7 @@
  *              pointer is good only until Python code next runs.
  */
 #include "exporter.h"
+#include "types.h"
 
 #ifndef PYPY_VERSION
 
@@ -168,10 +169,12 @@ static inline __attribute__((always_inline)) int store(lbsys_lent r, void **ptr,
 /* Out of line: a billion live exports only happen when borrows are leaked. */
 static int __attribute__((noinline, cold)) refuse_pin(PyObject *o)
 {
+    Py_ssize_t exports = lbsys_is_rust_exporter(o) ? lb_head_of(o)->exports
+                                                   : ((PyByteArrayObject *)o)->ob_exports;
     PyErr_Format(PyExc_BufferError,
-                 "%.200s object has %d exports already: legacy-buffer does not pin it again, "
+                 "%.200s object has %zd exports already: legacy-buffer does not pin it again, "
                  "so that its export counter cannot overflow (were borrows leaked?)",
-                 Py_TYPE(o)->tp_name, ((PyByteArrayObject *)o)->ob_exports);
+                 Py_TYPE(o)->tp_name, exports);
     return -1;
 }
 
@@ -199,11 +202,31 @@ static inline __attribute__((always_inline)) int pin(PyObject *o, void **ptr, Py
     return LBSYS_PINNED;
 }
 
+/* Pin an object of a type defined in Rust (legacy-buffer's extension
+ * types, types.c): count one export in its head, as its bf_getbuffer does
+ * when asked with no view. While an export is counted, Rust refuses to
+ * resize its memory, so the pointer stays good until lbsys_unpin. A
+ * read-only exporter is pinned for reading only. */
+static int __attribute__((noinline)) pin_rust(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+{
+    lbsys_head *head = lb_head_of(o);
+    if (mode == LBSYS_WRITE && Py_TYPE(o)->tp_as_buffer->bf_getwritebuffer == NULL)
+        return store(old_protocol(o, mode), ptr, len); /* the C function's refusal */
+    if (head->exports >= LB_MAX_EXPORTS)
+        return refuse_pin(o);
+    head->exports++;
+    *ptr = head->ptr != NULL ? head->ptr : (void *)1;
+    *len = head->len;
+    return LBSYS_PINNED;
+}
+
 /* Everything but the exact-str case of lbsys_borrow. */
 static inline __attribute__((always_inline)) int borrow_slow(PyObject *o, int mode, void **ptr,
                                                              Py_ssize_t *len)
 {
     int rc;
+    if (lbsys_is_rust_exporter(o))
+        return pin_rust(o, mode, ptr, len);
     if (is_pinnable(o))
         return pin(o, ptr, len);
     if ((rc = store(old_protocol(o, mode), ptr, len)) < 0)
@@ -229,7 +252,7 @@ static inline __attribute__((always_inline)) int borrow_unknown(PyObject *o, int
 static inline int may_be_trusted(const PyBufferProcs *pb)
 {
     readbufferproc r = pb->bf_getreadbuffer;
-    return r == PyString_Type.tp_as_buffer->bf_getreadbuffer ||
+    return r == lb_rust_getreadbuf || r == PyString_Type.tp_as_buffer->bf_getreadbuffer ||
            r == PyByteArray_Type.tp_as_buffer->bf_getreadbuffer ||
            r == PyUnicode_Type.tp_as_buffer->bf_getreadbuffer ||
            r == PyBuffer_Type.tp_as_buffer->bf_getreadbuffer;
@@ -295,7 +318,10 @@ LB_BORROW_FOR(write, LBSYS_WRITE)
  * (`obj->ob_exports--`), inlined as pin() is. */
 void lbsys_unpin(PyObject *o)
 {
-    ((PyByteArrayObject *)o)->ob_exports--;
+    if (Py_TYPE(o) != &PyByteArray_Type && lbsys_is_rust_exporter(o))
+        lb_head_of(o)->exports--;
+    else
+        ((PyByteArrayObject *)o)->ob_exports--;
 }
 
 /* The memory of o for a no-Python scope: what the old protocol's function

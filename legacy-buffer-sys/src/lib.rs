@@ -130,3 +130,17 @@ include!(concat!(env!("OUT_DIR"), "/config.rs"));
 // script from the header (build/bindings.rs, shim_names), which also keeps
 // PyPy's functions of those names out of the bindings.
 include!(concat!(env!("OUT_DIR"), "/shim_exports.rs"));
+
+/// Where an object of a type defined in Rust keeps its [`lbsys_head`]:
+/// right after `PyObject_HEAD`, whose size depends on the build (two words;
+/// four with `Py_TRACE_REFS`'s list links; three on PyPy, whose objects
+/// link to the interpreter's). [`lbsys_type_new`] checks it against the C
+/// compiler's `offsetof` before any such object exists.
+pub const HEAD_OFFSET: usize = core::mem::size_of::<usize>()
+    * if PYPY {
+        3
+    } else if PY_TRACE_REFS {
+        4
+    } else {
+        2
+    };

@@ -58,6 +58,7 @@ const char *lbsys_PyExceptionClass_Name(PyObject *o)
 #endif
 
 PyObject *lbsys_Py_None(void) { return Py_None; }
+PyObject *lbsys_Py_NotImplemented(void) { return Py_NotImplemented; }
 
 char *lbsys_PyString_AS_STRING(PyObject *o) { return PyString_AS_STRING(o); }
 Py_ssize_t lbsys_PyString_GET_SIZE(PyObject *o) { return PyString_GET_SIZE(o); }

@@ -14,6 +14,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include "exporter.h"
+#include "types.h"
 
 /* Reference counting (object.h). */
 void lbsys_Py_INCREF(PyObject *o);
@@ -58,6 +59,7 @@ const char *lbsys_PyExceptionClass_Name(PyObject *o);
 
 /* Singletons. */
 PyObject *lbsys_Py_None(void);
+PyObject *lbsys_Py_NotImplemented(void);
 
 /* str internals (stringobject.h). */
 char *lbsys_PyString_AS_STRING(PyObject *o);

@@ -312,7 +312,7 @@ mod scope;
 pub use buffer::{Buffer, BufferKind, ReadOnlyCell};
 pub use error::{Error, ExceptionType, Result};
 pub use gil::{with_gil, Python};
-pub use object::{Borrowed, Object};
+pub use object::{Borrowed, Object, ObjectRef};
 pub use runtime::set_scope_wait_limit;
 pub use scope::{no_python, Bytes, BytesMut, Lend};
 

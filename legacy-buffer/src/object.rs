@@ -344,3 +344,60 @@ fn len_of(bytes: &[u8]) -> ffi::Py_ssize_t {
     // A Rust slice is never longer than isize::MAX bytes.
     bytes.len() as ffi::Py_ssize_t
 }
+
+/// An owned reference to a Python object that is not bound to a GIL
+/// token: what a type's value stores (PyO3 calls it `Py<PyAny>`). Reach the
+/// object with [`get`](ObjectRef::get), which needs the token; report it to
+/// the garbage collector from [`PyClass::traverse`](crate::extension::PyClass::traverse).
+///
+/// Dropping it without the GIL (or inside a no-Python scope) queues the
+/// release for the next time this crate holds the GIL, as [`Error`] does.
+pub struct ObjectRef(NonNull<ffi::PyObject>);
+
+// SAFETY: the pointer is only dereferenced with the GIL held (`get` takes
+// a token; `Drop` goes through the release queue, which releases at once
+// only where this thread holds the GIL).
+unsafe impl Send for ObjectRef {}
+// SAFETY: `&self` methods touch the object only with a token (the GIL).
+unsafe impl Sync for ObjectRef {}
+
+impl ObjectRef {
+    /// A new reference to `object`, to keep.
+    pub fn new(object: &Object<'_>) -> ObjectRef {
+        // SAFETY: a live object; the GIL is held while `object` exists.
+        unsafe { ffi::Py_INCREF(object.as_ptr()) };
+        ObjectRef(object.ptr)
+    }
+
+    /// Keep `object` (its reference moves here).
+    pub fn from_object(object: Object<'_>) -> ObjectRef {
+        ObjectRef(NonNull::new(object.into_ptr()).expect("objects are never NULL"))
+    }
+
+    /// The object, as a new reference bound to the token.
+    #[inline]
+    pub fn get<'py>(&self, py: Python<'py>) -> Object<'py> {
+        // SAFETY: we hold a reference, so the object lives; GIL held (py).
+        unsafe { Object::from_borrowed_ptr(py, self.0.as_ptr()) }
+    }
+
+    /// The raw pointer, still owned by `self`.
+    #[inline]
+    pub fn as_ptr(&self) -> *mut ffi::PyObject {
+        self.0.as_ptr()
+    }
+}
+
+impl Drop for ObjectRef {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference, given up here (released now where
+        // this thread may run Python, queued otherwise).
+        unsafe { crate::runtime::release(self.0.as_ptr()) }
+    }
+}
+
+impl std::fmt::Debug for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ObjectRef").field(&self.0).finish()
+    }
+}

@@ -11,6 +11,7 @@
 
 mod args;
 mod call;
+mod class;
 mod module;
 mod new_str;
 mod results;
@@ -19,6 +20,11 @@ mod results;
 pub use args::__format_error;
 pub use args::{FormatText, FromArg, FromArgs, KeywordParser, Parser, RunTimeFormat};
 pub use call::{trampoline, Args};
+pub use class::{
+    BinaryFn, BoolFn, CompareFn, CompareOp, ContainsFn, Features, HashFn, Instance, LenFn, New,
+    NewFn, NextFn, PyClass, Ref, RefMut, SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn,
+    SetSubscriptFn, Slot, SlotTable, Stop, TypeObject, Visit,
+};
 pub use module::{
     Constant, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn, VarargsFn,
 };

@@ -8,6 +8,7 @@
 //! table is a static only Python reads.
 
 use super::call::{raise_panic, trampoline, Args};
+use super::class::TypeObject;
 use super::results::IntoPyObject;
 use crate::error::{ClassCell, Error, ExceptionType, Result};
 use crate::gil::{with_gil, Python};
@@ -52,7 +53,7 @@ impl<F> ObjectFn for F where
 /// an entry point of `F`) and implements `Fn`: on stable Rust only function
 /// items and closures do, and a zero-sized one captures nothing, so a value
 /// of it is what naming the function or writing the closure would give.
-unsafe fn conjure<F: Copy>() -> F {
+pub(crate) unsafe fn conjure<F: Copy>() -> F {
     debug_assert_eq!(std::mem::size_of::<F>(), 0);
     // SAFETY: reading a zero-sized value reads no memory; a dangling,
     // aligned pointer is valid for it. Its validity: the caller's contract.
@@ -127,7 +128,7 @@ unsafe extern "C" fn object<F: ObjectFn>(
 }
 
 /// Entry points are made only for bodies that capture nothing.
-const fn zero_sized<F>(body: F) {
+pub(crate) const fn zero_sized<F>(body: F) {
     assert!(
         std::mem::size_of::<F>() == 0,
         "an extension function body must be a function, or a closure capturing nothing"
@@ -137,10 +138,10 @@ const fn zero_sized<F>(body: F) {
 
 /// One entry of a module's method table.
 #[derive(Clone, Copy)]
-pub struct Method(ffi::PyMethodDef);
+pub struct Method(pub(crate) ffi::PyMethodDef);
 
 impl Method {
-    const fn new(
+    pub(crate) const fn new(
         name: &'static CStr,
         meth: ffi::PyCFunction,
         flags: u32,
@@ -257,6 +258,11 @@ pub struct MethodTable<const N: usize>(UnsafeCell<[ffi::PyMethodDef; N]>);
 unsafe impl<const N: usize> Sync for MethodTable<N> {}
 
 impl<const N: usize> MethodTable<N> {
+    /// The table's first entry, for C.
+    pub(crate) const fn as_ptr(&self) -> *mut ffi::PyMethodDef {
+        self.0.get().cast()
+    }
+
     /// The table.
     ///
     /// # Panics
@@ -362,6 +368,7 @@ pub struct ModuleDef {
     methods: *mut ffi::PyMethodDef,
     exceptions: &'static [&'static ModuleException],
     constants: &'static [Constant],
+    types: &'static [fn() -> &'static TypeObject],
 }
 
 // SAFETY: the method table pointer is to a static MethodTable, which is Sync
@@ -385,7 +392,14 @@ impl ModuleDef {
             methods: methods.0.get().cast(),
             exceptions,
             constants,
+            types: &[],
         }
+    }
+
+    /// The module with these types (made at import and added under their
+    /// names after the last dot).
+    pub const fn with_types(self, types: &'static [fn() -> &'static TypeObject]) -> ModuleDef {
+        ModuleDef { types, ..self }
     }
 
     /// What `init<name>` does: `Py_InitModule4` (the right one for the
@@ -439,6 +453,12 @@ impl ModuleDef {
         };
         if module.is_null() {
             return Err(Error::fetch(py, "Py_InitModule4"));
+        }
+        for type_object in self.types {
+            let type_object = type_object();
+            let class = type_object.get(py)?;
+            let short = type_object.name().rsplit('.').next().unwrap_or_default();
+            add_object(py, module, short, class.cast(), true)?;
         }
         for exception in self.exceptions {
             exception.add_to(py, module)?;
@@ -635,6 +655,7 @@ macro_rules! py_module {
             functions: {
                 $( $fname:ident ( $($sig:ident),* ) => $body:path $(, $fdoc:expr)?; )*
             }
+            $( types: { $( $tname:ident ),* $(,)? } )?
             $( exceptions: {
                 $( $ename:ident ( $base:ident ) = $edotted:expr; )*
             } )?
@@ -667,6 +688,9 @@ macro_rules! py_module {
                     $( $crate::__py_method!($fname ($($sig),*) => $body $(, $fdoc)?), )*
                     $crate::extension::Method::END,
                 ]);
+            static TYPES: &[fn() -> &'static $crate::extension::TypeObject] = &[
+                $($( <$tname as $crate::extension::PyClass>::type_object ),*)?
+            ];
             static EXCEPTIONS: &[&$crate::extension::ModuleException] = &[$($(&$ename),*)?];
             static CONSTANTS: &[$crate::extension::Constant] = &[
                 $($( $crate::__py_constant!($cname, $ctype, $cvalue) ),*)?
@@ -679,7 +703,8 @@ macro_rules! py_module {
                 &METHODS,
                 EXCEPTIONS,
                 CONSTANTS,
-            );
+            )
+            .with_types(TYPES);
 
             /// What `import <module>` runs; Rust code calls it to make the
             /// module importable in an embedded interpreter. A Rust

@@ -1,0 +1,119 @@
+//! The memory a type defined in Rust exports: a `Vec<u8>` kept as its parts
+//! in the object's head, where the buffer procs every such type shares
+//! (legacy-buffer-sys's types.c) read it, and resized only here, only while
+//! no export or pin is counted.
+
+use crate::error::{Error, ExceptionType, Result};
+use legacy_buffer_sys as ffi;
+use std::mem::ManuallyDrop;
+
+/// The Vec the head holds.
+///
+/// # Safety
+///
+/// `head` is the head of a live object whose memory fields are a Vec's
+/// parts (set by [`put`]) or all zero (no memory yet); nothing else takes
+/// them until [`put`] gives them back.
+unsafe fn take(head: *mut ffi::lbsys_head) -> Vec<u8> {
+    // SAFETY: the contract: a Vec's parts, or zero (no Vec: an empty one).
+    unsafe {
+        let h = &mut *head;
+        if h.cap == 0 {
+            return Vec::new();
+        }
+        Vec::from_raw_parts(h.ptr.cast::<u8>(), h.len as usize, h.cap as usize)
+    }
+}
+
+/// Give `bytes` to the head.
+///
+/// # Safety
+///
+/// `head` is the head of a live object whose memory was taken (or is
+/// zero).
+unsafe fn put(head: *mut ffi::lbsys_head, bytes: Vec<u8>) {
+    let mut bytes = ManuallyDrop::new(bytes);
+    // SAFETY: the contract. A Vec's pointer is never NULL (dangling when
+    // empty), nor its length or capacity above isize::MAX.
+    unsafe {
+        let h = &mut *head;
+        h.ptr = bytes.as_mut_ptr().cast();
+        h.len = bytes.len() as ffi::Py_ssize_t;
+        h.cap = bytes.capacity() as ffi::Py_ssize_t;
+    }
+}
+
+/// Give a new object its first memory.
+///
+/// # Safety
+///
+/// `head` is the head of a live object made by `tp_alloc` (all zero), not
+/// yet seen by Python code.
+pub(crate) unsafe fn init(head: *mut ffi::lbsys_head, bytes: Vec<u8>) {
+    // SAFETY: the contract.
+    unsafe { put(head, bytes) }
+}
+
+/// Free the memory of an object being deallocated.
+///
+/// # Safety
+///
+/// `head` is the head of an object being deallocated: no view can remain
+/// (each holds a reference to it).
+pub(crate) unsafe fn free(head: *mut ffi::lbsys_head) {
+    // SAFETY: the contract; the fields are a Vec's parts or zero.
+    drop(unsafe { take(head) });
+    // SAFETY: as above.
+    unsafe {
+        (*head).ptr = std::ptr::null_mut();
+        (*head).len = 0;
+        (*head).cap = 0;
+    }
+}
+
+/// Resize the memory to `len` bytes (new bytes zero), unless an export or
+/// pin is counted.
+///
+/// # Safety
+///
+/// `head` is the head of a live object of a type made by this crate, and
+/// no reference into its memory exists outside pinned buffers and
+/// no-Python scopes (which count as exports).
+pub(crate) unsafe fn resize(head: *mut ffi::lbsys_head, len: usize) -> Result<()> {
+    // SAFETY: the contract.
+    let (current, exports) = unsafe { ((*head).len as usize, (*head).exports) };
+    if len == current {
+        return Ok(());
+    }
+    if exports > 0 {
+        return Err(Error::new(
+            ExceptionType::BufferError,
+            "Existing exports of data: object cannot be re-sized",
+        ));
+    }
+    if len > isize::MAX as usize {
+        return Err(Error::new(ExceptionType::MemoryError, ""));
+    }
+    // SAFETY: the contract: nothing points into the memory (no exports).
+    let mut bytes = unsafe { take(head) };
+    let grown = if len > bytes.len() {
+        bytes.try_reserve(len - bytes.len()).is_ok()
+    } else {
+        true
+    };
+    if grown {
+        bytes.resize(len, 0);
+        // Give memory back when most of it is unused, as CPython's
+        // containers do.
+        if bytes.capacity() / 4 > len {
+            bytes.shrink_to(len + len / 8);
+        }
+    }
+    // SAFETY: taken above.
+    unsafe { put(head, bytes) };
+    if grown {
+        Ok(())
+    } else {
+        Err(Error::new(ExceptionType::MemoryError, ""))
+    }
+}
