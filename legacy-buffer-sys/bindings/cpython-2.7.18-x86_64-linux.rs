@@ -2061,6 +2061,35 @@ unsafe extern "C" {
     pub fn lbsys_PyDict_Check(o: *mut PyObject) -> ::libc::c_int;
 }
 unsafe extern "C" {
+    pub fn lbsys_PyList_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_PyBool_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_PyComplex_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_PyFile_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_PySlice_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_PyIndex_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_PyIter_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_slice_parts(
+        slice: *mut PyObject,
+        start: *mut *mut PyObject,
+        stop: *mut *mut PyObject,
+        step: *mut *mut PyObject,
+    );
+}
+unsafe extern "C" {
     pub fn lbsys_PyType_Check(o: *mut PyObject) -> ::libc::c_int;
 }
 unsafe extern "C" {

@@ -41,6 +41,20 @@ int lbsys_exact_int(PyObject *o, long *value)
 int lbsys_PyLong_Check(PyObject *o) { return PyLong_Check(o); }
 int lbsys_PyFloat_Check(PyObject *o) { return PyFloat_Check(o); }
 int lbsys_PyDict_Check(PyObject *o) { return PyDict_Check(o); }
+int lbsys_PyList_Check(PyObject *o) { return PyList_Check(o); }
+int lbsys_PyBool_Check(PyObject *o) { return PyBool_Check(o); }
+int lbsys_PyComplex_Check(PyObject *o) { return PyComplex_Check(o); }
+int lbsys_PyFile_Check(PyObject *o) { return PyFile_Check(o); }
+int lbsys_PySlice_Check(PyObject *o) { return PySlice_Check(o); }
+int lbsys_PyIndex_Check(PyObject *o) { return PyIndex_Check(o); }
+int lbsys_PyIter_Check(PyObject *o) { return PyIter_Check(o); }
+void lbsys_slice_parts(PyObject *slice, PyObject **start, PyObject **stop, PyObject **step)
+{
+    PySliceObject *s = (PySliceObject *)slice;
+    *start = s->start;
+    *stop = s->stop;
+    *step = s->step;
+}
 int lbsys_PyType_Check(PyObject *o) { return PyType_Check(o); }
 const char *lbsys_PyType_NAME(PyTypeObject *type) { return type->tp_name; }
 int lbsys_PyObject_CheckBuffer(PyObject *o) { return PyObject_CheckBuffer(o); }

@@ -48,6 +48,15 @@ int lbsys_exact_int(PyObject *o, long *value);
 int lbsys_PyLong_Check(PyObject *o);
 int lbsys_PyFloat_Check(PyObject *o);
 int lbsys_PyDict_Check(PyObject *o);
+int lbsys_PyList_Check(PyObject *o);
+int lbsys_PyBool_Check(PyObject *o);
+int lbsys_PyComplex_Check(PyObject *o);
+int lbsys_PyFile_Check(PyObject *o);
+int lbsys_PySlice_Check(PyObject *o);
+int lbsys_PyIndex_Check(PyObject *o);
+int lbsys_PyIter_Check(PyObject *o);
+/* A slice's start, stop and step (borrowed: slices are immutable). */
+void lbsys_slice_parts(PyObject *slice, PyObject **start, PyObject **stop, PyObject **step);
 int lbsys_PyType_Check(PyObject *o);
 /* tp_name of a type object. */
 const char *lbsys_PyType_NAME(PyTypeObject *type);

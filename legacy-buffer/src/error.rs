@@ -123,6 +123,14 @@ exception_types! {
     UnicodeError => PyExc_UnicodeError,
     /// `ZeroDivisionError`.
     ZeroDivisionError => PyExc_ZeroDivisionError,
+    /// `EOFError`.
+    EOFError => PyExc_EOFError,
+    /// `AttributeError`.
+    AttributeError => PyExc_AttributeError,
+    /// `StopIteration`.
+    StopIteration => PyExc_StopIteration,
+    /// `LookupError`.
+    LookupError => PyExc_LookupError,
 }
 
 /// The exception triple as `PyErr_Fetch` gives it (normalised).

@@ -306,6 +306,7 @@ mod export;
 pub mod extension;
 mod gil;
 mod object;
+mod protocols;
 mod runtime;
 mod scope;
 
@@ -313,6 +314,7 @@ pub use buffer::{Buffer, BufferKind, ReadOnlyCell};
 pub use error::{Error, ExceptionType, Result};
 pub use gil::{with_gil, Python};
 pub use object::{Borrowed, Object, ObjectRef};
+pub use protocols::Iter;
 pub use runtime::set_scope_wait_limit;
 pub use scope::{no_python, Bytes, BytesMut, Lend};
 
