@@ -72,17 +72,25 @@ pub(crate) unsafe fn free(head: *mut ffi::lbsys_head) {
 }
 
 /// Resize the memory to `len` bytes (new bytes zero), unless an export or
-/// pin is counted.
+/// pin is counted; with `capacity`, make the allocation exactly that many
+/// bytes (at least `len`), as a port reproducing its C original's growth
+/// policy asks (what `buffer_info()`-like methods show).
 ///
 /// # Safety
 ///
 /// `head` is the head of a live object of a type made by this crate, and
 /// no reference into its memory exists outside pinned buffers and
 /// no-Python scopes (which count as exports).
-pub(crate) unsafe fn resize(head: *mut ffi::lbsys_head, len: usize) -> Result<()> {
+pub(crate) unsafe fn resize(
+    head: *mut ffi::lbsys_head,
+    len: usize,
+    capacity: Option<usize>,
+) -> Result<()> {
     // SAFETY: the contract.
-    let (current, exports) = unsafe { ((*head).len as usize, (*head).exports) };
-    if len == current {
+    let (current, cap, exports) =
+        unsafe { ((*head).len as usize, (*head).cap as usize, (*head).exports) };
+    let capacity = capacity.map(|c| c.max(len));
+    if len == current && capacity.map_or(true, |c| c == cap) {
         return Ok(());
     }
     if exports > 0 {
@@ -91,22 +99,26 @@ pub(crate) unsafe fn resize(head: *mut ffi::lbsys_head, len: usize) -> Result<()
             "Existing exports of data: object cannot be re-sized",
         ));
     }
-    if len > isize::MAX as usize {
+    if capacity.unwrap_or(len) > isize::MAX as usize {
         return Err(Error::new(ExceptionType::MemoryError, ""));
     }
     // SAFETY: the contract: nothing points into the memory (no exports).
     let mut bytes = unsafe { take(head) };
-    let grown = if len > bytes.len() {
-        bytes.try_reserve(len - bytes.len()).is_ok()
-    } else {
-        true
+    let grown = match capacity {
+        Some(capacity) if capacity > bytes.capacity() => {
+            bytes.try_reserve_exact(capacity - bytes.len()).is_ok()
+        }
+        None if len > bytes.len() => bytes.try_reserve(len - bytes.len()).is_ok(),
+        _ => true,
     };
     if grown {
         bytes.resize(len, 0);
-        // Give memory back when most of it is unused, as CPython's
-        // containers do.
-        if bytes.capacity() / 4 > len {
-            bytes.shrink_to(len + len / 8);
+        match capacity {
+            Some(capacity) => bytes.shrink_to(capacity),
+            // Give memory back when most of it is unused, as CPython's
+            // containers do.
+            None if bytes.capacity() / 4 > len => bytes.shrink_to(len + len / 8),
+            None => {}
         }
     }
     // SAFETY: taken above.

@@ -253,7 +253,24 @@ impl<'a, 'py, T: PyClass> Instance<'a, 'py, T> {
         // (exported.rs), which no reference points into: every Rust view of
         // it is a pinned Buffer (exports > 0 refuses below) or a no-Python
         // scope (whose closure cannot reach this instance: not Send).
-        unsafe { super::exported::resize(head, len) }
+        unsafe { super::exported::resize(head, len, None) }
+    }
+
+    /// As [`resize_bytes`](Instance::resize_bytes), and make the allocation
+    /// exactly `capacity` bytes (at least `len`): for a port that keeps its
+    /// C original's growth policy, where it shows (refused while exported,
+    /// like any resize, when the length or the allocation would change).
+    pub fn resize_bytes_exact(&self, len: usize, capacity: usize) -> Result<()> {
+        let head = self.head();
+        // SAFETY: as in resize_bytes.
+        unsafe { super::exported::resize(head, len, Some(capacity)) }
+    }
+
+    /// How many bytes are allocated for the exported memory.
+    #[inline]
+    pub fn bytes_capacity(&self) -> usize {
+        // SAFETY: the head of a live instance.
+        unsafe { (*self.head()).cap as usize }
     }
 
     /// The exported memory, pinned for reading (as a `bytearray` is by
