@@ -309,19 +309,121 @@ impl<'a, 'py, T: PyClass> Instance<'a, 'py, T> {
     }
 
     /// Run `f` over the exported memory as a plain `&[u8]`, in a no-Python
-    /// scope (see [`no_python`](crate::no_python)).
+    /// scope (see [`no_python`](crate::no_python)): counted as an export
+    /// while it runs. `f` is `Send`, so it cannot reach this instance (or
+    /// any object) to resize or write the memory meanwhile.
     #[inline]
     pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R + Send) -> Result<R> {
-        let buffer = self.read_buffer()?;
-        crate::scope::no_python(crate::scope::Bytes(&buffer), f)
+        let lent = Lent::new(self)?;
+        // SAFETY: the memory stays in place while lent (an export is
+        // counted: nothing resizes it) and nothing writes it while no Python
+        // code runs; the slice cannot outlive the scope (f's argument).
+        Ok(crate::scope::run(self.py, || {
+            f(unsafe { crate::scope::shared(lent.ptr, lent.len) })
+        }))
     }
 
     /// Run `f` over the exported memory as a plain `&mut [u8]`, in a
-    /// no-Python scope.
+    /// no-Python scope: `TypeError` for read-only exports. Other views
+    /// (memoryviews, pinned buffers) may exist, but none can be used while
+    /// `f` runs: using one takes Python code or an object, which `f`
+    /// (`Send`, in a scope) cannot reach.
     #[inline]
     pub fn with_bytes_mut<R>(&self, f: impl FnOnce(&mut [u8]) -> R + Send) -> Result<R> {
-        let buffer = self.write_buffer()?;
-        crate::scope::no_python(crate::scope::BytesMut(&buffer), f)
+        if T::type_object().exports_readonly() {
+            return Err(Error::new(
+                ExceptionType::TypeError,
+                format!(
+                    "{} objects export their memory read-only",
+                    T::type_object().name()
+                ),
+            ));
+        }
+        let lent = Lent::new(self)?;
+        // SAFETY: as in with_bytes; the memory is writable (checked), and no
+        // other Rust reference to it exists: pinned buffers give only cells,
+        // which f cannot reach (they are not Send), and another scope
+        // cannot be entered from inside this one with this memory.
+        Ok(crate::scope::run(self.py, || {
+            // SAFETY: see above.
+            let bytes = unsafe { std::slice::from_raw_parts_mut(lent.ptr, lent.len) };
+            f(bytes)
+        }))
+    }
+
+    /// The byte at `index` of the exported memory, if there is one: read
+    /// directly (no Rust reference to the memory exists outside scopes and
+    /// cells, so a read through its pointer races with nothing).
+    #[inline]
+    pub fn get_byte(&self, index: usize) -> Option<u8> {
+        let head = self.head();
+        // SAFETY: the head of a live instance; index checked against the
+        // length; the memory holds initialised bytes (a Vec's).
+        unsafe {
+            if index >= (*head).len as usize {
+                return None;
+            }
+            Some((*head).ptr.cast::<u8>().add(index).read())
+        }
+    }
+
+    /// Write the byte at `index` of the exported memory: `false` (nothing
+    /// written) past its end or for read-only exports.
+    #[inline]
+    pub fn set_byte(&self, index: usize, value: u8) -> bool {
+        if T::type_object().exports_readonly() {
+            return false;
+        }
+        let head = self.head();
+        // SAFETY: as in get_byte; writable memory (checked); no Rust
+        // reference to it is alive here (scopes cannot reach this instance,
+        // pinned buffers give cells, which allow this write).
+        unsafe {
+            if index >= (*head).len as usize {
+                return false;
+            }
+            (*head).ptr.cast::<u8>().add(index).write(value);
+        }
+        true
+    }
+}
+
+/// The exported memory of an instance, counted as one export while this
+/// lives: what a scope lends.
+struct Lent {
+    head: *mut ffi::lbsys_head,
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Lent {
+    #[inline]
+    fn new<T: PyClass>(this: &Instance<'_, '_, T>) -> Result<Lent> {
+        if !T::type_object().exports() {
+            return Err(Error::new(
+                ExceptionType::TypeError,
+                format!("{} objects export no memory", T::type_object().name()),
+            ));
+        }
+        let head = this.head();
+        // SAFETY: the head of a live instance, which outlives the Lent
+        // (borrowed from the instance's call); only this thread touches it.
+        unsafe {
+            (*head).exports += 1;
+            Ok(Lent {
+                head,
+                ptr: (*head).ptr.cast(),
+                len: (*head).len as usize,
+            })
+        }
+    }
+}
+
+impl Drop for Lent {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: counted in new; the object is alive (see new).
+        unsafe { (*self.head).exports -= 1 };
     }
 }
 

@@ -270,6 +270,10 @@ impl TypeObject {
         self.flags & ffi::LBSYS_EXPORTS as libc::c_int != 0
     }
 
+    pub(crate) fn exports_readonly(&self) -> bool {
+        self.flags & ffi::LBSYS_READONLY as libc::c_int != 0
+    }
+
     /// The type object, made (and readied) on first use.
     pub fn get(&'static self, py: Python<'_>) -> Result<*mut ffi::PyTypeObject> {
         let made = self.made.load(Ordering::Acquire);
