@@ -315,11 +315,12 @@ impl<'a, 'py, T: PyClass> Instance<'a, 'py, T> {
     #[inline]
     pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R + Send) -> Result<R> {
         let lent = Lent::new(self)?;
-        // SAFETY: the memory stays in place while lent (an export is
-        // counted: nothing resizes it) and nothing writes it while no Python
-        // code runs; the slice cannot outlive the scope (f's argument).
         Ok(crate::scope::run(self.py, || {
-            f(unsafe { crate::scope::shared(lent.ptr, lent.len) })
+            // SAFETY: the memory stays in place while lent (an export is
+            // counted: nothing resizes it) and nothing writes it while no
+            // Python code runs; the slice cannot outlive the scope.
+            let bytes = unsafe { crate::scope::shared(lent.ptr, lent.len) };
+            f(bytes)
         }))
     }
 
