@@ -21,9 +21,9 @@ pub use args::__format_error;
 pub use args::{FormatText, FromArg, FromArgs, KeywordParser, Parser, RunTimeFormat};
 pub use call::{trampoline, Args};
 pub use class::{
-    BinaryFn, BoolFn, CompareFn, CompareOp, ContainsFn, Features, HashFn, Instance, LenFn, New,
-    NewFn, NextFn, PyClass, Ref, RefMut, SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn,
-    SetSubscriptFn, Slot, SlotTable, Stop, TypeObject, Visit,
+    BinaryFn, BoolFn, Class, CompareFn, CompareOp, ContainsFn, Features, HashFn, Instance, LenFn,
+    New, NewFn, NewInFn, NextFn, PyClass, Ref, RefMut, SelfArgsFn, SelfFn, SelfIndexFn,
+    SelfObjectFn, SetItemFn, SetSubscriptFn, Slot, SlotTable, Stop, TypeObject, Visit,
 };
 pub use module::{
     Constant, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn, VarargsFn,

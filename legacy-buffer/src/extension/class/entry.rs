@@ -126,6 +126,48 @@ impl<T: PyClass, F> NewFn<T> for F where
 {
 }
 
+/// A constructor that makes the object itself (`__new__` as C writes it:
+/// `type->tp_alloc(type, 0)`, then filling it): the class asked for (`T`'s
+/// type or a Python subclass of it) and the arguments in, the object out.
+pub trait NewInFn<T: PyClass>:
+    for<'a, 'py> Fn(Python<'py>, Class<'a, 'py, T>, Args<'a, 'py>) -> Result<Object<'py>> + Copy
+{
+}
+impl<T: PyClass, F> NewInFn<T> for F where
+    F: for<'a, 'py> Fn(Python<'py>, Class<'a, 'py, T>, Args<'a, 'py>) -> Result<Object<'py>> + Copy
+{
+}
+
+/// The class a constructor was asked to make an object of: `T`'s type, or
+/// a Python subclass of it.
+pub struct Class<'a, 'py, T: PyClass> {
+    ty: *mut ffi::PyTypeObject,
+    py: Python<'py>,
+    _borrow: std::marker::PhantomData<(&'a (), T)>,
+}
+
+impl<T: PyClass> Clone for Class<'_, '_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: PyClass> Copy for Class<'_, '_, T> {}
+
+impl<'a, 'py, T: PyClass> Class<'a, 'py, T> {
+    /// A new object of this class holding `value`, exporting `bytes`.
+    pub fn create(&self, value: T, bytes: Vec<u8>) -> Result<Object<'py>> {
+        // SAFETY: T's type or a subclass (how a Class is made); GIL held.
+        unsafe { alloc(self.py, self.ty, New::with_bytes(value, bytes)) }
+    }
+
+    /// The class as an object.
+    pub fn as_object(&self) -> Borrowed<'a, 'py> {
+        // SAFETY: the type object Python passed to tp_new, alive for the
+        // call ('a).
+        unsafe { Borrowed::from_ptr(self.py, self.ty.cast()) }
+    }
+}
+
 /// What a constructor makes: the value, and the bytes the object starts
 /// exporting (empty unless given).
 pub struct New<T> {
@@ -217,6 +259,31 @@ unsafe extern "C" fn new<T: PyClass, F: NewFn<T>>(
         trampoline(|py| {
             let new = body(py, Args::from_ptrs(py, args, kwargs))?;
             alloc(py, subtype, new)
+        })
+    }
+}
+
+/// `tp_new`, for a body that makes the object itself.
+///
+/// # Safety
+///
+/// As [`new`].
+unsafe extern "C" fn new_in<T: PyClass, F: NewInFn<T>>(
+    subtype: *mut ffi::PyTypeObject,
+    args: PyPtr,
+    kwargs: PyPtr,
+) -> PyPtr {
+    // SAFETY: F is zero-sized (checked by the Slot constructor).
+    let body: F = unsafe { conjure() };
+    // SAFETY: as in `new`.
+    unsafe {
+        trampoline(|py| {
+            let class = Class {
+                ty: subtype,
+                py,
+                _borrow: std::marker::PhantomData,
+            };
+            body(py, class, Args::from_ptrs(py, args, kwargs))
         })
     }
 }
@@ -582,6 +649,17 @@ impl Slot {
         slot!(
             LBSYS_TP_NEW,
             new::<T, F>,
+            fn(*mut ffi::PyTypeObject, PyPtr, PyPtr) -> PyPtr
+        )
+    }
+
+    /// `tp_new` for a body that makes the object itself, of the class
+    /// asked for ([`Class::create`]).
+    pub const fn new_in<T: PyClass, F: NewInFn<T>>(body: F) -> Slot {
+        zero_sized(body);
+        slot!(
+            LBSYS_TP_NEW,
+            new_in::<T, F>,
             fn(*mut ffi::PyTypeObject, PyPtr, PyPtr) -> PyPtr
         )
     }

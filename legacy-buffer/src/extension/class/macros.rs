@@ -107,8 +107,12 @@
 ///   ([`ObjectRef`](crate::ObjectRef)s): `traverse(&self, &mut Visit)`
 ///   reports each, `clear(&mut self)` drops them.
 /// - `new: path`: `__new__`, `fn(Python, Args) -> Result<Struct>` (or
-///   `Result<New<Struct>>`, with the bytes it exports). Without one, Python
-///   code cannot make objects of the type; Rust makes them with
+///   `Result<New<Struct>>`, with the bytes it exports); or `new(cls): path`,
+///   `fn(Python, Class<Struct>, Args) -> Result<Object>`, which makes the
+///   object itself with [`Class::create`](crate::extension::Class::create)
+///   (of the class asked for: a Python subclass's, maybe), as a C `tp_new`
+///   does, and may go on to work on it. Without either, Python code cannot
+///   make objects of the type; Rust makes them with
 ///   [`Instance::create`](crate::extension::Instance::create).
 /// - `methods: { name(receiver, arguments) => path, "doc"; ... }`: the
 ///   receiver is `this` (the body gets `(Python, Instance<Struct>, ...)`
@@ -145,6 +149,7 @@ macro_rules! py_class {
             $( features: [ $($feature:ident),* $(,)? ], )?
             $( gc: { traverse: $traverse:path, clear: $clear:path $(,)? }, )?
             $( new: $new:path, )?
+            $( new(cls): $new_in:path, )?
             $( methods: {
                 $( $mname:ident ( $($sig:tt)* ) => $mbody:path $(, $mdoc:expr)? ; )*
             } )?
@@ -163,6 +168,7 @@ macro_rules! py_class {
                 ]);
                 static SLOTS: $crate::extension::SlotTable<
                     { 2 $( + { let _ = ::std::stringify!($new); 1 } )?
+                        $( + { let _ = ::std::stringify!($new_in); 1 } )?
                         $( + { let _ = ::std::stringify!($traverse); 2 } )?
                         $($( + { let _ = ::std::stringify!($sname); 1 } )*)? }
                 > = $crate::extension::SlotTable::new([
@@ -173,6 +179,16 @@ macro_rules! py_class {
                             args: $crate::extension::Args<'a, 'py>,
                         ) -> $crate::Result<$crate::extension::New<$ty>> {
                             $new(py, args).map(::std::convert::Into::into)
+                        }
+                        __legacy_buffer_new
+                    }), )?
+                    $( $crate::extension::Slot::new_in::<$ty, _>({
+                        fn __legacy_buffer_new<'a, 'py>(
+                            py: $crate::Python<'py>,
+                            cls: $crate::extension::Class<'a, 'py, $ty>,
+                            args: $crate::extension::Args<'a, 'py>,
+                        ) -> $crate::Result<$crate::Object<'py>> {
+                            $new_in(py, cls, args)
                         }
                         __legacy_buffer_new
                     }), )?

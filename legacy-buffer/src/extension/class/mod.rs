@@ -16,8 +16,8 @@ mod macros;
 mod spec;
 
 pub use entry::{
-    BinaryFn, BoolFn, CompareFn, ContainsFn, HashFn, LenFn, New, NewFn, NextFn, SelfArgsFn, SelfFn,
-    SelfIndexFn, SelfObjectFn, SetItemFn, SetSubscriptFn,
+    BinaryFn, BoolFn, Class, CompareFn, ContainsFn, HashFn, LenFn, New, NewFn, NewInFn, NextFn,
+    SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn, SetSubscriptFn,
 };
 pub use instance::{Instance, Ref, RefMut};
 pub use spec::{CompareOp, Features, PyClass, Slot, SlotTable, Stop, TypeObject, Visit};
