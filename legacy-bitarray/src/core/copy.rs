@@ -1,0 +1,401 @@
+//! Moving bits: C's `copy_n` (within one buffer or from another, of either
+//! endianness) and what stands on it — `delete_n`, `insert_n`, `repeat`,
+//! `frombytes`, slice reads, assignments and deletions.
+
+use super::bits::{Bits, BitsMut};
+use super::word::{self, dispatch, Order};
+
+/// Where `copy_n` reads: the destination itself, or another buffer in the
+/// same or the other bit order. A trait, so each case gets its own loop.
+trait Source {
+    /// The native word (of the destination's order `O`) of source bits
+    /// `pos..pos + 64`; `dst` is the destination, for [`Within`].
+    fn read<O: Order>(&self, dst: &[u8], pos: usize) -> u64;
+}
+
+/// The destination's own bytes (C's `copy_n(self, a, self, b, n)`).
+struct Within;
+
+/// Another buffer of the destination's bit order.
+struct Same<'s>(&'s [u8]);
+
+/// Another buffer of the other bit order.
+struct Flipped<'s>(&'s [u8]);
+
+impl Source for Within {
+    #[inline(always)]
+    fn read<O: Order>(&self, dst: &[u8], pos: usize) -> u64 {
+        word::window::<O>(dst, pos)
+    }
+}
+
+impl Source for Same<'_> {
+    #[inline(always)]
+    fn read<O: Order>(&self, _: &[u8], pos: usize) -> u64 {
+        word::window::<O>(self.0, pos)
+    }
+}
+
+impl Source for Flipped<'_> {
+    #[inline(always)]
+    fn read<O: Order>(&self, _: &[u8], pos: usize) -> u64 {
+        word::window::<O::Flip>(self.0, pos).reverse_bits()
+    }
+}
+
+/// Copies `n` bits from source bit `b` onto destination bit `a`, touching no
+/// other destination bit. When the source is the destination, the chunks go
+/// forward for `a < b` and backward for `a > b`, as the C's two loops do, so
+/// no chunk reads a bit an earlier chunk wrote (each chunk reads before it
+/// writes, and a chunk only uses the first `k` bits of its 64-bit read).
+fn copy_bits<O: Order, S: Source>(
+    dst: &mut [u8],
+    a: usize,
+    src: &S,
+    b: usize,
+    n: usize,
+    backward: bool,
+) {
+    // A first short chunk brings `a` to a byte boundary, so the 64-bit
+    // chunks after it store whole bytes without merging.
+    let h = ((8 - a % 8) % 8).min(n);
+    let full = (n - h) / 64;
+    let t = (n - h) % 64;
+    let step = |dst: &mut [u8], x: usize, k: usize| {
+        let w = src.read::<O>(dst, b + x);
+        word::write::<O>(dst, a + x, k, w);
+    };
+    if backward {
+        step(dst, h + 64 * full, t);
+        for c in (0..full).rev() {
+            step(dst, h + 64 * c, 64);
+        }
+        step(dst, 0, h);
+    } else {
+        step(dst, 0, h);
+        for c in 0..full {
+            step(dst, h + 64 * c, 64);
+        }
+        step(dst, h + 64 * full, t);
+    }
+}
+
+/// The case C's `copy_n` special-cases (and more): same bit order and the
+/// same offset within a byte, so the middle is a `memmove` of whole bytes
+/// and only the first and last partial bytes need bit merging.
+fn copy_aligned<O: Order>(dst: &mut [u8], a: usize, src: Option<&[u8]>, b: usize, n: usize) {
+    let h = ((8 - a % 8) % 8).min(n);
+    let body = (n - h) / 8;
+    let t = (n - h) % 8;
+    let (ab, bb) = ((a + h) / 8, (b + h) / 8);
+    let tail = h + 8 * body;
+    let read = |dst: &[u8], pos: usize| match src {
+        Some(s) => word::window::<O>(s, pos),
+        None => word::window::<O>(dst, pos),
+    };
+    // Within one buffer, the ends go after the middle when copying
+    // backward, before it when copying forward (C's ordering comment).
+    let backward = src.is_none() && a > b;
+    if backward {
+        let w = read(dst, b + tail);
+        word::write::<O>(dst, a + tail, t, w);
+    } else {
+        let w = read(dst, b);
+        word::write::<O>(dst, a, h, w);
+    }
+    match src {
+        Some(s) => dst[ab..ab + body].copy_from_slice(&s[bb..bb + body]),
+        None => dst.copy_within(bb..bb + body, ab),
+    }
+    if backward {
+        let w = read(dst, b);
+        word::write::<O>(dst, a, h, w);
+    } else {
+        let w = read(dst, b + tail);
+        word::write::<O>(dst, a + tail, t, w);
+    }
+}
+
+fn copy_within_impl<O: Order>(bytes: &mut [u8], a: usize, b: usize, n: usize) {
+    if n == 0 || a == b {
+        return;
+    }
+    if a % 8 == b % 8 {
+        copy_aligned::<O>(bytes, a, None, b, n);
+    } else {
+        copy_bits::<O, _>(bytes, a, &Within, b, n, a > b);
+    }
+}
+
+fn copy_from_impl<O: Order>(dst: &mut [u8], a: usize, src: &[u8], flip: bool, b: usize, n: usize) {
+    if n == 0 {
+        return;
+    }
+    if flip {
+        copy_bits::<O, _>(dst, a, &Flipped(src), b, n, false);
+    } else if a % 8 == b % 8 {
+        copy_aligned::<O>(dst, a, Some(src), b, n);
+    } else {
+        copy_bits::<O, _>(dst, a, &Same(src), b, n, false);
+    }
+}
+
+/// Gathers `len` bits, bit `i` from `src` at `start + i * step`, onto
+/// destination bits `0..len`, 64 at a time.
+fn gather<O: Order>(dst: &mut [u8], src: &Bits<'_>, start: usize, step: isize, len: usize) {
+    let (sb, se) = (src.bytes(), src.endian());
+    let one = O::first(1);
+    let mut i = 0;
+    while i < len {
+        let k = (len - i).min(64);
+        let mut w = 0u64;
+        for j in 0..k {
+            let pos = start.wrapping_add_signed((i + j) as isize * step);
+            if word::get_bit(sb, se, pos) {
+                w |= O::later(one, j);
+            }
+        }
+        word::write::<O>(dst, i, k, w);
+        i += k;
+    }
+}
+
+impl BitsMut<'_> {
+    /// Copies bits `b..b + n` onto `a..a + n` within this bitarray (C's
+    /// `copy_n(self, a, self, b, n)`; overlapping ranges as `memmove` does).
+    /// Extending a bitarray with itself is, after the glue's resize to
+    /// `2 * n` bits, `copy_within(n, 0, n)`. Panics when a range passes
+    /// `len()`.
+    pub fn copy_within(&mut self, a: usize, b: usize, n: usize) {
+        let (bytes, nbits, endian) = self.parts();
+        assert!(
+            a.max(b).checked_add(n).is_some_and(|e| e <= nbits),
+            "copy range"
+        );
+        dispatch!(endian, copy_within_impl(bytes, a, b, n));
+    }
+
+    /// Copies bits `b..b + n` of `src`, whatever its endianness, onto
+    /// `a..a + n` (C's `copy_n(self, a, other, b, n)`; `extend_bitarray`,
+    /// `encode` and slice assignment after the glue's resize). Panics when a
+    /// range passes a length.
+    pub fn copy_from(&mut self, a: usize, src: &Bits<'_>, b: usize, n: usize) {
+        let flip = src.endian() != self.endian();
+        let (bytes, nbits, endian) = self.parts();
+        assert!(
+            a.checked_add(n).is_some_and(|e| e <= nbits),
+            "copy destination range"
+        );
+        assert!(
+            b.checked_add(n).is_some_and(|e| e <= src.len()),
+            "copy source range"
+        );
+        dispatch!(endian, copy_from_impl(bytes, a, src.bytes(), flip, b, n));
+    }
+
+    /// The move of C's `delete_n(self, start, n)`: bits `start + n..len()`
+    /// go down to `start`. This view is the bitarray *before* the deletion;
+    /// the glue then shrinks the storage to `bytes_for(len() - n)` (the pad
+    /// bits then hold what the move left there, as in the C). Also `pop`,
+    /// `remove`, `del a[i]` and `del a[i:j]`.
+    pub fn delete_n(&mut self, start: usize, n: usize) {
+        let nbits = self.len();
+        assert!(
+            start.checked_add(n).is_some_and(|e| e <= nbits),
+            "delete range"
+        );
+        self.copy_within(start, start + n, nbits - start - n);
+    }
+
+    /// The move of C's `insert_n(self, start, n)`: bits `start..` go up by
+    /// `n`. This view is the bitarray *after* the glue grew the storage to
+    /// `bytes_for(old + n)`, so `len()` is `old + n`; bits `start..start + n`
+    /// keep their old values, for the caller to set (`insert`, slice
+    /// assignment).
+    pub fn insert_n(&mut self, start: usize, n: usize) {
+        let nbits = self.len();
+        assert!(
+            start.checked_add(n).is_some_and(|e| e <= nbits),
+            "insert range"
+        );
+        self.copy_within(start + n, start, nbits - start - n);
+    }
+
+    /// C's `repeat(self, times)` for `times >= 2` after the glue's resize to
+    /// `unit * times` bits: copies bits `0..unit` onto every later multiple
+    /// of `unit`. (For `times <= 0` the C empties the bitarray and for 1
+    /// leaves it: the glue's.) Works by doubling, so `log2(times)` copies.
+    /// Panics unless `len()` is a multiple of `unit` (0 when `unit` is 0).
+    pub fn repeat(&mut self, unit: usize) {
+        let total = self.len();
+        if unit == 0 {
+            assert_eq!(total, 0, "repeating nothing gives nothing");
+            return;
+        }
+        assert_eq!(total % unit, 0, "the length is a multiple of the unit");
+        let mut filled = unit;
+        while filled < total {
+            let k = filled.min(total - filled);
+            self.copy_within(filled, 0, k);
+            filled += k;
+        }
+    }
+
+    /// `frombytes(data)` on a bitarray of `old` bits, after the glue grew
+    /// the storage to `bytes_for(old + 8 * data.len())`: zeroes the pad bits
+    /// of the old last byte (`setunused`), copies `data` after it, then
+    /// deletes those pad bits (`delete_n`), as `bitarray_frombytes` does; the
+    /// new pad bits are the last bits of `data`. The storage needs no
+    /// resizing in between: `BYTES(old) + len == BYTES(old + 8 * len)`.
+    /// `fromfile` does the same; on a short read the C skips the deletion
+    /// and keeps the zeroed bits, which the glue can do with `setunused`
+    /// and `bytes_mut`. Panics unless `len() == old + 8 * data.len()`.
+    pub fn frombytes(&mut self, old: usize, data: &[u8]) {
+        let nbits = self.len();
+        assert_eq!(
+            Some(nbits),
+            data.len().checked_mul(8).and_then(|d| d.checked_add(old)),
+            "frombytes length"
+        );
+        let endian = self.endian();
+        let start = super::bytes_for(old);
+        let bytes = self.bytes_mut();
+        let p = 8 * start - old;
+        if p > 0 {
+            bytes[start - 1] &= word::used_mask(endian, old);
+        }
+        bytes[start..].copy_from_slice(data);
+        if p > 0 {
+            // The pad bits become the last p bits: what copy_n leaves there.
+            dispatch!(
+                endian,
+                copy_within_impl(bytes, old, old + p, 8 * data.len())
+            );
+        }
+    }
+
+    /// The slice `src[start::step]` of `len()` bits onto this (new)
+    /// bitarray's bits (`__getitem__` with a slice: `setbit` for each bit);
+    /// `start` and `step` as `slice_GetIndicesEx` gives them. Panics when a
+    /// position passes `src.len()`.
+    pub fn get_slice(&mut self, src: &Bits<'_>, start: usize, step: isize) {
+        let len = self.len();
+        if len == 0 {
+            return;
+        }
+        check_stepped(start, step, len, src.len());
+        if step == 1 {
+            self.copy_from(0, src, start, len);
+            return;
+        }
+        let (bytes, _, endian) = self.parts();
+        dispatch!(endian, gather(bytes, src, start, step, len));
+    }
+
+    /// `self[start::step] = src` for a slice of `src.len()` positions
+    /// (`setslice` when the lengths agree: bit `i` of `src` onto
+    /// `start + i * step`). When `src` is this bitarray, use
+    /// [`BitsMut::set_slice_from_self`]. Panics when a position passes
+    /// `len()`.
+    pub fn set_slice_from(&mut self, start: usize, step: isize, src: &Bits<'_>) {
+        let len = src.len();
+        if len == 0 {
+            return;
+        }
+        check_stepped(start, step, len, self.len());
+        if step == 1 {
+            self.copy_from(start, src, 0, len);
+            return;
+        }
+        let (bytes, _, endian) = self.parts();
+        for (i, v) in src.iter().enumerate() {
+            word::set_bit(
+                bytes,
+                endian,
+                start.wrapping_add_signed(i as isize * step),
+                v,
+            );
+        }
+    }
+
+    /// `a[start::step] = a` with a slice as long as `a`: C's `setslice` loop
+    /// reading `a` while it writes it, in order, bit by bit, which is what
+    /// gives `a[::-1] = a` its C result (the first half mirrored). Panics
+    /// when a position passes `len()`.
+    pub fn set_slice_from_self(&mut self, start: usize, step: isize) {
+        let len = self.len();
+        if len == 0 {
+            return;
+        }
+        check_stepped(start, step, len, len);
+        let (bytes, _, endian) = self.parts();
+        for i in 0..len {
+            let v = word::get_bit(bytes, endian, i);
+            word::set_bit(
+                bytes,
+                endian,
+                start.wrapping_add_signed(i as isize * step),
+                v,
+            );
+        }
+    }
+
+    /// `self[start::step] = v` over `len` positions (`setslice` with a bool).
+    /// Panics when a position passes `len()`.
+    pub fn set_slice(&mut self, start: usize, step: isize, len: usize, v: bool) {
+        if len == 0 {
+            return;
+        }
+        check_stepped(start, step, len, self.len());
+        if step == 1 {
+            self.setrange(start, start + len, v);
+            return;
+        }
+        let (bytes, _, endian) = self.parts();
+        for i in 0..len {
+            word::set_bit(
+                bytes,
+                endian,
+                start.wrapping_add_signed(i as isize * step),
+                v,
+            );
+        }
+    }
+
+    /// The move of `del self[start:stop:step]` for `step >= 1`, after the
+    /// C's rewrite of a negative step (`stop = start + 1;
+    /// start = stop + step * (slicelength - 1) - 1; step = -step`): keeps
+    /// the bits whose `(i - start) % step != 0` or `i >= stop`, packed down
+    /// from `start`. The glue then shrinks the storage by the slice length.
+    /// Panics when `step == 0` or `start > stop` or `stop > len()`.
+    pub fn delete_slice(&mut self, start: usize, stop: usize, step: usize) {
+        let nbits = self.len();
+        assert!(step > 0 && start <= stop && stop <= nbits, "delete slice");
+        if step == 1 {
+            self.delete_n(start, stop - start);
+            return;
+        }
+        let (bytes, _, endian) = self.parts();
+        let mut j = start;
+        for i in start..stop {
+            if (i - start) % step != 0 {
+                let v = word::get_bit(bytes, endian, i);
+                word::set_bit(bytes, endian, j, v);
+                j += 1;
+            }
+        }
+        // From `stop` on the C's loop keeps every bit: a forward copy.
+        self.copy_within(j, stop, nbits - stop);
+    }
+}
+
+/// Panics unless every position `start + i * step`, `i < len`, `len > 0`,
+/// lies below `bound`.
+fn check_stepped(start: usize, step: isize, len: usize, bound: usize) {
+    let last = (len - 1) as isize * step;
+    let end = start as isize + last;
+    assert!(
+        start < bound && end >= 0 && (end as usize) < bound,
+        "slice position out of range"
+    );
+}
