@@ -926,7 +926,8 @@ def main():
                             [ra, expected], rb)
             break
     for p in (original, port):
-        if p.poll() is None:
+        # Both said "end": they exit on their own. Else stop them.
+        if mismatch is not None and p.poll() is None:
             p.kill()
         p.wait()
     for p, name in ((original, "original"), (port, "port")):
