@@ -13,7 +13,10 @@
    callgrind and interleaved time).
 3. Per-call time from Python: tests/python/bench_legacy_checksum.py (timeit),
    the Rust port against the C module; under python2.7, and under pypy with
-   both built for PyPy (--pypy-*), side by side.
+   both built for PyPy (--pypy-*), side by side. Then python-snappy's and
+   bitarray's C originals against their ports (bench_snappy.py,
+   bench_bitarray.py; without --bitarray-port, bitarray's original against
+   itself, said so in the report).
 Then the issue's targets, each as a ratio from this one run.
 
 --quick measures little (smoke test of the pipeline, not figures to quote).
@@ -233,6 +236,10 @@ def main():
     parser.add_argument("--pypy-port-dir", help="directory of legacy_checksum_rs built for PyPy")
     parser.add_argument("--snappy-original", required=True, help="python-snappy's _snappy.so")
     parser.add_argument("--snappy-port", required=True, help="its Rust port, as _snappy.so")
+    parser.add_argument("--bitarray-original", required=True,
+                        help="directory of bitarray 1.2.2's package, C extensions")
+    parser.add_argument("--bitarray-port",
+                        help="directory of the same package with the Rust port (legacy-bitarray)")
     parser.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--command", default="ci/bench", help="the command shown in the report")
@@ -264,6 +271,11 @@ def main():
                    opts.snappy_port] + (["--quick"] if opts.quick else [])
     snappy_out = subprocess.run(snappy_args, check=True, text=True, capture_output=True,
                                 cwd=ROOT).stdout
+    bitarray_args = ["/usr/bin/python2.7", "tests/python/bench_bitarray.py", "--original",
+                     opts.bitarray_original, "--port",
+                     opts.bitarray_port or opts.bitarray_original]
+    bitarray_out = subprocess.run(bitarray_args + (["--quick"] if opts.quick else []),
+                                  check=True, text=True, capture_output=True, cwd=ROOT).stdout
     finished = datetime.datetime.now(datetime.timezone.utc)
 
     L = []
@@ -419,6 +431,21 @@ def main():
       " `isValidCompressed` walks the stream without writing, as libsnappy's does.")
     w("")
     L.extend(snappy_out.rstrip("\n").split("\n"))
+    w("")
+
+    w("## From Python: bitarray's `_bitarray` and `_util` against their Rust port (timeit)")
+    w("")
+    w("`tests/python/bench_bitarray.py`: bitarray 1.2.2's C extensions (built from its sdist"
+      " with -O2) against `legacy-bitarray/` (`cargo build --release`), both as the package"
+      " `bitarray`, imported in turn into the same interpreter, same run; the figures at 100"
+      " bits and at 8 Mbit (a random '01' pattern; `index(1)` finds the last bit of zeros)."
+      " bitarray 1.2.2 has no shift operators: their row says so.")
+    w("")
+    if not opts.bitarray_port:
+        w("**The port is not built yet (no `legacy-bitarray` crate in the workspace): both"
+          " columns are the C original, against itself.**")
+        w("")
+    L.extend(bitarray_out.rstrip("\n").split("\n"))
     w("")
 
     if pypy_out is not None:

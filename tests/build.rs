@@ -3,9 +3,11 @@
 //! cpyext), into one directory whose path the tests get as
 //! `LEGACY_BUFFER_TEST_MODULES`; and the original C extensions of the ports
 //! of third-party modules, from the sources `ci/third-party` downloaded
-//! (python-snappy's `_snappy`, into `snappy-original/`), whose directory the
-//! tests get as `LEGACY_BUFFER_THIRD_PARTY` (empty when they were not
-//! downloaded: the tests that need them then fail saying so).
+//! (python-snappy's `_snappy`, into `snappy-original/`; bitarray's
+//! `_bitarray` and `_util`, into `bitarray-original/bitarray/` with the
+//! sdist's Python files, a package whose parent goes on `sys.path`), whose
+//! directory the tests get as `LEGACY_BUFFER_THIRD_PARTY` (empty when they
+//! were not downloaded: the tests that need them then fail saying so).
 
 use legacy_buffer_build_config::PythonConfig;
 use std::env;
@@ -71,8 +73,8 @@ fn run() -> Result<(), String> {
     third_party(&manifest_dir, &modules_dir, &python, &suffix)
 }
 
-/// python-snappy 0.5.4's `_snappy`, built as its setup.py builds it (C++,
-/// linked with libsnappy), if `ci/third-party` downloaded it.
+/// The originals of the ports, if `ci/third-party` downloaded them (both
+/// sdists, or the tests get an empty `LEGACY_BUFFER_THIRD_PARTY`).
 fn third_party(
     manifest_dir: &Path,
     modules_dir: &Path,
@@ -84,12 +86,33 @@ fn third_party(
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => manifest_dir.join("../target/third-party"),
     };
-    let sdist = dir.join("python-snappy-0.5.4");
-    println!("cargo:rerun-if-changed={}", sdist.display());
-    if !sdist.join("snappy/snappymodule.cc").is_file() {
+    let snappy = dir.join("python-snappy-0.5.4");
+    let bitarray = dir.join("bitarray-1.2.2");
+    println!("cargo:rerun-if-changed={}", snappy.display());
+    println!("cargo:rerun-if-changed={}", bitarray.display());
+    if !snappy.join("snappy/snappymodule.cc").is_file()
+        || !bitarray.join("bitarray/_bitarray.c").is_file()
+    {
         println!("cargo:rustc-env=LEGACY_BUFFER_THIRD_PARTY=");
         return Ok(());
     }
+    snappy_original(&snappy, modules_dir, python, suffix)?;
+    bitarray_original(&bitarray, modules_dir, python, suffix)?;
+    println!(
+        "cargo:rustc-env=LEGACY_BUFFER_THIRD_PARTY={}",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// python-snappy 0.5.4's `_snappy`, built as its setup.py builds it (C++,
+/// linked with libsnappy).
+fn snappy_original(
+    sdist: &Path,
+    modules_dir: &Path,
+    python: &PythonConfig,
+    suffix: &str,
+) -> Result<(), String> {
     let out = modules_dir.join("snappy-original");
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let cxx = cc::Build::new()
@@ -125,10 +148,65 @@ fn third_party(
             show(&command)
         ));
     }
-    println!(
-        "cargo:rustc-env=LEGACY_BUFFER_THIRD_PARTY={}",
-        dir.display()
-    );
+    Ok(())
+}
+
+/// The files of bitarray 1.2.2's Python package, copied beside its two
+/// extension modules: the package, its utilities and its test suite.
+const BITARRAY_FILES: &[&str] = &["__init__.py", "util.py", "test_bitarray.py", "test_util.py"];
+
+/// bitarray 1.2.2's `_bitarray` and `_util`, each built from its one C file
+/// as its setup.py builds them (distutils: -O2, the headers' defines, and
+/// -DNDEBUG, which distutils takes from CPython's release CFLAGS and PyPy's
+/// sysconfig_pypy, not for the debug build, whose CFLAGS lack it: there the
+/// module's asserts are on), into `bitarray-original/bitarray/` with the
+/// package's Python files.
+fn bitarray_original(
+    sdist: &Path,
+    modules_dir: &Path,
+    python: &PythonConfig,
+    suffix: &str,
+) -> Result<(), String> {
+    let package = modules_dir.join("bitarray-original").join("bitarray");
+    std::fs::create_dir_all(&package)
+        .map_err(|e| format!("cannot create {}: {e}", package.display()))?;
+    for file in BITARRAY_FILES {
+        let from = sdist.join("bitarray").join(file);
+        std::fs::copy(&from, package.join(file))
+            .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
+    }
+    let compiler = cc::Build::new()
+        .try_get_compiler()
+        .map_err(|e| format!("no C compiler: {e}"))?;
+    for module in ["_bitarray", "_util"] {
+        let mut command = compiler.to_command();
+        command.args(["-shared", "-fPIC", "-O2"]);
+        if !python.py_debug() {
+            command.arg("-DNDEBUG");
+        }
+        for dir in python.include_dirs() {
+            command.arg("-I").arg(dir);
+        }
+        for (name, value) in python.defines() {
+            match value {
+                Some(value) => command.arg(format!("-D{name}={value}")),
+                None => command.arg(format!("-D{name}")),
+            };
+        }
+        command
+            .arg(sdist.join("bitarray").join(format!("{module}.c")))
+            .arg("-o")
+            .arg(package.join(format!("{module}{suffix}")));
+        let status = command
+            .status()
+            .map_err(|e| format!("cannot run the C compiler `{}`: {e}", show(&command)))?;
+        if !status.success() {
+            return Err(format!(
+                "compiling bitarray's {module} failed ({status}); the command was `{}`",
+                show(&command)
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! run here as doctests, so the README cannot drift from the API.
 #![doc = include_str!("../../README.md")]
 
+pub mod bitarray;
 pub mod cargo;
 pub mod modules;
 pub mod oracle;
