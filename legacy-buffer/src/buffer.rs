@@ -434,6 +434,27 @@ impl<'a> Buffer<'a> {
         }
     }
 
+    /// A new `str` of the bytes (`PyString_FromStringAndSize`), copied
+    /// straight from the memory where it stays in place (`Immutable` and
+    /// `Pinned`: the copy is C's `memcpy`, which Python code writing the
+    /// memory meanwhile cannot make unsound, and none runs during it
+    /// anyway), through [`to_vec`](Buffer::to_vec) otherwise.
+    pub fn to_str<'py>(&self, py: crate::Python<'py>) -> Result<Object<'py>> {
+        if self.kind == BufferKind::Unpinned {
+            return Object::str(py, &self.to_vec()?);
+        }
+        // SAFETY: the memory stays in place for as long as self lives
+        // (immutable or pinned); C copies len bytes from it; the result is
+        // a new reference or NULL with an exception set.
+        unsafe {
+            Object::from_owned_ptr_or_err(
+                py,
+                ffi::PyString_FromStringAndSize(self.ptr.cast(), self.len as ffi::Py_ssize_t),
+                "PyString_FromStringAndSize",
+            )
+        }
+    }
+
     /// A copy of the bytes. An `Unpinned` buffer asks the object for its
     /// memory again and copies what it has now.
     ///

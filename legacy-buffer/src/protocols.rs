@@ -222,6 +222,22 @@ impl<'py> Object<'py> {
         Ok(items)
     }
 
+    /// `PyDict_GetItem(self, key)`: the value, or `None` where there is
+    /// none, or where looking it up failed (an unhashable key: the C
+    /// function suppresses the error, as C extensions rely on); `TypeError`
+    /// if `self` is not a dict.
+    pub fn dict_get(&self, key: &Object<'_>) -> Result<Option<Object<'py>>> {
+        if !self.is_dict() {
+            return Err(Error::new(crate::ExceptionType::TypeError, "dict expected"));
+        }
+        // SAFETY: a dict (checked), GIL held; a borrowed reference or NULL
+        // (no exception left set), made owned at once.
+        unsafe {
+            let value = ffi::PyDict_GetItem(self.as_ptr(), key.as_ptr());
+            Ok((!value.is_null()).then(|| Object::from_borrowed_ptr(self.py(), value)))
+        }
+    }
+
     /// `True` or `False`.
     #[inline]
     pub fn bool(py: Python<'py>, value: bool) -> Object<'py> {

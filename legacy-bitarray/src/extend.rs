@@ -1,0 +1,136 @@
+//! `extend()` and everything that appends bits (C's `extend_dispatch` and
+//! its helpers, `append_item`, `frombytes`, `pack`).
+
+use crate::access::{as_bitarray, resize, setbit, state, with_bits_mut, with_two_mut, This};
+use crate::convert::type_error;
+use crate::core::messages as msg;
+use legacy_buffer::{Error, ExceptionType, Object, Result};
+
+/// C's `extend_dispatch`: by the type of `obj`, in the C's order.
+pub(crate) fn extend_dispatch(this: &This<'_, '_>, obj: &Object<'_>) -> Result<()> {
+    if let Some(other) = as_bitarray(obj) {
+        return extend_bitarray(this, &other);
+    }
+    if obj.is_list() || obj.is_tuple() {
+        return extend_sequence(this, obj);
+    }
+    if let Some(chars) = obj.str_bytes() {
+        return extend_01(this, chars);
+    }
+    if obj.is_unicode() {
+        // The default encoding, as PyUnicode_AsEncodedString(obj, NULL,
+        // NULL) (where the C passes its failure on as a NULL string and
+        // crashes, this raises the UnicodeEncodeError).
+        let encoded = obj.call_method("encode", &[])?;
+        let chars = encoded
+            .str_bytes()
+            .ok_or_else(|| type_error(msg::CANNOT_EXTEND))?;
+        return extend_01(this, chars);
+    }
+    if obj.is_iterator() {
+        return extend_iter(this, obj);
+    }
+    let iter = obj.iter().map_err(|_| type_error(msg::CANNOT_EXTEND))?;
+    for item in iter {
+        append_item(this, &item?)?;
+    }
+    Ok(())
+}
+
+/// C's `extend_bitarray`; `other` may be `this`.
+pub(crate) fn extend_bitarray(this: &This<'_, '_>, other: &This<'_, '_>) -> Result<()> {
+    let (n, _) = state(this)?;
+    let (m, _) = state(other)?;
+    if m == 0 {
+        return Ok(());
+    }
+    resize(this, n + m)?;
+    with_two_mut(this, other, move |mut dst, src| {
+        dst.copy_from(n, &src, 0, m)
+    })
+}
+
+/// C's `extend_list` and `extend_tuple`: grown by the length first, then
+/// each item's truth set in place (Python code may run for each).
+fn extend_sequence(this: &This<'_, '_>, seq: &Object<'_>) -> Result<()> {
+    let len = seq.size()?;
+    if len == 0 {
+        return Ok(());
+    }
+    let (n, endian) = state(this)?;
+    resize(this, n + len)?;
+    for (i, item) in seq.iter()?.take(len).enumerate() {
+        let bit = item?.is_true()?;
+        setbit(this, endian, n + i, bit);
+    }
+    Ok(())
+}
+
+/// C's `extend_iter`: one `append_item` per item.
+fn extend_iter(this: &This<'_, '_>, iter: &Object<'_>) -> Result<()> {
+    for item in iter.iter()? {
+        append_item(this, &item?)?;
+    }
+    Ok(())
+}
+
+/// C's `append_item`: grown by one bit, then the item's truth set (grown
+/// first, as in the C: if the truth fails, the bit stays, zero).
+pub(crate) fn append_item(this: &This<'_, '_>, item: &Object<'_>) -> Result<()> {
+    let (n, endian) = state(this)?;
+    resize(this, n + 1)?;
+    let bit = item.is_true()?;
+    setbit(this, endian, n, bit);
+    Ok(())
+}
+
+/// C's `extend_bytes(self, s, BYTES_01)`: grown by the length, then one bit
+/// per character; on a bad one, `ValueError` with the bits before it set
+/// and the length kept, as in the C.
+pub(crate) fn extend_01(this: &This<'_, '_>, chars: &[u8]) -> Result<()> {
+    if chars.is_empty() {
+        return Ok(());
+    }
+    let (n, _) = state(this)?;
+    resize(this, n + chars.len())?;
+    let chars = chars.to_vec();
+    with_bits_mut(this, move |mut bits| bits.extend_01(n, &chars))?
+        .map_err(|e| Error::new(ExceptionType::ValueError, lossy(&e.message())))
+}
+
+/// A message of bytes (a Python 2 `str`), as Rust text.
+fn lossy(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| b as char).collect()
+}
+
+/// `pack(bytes)`: C's `extend_bytes(self, s, BYTES_RAW)`.
+pub(crate) fn pack(this: &This<'_, '_>, raw: &[u8]) -> Result<()> {
+    if raw.is_empty() {
+        return Ok(());
+    }
+    let (n, _) = state(this)?;
+    resize(this, n + raw.len())?;
+    let raw = raw.to_vec();
+    with_bits_mut(this, move |mut bits| bits.pack(n, &raw))
+}
+
+/// `frombytes(bytes)`: the pad bits zeroed, the bytes appended, the pad
+/// bits deleted.
+pub(crate) fn frombytes(this: &This<'_, '_>, data: &[u8]) -> Result<()> {
+    if data.is_empty() {
+        // The C pads and deletes the pad again: only the zeroing shows.
+        crate::access::setunused(this)?;
+        return Ok(());
+    }
+    let (n, _) = state(this)?;
+    resize(this, n + 8 * data.len())?;
+    let data = data.to_vec();
+    with_bits_mut(this, move |mut bits| bits.frombytes(n, &data))
+}
+
+/// A bitarray's bits, copied (for a value that may change while Python
+/// code runs: the symbols of a code, say).
+pub(crate) fn bits_copy(other: &This<'_, '_>) -> Result<(Vec<u8>, usize, crate::core::Endian)> {
+    let (n, e) = state(other)?;
+    Ok((other.with_bytes(|b| b.to_vec())?, n, e))
+}
