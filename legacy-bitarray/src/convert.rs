@@ -33,13 +33,16 @@ fn is_int_or_bool(v: &Object<'_>) -> bool {
 }
 
 /// C's `getIndex`: an `int` as it is, a `long` as a `long long`, an object
-/// with `__index__` as a `Py_ssize_t` (clipped), else `TypeError`.
+/// with `__index__` as a `Py_ssize_t` (clipped), else `TypeError`. A `long`
+/// past a `long long` is -1, as `PyLong_AsLongLong`'s error value, which
+/// the C takes without looking at the error (its callers then raise their
+/// own: `bitarray(2**64)` "cannot create bitarray with negative length").
 #[inline]
 pub(crate) fn get_index(v: &Object<'_>) -> Result<i64> {
     if v.is_int() {
         Ok(v.to_long()?)
     } else if v.is_long() {
-        v.to_long_long()
+        Ok(v.to_long_long().unwrap_or(-1))
     } else if v.is_index() {
         Ok(v.to_ssize_clipped()? as i64)
     } else {

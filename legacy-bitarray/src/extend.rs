@@ -95,12 +95,7 @@ pub(crate) fn extend_01(this: &This<'_, '_>, chars: &[u8]) -> Result<()> {
     resize(this, n + chars.len())?;
     let chars = chars.to_vec();
     with_bits_mut(this, move |mut bits| bits.extend_01(n, &chars))?
-        .map_err(|e| Error::new(ExceptionType::ValueError, lossy(&e.message())))
-}
-
-/// A message of bytes (a Python 2 `str`), as Rust text.
-fn lossy(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| b as char).collect()
+        .map_err(|e| Error::with_bytes(ExceptionType::ValueError, e.message()))
 }
 
 /// `pack(bytes)`: C's `extend_bytes(self, s, BYTES_RAW)`.

@@ -50,6 +50,9 @@ enum Origin {
     /// Made here, for an exporter that failed without saying why or returned
     /// nonsense; raised on restore as this built-in exception type.
     Builtin(ExceptionType),
+    /// As `Builtin`, with a message of bytes (a Python 2 `str` may hold any,
+    /// NUL included, as C's `PyErr_Format` writes them).
+    BuiltinBytes(ExceptionType, Vec<u8>),
     /// Made here, of an exception class made at run time (an extension
     /// module's own).
     Class(&'static ClassCell),
@@ -256,6 +259,20 @@ impl Error {
         }))
     }
 
+    /// A new exception of a built-in type whose message is bytes, raised
+    /// as they are (a `str` of them): for messages C code formats from
+    /// arbitrary bytes (`"found '%c'"`). [`message`](Error::message) shows
+    /// them as Latin-1.
+    #[cold]
+    pub fn with_bytes(kind: ExceptionType, message: Vec<u8>) -> Error {
+        Error(Box::new(Inner {
+            type_name: kind.name().to_owned(),
+            message: message.iter().map(|&b| b as char).collect(),
+            origin: Origin::BuiltinBytes(kind, message),
+            cause: None,
+        }))
+    }
+
     /// A new exception of a class made at run time (an extension module's
     /// own, whose `err` is the usual way to it).
     #[cold]
@@ -306,6 +323,7 @@ impl Error {
                 unsafe { ffi::PyErr_Restore(saved.ptype, saved.pvalue, saved.ptraceback) };
             }
             Origin::Builtin(kind) => set_string(kind.object(), &message),
+            Origin::BuiltinBytes(kind, bytes) => set_bytes(kind.object(), &bytes),
             Origin::Class(class) => match class.get() {
                 Some(class) => set_string(class, &message),
                 None => set_string(
@@ -384,6 +402,22 @@ fn set_string(class: *mut ffi::PyObject, message: &str) {
     // SAFETY: called with the GIL held (restore's token); the class is a
     // valid exception class and the message a C string.
     unsafe { ffi::PyErr_SetString(class, message.as_ptr()) };
+}
+
+/// Raise `class` with a `str` of `bytes`, as they are.
+fn set_bytes(class: *mut ffi::PyObject, bytes: &[u8]) {
+    // SAFETY: called with the GIL held (restore's token); a new str of the
+    // bytes (NULL with MemoryError set on failure, which is then what is
+    // raised), whose reference SetObject does not steal.
+    unsafe {
+        let value =
+            ffi::PyString_FromStringAndSize(bytes.as_ptr().cast(), bytes.len() as ffi::Py_ssize_t);
+        if value.is_null() {
+            return;
+        }
+        ffi::PyErr_SetObject(class, value);
+        ffi::Py_DECREF(value);
+    }
 }
 
 /// `Type` as Python's traceback prints it.
