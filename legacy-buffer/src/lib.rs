@@ -199,6 +199,156 @@
 //! copies of it in one process (two ported modules) cannot wrap a C `int`
 //! counter.
 //!
+//! # Extension types
+//!
+//! [`py_class!`] makes a Python type of a Rust struct, declared once: the
+//! struct is the value each object holds, its methods and slots are plain
+//! Rust functions (run through trampolines, like module functions), and
+//! [`py_module!`]'s `types:` adds it to a module. Three rules keep it sound,
+//! whatever Python code does.
+//!
+//! **`self` is borrowed at run time.** A method gets `self` as an
+//! [`extension::Instance`], a handle to the object, not a reference to the
+//! value. The value is reached through a borrow flag kept in the object,
+//! as a `RefCell`'s: [`borrow`](extension::Instance::borrow) and
+//! [`borrow_mut`](extension::Instance::borrow_mut) fail with `RuntimeError`
+//! ("Already mutably borrowed") rather than alias. A method that holds
+//! `&mut` while it runs Python code (a callback, an element's `__eq__`, a
+//! `__del__`, the collector) and is re-entered on the same object gets a
+//! clean exception in the re-entering call, never a second `&mut`; a
+//! method declared `&self`/`&mut self` in the macro holds its borrow for the
+//! call, a `this` method borrows only what it needs, when it needs it
+//! (`Cell` fields make most methods need only shared borrows). The guards
+//! cannot outlive the call that lent the handle (compile-fail tests), a
+//! leaked guard leaves the flag set (later borrows fail, nothing aliases),
+//! and the collector's `tp_traverse`/`tp_clear` skip a value borrowed in a
+//! way they would conflict with.
+//!
+//! **Exported memory is never a plain slice across Python code.** A type
+//! with the `exports` feature owns bytes that Python sees through both
+//! buffer protocols: the old protocol's procs give the current pointer each
+//! time they are asked (as `buffer()` asks on every access), the new
+//! protocol's count one export per view. Any Python code — and C code
+//! holding a view — may read or write those bytes whenever it runs, so Rust
+//! reaches them only as what stays sound meanwhile: one byte at a time in
+//! place ([`get_byte`](extension::Instance::get_byte)), cells of a pinned
+//! [`Buffer`], or plain `&[u8]`/`&mut [u8]` inside a no-Python scope
+//! ([`with_bytes`](extension::Instance::with_bytes),
+//! [`with_bytes_mut`](extension::Instance::with_bytes_mut)), whose closure
+//! is `Send` and so cannot reach an object to run Python code or resize.
+//!
+//! **Resizing is the library's, refused while exported.**
+//! [`resize_bytes`](extension::Instance::resize_bytes) fails with
+//! `BufferError` ("Existing exports of data: object cannot be re-sized", as
+//! `bytearray` says) while any new-protocol view, pinned [`Buffer`] or scope
+//! counts an export, so no view's pointer ever dangles; a port cannot
+//! forget the check, since it has no other way to resize. Because that
+//! refusal is the library's own, this crate's borrows know such an object
+//! as they know a `bytearray`: [`Object::read_buffer`] pins it by counting
+//! an export and gives a [`BufferKind::Pinned`] buffer, zero-copy cells and
+//! all (the probe shows it).
+//!
+//! ```
+//! use legacy_buffer::extension::{Args, Class, Instance};
+//! use legacy_buffer::{py_class, py_format, py_module, with_gil, Object, Python, Result};
+//! use std::cell::Cell;
+//!
+//! /// A growable set of flags whose bytes Python can see: `buffer(f)`,
+//! /// `memoryview(f)`, `file.write(f)`.
+//! pub struct Flags {
+//!     /// Writes so far. A `Cell`: methods borrow the value shared, and Python
+//!     /// code they run may use the same object again.
+//!     writes: Cell<u64>,
+//! }
+//!
+//! impl Flags {
+//!     /// `Flags(size=0)`: `tp_new`, making the object of the class asked for
+//!     /// (a Python subclass's, maybe).
+//!     fn new<'py>(_py: Python<'py>, cls: Class<'_, 'py, Flags>, args: Args<'_, 'py>) -> Result<Object<'py>> {
+//!         let (size,): (Option<isize>,) = args.parse(py_format!("|n:Flags"))?;
+//!         let bytes = vec![0; size.unwrap_or(0).max(0) as usize];
+//!         cls.create(Flags { writes: Cell::new(0) }, bytes)
+//!     }
+//!
+//!     /// `f.set(i)`: one byte, written in place (no slice is held while
+//!     /// Python code could run).
+//!     fn set(_py: Python<'_>, this: Instance<'_, '_, Flags>, args: Args<'_, '_>) -> Result<()> {
+//!         let (i,): (isize,) = args.parse(py_format!("n:set"))?;
+//!         if i < 0 || !this.set_byte(i as usize, 1) {
+//!             return Err(legacy_buffer::Error::new(legacy_buffer::ExceptionType::IndexError, "flag index out of range"));
+//!         }
+//!         let flags = this.borrow()?;
+//!         flags.writes.set(flags.writes.get() + 1);
+//!         Ok(())
+//!     }
+//!
+//!     /// `f.count()`: the fast path, over a plain `&[u8]` in a no-Python scope.
+//!     fn count(_py: Python<'_>, this: Instance<'_, '_, Flags>) -> Result<usize> {
+//!         this.with_bytes(|bytes| bytes.iter().filter(|&&b| b != 0).count())
+//!     }
+//!
+//!     /// `f.grow(n)`: refused with BufferError while the bytes are exported.
+//!     fn grow(_py: Python<'_>, this: Instance<'_, '_, Flags>, args: Args<'_, '_>) -> Result<()> {
+//!         let (n,): (isize,) = args.parse(py_format!("n:grow"))?;
+//!         this.resize_bytes(this.bytes_len() + n.max(0) as usize)
+//!     }
+//!
+//!     fn len(_py: Python<'_>, this: Instance<'_, '_, Flags>) -> Result<usize> {
+//!         Ok(this.bytes_len())
+//!     }
+//! }
+//!
+//! py_class! {
+//!     class Flags as "flags.Flags" {
+//!         doc: "Flags(size=0)",
+//!         features: [subclassable, weakrefs, exports, unhashable],
+//!         new(cls): Flags::new,
+//!         methods: {
+//!             set(this, args) => Flags::set, "set(i)";
+//!             count(this) => Flags::count, "count() -> int";
+//!             grow(this, args) => Flags::grow, "grow(n)";
+//!         }
+//!         slots: {
+//!             __len__ => Flags::len;
+//!         }
+//!     }
+//! }
+//!
+//! py_module! {
+//!     module flags {
+//!         functions: {}
+//!         types: { Flags }
+//!     }
+//! }
+//!
+//! fn main() -> Result<()> {
+//!     flags::init();
+//!     with_gil(|py| {
+//!         py.run(r#"
+//! import flags
+//! f = flags.Flags(4)
+//! f.set(1); f.set(3)
+//! assert f.count() == 2 and str(buffer(f)) == '\0\1\0\1'
+//! m = memoryview(f)
+//! m[0] = '\x07'                   # Python writes the exported bytes
+//! assert f.count() == 3
+//! try:
+//!     f.grow(4)                   # while exported: refused, as bytearray does
+//!     raise AssertionError
+//! except BufferError:
+//!     pass
+//! del m
+//! f.grow(4)
+//! assert len(f) == 8
+//! class Named(flags.Flags):       # subclassable from Python
+//!     pass
+//! assert Named(2).count() == 0
+//! "#)
+//!     })
+//! }
+//!
+//! ```
+//!
 //! # Layout
 //!
 //! The crate stands in layers, each importing only those below it:
@@ -209,12 +359,15 @@
 //!    run, queued for later. It imports nothing from the crate.
 //! 2. `gil`: [`with_gil`], the [`Python`] token, [`Python::allow_threads`].
 //! 3. `error`: [`Error`], the exception classes it can raise.
-//! 4. `object`: [`Object`] and [`Borrowed`] handles.
+//! 4. `object` and `protocols`: [`Object`], [`Borrowed`] and [`ObjectRef`]
+//!    handles, and what objects do (truth, numbers, iteration, calls,
+//!    containers).
 //! 5. `export` and `buffer`: the one memory handle, [`Buffer`], which holds
 //!    nothing, a pin, or a new-protocol export.
 //! 6. `scope`: the no-Python scope ([`no_python`], `with_bytes`, ...).
 //! 7. [`extension`]: the porting toolkit — argument parsing, results, new
-//!    `str` objects, modules ([`py_module!`]) — built on the public and
+//!    `str` objects, modules ([`py_module!`]), extension types
+//!    ([`py_class!`]: `extension/class/`) — built on the public and
 //!    crate-internal API of the layers below; nothing below imports it.
 //!
 //! # PyPy
