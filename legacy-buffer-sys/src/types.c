@@ -261,8 +261,9 @@ PyTypeObject *lbsys_type_new(const lbsys_type_spec *spec)
     }
     if (spec->flags & LBSYS_UNHASHABLE)
         tp->tp_hash = PyObject_HashNotImplemented;
+    /* As C types write it; tp_setattro is inherited from object (setting
+     * it here would give the type a __delattr__ of its own under PyPy). */
     tp->tp_getattro = PyObject_GenericGetAttr;
-    tp->tp_setattro = PyObject_GenericSetAttr;
     tp->tp_alloc = PyType_GenericAlloc;
     tp->tp_free = (spec->flags & LBSYS_GC) ? PyObject_GC_Del : PyObject_Del;
     tp->tp_methods = spec->methods;
