@@ -2432,6 +2432,15 @@ fn buffer_objects_ask_again_and_see_the_memory_after_a_resize() {
         );
         run(py, "b.resize(1)");
         assert_eq!(repr(py, "len(old), str(old), str(part)"), "(1, 'q', '')");
+        // legacy-buffer borrows a buffer object over one Unpinned (its base
+        // may move), asked again after Python resized it.
+        let old = py.eval("old").unwrap();
+        let buf = old.read_buffer().unwrap();
+        assert_eq!(buf.kind(), BufferKind::Unpinned);
+        assert_eq!(repr(py, "b.exports()"), "0");
+        run(py, "b.resize(3)\nb.fill(ord('z'))");
+        assert_eq!(buf.to_vec().unwrap(), b"zzz");
+        assert_eq!(buf.with_bytes(|bytes| bytes.to_vec()).unwrap(), b"zzz");
     })
 }
 
@@ -2451,10 +2460,6 @@ fn legacy_buffer_borrows_pin_them_like_a_bytearray() {
             inst.resize_bytes(10).unwrap_err().type_name(),
             "BufferError"
         );
-        // Python can't resize it either, and its writes are seen.
-        py.run("import __main__").unwrap();
-        let main = py.import("__main__").unwrap();
-        let _ = main;
         let cells = buf.as_cells().unwrap();
         let seen: Vec<u8> = cells.iter().map(|c| c.get()).collect();
         assert_eq!(seen, b"abc");
@@ -2474,6 +2479,13 @@ fn legacy_buffer_borrows_pin_them_like_a_bytearray() {
         assert_eq!(inst.exports(), 0);
         inst.resize_bytes(5).unwrap();
         assert_eq!(b.read_buffer().unwrap().to_vec().unwrap(), b"Wbc\0\0");
+        // A Python subclass's objects are pinned the same way.
+        let sub = py.eval("type('BufSub', (tt.Buf,), {})(2)").unwrap();
+        let pinned = sub.write_buffer().unwrap();
+        assert_eq!(pinned.kind(), BufferKind::Pinned);
+        assert_eq!(Instance::<Buf>::downcast(&sub).unwrap().exports(), 1);
+        drop(pinned);
+        assert_eq!(Instance::<Buf>::downcast(&sub).unwrap().exports(), 0);
         // Pinned across Python code run by a method: Python's resize
         // refused, its writes seen, the pointer unmoved.
         run(py, "b = tt.Buf(4)\ndef cb():\n    try:\n        b.resize(100)\n    except BufferError as e:\n        m = memoryview(b)\n        m[3] = '!'\n        return str(e)");
