@@ -4,7 +4,8 @@
 //! `PyObject_As{Char,Read,Write}Buffer` or `s#`/`t#`/`w#`.
 
 use clap::{Arg, ArgAction, Command};
-use legacy_buffer::{Buffer, BufferKind, Error, Python};
+use legacy_buffer::extension::{Args, New};
+use legacy_buffer::{py_class, py_module, Buffer, BufferKind, Error, ExceptionType, Python};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::ExitCode;
@@ -21,13 +22,53 @@ const REPRESENTATIVE: &[&str] = &[
     "mmap.mmap(-1, 16)",
     "ctypes.create_string_buffer('xyz')",
     "memoryview('abc')",
+    "rust.Exporter('rust')",
     "42",
     "None",
     "[1, 2]",
 ];
 
 /// Modules importable by the expressions without an import of their own.
-const PRELUDE: &str = "import array, mmap, ctypes, struct, io, os, sys";
+const PRELUDE: &str = "import array, mmap, ctypes, struct, io, os, sys, rust";
+
+/// A type defined in Rust with legacy-buffer's `py_class!` that exports
+/// memory (a copy of the `str` it is made from) through both buffer
+/// protocols: what a port's own exporting types look like to the old
+/// interfaces, and to legacy-buffer, which pins them as it pins a
+/// `bytearray`.
+pub struct Exporter;
+
+impl Exporter {
+    fn new(_py: Python<'_>, args: Args<'_, '_>) -> legacy_buffer::Result<New<Exporter>> {
+        let bytes = match args.get(0) {
+            Some(s) if args.len() == 1 => s.str_bytes().map(<[u8]>::to_vec),
+            _ => None,
+        };
+        match bytes {
+            Some(bytes) => Ok(New::with_bytes(Exporter, bytes)),
+            None => Err(Error::new(
+                ExceptionType::TypeError,
+                "Exporter(s) takes one str",
+            )),
+        }
+    }
+}
+
+py_class! {
+    class Exporter as "rust.Exporter" {
+        doc: "Exporter(s): exports a copy of the str s, from Rust",
+        features: [exports],
+        new: Exporter::new,
+    }
+}
+
+py_module! {
+    module rust {
+        doc: "legacy-buffer-probe's types defined in Rust.",
+        functions: {}
+        types: { Exporter }
+    }
+}
 
 /// Bytes shown in the hexdump.
 const HEAD: usize = 16;
@@ -37,7 +78,8 @@ fn cli() -> Command {
         .about("Show which old-buffer interfaces Python 2.7 objects offer and what they return")
         .long_about(
             "Evaluates each EXPRESSION in an embedded CPython 2.7 (with array, mmap, ctypes, \
-             struct, io, os and sys imported) and shows, for the resulting object: \
+             struct, io, os and sys imported, and rust, whose Exporter(s) is a type defined \
+             in Rust with legacy-buffer that exports a copy of s) and shows, for the resulting object: \
              PyObject_CheckReadBuffer; the char, read and write buffers (length, or the \
              exception type and message); whether the new buffer protocol is offered; how \
              legacy-buffer gives the memory to Rust (zero-copy and immutable, zero-copy and \
@@ -68,6 +110,7 @@ fn main() -> ExitCode {
         Some(given) => given.cloned().collect(),
         None => REPRESENTATIVE.iter().map(|s| s.to_string()).collect(),
     };
+    rust::init();
     let failed = legacy_buffer::with_gil(|py| {
         if let Err(e) = py.run(PRELUDE) {
             eprintln!("legacy-buffer-probe: could not import the standard modules: {e}");
@@ -243,6 +286,7 @@ mod tests {
 
     #[test]
     fn probes_a_str_and_reports_a_bad_expression() {
+        rust::init();
         legacy_buffer::with_gil(|py| {
             py.run(PRELUDE).unwrap();
             let r = probe(py, "'ab\\x00'");
@@ -255,6 +299,23 @@ mod tests {
             assert_eq!(bad["error"]["type"], "SyntaxError");
             let raising = probe(py, "1 / 0");
             assert_eq!(raising["error"]["type"], "ZeroDivisionError");
+        })
+    }
+
+    #[test]
+    fn a_type_defined_in_rust_is_borrowed_pinned() {
+        rust::init();
+        legacy_buffer::with_gil(|py| {
+            py.run(PRELUDE).unwrap();
+            let r = probe(py, "rust.Exporter('xyz')");
+            assert_eq!(r["type"], "rust.Exporter");
+            assert_eq!(r["check_read_buffer"], true);
+            assert_eq!(r["new_protocol"], true);
+            for key in ["char_buffer", "read_buffer", "write_buffer"] {
+                assert_eq!(r[key]["borrow"], "pinned", "{key}");
+                assert_eq!(r[key]["len"], 3, "{key}");
+                assert_eq!(r[key]["head"], "78797a", "{key}");
+            }
         })
     }
 

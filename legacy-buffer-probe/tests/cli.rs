@@ -34,6 +34,27 @@ fn json_lines_one_per_expression() {
 }
 
 #[test]
+fn a_type_defined_in_rust_is_pinned_like_a_bytearray() {
+    let (code, out) = probe(&["--json", "rust.Exporter('xy')", "rust.Exporter(1)"]);
+    assert_eq!(code, 1, "{out}");
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[0]["type"], "rust.Exporter");
+    for key in ["char_buffer", "read_buffer", "write_buffer"] {
+        assert_eq!(rows[0][key]["borrow"], "pinned", "{key}");
+        assert_eq!(rows[0][key]["head"], "7879", "{key}");
+    }
+    assert_eq!(rows[0]["new_protocol"], true);
+    assert_eq!(rows[1]["error"]["message"], "Exporter(s) takes one str");
+    let (code, out) = probe(&["rust.Exporter('xy')"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("'xy')  (rust.Exporter)"), "{out}");
+    assert!(out.contains("zero-copy, pinned"), "{out}");
+}
+
+#[test]
 fn a_bad_expression_is_reported_and_the_others_still_run() {
     let (code, out) = probe(&["1 +", "'ok'", "undefined_name"]);
     assert_eq!(code, 1, "{out}");
@@ -56,6 +77,7 @@ fn no_arguments_shows_the_representative_set() {
         "(array.array)",
         "(mmap.mmap)",
         "(memoryview)",
+        "(rust.Exporter)",
     ] {
         assert!(out.contains(ty), "missing {ty} in\n{out}");
     }

@@ -144,6 +144,48 @@ int lbsys_type_check(PyObject *o, PyTypeObject *type)
     return Py_TYPE(o) == type || PyType_IsSubtype(Py_TYPE(o), type);
 }
 
+/* ---- the instance dict ---------------------------------------------------
+ *
+ * tp_dictoffset alone lets attributes be stored, but `obj.__dict__` (so
+ * vars(), copy and pickle, which read it) is a descriptor of the type's, as
+ * type_new gives the classes it makes and C types write for themselves.
+ * tp_dictoffset is the head's dict for these types and their subclasses
+ * (which inherit it rather than add their own). */
+
+static PyObject *get_dict(PyObject *o, void *closure)
+{
+    PyObject **dict = &HEAD(o)->dict;
+    (void)closure;
+    if (*dict == NULL && (*dict = PyDict_New()) == NULL)
+        return NULL;
+    Py_INCREF(*dict);
+    return *dict;
+}
+
+static int set_dict(PyObject *o, PyObject *value, void *closure)
+{
+    PyObject *old = HEAD(o)->dict;
+    (void)closure;
+    if (value == NULL) {
+        PyErr_SetString(PyExc_TypeError, "__dict__ may not be deleted");
+        return -1;
+    }
+    if (!PyDict_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "__dict__ must be set to a dictionary, not a '%.200s'",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    Py_INCREF(value);
+    HEAD(o)->dict = value;
+    Py_XDECREF(old);
+    return 0;
+}
+
+static PyGetSetDef dict_getset[] = {
+    {"__dict__", get_dict, set_dict, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 /* ---- the type object ---------------------------------------------------- */
 
 static void *zalloc(size_t size)
@@ -268,6 +310,10 @@ PyTypeObject *lbsys_type_new(const lbsys_type_spec *spec)
     tp->tp_free = (spec->flags & LBSYS_GC) ? PyObject_GC_Del : PyObject_Del;
     tp->tp_methods = spec->methods;
     tp->tp_getset = spec->getset;
+    /* (Rust gives no getset of its own yet: with one, it would need the
+     * __dict__ entry too.) */
+    if ((spec->flags & LBSYS_DICT) && spec->getset == NULL)
+        tp->tp_getset = dict_getset;
     for (s = spec->slots; s != NULL && s->slot != LBSYS_SLOT_END; s++)
         if (set_slot(tp, s) < 0)
             return NULL;

@@ -202,10 +202,14 @@ macro_rules! py_class {
                 static TYPE: $crate::extension::TypeObject = $crate::extension::TypeObject::new::<$ty, _, _>(
                     $crate::__cstr!($name),
                     $crate::__py_doc!($($doc)?),
-                    $crate::extension::Features {
-                        $( gc: { let _ = ::std::stringify!($traverse); true }, )?
-                        $($( $feature: $crate::__py_class_feature!($feature), )*)?
-                        ..$crate::extension::Features::NONE
+                    {
+                        // Each feature sets its field: `readonly_exports`
+                        // is no field of its own (it is `exports`, read-only).
+                        #[allow(unused_mut)]
+                        let mut features = $crate::extension::Features::NONE;
+                        $( features.gc = { let _ = ::std::stringify!($traverse); true }; )?
+                        $($( $crate::__py_class_feature!(features, $feature); )*)?
+                        features
                     },
                     &METHODS,
                     &SLOTS,
@@ -227,28 +231,28 @@ macro_rules! py_class {
     };
 }
 
-/// One feature of [`py_class!`](crate::py_class): the value of its field
-/// in [`Features`](crate::extension::Features).
+/// One feature of [`py_class!`](crate::py_class): its field of
+/// [`Features`](crate::extension::Features) set.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __py_class_feature {
-    (subclassable) => {
-        true
+    ($features:ident, subclassable) => {
+        $features.subclassable = true
     };
-    (weakrefs) => {
-        true
+    ($features:ident, weakrefs) => {
+        $features.weakrefs = true
     };
-    (dict) => {
-        true
+    ($features:ident, dict) => {
+        $features.dict = true
     };
-    (unhashable) => {
-        true
+    ($features:ident, unhashable) => {
+        $features.unhashable = true
     };
-    (exports) => {
-        ::std::option::Option::Some(true)
+    ($features:ident, exports) => {
+        $features.exports = ::std::option::Option::Some(true)
     };
-    (readonly_exports) => {
-        ::std::option::Option::Some(false)
+    ($features:ident, readonly_exports) => {
+        $features.exports = ::std::option::Option::Some(false)
     };
 }
 

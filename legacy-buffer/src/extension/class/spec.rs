@@ -208,6 +208,18 @@ impl Features {
     }
 }
 
+/// `tp_basicsize` for values of `T`: the head, the value, then padding to
+/// a pointer's alignment, as a C struct starting with `PyObject_HEAD` is
+/// padded. A Python subclass puts its `__dict__`, `__weakref__` and
+/// `__slots__` pointers at its base's `tp_basicsize` exactly as it is
+/// (`type_new` aligns nothing), so a value whose size is not a multiple of
+/// a pointer's (a `bool`) would misalign them.
+const fn basicsize<T>() -> usize {
+    let end = value_offset::<T>() + std::mem::size_of::<T>();
+    let align = std::mem::align_of::<*mut ffi::PyObject>();
+    end.div_ceil(align) * align
+}
+
 /// How many subtypes (Python subclasses) an instance check remembers.
 const SUBTYPES: usize = 4;
 
@@ -254,7 +266,7 @@ impl TypeObject {
             subtypes: [const { AtomicPtr::new(std::ptr::null_mut()) }; SUBTYPES],
             name,
             doc,
-            basicsize: value_offset::<T>() + std::mem::size_of::<T>(),
+            basicsize: basicsize::<T>(),
             flags: features.flags(),
             methods: methods.as_ptr(),
             slots: slots.0.get().cast(),
