@@ -268,6 +268,20 @@ static int set_slot(PyTypeObject *tp, const lbsys_slot *s)
     return -1;
 }
 
+/* The collector's view of a type whose only references are its instance
+ * dict (the dict feature without Rust GC support). */
+static int dict_traverse(PyObject *o, visitproc visit, void *arg)
+{
+    Py_VISIT(HEAD(o)->dict);
+    return 0;
+}
+
+static int dict_clear(PyObject *o)
+{
+    Py_CLEAR(HEAD(o)->dict);
+    return 0;
+}
+
 PyTypeObject *lbsys_type_new(const lbsys_type_spec *spec)
 {
     PyTypeObject *tp;
@@ -291,7 +305,9 @@ PyTypeObject *lbsys_type_new(const lbsys_type_spec *spec)
     tp->tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_CHECKTYPES;
     if (spec->flags & LBSYS_BASETYPE)
         tp->tp_flags |= Py_TPFLAGS_BASETYPE;
-    if (spec->flags & LBSYS_GC)
+    /* An instance dict can close a reference cycle (obj.self = obj): such a
+     * type is collectable even when its Rust value holds no objects. */
+    if (spec->flags & (LBSYS_GC | LBSYS_DICT))
         tp->tp_flags |= Py_TPFLAGS_HAVE_GC;
     if (spec->flags & LBSYS_WEAKREFS)
         tp->tp_weaklistoffset = offsetof(lb_instance, head.weaklist);
@@ -307,7 +323,7 @@ PyTypeObject *lbsys_type_new(const lbsys_type_spec *spec)
      * it here would give the type a __delattr__ of its own under PyPy). */
     tp->tp_getattro = PyObject_GenericGetAttr;
     tp->tp_alloc = PyType_GenericAlloc;
-    tp->tp_free = (spec->flags & LBSYS_GC) ? PyObject_GC_Del : PyObject_Del;
+    tp->tp_free = (spec->flags & (LBSYS_GC | LBSYS_DICT)) ? PyObject_GC_Del : PyObject_Del;
     tp->tp_methods = spec->methods;
     tp->tp_getset = spec->getset;
     /* (Rust gives no getset of its own yet: with one, it would need the
@@ -317,6 +333,10 @@ PyTypeObject *lbsys_type_new(const lbsys_type_spec *spec)
     for (s = spec->slots; s != NULL && s->slot != LBSYS_SLOT_END; s++)
         if (set_slot(tp, s) < 0)
             return NULL;
+    if ((spec->flags & LBSYS_DICT) && tp->tp_traverse == NULL) {
+        tp->tp_traverse = dict_traverse;
+        tp->tp_clear = dict_clear;
+    }
     if (PyType_Ready(tp) < 0)
         return NULL;
     return tp;

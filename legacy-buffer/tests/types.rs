@@ -1210,10 +1210,26 @@ py_class! {
     }
 }
 
+/// An instance dict and nothing else: no GC support asked for.
+pub struct Attrs;
+
+impl Attrs {
+    fn new(_py: Python<'_>, _args: Args<'_, '_>) -> Result<Attrs> {
+        Ok(Attrs)
+    }
+}
+
+py_class! {
+    class Attrs as "types_test.Attrs" {
+        features: [dict, weakrefs],
+        new: Attrs::new,
+    }
+}
+
 py_module! {
     module types_test {
         functions: {}
-        types: { Thing, ThingIter, Seq, Failing, FailingSeq, Node, Buf, RoBuf, Plain, Flag, Unhashable }
+        types: { Thing, ThingIter, Seq, Failing, FailingSeq, Node, Buf, RoBuf, Plain, Flag, Unhashable, Attrs }
     }
 }
 
@@ -1316,7 +1332,7 @@ fn docstrings_and_names() {
         // The module holds each type under its short name, once made.
         assert_eq!(repr(py, "tt.Buf is tt.Buf"), "True");
         assert_eq!(repr(py, "sorted(k for k in dir(tt) if not k.startswith('_'))"),
-            "['Buf', 'Failing', 'FailingSeq', 'Flag', 'Node', 'Plain', 'RoBuf', 'Seq', 'Thing', 'ThingIter', 'Unhashable']");
+            "['Attrs', 'Buf', 'Failing', 'FailingSeq', 'Flag', 'Node', 'Plain', 'RoBuf', 'Seq', 'Thing', 'ThingIter', 'Unhashable']");
     })
 }
 
@@ -2050,6 +2066,22 @@ fn the_collector_frees_cycles_through_rust_values() {
         assert!(!dead(py, "w"));
         run(py, "w().hold(None)");
         assert!(dead(py, "w"));
+    })
+}
+
+#[test]
+fn a_cycle_through_the_instance_dict_is_collected_without_gc_support_asked_for() {
+    let _serial = serial();
+    with_gil(|py| {
+        import(py);
+        run(
+            py,
+            "import gc, weakref\na = tt.Attrs()\na.me = a\nw = weakref.ref(a)\ndel a",
+        );
+        assert!(!dead(py, "w"));
+        run(py, "gc.collect()");
+        assert!(dead(py, "w"));
+        assert_eq!(repr(py, "gc.is_tracked(tt.Attrs())"), "True");
     })
 }
 

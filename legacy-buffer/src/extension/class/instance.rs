@@ -332,12 +332,10 @@ impl<'a, 'py, T: PyClass> Instance<'a, 'py, T> {
     #[inline]
     pub fn with_bytes_mut<R>(&self, f: impl FnOnce(&mut [u8]) -> R + Send) -> Result<R> {
         if T::type_object().exports_readonly() {
+            // What PyObject_AsWriteBuffer says (and write_buffer, through it).
             return Err(Error::new(
                 ExceptionType::TypeError,
-                format!(
-                    "{} objects export their memory read-only",
-                    T::type_object().name()
-                ),
+                "expected a writeable buffer object",
             ));
         }
         let lent = Lent::new(self)?;
