@@ -5,7 +5,7 @@
 
 use crate::core::{bytes_for, Bits, BitsMut, Endian};
 use legacy_buffer::extension::Instance;
-use legacy_buffer::{no_python, Bytes, BytesMut, Object, Result};
+use legacy_buffer::{Object, Result};
 use std::cell::Cell;
 
 /// The value of a `_bitarray` object (C's `bitarrayobject` less the bytes,
@@ -123,8 +123,7 @@ pub(crate) fn with_two_mut<R>(
         let copy = other.with_bytes(|b| b.to_vec())?;
         return this.with_bytes_mut(move |b| f(BitsMut::new(b, n, e), Bits::new(&copy, m, g)));
     }
-    let (dst, src) = (this.write_buffer()?, other.read_buffer()?);
-    no_python((BytesMut(&dst), Bytes(&src)), move |(a, b)| {
+    this.with_bytes_mut_and(other, move |a, b| {
         f(BitsMut::new(a, n, e), Bits::new(b, m, g))
     })
 }
@@ -137,10 +136,7 @@ pub(crate) fn with_two<R>(
 ) -> Result<R> {
     let (n, e) = state(a)?;
     let (m, g) = state(b)?;
-    let (x, y) = (a.read_buffer()?, b.read_buffer()?);
-    no_python((Bytes(&x), Bytes(&y)), move |(x, y)| {
-        f(Bits::new(x, n, e), Bits::new(y, m, g))
-    })
+    a.with_bytes_and(b, move |x, y| f(Bits::new(x, n, e), Bits::new(y, m, g)))
 }
 
 /// A copy of the bytes.
@@ -148,9 +144,19 @@ pub(crate) fn bytes_of(this: &This<'_, '_>) -> Result<Vec<u8>> {
     this.with_bytes(|b| b.to_vec())
 }
 
-/// C's `setunused`: zero the pad bits; how many there are.
+/// C's `setunused`: zero the pad bits; how many there are. In place: only
+/// the last byte is touched.
 pub(crate) fn setunused(this: &This<'_, '_>) -> Result<usize> {
-    with_bits_mut(this, |mut bits| bits.setunused())
+    let (n, endian) = state(this)?;
+    let pad = bytes_for(n) * 8 - n;
+    if pad > 0 {
+        let last = n / 8;
+        let byte = this.get_byte(last).unwrap_or(0);
+        // The used bits of the last byte: n % 8 of them, from the start.
+        let used = (0..n % 8).fold(0u8, |m, i| m | mask(endian, i));
+        this.set_byte(last, byte & used);
+    }
+    Ok(pad)
 }
 
 /// A new bitarray of `this`'s type (a subclass's, if it is one's) with

@@ -23,7 +23,7 @@ pub(crate) fn index_error(message: &str) -> Error {
 /// C's `IS_INDEX` (Python 2): an `int`, a `long`, or has `__index__`.
 #[inline]
 pub(crate) fn is_index(v: &Object<'_>) -> bool {
-    v.is_int() || v.is_long() || v.is_index()
+    v.exact_int().is_some() || v.is_int() || v.is_long() || v.is_index()
 }
 
 /// C's `IS_INT_OR_BOOL` (Python 2).
@@ -39,6 +39,9 @@ fn is_int_or_bool(v: &Object<'_>) -> bool {
 /// own: `bitarray(2**64)` "cannot create bitarray with negative length").
 #[inline]
 pub(crate) fn get_index(v: &Object<'_>) -> Result<i64> {
+    if let Some(i) = v.exact_int() {
+        return Ok(i);
+    }
     if v.is_int() {
         Ok(v.to_long()?)
     } else if v.is_long() {

@@ -118,9 +118,31 @@ pub(crate) fn frombytes(this: &This<'_, '_>, data: &[u8]) -> Result<()> {
         return Ok(());
     }
     let (n, _) = state(this)?;
+    if n % 8 == 0 {
+        // No pad bits: the bytes are appended as they are (one pass, into
+        // the C's allocation, reserved first).
+        reserve(this, n + 8 * data.len())?;
+        this.extend_bytes(data)?;
+        this.borrow()?.nbits.set(n + 8 * data.len());
+        return Ok(());
+    }
     resize(this, n + 8 * data.len())?;
-    let data = data.to_vec();
-    with_bits_mut(this, move |mut bits| bits.frombytes(n, &data))
+    with_bits_mut(this, move |mut bits| bits.frombytes(n, data))
+}
+
+/// The allocation C's `resize(self, nbits)` would make, without changing
+/// the length (for an append that follows).
+fn reserve(this: &This<'_, '_>, nbits: usize) -> Result<()> {
+    let newsize = crate::core::bytes_for(nbits);
+    let allocated = this.bytes_capacity();
+    if allocated >= newsize && newsize >= allocated >> 1 {
+        return Ok(());
+    }
+    let mut new_allocated = newsize;
+    if newsize < this.bytes_len() + 65536 {
+        new_allocated += (newsize >> 4) + if newsize < 8 { 3 } else { 7 };
+    }
+    this.resize_bytes_exact(this.bytes_len(), new_allocated)
 }
 
 /// A bitarray's bits, copied (for a value that may change while Python

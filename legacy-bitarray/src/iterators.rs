@@ -69,7 +69,7 @@ fn itself<'py, T: legacy_buffer::extension::PyClass>(
 fn bit_next<'py>(py: Python<'py>, this: Instance<'_, 'py, BitIter>) -> Result<Option<bool>> {
     let it = this.borrow()?;
     let Some(bao) = &it.bao else { return Ok(None) };
-    let bao = bao.get(py);
+    let bao = bao.bind(py);
     let ba = as_bitarray(&bao).expect("iterates a bitarray");
     let (n, endian) = state(&ba)?;
     let i = it.index.get();
@@ -88,7 +88,7 @@ fn search_next<'py>(
     let (Some(bao), Some(xa)) = (&it.bao, &it.xa) else {
         return Ok(None);
     };
-    let (bao, xa) = (bao.get(py), xa.get(py));
+    let (bao, xa) = (bao.bind(py), xa.bind(py));
     let (ba, pattern) = (
         as_bitarray(&bao).expect("searches a bitarray"),
         as_bitarray(&xa).expect("for a bitarray"),
@@ -111,7 +111,7 @@ fn decode_next<'py>(
     let (Some(bao), Some(code)) = (&it.bao, &it.code) else {
         return Ok(None);
     };
-    let bao = bao.get(py);
+    let bao = bao.bind(py);
     let ba = as_bitarray(&bao).expect("decodes a bitarray");
     let mut index = it.index.get();
     let tree = &code.tree;

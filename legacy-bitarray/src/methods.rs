@@ -303,7 +303,7 @@ pub(crate) fn reduce<'py>(py: Python<'py>, this: This<'_, 'py>) -> Obj<'py> {
     state_bytes.push(unused as u8);
     this.with_bytes(|b| state_bytes.extend_from_slice(b))?;
     let (_, endian) = state(&this)?;
-    let class = this.getattr("__class__")?;
+    let class = this.class();
     let args = Object::tuple(
         py,
         vec![
@@ -447,9 +447,9 @@ pub(crate) fn frombytes<'py>(
 }
 
 /// `tobytes()`: the pad bits zeroed first.
-pub(crate) fn tobytes<'py>(py: Python<'py>, this: This<'_, 'py>) -> Obj<'py> {
+pub(crate) fn tobytes<'py>(_py: Python<'py>, this: This<'_, 'py>) -> Obj<'py> {
     setunused(&this)?;
-    this.read_buffer()?.to_str(py)
+    this.to_str()
 }
 
 pub(crate) fn to01<'py>(py: Python<'py>, this: This<'_, 'py>) -> Obj<'py> {
@@ -566,17 +566,12 @@ pub(crate) fn getitem<'py>(py: Python<'py>, this: This<'_, 'py>, a: Borrowed<'_,
         let s = slice_indices(&a, n)?;
         let mut bytes = zeroed(bytes_for(s.len))?;
         let (start, step, len) = (s.start as usize, s.step as isize, s.len);
-        let src = this.read_buffer()?;
-        legacy_buffer::no_python(Bytes(&src), |src| {
-            if len > 0 {
-                BitsMut::new(&mut bytes, len, endian).get_slice(
-                    &Bits::new(src, n, endian),
-                    start,
-                    step,
-                )
-            }
-        })?;
-        drop(src);
+        if len > 0 {
+            let out = &mut bytes;
+            this.with_bytes(move |src| {
+                BitsMut::new(out, len, endian).get_slice(&Bits::new(src, n, endian), start, step)
+            })?;
+        }
         return new_like(&this, len, endian, bytes);
     }
     Err(type_error(msg::INDEX_OR_SLICE))
@@ -745,11 +740,12 @@ pub(crate) fn imul<'py>(_py: Python<'py>, this: This<'_, 'py>, v: Borrowed<'_, '
     Ok(this.clone_ref())
 }
 
-/// `~a`.
+/// `~a`: the copy made inverted (every byte, pad bits included, as the
+/// C's copy then `invert` leaves them).
 pub(crate) fn cpinvert<'py>(_py: Python<'py>, this: This<'_, 'py>) -> Obj<'py> {
-    let res = copy_of(&this)?;
-    with_bits_mut(&as_bitarray(&res).expect("a copy"), |mut b| b.invert())?;
-    Ok(res)
+    let (n, endian) = state(&this)?;
+    let inverted = this.with_bytes(|b| b.iter().map(|&x| !x).collect::<Vec<u8>>())?;
+    new_like(&this, n, endian, inverted)
 }
 
 /// C's `bitwise`: `other` a bitarray of the same length.

@@ -381,6 +381,16 @@ impl ObjectRef {
         unsafe { Object::from_borrowed_ptr(py, self.0.as_ptr()) }
     }
 
+    /// The object, borrowed for as long as `self` is: no reference taken.
+    /// (This `ObjectRef` holds one for at least that long: nothing can drop
+    /// or replace it while it is borrowed.)
+    #[inline]
+    pub fn bind<'a, 'py>(&'a self, py: Python<'py>) -> Borrowed<'a, 'py> {
+        // SAFETY: a live object (we hold a reference) that stays alive for
+        // 'a (the reference is ours and `&'a self` keeps it); GIL held.
+        unsafe { Borrowed::from_ptr(py, self.0.as_ptr()) }
+    }
+
     /// The raw pointer, still owned by `self`.
     #[inline]
     pub fn as_ptr(&self) -> *mut ffi::PyObject {

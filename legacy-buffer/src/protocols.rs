@@ -59,6 +59,14 @@ impl<'py> Object<'py> {
         self.as_ptr() == other.as_ptr()
     }
 
+    /// `type(self)` (`Py_TYPE`, a new reference).
+    #[inline]
+    pub fn class(&self) -> Object<'py> {
+        // SAFETY: a live object's type is a live object; a reference of
+        // our own is taken.
+        unsafe { Object::from_borrowed_ptr(self.py(), ffi::Py_TYPE(self.as_ptr()).cast()) }
+    }
+
     /// Whether this is `None`.
     #[inline]
     pub fn is_none(&self) -> bool {
@@ -83,6 +91,17 @@ impl<'py> Object<'py> {
             -1 => Err(Error::fetch(self.py(), "PyObject_IsInstance")),
             rc => Ok(rc != 0),
         }
+    }
+
+    /// The value of an exact `int` (not a subclass, not a `bool`), read in
+    /// place; `None` for anything else (and always on PyPy, whose `int`s
+    /// C sees are converted). The fast path of an index argument.
+    #[inline]
+    pub fn exact_int(&self) -> Option<libc::c_long> {
+        let mut value = 0;
+        // SAFETY: a live object, GIL held; runs no code, writes `value`
+        // only when it returns 1.
+        (unsafe { ffi::exact_int(self.as_ptr(), &mut value) } != 0).then_some(value as libc::c_long)
     }
 
     /// A C `long` from an `int` or `long` (`PyInt_AsLong`, which also
@@ -183,19 +202,19 @@ impl<'py> Object<'py> {
         self.getattr(name)?.call(args)
     }
 
-    /// A `slice`'s `start`, `stop` and `step` (each may be `None`); `None`
-    /// for other objects.
-    pub fn slice_parts(&self) -> Option<[Object<'py>; 3]> {
+    /// A `slice`'s `start`, `stop` and `step` (each may be `None`),
+    /// borrowed from it; `None` for other objects.
+    pub fn slice_parts(&self) -> Option<[crate::object::Borrowed<'_, 'py>; 3]> {
         if !self.is_slice() {
             return None;
         }
         let mut parts = [std::ptr::null_mut(); 3];
-        // SAFETY: a slice (checked); its parts are borrowed from it, and a
-        // new reference is taken to each at once.
+        // SAFETY: a slice (checked), alive for &self; a slice never changes
+        // its parts, and holds a reference to each for as long as it lives.
         unsafe {
             let [a, b, c] = &mut parts;
             ffi::lbsys_slice_parts(self.as_ptr(), a, b, c);
-            Some(parts.map(|p| Object::from_borrowed_ptr(self.py(), p)))
+            Some(parts.map(|p| crate::object::Borrowed::from_ptr(self.py(), p)))
         }
     }
 

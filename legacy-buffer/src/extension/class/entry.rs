@@ -447,24 +447,36 @@ self_entry!(
 unsafe extern "C" fn slot_next<T: PyClass, F: NextFn<T>>(slf: PyPtr) -> PyPtr {
     // SAFETY: F is zero-sized.
     let body: F = unsafe { conjure() };
-    // SAFETY: the contract. A NULL result with no exception set is the end.
-    unsafe {
-        let mut ended = false;
-        let result = trampoline(|py| {
-            let this = Instance::<T>::from_self(py, slf)?;
-            match body(py, this)? {
-                Some(item) => Ok(item),
-                None => {
-                    ended = true;
-                    Ok(Object::none(py))
-                }
+    // SAFETY: Python called with the GIL held (the contract).
+    let py = unsafe { Python::assume_gil_acquired() };
+    let _held = crate::runtime::Held::enter();
+    // SAFETY: GIL held, Python running: no scope is active.
+    unsafe { crate::runtime::drain() };
+    // SAFETY: slf is the object, alive for the call (the contract).
+    let next = || body(py, unsafe { Instance::<T>::from_self(py, slf)? });
+    match catch_unwind(AssertUnwindSafe(next)) {
+        Ok(Ok(item)) => {
+            // SAFETY: GIL held; reads the error indicator. Neither an item
+            // nor the end may come with an exception set.
+            if unsafe { ffi::PyErr_Occurred() }.is_null() {
+                // An item's reference goes to Python; the end is NULL with
+                // no exception set.
+                item.map_or(std::ptr::null_mut(), Object::into_ptr)
+            } else {
+                let error = Error::result_with_exception_set(py, "a slot of an extension type");
+                drop(item);
+                error.restore(py);
+                std::ptr::null_mut()
             }
-        });
-        if ended {
-            ffi::Py_DECREF(result);
-            return std::ptr::null_mut();
         }
-        result
+        Ok(Err(e)) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+        Err(payload) => {
+            raise_panic(py, payload);
+            std::ptr::null_mut()
+        }
     }
 }
 

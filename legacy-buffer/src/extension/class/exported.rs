@@ -94,10 +94,7 @@ pub(crate) unsafe fn resize(
         return Ok(());
     }
     if exports > 0 {
-        return Err(Error::new(
-            ExceptionType::BufferError,
-            "Existing exports of data: object cannot be re-sized",
-        ));
+        return Err(refused());
     }
     if capacity.unwrap_or(len) > isize::MAX as usize {
         return Err(Error::new(ExceptionType::MemoryError, ""));
@@ -128,4 +125,42 @@ pub(crate) unsafe fn resize(
     } else {
         Err(Error::new(ExceptionType::MemoryError, ""))
     }
+}
+
+/// Append `data` to the memory, unless an export or pin is counted: a
+/// resize whose new bytes are `data` (nothing zeroed first).
+///
+/// # Safety
+///
+/// As [`resize`]; `data` is not the object's own memory (a Rust slice of
+/// it cannot exist outside a scope, which cannot reach the object).
+pub(crate) unsafe fn append(head: *mut ffi::lbsys_head, data: &[u8]) -> Result<()> {
+    if data.is_empty() {
+        return Ok(());
+    }
+    // SAFETY: the contract.
+    if unsafe { (*head).exports } > 0 {
+        return Err(refused());
+    }
+    // SAFETY: the contract: nothing points into the memory (no exports).
+    let mut bytes = unsafe { take(head) };
+    let grown = bytes.try_reserve(data.len()).is_ok();
+    if grown {
+        bytes.extend_from_slice(data);
+    }
+    // SAFETY: taken above.
+    unsafe { put(head, bytes) };
+    if grown {
+        Ok(())
+    } else {
+        Err(Error::new(ExceptionType::MemoryError, ""))
+    }
+}
+
+/// Why a resize was refused.
+fn refused() -> Error {
+    Error::new(
+        ExceptionType::BufferError,
+        "Existing exports of data: object cannot be re-sized",
+    )
 }

@@ -350,6 +350,90 @@ impl<'a, 'py, T: PyClass> Instance<'a, 'py, T> {
         }))
     }
 
+    /// Run `f` over this object's exported memory as a `&mut [u8]` and
+    /// `other`'s as a `&[u8]`, in one no-Python scope: `BufferError` if
+    /// they are the same object (a `&mut` must alias nothing: copy first).
+    pub fn with_bytes_mut_and<U: PyClass, R>(
+        &self,
+        other: &Instance<'_, 'py, U>,
+        f: impl FnOnce(&mut [u8], &[u8]) -> R + Send,
+    ) -> Result<R> {
+        if self.ptr == other.ptr {
+            return Err(Error::new(
+                ExceptionType::BufferError,
+                "the same object lent twice, once writable: a mutable slice must alias nothing",
+            ));
+        }
+        if T::type_object().exports_readonly() {
+            return Err(Error::new(
+                ExceptionType::TypeError,
+                "expected a writeable buffer object",
+            ));
+        }
+        let (mine, theirs) = (Lent::new(self)?, Lent::new(other)?);
+        Ok(crate::scope::run(self.py, || {
+            // SAFETY: two objects' memories (checked distinct: each object
+            // owns its own allocation), in place while lent (exports
+            // counted); the &mut aliases nothing (as in with_bytes_mut).
+            let (a, b) = unsafe {
+                (
+                    std::slice::from_raw_parts_mut(mine.ptr, mine.len),
+                    crate::scope::shared(theirs.ptr, theirs.len),
+                )
+            };
+            f(a, b)
+        }))
+    }
+
+    /// Run `f` over this object's exported memory and `other`'s (which may
+    /// be the same object), as `&[u8]`s, in one no-Python scope.
+    pub fn with_bytes_and<U: PyClass, R>(
+        &self,
+        other: &Instance<'_, 'py, U>,
+        f: impl FnOnce(&[u8], &[u8]) -> R + Send,
+    ) -> Result<R> {
+        let (mine, theirs) = (Lent::new(self)?, Lent::new(other)?);
+        Ok(crate::scope::run(self.py, || {
+            // SAFETY: as in with_bytes, for each.
+            let (a, b) = unsafe {
+                (
+                    crate::scope::shared(mine.ptr, mine.len),
+                    crate::scope::shared(theirs.ptr, theirs.len),
+                )
+            };
+            f(a, b)
+        }))
+    }
+
+    /// A new `str` of the exported bytes (`PyString_FromStringAndSize`
+    /// from them, pinned meanwhile: the allocation may run the collector,
+    /// whose callbacks may try to resize this object).
+    pub fn to_str(&self) -> Result<Object<'py>> {
+        let lent = Lent::new(self)?;
+        // SAFETY: the memory stays in place while lent; C copies len bytes
+        // from it; a new reference or NULL with an exception set.
+        unsafe {
+            Object::from_owned_ptr_or_err(
+                self.py,
+                ffi::PyString_FromStringAndSize(lent.ptr.cast(), lent.len as ffi::Py_ssize_t),
+                "PyString_FromStringAndSize",
+            )
+        }
+    }
+
+    /// Append `data` to the exported memory: refused with `BufferError`
+    /// while exported, as any resize. Nothing is zeroed first: appending
+    /// what a copy would write costs one pass, not two. (A reserve with
+    /// [`resize_bytes_exact`](Instance::resize_bytes_exact) first keeps a
+    /// growth policy.)
+    pub fn extend_bytes(&self, data: &[u8]) -> Result<()> {
+        let head = self.head();
+        // SAFETY: as in resize_bytes; `data` is not this object's memory (a
+        // slice of it exists only inside a scope, which cannot reach this
+        // instance).
+        unsafe { super::exported::append(head, data) }
+    }
+
     /// The byte at `index` of the exported memory, if there is one: read
     /// directly (no Rust reference to the memory exists outside scopes and
     /// cells, so a read through its pointer races with nothing).

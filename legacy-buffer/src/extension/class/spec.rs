@@ -333,6 +333,10 @@ impl TypeObject {
         if ty == made && !made.is_null() {
             return true;
         }
+        // The subclass seen first (a Python package's own, usually): inline.
+        if ty == self.subtypes[0].load(Ordering::Relaxed) && !ty.is_null() {
+            return true;
+        }
         self.is_subtype(ty, made)
     }
 
