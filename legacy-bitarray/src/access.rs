@@ -144,6 +144,15 @@ pub(crate) fn bytes_of(this: &This<'_, '_>) -> Result<Vec<u8>> {
     this.with_bytes(|b| b.to_vec())
 }
 
+/// The used bits of the last byte of `n` bits (all of them when `n` is a
+/// multiple of 8).
+pub(crate) fn used_mask(n: usize, endian: Endian) -> u8 {
+    if n % 8 == 0 {
+        return 0xff;
+    }
+    (0..n % 8).fold(0u8, |m, i| m | mask(endian, i))
+}
+
 /// C's `setunused`: zero the pad bits; how many there are. In place: only
 /// the last byte is touched.
 pub(crate) fn setunused(this: &This<'_, '_>) -> Result<usize> {
@@ -152,9 +161,7 @@ pub(crate) fn setunused(this: &This<'_, '_>) -> Result<usize> {
     if pad > 0 {
         let last = n / 8;
         let byte = this.get_byte(last).unwrap_or(0);
-        // The used bits of the last byte: n % 8 of them, from the start.
-        let used = (0..n % 8).fold(0u8, |m, i| m | mask(endian, i));
-        this.set_byte(last, byte & used);
+        this.set_byte(last, byte & used_mask(n, endian));
     }
     Ok(pad)
 }

@@ -39,9 +39,20 @@ pub(crate) fn extend_dispatch(this: &This<'_, '_>, obj: &Object<'_>) -> Result<(
 
 /// C's `extend_bitarray`; `other` may be `this`.
 pub(crate) fn extend_bitarray(this: &This<'_, '_>, other: &This<'_, '_>) -> Result<()> {
-    let (n, _) = state(this)?;
-    let (m, _) = state(other)?;
+    let (n, e) = state(this)?;
+    let (m, f) = state(other)?;
     if m == 0 {
+        return Ok(());
+    }
+    if n % 8 == 0 && e == f {
+        // Whole bytes onto a byte boundary, the same bit order: the bytes
+        // are appended as they are (the C's copy_n is a memmove then), in
+        // one pass, into the C's allocation. (Bits past `m` in the last
+        // byte come along: pad bits, which the C leaves as realloc left
+        // them.)
+        reserve(this, n + m)?;
+        this.extend_bytes_from(other)?;
+        this.borrow()?.nbits.set(n + m);
         return Ok(());
     }
     resize(this, n + m)?;

@@ -762,13 +762,42 @@ fn bitwise(this: &This<'_, '_>, other: &Object<'_>, op: BitwiseOp) -> Result<()>
     with_two_mut(this, &other, move |mut b, o| b.bitwise(op, &o))
 }
 
+/// `a OP b` as the C makes it (a copy of `a`, then `bitwise` on the copy),
+/// in one pass: each byte of `a` (its pad bits zeroed, as `setunused` on the
+/// copy zeroes them) OP the byte of `b` (whose pad bits the C zeroes in
+/// `b` itself).
+fn bitwise_new<'py>(this: &This<'_, 'py>, other: &Object<'_>, op: BitwiseOp) -> Obj<'py> {
+    let other = as_bitarray(other).ok_or_else(|| type_error(msg::BITWISE_TYPE))?;
+    let ((n, endian), (m, _)) = (state(this)?, state(&other)?);
+    if n != m {
+        return Err(value_error(msg::BITWISE_LENGTH));
+    }
+    setunused(&other)?;
+    let used = crate::access::used_mask(n, endian);
+    let bytes = this.with_bytes_and(&other, move |a, b| {
+        let mut out: Vec<u8> = match op {
+            BitwiseOp::And => a.iter().zip(b).map(|(x, y)| x & y).collect(),
+            BitwiseOp::Or => a.iter().zip(b).map(|(x, y)| x | y).collect(),
+            BitwiseOp::Xor => a.iter().zip(b).map(|(x, y)| x ^ y).collect(),
+        };
+        if let (Some(last), Some(&x), Some(&y)) = (out.last_mut(), a.last(), b.last()) {
+            let x = x & used;
+            *last = match op {
+                BitwiseOp::And => x & y,
+                BitwiseOp::Or => x | y,
+                BitwiseOp::Xor => x ^ y,
+            };
+        }
+        out
+    })?;
+    new_like(this, n, endian, bytes)
+}
+
 macro_rules! bitwise_methods {
     ($($name:ident, $iname:ident => $op:ident;)*) => {$(
         #[doc = concat!("`a ", stringify!($name), " b`.")]
         pub(crate) fn $name<'py>(_py: Python<'py>, this: This<'_, 'py>, other: Borrowed<'_, 'py>) -> Obj<'py> {
-            let res = copy_of(&this)?;
-            bitwise(&as_bitarray(&res).expect("a copy"), &other, BitwiseOp::$op)?;
-            Ok(res)
+            bitwise_new(&this, &other, BitwiseOp::$op)
         }
         #[doc = concat!("`a ", stringify!($name), "= b`.")]
         pub(crate) fn $iname<'py>(_py: Python<'py>, this: This<'_, 'py>, other: Borrowed<'_, 'py>) -> Obj<'py> {

@@ -474,7 +474,33 @@ impl<'py, F: FormatText> KeywordParser<'_, '_, 'py, F> {
     /// it; a count of names other than the units' is a `SystemError`.
     pub fn parse<'p, T: FromArgs<'p, 'py>>(&'p self) -> Result<T> {
         const { format::check_or_panic(Compiled::<F>::FORMAT, T::DESTINATIONS) };
-        self.parse_with(Compiled::<F>::FORMAT)
+        let format = Compiled::<F>::FORMAT;
+        // No keyword given, and every required unit and no more given by
+        // position: `PyArg_ParseTupleAndKeywords` then converts exactly as
+        // `PyArg_ParseTuple` does, and neither can fail on the count, so
+        // the positional parser (checked while compiling) does the work.
+        if self.types.is_empty()
+            && self.names.len() == format.units().len()
+            && self.args.len() >= format.required()
+            && self.args.len() <= format.units().len()
+            && self.no_keywords()
+        {
+            return parse_tuple(self.args, format, &[]);
+        }
+        self.parse_with(format)
+    }
+
+    /// Whether no keyword argument was passed (no dict, or an empty one).
+    #[inline]
+    fn no_keywords(&self) -> bool {
+        match self.args.kwargs() {
+            None => true,
+            // SAFETY: the object Python passed as the keywords (a dict;
+            // checked before sizing), GIL held.
+            Some(d) => unsafe {
+                ffi::PyDict_Check(d.as_ptr()) != 0 && ffi::PyDict_Size(d.as_ptr()) == 0
+            },
+        }
     }
 }
 

@@ -434,6 +434,23 @@ impl<'a, 'py, T: PyClass> Instance<'a, 'py, T> {
         unsafe { super::exported::append(head, data) }
     }
 
+    /// Append `other`'s exported bytes to this object's (itself too: a copy
+    /// is taken first then): refused with `BufferError` while this object
+    /// is exported, as any resize.
+    pub fn extend_bytes_from<U: PyClass>(&self, other: &Instance<'_, 'py, U>) -> Result<()> {
+        if self.ptr == other.ptr {
+            let copy = self.with_bytes(|b| b.to_vec())?;
+            return self.extend_bytes(&copy);
+        }
+        let theirs = Lent::new(other)?;
+        let head = self.head();
+        // SAFETY: the other object's memory stays in place while lent (an
+        // export counted) and nothing writes it while this runs (no Python
+        // code does, and this object's memory is another allocation); the
+        // append is as in extend_bytes.
+        unsafe { super::exported::append(head, crate::scope::shared(theirs.ptr, theirs.len)) }
+    }
+
     /// The byte at `index` of the exported memory, if there is one: read
     /// directly (no Rust reference to the memory exists outside scopes and
     /// cells, so a read through its pointer races with nothing).
