@@ -326,10 +326,21 @@ PyTypeObject *lbsys_type_new(const lbsys_type_spec *spec)
     tp->tp_free = (spec->flags & (LBSYS_GC | LBSYS_DICT)) ? PyObject_GC_Del : PyObject_Del;
     tp->tp_methods = spec->methods;
     tp->tp_getset = spec->getset;
-    /* (Rust gives no getset of its own yet: with one, it would need the
-     * __dict__ entry too.) */
     if ((spec->flags & LBSYS_DICT) && spec->getset == NULL)
         tp->tp_getset = dict_getset;
+    else if ((spec->flags & LBSYS_DICT)) {
+        /* The type's properties, then __dict__: one table (never freed,
+         * as the type is not). */
+        Py_ssize_t n = 0;
+        PyGetSetDef *table;
+        while (spec->getset[n].name != NULL)
+            n++;
+        if ((table = zalloc((n + 2) * sizeof(PyGetSetDef))) == NULL)
+            return NULL;
+        memcpy(table, spec->getset, n * sizeof(PyGetSetDef));
+        table[n] = dict_getset[0];
+        tp->tp_getset = table;
+    }
     for (s = spec->slots; s != NULL && s->slot != LBSYS_SLOT_END; s++)
         if (set_slot(tp, s) < 0)
             return NULL;

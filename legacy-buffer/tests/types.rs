@@ -1217,12 +1217,18 @@ impl Attrs {
     fn new(_py: Python<'_>, _args: Args<'_, '_>) -> Result<Attrs> {
         Ok(Attrs)
     }
+    fn kind(_py: Python<'_>, _this: Instance<'_, '_, Attrs>) -> Result<&'static str> {
+        Ok("attrs")
+    }
 }
 
 py_class! {
     class Attrs as "types_test.Attrs" {
         features: [dict, weakrefs],
         new: Attrs::new,
+        properties: {
+            kind(get => Attrs::kind), "what it is";
+        }
     }
 }
 
@@ -2082,6 +2088,18 @@ fn a_cycle_through_the_instance_dict_is_collected_without_gc_support_asked_for()
         run(py, "gc.collect()");
         assert!(dead(py, "w"));
         assert_eq!(repr(py, "gc.is_tracked(tt.Attrs())"), "True");
+        // Its property and its __dict__, side by side in one table.
+        run(py, "a = tt.Attrs()\na.x = 1");
+        assert_eq!(
+            repr(py, "(a.kind, a.__dict__, tt.Attrs.kind.__doc__)"),
+            "(u'attrs', {'x': 1}, 'what it is')"
+        );
+        fails(
+            py,
+            "a.kind = 'other'",
+            "AttributeError",
+            "attribute 'kind' of 'types_test.Attrs' objects is not writable",
+        );
     })
 }
 

@@ -22,8 +22,9 @@ pub use args::{FormatText, FromArg, FromArgs, KeywordParser, Parser, RunTimeForm
 pub use call::{trampoline, Args};
 pub use class::{
     BinaryFn, BoolFn, Class, CompareFn, CompareOp, ContainsFn, Features, HashFn, Instance, LenFn,
-    New, NewFn, NewInFn, NextFn, PyClass, Ref, RefMut, SelfArgsFn, SelfFn, SelfIndexFn,
-    SelfObjectFn, SetItemFn, SetSubscriptFn, Slot, SlotTable, Stop, TypeObject, Visit,
+    New, NewFn, NewInFn, NextFn, Property, PropertyTable, PyClass, Ref, RefMut, SelfArgsFn, SelfFn,
+    SelfIndexFn, SelfObjectFn, SetItemFn, SetSubscriptFn, SetterFn, Slot, SlotTable, Stop,
+    TypeObject, Visit,
 };
 pub use module::{
     Constant, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn, VarargsFn,

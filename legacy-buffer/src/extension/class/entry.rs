@@ -946,3 +946,148 @@ unsafe extern "C" fn method_noargs_1<T: PyClass, F: SelfFn<T>>(slf: PyPtr) -> Py
     // SAFETY: passed on; the unused argument is never read.
     unsafe { method_noargs::<T, F>(slf, std::ptr::null_mut()) }
 }
+
+// ---- properties ------------------------------------------------------------
+
+/// A property's setter: `Some(value)` to set, `None` to delete.
+pub trait SetterFn<T: PyClass>:
+    for<'a, 'py> Fn(Python<'py>, Instance<'a, 'py, T>, Option<Borrowed<'a, 'py>>) -> Result<()> + Copy
+{
+}
+impl<T: PyClass, F> SetterFn<T> for F where
+    F: for<'a, 'py> Fn(Python<'py>, Instance<'a, 'py, T>, Option<Borrowed<'a, 'py>>) -> Result<()>
+        + Copy
+{
+}
+
+/// A property's `get`.
+///
+/// # Safety
+///
+/// Called by Python only, with the GIL held and `slf` the object.
+unsafe extern "C" fn getter<T: PyClass, F: SelfFn<T>>(
+    slf: PyPtr,
+    _closure: *mut libc::c_void,
+) -> PyPtr {
+    // SAFETY: passed on; the unused argument is never read.
+    unsafe { method_noargs::<T, F>(slf, std::ptr::null_mut()) }
+}
+
+/// A property's `set` (NULL value: delete).
+///
+/// # Safety
+///
+/// Called by Python only, with the GIL held, `slf` the object and `value`
+/// the new value or NULL.
+unsafe extern "C" fn setter<T: PyClass, F: SetterFn<T>>(
+    slf: PyPtr,
+    value: PyPtr,
+    _closure: *mut libc::c_void,
+) -> libc::c_int {
+    // SAFETY: F is zero-sized.
+    let body: F = unsafe { conjure() };
+    // SAFETY: the contract; value lives for the call.
+    unsafe {
+        guard(-1, |py| {
+            let this = Instance::<T>::from_self(py, slf)?;
+            let value = (!value.is_null()).then(|| Borrowed::from_ptr(py, value));
+            body(py, this, value).map(|()| 0)
+        })
+    }
+}
+
+/// One property (`PyGetSetDef`) of a type.
+#[derive(Clone, Copy)]
+pub struct Property(pub(crate) ffi::PyGetSetDef);
+
+impl Property {
+    /// A read-only property: reading it runs `get`; assigning it raises
+    /// `AttributeError` (Python's own, for a property with no setter).
+    ///
+    /// # Panics
+    ///
+    /// (At compile time, in a `static`.) If `get` captures anything.
+    pub const fn read_only<T: PyClass, G: SelfFn<T>>(
+        name: &'static CStr,
+        doc: Option<&'static CStr>,
+        get: G,
+    ) -> Property {
+        zero_sized(get);
+        Property(ffi::PyGetSetDef {
+            name: name.as_ptr().cast_mut(),
+            get: Some(getter::<T, G>),
+            set: None,
+            doc: match doc {
+                Some(doc) => doc.as_ptr().cast_mut(),
+                None => std::ptr::null_mut(),
+            },
+            closure: std::ptr::null_mut(),
+        })
+    }
+
+    /// A property with a setter too (`set` gets `None` for `del`).
+    ///
+    /// # Panics
+    ///
+    /// As [`Property::read_only`].
+    pub const fn read_write<T: PyClass, G: SelfFn<T>, S: SetterFn<T>>(
+        name: &'static CStr,
+        doc: Option<&'static CStr>,
+        get: G,
+        set: S,
+    ) -> Property {
+        zero_sized(set);
+        let mut p = Property::read_only::<T, G>(name, doc, get);
+        p.0.set = Some(setter::<T, S>);
+        p
+    }
+
+    /// The entry that ends a table.
+    pub const END: Property = Property(ffi::PyGetSetDef {
+        name: std::ptr::null_mut(),
+        get: None,
+        set: None,
+        doc: std::ptr::null_mut(),
+        closure: std::ptr::null_mut(),
+    });
+}
+
+/// A type's property table, ended by [`Property::END`]: a static only
+/// Python reads.
+pub struct PropertyTable<const N: usize>(std::cell::UnsafeCell<[ffi::PyGetSetDef; N]>);
+
+// SAFETY: nothing writes the table after it is made; Python reads it (with
+// the GIL held) and never writes it.
+unsafe impl<const N: usize> Sync for PropertyTable<N> {}
+
+impl<const N: usize> PropertyTable<N> {
+    /// The table.
+    ///
+    /// # Panics
+    ///
+    /// (At compile time, in a `static`.) Unless it ends with
+    /// [`Property::END`], once.
+    pub const fn new(properties: [Property; N]) -> PropertyTable<N> {
+        let mut table = [Property::END.0; N];
+        let mut i = 0;
+        while i < N {
+            let end = properties[i].0.name.is_null();
+            assert!(
+                end == (i + 1 == N),
+                "the properties must end with Property::END, once"
+            );
+            table[i] = properties[i].0;
+            i += 1;
+        }
+        PropertyTable(std::cell::UnsafeCell::new(table))
+    }
+
+    /// The table for C: NULL when it holds no property.
+    pub(crate) const fn as_ptr(&self) -> *mut ffi::PyGetSetDef {
+        if N <= 1 {
+            std::ptr::null_mut()
+        } else {
+            self.0.get().cast()
+        }
+    }
+}

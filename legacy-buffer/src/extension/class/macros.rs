@@ -13,7 +13,7 @@
 ///
 /// ```
 /// use legacy_buffer::extension::{Args, CompareOp, Instance, New};
-/// use legacy_buffer::{py_class, py_format, py_module, with_gil, Object, Python, Result};
+/// use legacy_buffer::{py_class, py_format, py_module, with_gil, Borrowed, Object, Python, Result};
 ///
 /// /// A counter that exports its bytes.
 /// pub struct Counter {
@@ -42,6 +42,16 @@
 ///     fn len(_py: Python<'_>, this: Instance<'_, '_, Counter>) -> Result<usize> {
 ///         Ok(this.bytes_len())
 ///     }
+///     fn count(_py: Python<'_>, this: Instance<'_, '_, Counter>) -> Result<u64> {
+///         Ok(this.borrow()?.count)
+///     }
+///     fn set_count(_py: Python<'_>, this: Instance<'_, '_, Counter>, value: Option<Borrowed<'_, '_>>) -> Result<()> {
+///         let Some(value) = value else {
+///             return Err(legacy_buffer::Error::new(legacy_buffer::ExceptionType::TypeError, "cannot delete count"));
+///         };
+///         this.borrow_mut()?.count = value.to_long_long()? as u64;
+///         Ok(())
+///     }
 /// }
 ///
 /// py_class! {
@@ -52,6 +62,9 @@
 ///         methods: {
 ///             bump(&mut self) => Counter::bump, "bump() -> int";
 ///             grow(this, args) => Counter::grow;
+///         }
+///         properties: {
+///             count(get => Counter::count, set => Counter::set_count), "bumps so far";
 ///         }
 ///         slots: {
 ///             __repr__ => Counter::repr;
@@ -88,6 +101,8 @@
 /// assert len(c) == 4
 /// class Sub(demo.Counter): pass
 /// assert Sub(1).bump() == 1
+/// c.count = 40
+/// assert c.bump() == 41 and type(c).count.__doc__ == 'bumps so far'
 /// "#)?;
 ///     Ok(())
 /// })
@@ -122,6 +137,12 @@
 ///   (no `self`: `(Python, ...)`); the arguments are none (`METH_NOARGS`),
 ///   `arg` (`METH_O`: a `Borrowed`), `args` (`METH_VARARGS`: an `Args`) or
 ///   `args, kwargs` (`METH_VARARGS | METH_KEYWORDS`).
+/// - `properties: { name(get => path, set => path), "doc"; ... }`:
+///   attributes computed by `get`, `(Python, Instance<Struct>) ->
+///   Result<T>`, and assigned (`Some(value)`) or deleted (`None`) by the
+///   optional `set`, `(Python, Instance<Struct>, Option<Borrowed>) ->
+///   Result<()>` (without one, assigning raises `AttributeError`): C's
+///   `tp_getset` (and, for a value's fields, what `tp_members` gives).
 /// - `slots: { __repr__ => path; ... }`: each body takes
 ///   `(Python, Instance<Struct>, ...)`: `__repr__`, `__str__`, `__iter__`,
 ///   `__invert__`, `__index__` (→ object); `next` (→ `Option`: `None`
@@ -152,6 +173,9 @@ macro_rules! py_class {
             $( new(cls): $new_in:path, )?
             $( methods: {
                 $( $mname:ident ( $($sig:tt)* ) => $mbody:path $(, $mdoc:expr)? ; )*
+            } )?
+            $( properties: {
+                $( $pname:ident ( get => $pget:path $(, set => $pset:path)? ) $(, $pdoc:expr)? ; )*
             } )?
             $( slots: {
                 $( $sname:ident => $sbody:path ; )*
@@ -199,7 +223,13 @@ macro_rules! py_class {
                     $($( $crate::__py_class_slot!($ty, $sname => $sbody), )*)?
                     $crate::extension::Slot::END,
                 ]);
-                static TYPE: $crate::extension::TypeObject = $crate::extension::TypeObject::new::<$ty, _, _>(
+                static PROPERTIES: $crate::extension::PropertyTable<
+                    { 1 $($( + { let _ = ::std::stringify!($pname); 1 } )*)? }
+                > = $crate::extension::PropertyTable::new([
+                    $($( $crate::__py_class_property!($ty, $pname, $pget $(, $pset)?; $($pdoc)?), )*)?
+                    $crate::extension::Property::END,
+                ]);
+                static TYPE: $crate::extension::TypeObject = $crate::extension::TypeObject::with_properties::<$ty, _, _, _>(
                     $crate::__cstr!($name),
                     $crate::__py_doc!($($doc)?),
                     {
@@ -212,6 +242,7 @@ macro_rules! py_class {
                         features
                     },
                     &METHODS,
+                    &PROPERTIES,
                     &SLOTS,
                 );
                 &TYPE
@@ -474,4 +505,34 @@ macro_rules! __py_class_slot {
     ($ty:ident, __contains__ => $body:path) => { $crate::extension::Slot::contains::<$ty, _>($body) };
     ($ty:ident, __setitem__ => $body:path) => { $crate::extension::Slot::set_subscript::<$ty, _>($body) };
     ($ty:ident, sq_ass_item => $body:path) => { $crate::extension::Slot::set_item::<$ty, _>($body) };
+}
+
+/// One property of [`py_class!`](crate::py_class).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __py_class_property {
+    (@get $ty:ident, $get:path) => {{
+        fn __legacy_buffer_get<'a, 'py>(
+            py: $crate::Python<'py>,
+            this: $crate::extension::Instance<'a, 'py, $ty>,
+        ) -> $crate::Result<$crate::Object<'py>> {
+            $crate::extension::IntoPyResult::into_py_result($get(py, this), py)
+        }
+        __legacy_buffer_get
+    }};
+    ($ty:ident, $name:ident, $get:path; $($doc:expr)?) => {
+        $crate::extension::Property::read_only::<$ty, _>(
+            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__py_doc!($($doc)?),
+            $crate::__py_class_property!(@get $ty, $get),
+        )
+    };
+    ($ty:ident, $name:ident, $get:path, $set:path; $($doc:expr)?) => {
+        $crate::extension::Property::read_write::<$ty, _, _>(
+            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__py_doc!($($doc)?),
+            $crate::__py_class_property!(@get $ty, $get),
+            $set,
+        )
+    };
 }

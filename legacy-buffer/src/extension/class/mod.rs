@@ -17,7 +17,8 @@ mod spec;
 
 pub use entry::{
     BinaryFn, BoolFn, Class, CompareFn, ContainsFn, HashFn, LenFn, New, NewFn, NewInFn, NextFn,
-    SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn, SetSubscriptFn,
+    Property, PropertyTable, SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn,
+    SetSubscriptFn, SetterFn,
 };
 pub use instance::{Instance, Ref, RefMut};
 pub use spec::{CompareOp, Features, PyClass, Slot, SlotTable, Stop, TypeObject, Visit};

@@ -220,6 +220,10 @@ const fn basicsize<T>() -> usize {
     end.div_ceil(align) * align
 }
 
+/// The property table of a type without properties.
+static NO_PROPERTIES: super::entry::PropertyTable<1> =
+    super::entry::PropertyTable::new([super::entry::Property::END]);
+
 /// How many subtypes (Python subclasses) an instance check remembers.
 const SUBTYPES: usize = 4;
 
@@ -236,6 +240,7 @@ pub struct TypeObject {
     basicsize: usize,
     flags: libc::c_int,
     methods: *mut ffi::PyMethodDef,
+    getset: *mut ffi::PyGetSetDef,
     slots: *const ffi::lbsys_slot,
 }
 
@@ -257,6 +262,25 @@ impl TypeObject {
         methods: &'static MethodTable<M>,
         slots: &'static SlotTable<S>,
     ) -> TypeObject {
+        TypeObject::with_properties::<T, M, 1, S>(
+            name,
+            doc,
+            features,
+            methods,
+            &NO_PROPERTIES,
+            slots,
+        )
+    }
+
+    /// As [`TypeObject::new`], with properties (`tp_getset`).
+    pub const fn with_properties<T: PyClass, const M: usize, const P: usize, const S: usize>(
+        name: &'static CStr,
+        doc: Option<&'static CStr>,
+        features: Features,
+        methods: &'static MethodTable<M>,
+        properties: &'static super::entry::PropertyTable<P>,
+        slots: &'static SlotTable<S>,
+    ) -> TypeObject {
         assert!(
             std::mem::align_of::<T>() <= 8,
             "a type's value may need an alignment of 8 bytes at most"
@@ -269,6 +293,7 @@ impl TypeObject {
             basicsize: basicsize::<T>(),
             flags: features.flags(),
             methods: methods.as_ptr(),
+            getset: properties.as_ptr(),
             slots: slots.0.get().cast(),
         }
     }
@@ -304,7 +329,7 @@ impl TypeObject {
             basicsize: self.basicsize as ffi::Py_ssize_t,
             flags: self.flags,
             methods: self.methods,
-            getset: std::ptr::null_mut(),
+            getset: self.getset,
             slots: self.slots,
         };
         // SAFETY: GIL held (py); the spec's strings and tables are statics
