@@ -1071,7 +1071,7 @@ impl<const N: usize> PropertyTable<N> {
         let mut table = [Property::END.0; N];
         let mut i = 0;
         while i < N {
-            let end = properties[i].0.name.is_null();
+            let end = properties[i].0.get.is_none();
             assert!(
                 end == (i + 1 == N),
                 "the properties must end with Property::END, once"
