@@ -1220,12 +1220,27 @@ impl Attrs {
     fn kind(_py: Python<'_>, _this: Instance<'_, '_, Attrs>) -> Result<&'static str> {
         Ok("attrs")
     }
+    /// A class method: the class it was called on, and its arguments.
+    fn describe<'py>(
+        _py: Python<'py>,
+        cls: Borrowed<'_, 'py>,
+        args: Args<'_, 'py>,
+    ) -> Result<String> {
+        Ok(format!(
+            "{} {}",
+            cls.getattr("__name__")?.repr()?,
+            args.len()
+        ))
+    }
 }
 
 py_class! {
     class Attrs as "types_test.Attrs" {
         features: [dict, weakrefs],
         new: Attrs::new,
+        methods: {
+            describe(class, args, kwargs) => Attrs::describe, "describe(*args)";
+        }
         properties: {
             kind(get => Attrs::kind), "what it is";
         }
@@ -2099,6 +2114,18 @@ fn a_cycle_through_the_instance_dict_is_collected_without_gc_support_asked_for()
             "a.kind = 'other'",
             "AttributeError",
             "attribute 'kind' of 'types_test.Attrs' objects is not writable",
+        );
+        // A class method, called on the class and on an instance; the type
+        // is not subclassable (no `subclassable` feature).
+        assert_eq!(
+            repr(py, "(tt.Attrs.describe(1, 2), a.describe(k=1))"),
+            "(u\"'Attrs' 2\", u\"'Attrs' 0\")"
+        );
+        fails(
+            py,
+            "class Sub(tt.Attrs): pass",
+            "TypeError",
+            "Error when calling the metaclass bases\n    type 'types_test.Attrs' is not an acceptable base type",
         );
     })
 }

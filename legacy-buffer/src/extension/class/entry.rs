@@ -1091,3 +1091,60 @@ impl<const N: usize> PropertyTable<N> {
         }
     }
 }
+
+// ---- class methods ---------------------------------------------------------
+
+/// The body of a class method (`METH_CLASS`): the class it was called on
+/// (the type, or a Python subclass) and the arguments.
+pub trait ClassFn:
+    for<'a, 'py> Fn(Python<'py>, Borrowed<'a, 'py>, Args<'a, 'py>) -> Result<Object<'py>> + Copy
+{
+}
+impl<F> ClassFn for F where
+    F: for<'a, 'py> Fn(Python<'py>, Borrowed<'a, 'py>, Args<'a, 'py>) -> Result<Object<'py>> + Copy
+{
+}
+
+/// A class method's entry: `METH_CLASS | METH_VARARGS | METH_KEYWORDS`.
+///
+/// # Safety
+///
+/// Called by Python only, with the GIL held, `cls` the class, `args` the
+/// argument tuple and `kwargs` the keyword dict or NULL.
+unsafe extern "C" fn class_method<F: ClassFn>(cls: PyPtr, args: PyPtr, kwargs: PyPtr) -> PyPtr {
+    // SAFETY: F is zero-sized (checked by the constructor).
+    let body: F = unsafe { conjure() };
+    // SAFETY: the contract; all three live for the call.
+    unsafe {
+        trampoline(|py| {
+            body(
+                py,
+                Borrowed::from_ptr(py, cls),
+                Args::from_ptrs(py, args, kwargs),
+            )
+        })
+    }
+}
+
+impl Method {
+    /// A class method: `Type.name(*args, **kwargs)` (or on an instance),
+    /// `body` given the class it was called on.
+    ///
+    /// # Panics
+    ///
+    /// As [`Method::noargs_of`].
+    pub const fn class_method<F: ClassFn>(
+        name: &'static CStr,
+        doc: Option<&'static CStr>,
+        body: F,
+    ) -> Method {
+        zero_sized(body);
+        let meth = as_cfunction!(class_method::<F>, PyPtr, PyPtr, PyPtr);
+        Method::new(
+            name,
+            Some(meth),
+            ffi::METH_CLASS | ffi::METH_VARARGS | ffi::METH_KEYWORDS,
+            doc,
+        )
+    }
+}

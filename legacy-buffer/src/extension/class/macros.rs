@@ -133,8 +133,11 @@
 ///   receiver is `this` (the body gets `(Python, Instance<Struct>, ...)`
 ///   and borrows the value itself), `&self` or `&mut self` (the body is a
 ///   method `(&self, Python, ...)`; the value is borrowed for the call, so
-///   re-entering the object meanwhile raises `RuntimeError`), or `static`
-///   (no `self`: `(Python, ...)`); the arguments are none (`METH_NOARGS`),
+///   re-entering the object meanwhile raises `RuntimeError`), `static`
+///   (no `self`: `(Python, ...)`), or `class` (`METH_CLASS`, written
+///   `name(class, args)`: the body gets `(Python, Borrowed class, Args)`,
+///   the class it was called on, keywords in the `Args`); the arguments
+///   are none (`METH_NOARGS`),
 ///   `arg` (`METH_O`: a `Borrowed`), `args` (`METH_VARARGS`: an `Args`) or
 ///   `args, kwargs` (`METH_VARARGS | METH_KEYWORDS`).
 /// - `properties: { name(get => path, set => path), "doc"; ... }`:
@@ -303,6 +306,23 @@ macro_rules! __py_class_method {
         let mut value = $this.borrow_mut()?;
         $crate::extension::IntoPyResult::into_py_result($body(&mut *value, $py $(, $arg)*), $py)
     }};
+    // -- class methods: the class and the arguments (keywords included).
+    ($ty:ident, $name:ident (class, args $(, kwargs)?) => $body:path $(, $doc:expr)?) => {
+        $crate::extension::Method::class_method(
+            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__py_doc!($($doc)?),
+            {
+                fn __legacy_buffer_body<'a, 'py>(
+                    py: $crate::Python<'py>,
+                    cls: $crate::Borrowed<'a, 'py>,
+                    args: $crate::extension::Args<'a, 'py>,
+                ) -> $crate::Result<$crate::Object<'py>> {
+                    $crate::extension::IntoPyResult::into_py_result($body(py, cls, args), py)
+                }
+                __legacy_buffer_body
+            },
+        )
+    };
     // -- static methods: module functions, flagged.
     ($ty:ident, $name:ident (static $($sig:ident),*) => $body:path $(, $doc:expr)?) => {
         $crate::__py_method!($name ($($sig),*) => $body $(, $doc)?).static_method()

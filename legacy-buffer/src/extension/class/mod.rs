@@ -16,8 +16,8 @@ mod macros;
 mod spec;
 
 pub use entry::{
-    BinaryFn, BoolFn, Class, CompareFn, ContainsFn, HashFn, LenFn, New, NewFn, NewInFn, NextFn,
-    Property, PropertyTable, SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn,
+    BinaryFn, BoolFn, Class, ClassFn, CompareFn, ContainsFn, HashFn, LenFn, New, NewFn, NewInFn,
+    NextFn, Property, PropertyTable, SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn,
     SetSubscriptFn, SetterFn,
 };
 pub use instance::{Instance, Ref, RefMut};
