@@ -11,8 +11,7 @@
 #              _bitarray.so and _util.so (the same build script, from its sdist)
 #   BITARRAY_PORT    directory of the same package with the Rust port
 #              (legacy-bitarray's library as _bitarray.so, _util.so a symlink
-#              to it), in PORT_DIR; empty while the workspace has no
-#              legacy-bitarray crate
+#              to it), in PORT_DIR
 # and, with build_pypy_modules, the same for PyPy 2.7 (target/pypy, as
 # tests/tests/pypy.rs builds them), named as /usr/bin/pypy imports them:
 #   PYPY_C_MODULES, PYPY_PORT_DIR
@@ -38,16 +37,13 @@ for line in sys.stdin:
   cp target/extension-module/release/liblegacy_snappy.so "$SNAPPY_PORT"
   BITARRAY_ORIGINAL=$C_MODULES/bitarray-original
   [ -f "$BITARRAY_ORIGINAL/bitarray/_bitarray.so" ] || { echo "no $BITARRAY_ORIGINAL/bitarray/_bitarray.so: run ci/install-deps (bitarray's sdist)" >&2; return 1; }
-  BITARRAY_PORT=
-  if [ -f legacy-bitarray/Cargo.toml ]; then
-    cargo build --quiet --release -p legacy-bitarray --features extension-module \
-      --target-dir target/extension-module
-    BITARRAY_PORT=$PORT_DIR/bitarray-port
-    mkdir -p "$BITARRAY_PORT/bitarray"
-    cp "$BITARRAY_ORIGINAL"/bitarray/*.py "$BITARRAY_PORT/bitarray/"
-    cp target/extension-module/release/liblegacy_bitarray.so "$BITARRAY_PORT/bitarray/_bitarray.so"
-    ln -s _bitarray.so "$BITARRAY_PORT/bitarray/_util.so"
-  fi
+  cargo build --quiet --release -p legacy-bitarray --features extension-module \
+    --target-dir target/extension-module
+  BITARRAY_PORT=$PORT_DIR/bitarray-port
+  mkdir -p "$BITARRAY_PORT/bitarray"
+  cp "$BITARRAY_ORIGINAL"/bitarray/*.py "$BITARRAY_PORT/bitarray/"
+  cp target/extension-module/release/liblegacy_bitarray.so "$BITARRAY_PORT/bitarray/_bitarray.so"
+  ln -sf _bitarray.so "$BITARRAY_PORT/bitarray/_util.so"
 }
 
 build_pypy_modules() {
