@@ -200,15 +200,20 @@ pub(crate) fn used_mask(endian: Endian, nbits: usize) -> u8 {
 fn load_at<O: Order>(bytes: &[u8], i: usize) -> u64 {
     match bytes.get(i..i + 8) {
         Some(c) => O::load(c.try_into().expect("8 bytes")),
-        None => {
-            let mut buf = [0u8; 8];
-            if i < bytes.len() {
-                let n = bytes.len() - i;
-                buf[..n].copy_from_slice(&bytes[i..]);
-            }
-            O::load(buf)
-        }
+        None => O::load(load_short(bytes, i)),
     }
+}
+
+/// The fewer than eight bytes from `i` on, zeros after them. A shift loop
+/// rather than a copy into a buffer: a copy of a variable length becomes a
+/// `memcpy` call, which short bitarrays would pay on every access.
+#[inline(always)]
+fn load_short(bytes: &[u8], i: usize) -> [u8; 8] {
+    let mut le = 0u64;
+    for (k, &b) in bytes.iter().skip(i).take(8).enumerate() {
+        le |= u64::from(b) << (8 * k);
+    }
+    le.to_le_bytes()
 }
 
 /// The native word of logical bits `pos..pos + 64` of `bytes`; bits past the
@@ -239,11 +244,12 @@ fn merge_at<O: Order>(bytes: &mut [u8], i: usize, w: u64, mask: u64) {
         };
         *arr = O::store(new);
     } else {
-        let n = bytes.len() - i;
-        let mut buf = [0u8; 8];
-        buf[..n].copy_from_slice(&bytes[i..]);
-        let new = O::store((O::load(buf) & !mask) | (w & mask));
-        bytes[i..].copy_from_slice(&new[..n]);
+        // As in `load_short`: byte by byte, no `memcpy` call.
+        let new = O::store((O::load(load_short(bytes, i)) & !mask) | (w & mask));
+        let le = u64::from_le_bytes(new);
+        for (k, b) in bytes[i..].iter_mut().enumerate() {
+            *b = (le >> (8 * k)) as u8;
+        }
     }
 }
 
@@ -259,6 +265,14 @@ pub(crate) fn write<O: Order>(bytes: &mut [u8], pos: usize, k: usize, w: u64) {
     let i = pos / 8;
     let off = pos % 8;
     let mask = O::first(k);
+    if off + k <= 8 {
+        // Within one byte: no eight-byte merge (which a short slice's
+        // last bytes would take the slow path for).
+        let m = O::word_byte(O::later(mask, off));
+        let b = &mut bytes[i];
+        *b = (*b & !m) | (O::word_byte(O::later(w, off)) & m);
+        return;
+    }
     merge_at::<O>(bytes, i, O::later(w, off), O::later(mask, off));
     if off + k > 64 {
         // The run spills into a ninth byte: its first off + k - 64 bits.
