@@ -33,6 +33,8 @@ pub(crate) trait Order: Copy {
     fn last_set(w: u64) -> usize;
     /// `w` without its first set bit.
     fn clear_first(w: u64) -> u64;
+    /// All ones if logical bit 0 of `w` is set, else 0.
+    fn spread_first(w: u64) -> u64;
     /// The native word whose logical bits `0..8` are byte `b`.
     fn byte_word(b: u8) -> u64;
     /// Logical bits `0..8` of a native word, as a byte.
@@ -93,6 +95,10 @@ impl Order for Le {
         w & w.wrapping_sub(1)
     }
     #[inline(always)]
+    fn spread_first(w: u64) -> u64 {
+        (w & 1).wrapping_neg()
+    }
+    #[inline(always)]
     fn byte_word(b: u8) -> u64 {
         u64::from(b)
     }
@@ -143,6 +149,10 @@ impl Order for Be {
     #[inline(always)]
     fn clear_first(w: u64) -> u64 {
         w & !(0x8000_0000_0000_0000u64 >> w.leading_zeros())
+    }
+    #[inline(always)]
+    fn spread_first(w: u64) -> u64 {
+        ((w as i64) >> 63) as u64
     }
     #[inline(always)]
     fn byte_word(b: u8) -> u64 {
@@ -234,7 +244,7 @@ pub(crate) fn window<O: Order>(bytes: &[u8], pos: usize) -> u64 {
 /// Sets the bits of `mask` in the eight bytes at `i` to those of `w`,
 /// leaving the others as they are; the mask covers no byte past the slice.
 #[inline(always)]
-fn merge_at<O: Order>(bytes: &mut [u8], i: usize, w: u64, mask: u64) {
+pub(crate) fn merge_at<O: Order>(bytes: &mut [u8], i: usize, w: u64, mask: u64) {
     if let Some(c) = bytes.get_mut(i..i + 8) {
         let arr: &mut [u8; 8] = c.try_into().expect("8 bytes");
         let new = if mask == !0 {
