@@ -3,29 +3,48 @@
 //! `frombytes`, slice reads, assignments and deletions.
 
 use super::bits::{Bits, BitsMut};
+use super::stride;
 use super::word::{self, dispatch, Order};
 
 /// Where `copy_n` reads: the destination itself, or another buffer in the
 /// same or the other bit order. A trait, so each case gets its own loop.
-trait Source {
+pub(super) trait Source {
     /// The native word (of the destination's order `O`) of source bits
     /// `pos..pos + 64`; `dst` is the destination, for [`Within`].
     fn read<O: Order>(&self, dst: &[u8], pos: usize) -> u64;
+    /// Source bit `pos`, one byte read.
+    fn bit<O: Order>(&self, dst: &[u8], pos: usize) -> bool;
+    /// The source's length in bytes; `dst` as for [`Source::read`].
+    fn len(&self, dst: &[u8]) -> usize;
+}
+
+/// Bit `pos` of `bytes` in order `O`.
+#[inline(always)]
+fn bit_of<O: Order>(bytes: &[u8], pos: usize) -> bool {
+    O::byte_word(bytes[pos / 8]) & O::later(O::first(1), pos % 8) != 0
 }
 
 /// The destination's own bytes (C's `copy_n(self, a, self, b, n)`).
-struct Within;
+pub(super) struct Within;
 
 /// Another buffer of the destination's bit order.
-struct Same<'s>(&'s [u8]);
+pub(super) struct Same<'s>(pub(super) &'s [u8]);
 
 /// Another buffer of the other bit order.
-struct Flipped<'s>(&'s [u8]);
+pub(super) struct Flipped<'s>(pub(super) &'s [u8]);
 
 impl Source for Within {
     #[inline(always)]
     fn read<O: Order>(&self, dst: &[u8], pos: usize) -> u64 {
         word::window::<O>(dst, pos)
+    }
+    #[inline(always)]
+    fn bit<O: Order>(&self, dst: &[u8], pos: usize) -> bool {
+        bit_of::<O>(dst, pos)
+    }
+    #[inline(always)]
+    fn len(&self, dst: &[u8]) -> usize {
+        dst.len()
     }
 }
 
@@ -34,12 +53,28 @@ impl Source for Same<'_> {
     fn read<O: Order>(&self, _: &[u8], pos: usize) -> u64 {
         word::window::<O>(self.0, pos)
     }
+    #[inline(always)]
+    fn bit<O: Order>(&self, _: &[u8], pos: usize) -> bool {
+        bit_of::<O>(self.0, pos)
+    }
+    #[inline(always)]
+    fn len(&self, _: &[u8]) -> usize {
+        self.0.len()
+    }
 }
 
 impl Source for Flipped<'_> {
     #[inline(always)]
     fn read<O: Order>(&self, _: &[u8], pos: usize) -> u64 {
         word::window::<O::Flip>(self.0, pos).reverse_bits()
+    }
+    #[inline(always)]
+    fn bit<O: Order>(&self, _: &[u8], pos: usize) -> bool {
+        bit_of::<O::Flip>(self.0, pos)
+    }
+    #[inline(always)]
+    fn len(&self, _: &[u8]) -> usize {
+        self.0.len()
     }
 }
 
@@ -116,7 +151,7 @@ fn copy_aligned<O: Order>(dst: &mut [u8], a: usize, src: Option<&[u8]>, b: usize
     }
 }
 
-fn copy_within_impl<O: Order>(bytes: &mut [u8], a: usize, b: usize, n: usize) {
+pub(super) fn copy_within_impl<O: Order>(bytes: &mut [u8], a: usize, b: usize, n: usize) {
     if n == 0 || a == b {
         return;
     }
@@ -137,26 +172,6 @@ fn copy_from_impl<O: Order>(dst: &mut [u8], a: usize, src: &[u8], flip: bool, b:
         copy_aligned::<O>(dst, a, Some(src), b, n);
     } else {
         copy_bits::<O, _>(dst, a, &Same(src), b, n, false);
-    }
-}
-
-/// Gathers `len` bits, bit `i` from `src` at `start + i * step`, onto
-/// destination bits `0..len`, 64 at a time.
-fn gather<O: Order>(dst: &mut [u8], src: &Bits<'_>, start: usize, step: isize, len: usize) {
-    let (sb, se) = (src.bytes(), src.endian());
-    let one = O::first(1);
-    let mut i = 0;
-    while i < len {
-        let k = (len - i).min(64);
-        let mut w = 0u64;
-        for j in 0..k {
-            let pos = start.wrapping_add_signed((i + j) as isize * step);
-            if word::get_bit(sb, se, pos) {
-                w |= O::later(one, j);
-            }
-        }
-        word::write::<O>(dst, i, k, w);
-        i += k;
     }
 }
 
@@ -288,8 +303,10 @@ impl BitsMut<'_> {
             self.copy_from(0, src, start, len);
             return;
         }
+        let flip = src.endian() != self.endian();
         let (bytes, _, endian) = self.parts();
-        dispatch!(endian, gather(bytes, src, start, step, len));
+        let sb = src.bytes();
+        dispatch!(endian, get_slice_impl(bytes, sb, flip, start, step, len));
     }
 
     /// `self[start::step] = src` for a slice of `src.len()` positions
@@ -307,15 +324,10 @@ impl BitsMut<'_> {
             self.copy_from(start, src, 0, len);
             return;
         }
+        let flip = src.endian() != self.endian();
         let (bytes, _, endian) = self.parts();
-        for (i, v) in src.iter().enumerate() {
-            word::set_bit(
-                bytes,
-                endian,
-                start.wrapping_add_signed(i as isize * step),
-                v,
-            );
-        }
+        let sb = src.bytes();
+        dispatch!(endian, set_slice_impl(bytes, start, step, sb, flip, len));
     }
 
     /// `a[start::step] = a` with a slice as long as `a`: C's `setslice` loop
@@ -328,15 +340,11 @@ impl BitsMut<'_> {
             return;
         }
         check_stepped(start, step, len, len);
-        let (bytes, _, endian) = self.parts();
-        for i in 0..len {
-            let v = word::get_bit(bytes, endian, i);
-            word::set_bit(
-                bytes,
-                endian,
-                start.wrapping_add_signed(i as isize * step),
-                v,
-            );
+        // With the slice as long as `a`, either `len == 1` or `|step| == 1`;
+        // only `a[::-1] = a` changes anything (step 1 starts at 0).
+        if step == -1 && len >= 2 {
+            let (bytes, _, endian) = self.parts();
+            dispatch!(endian, mirror_impl(bytes, len));
         }
     }
 
@@ -351,15 +359,14 @@ impl BitsMut<'_> {
             self.setrange(start, start + len, v);
             return;
         }
+        let s = step.unsigned_abs();
+        let p0 = if step > 0 {
+            start
+        } else {
+            start - (len - 1) * s
+        };
         let (bytes, _, endian) = self.parts();
-        for i in 0..len {
-            word::set_bit(
-                bytes,
-                endian,
-                start.wrapping_add_signed(i as isize * step),
-                v,
-            );
-        }
+        dispatch!(endian, fill_impl(bytes, p0, s, len, v));
     }
 
     /// The move of `del self[start:stop:step]` for `step >= 1`, after the
@@ -375,18 +382,54 @@ impl BitsMut<'_> {
             self.delete_n(start, stop - start);
             return;
         }
-        let (bytes, _, endian) = self.parts();
-        let mut j = start;
-        for i in start..stop {
-            if (i - start) % step != 0 {
-                let v = word::get_bit(bytes, endian, i);
-                word::set_bit(bytes, endian, j, v);
-                j += 1;
-            }
+        if start == stop {
+            return;
         }
-        // From `stop` on the C's loop keeps every bit: a forward copy.
-        self.copy_within(j, stop, nbits - stop);
+        let (bytes, _, endian) = self.parts();
+        dispatch!(endian, delete_impl(bytes, nbits, start, stop, step));
     }
+}
+
+fn get_slice_impl<O: Order>(
+    dst: &mut [u8],
+    src: &[u8],
+    flip: bool,
+    start: usize,
+    step: isize,
+    n: usize,
+) {
+    if flip {
+        stride::get_stepped::<O, _>(dst, &Flipped(src), start, step, n);
+    } else {
+        stride::get_stepped::<O, _>(dst, &Same(src), start, step, n);
+    }
+}
+
+fn set_slice_impl<O: Order>(
+    dst: &mut [u8],
+    start: usize,
+    step: isize,
+    src: &[u8],
+    flip: bool,
+    n: usize,
+) {
+    if flip {
+        stride::set_stepped::<O, _>(dst, start, step, &Flipped(src), n);
+    } else {
+        stride::set_stepped::<O, _>(dst, start, step, &Same(src), n);
+    }
+}
+
+fn mirror_impl<O: Order>(bytes: &mut [u8], n: usize) {
+    stride::mirror_lower_half::<O, _>(bytes, &Within, n);
+}
+
+fn fill_impl<O: Order>(bytes: &mut [u8], p0: usize, s: usize, n: usize, v: bool) {
+    stride::scatter::<O, _>(bytes, p0, s, n, &stride::Fill(v));
+}
+
+fn delete_impl<O: Order>(bytes: &mut [u8], nbits: usize, start: usize, stop: usize, step: usize) {
+    stride::delete_stepped::<O, _>(bytes, &Within, nbits, start, stop, step);
 }
 
 /// Panics unless every position `start + i * step`, `i < len`, `len > 0`,

@@ -56,6 +56,7 @@ mod copy;
 mod count;
 pub mod messages;
 mod search;
+mod stride;
 #[cfg(test)]
 mod tests;
 pub(crate) mod word;

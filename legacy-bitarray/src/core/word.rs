@@ -33,6 +33,8 @@ pub(crate) trait Order: Copy {
     fn last_set(w: u64) -> usize;
     /// `w` without its first set bit.
     fn clear_first(w: u64) -> u64;
+    /// All ones if logical bit 0 of `w` is set, else 0.
+    fn spread_first(w: u64) -> u64;
     /// The native word whose logical bits `0..8` are byte `b`.
     fn byte_word(b: u8) -> u64;
     /// Logical bits `0..8` of a native word, as a byte.
@@ -93,6 +95,10 @@ impl Order for Le {
         w & w.wrapping_sub(1)
     }
     #[inline(always)]
+    fn spread_first(w: u64) -> u64 {
+        (w & 1).wrapping_neg()
+    }
+    #[inline(always)]
     fn byte_word(b: u8) -> u64 {
         u64::from(b)
     }
@@ -143,6 +149,10 @@ impl Order for Be {
     #[inline(always)]
     fn clear_first(w: u64) -> u64 {
         w & !(0x8000_0000_0000_0000u64 >> w.leading_zeros())
+    }
+    #[inline(always)]
+    fn spread_first(w: u64) -> u64 {
+        ((w as i64) >> 63) as u64
     }
     #[inline(always)]
     fn byte_word(b: u8) -> u64 {
@@ -200,15 +210,20 @@ pub(crate) fn used_mask(endian: Endian, nbits: usize) -> u8 {
 fn load_at<O: Order>(bytes: &[u8], i: usize) -> u64 {
     match bytes.get(i..i + 8) {
         Some(c) => O::load(c.try_into().expect("8 bytes")),
-        None => {
-            let mut buf = [0u8; 8];
-            if i < bytes.len() {
-                let n = bytes.len() - i;
-                buf[..n].copy_from_slice(&bytes[i..]);
-            }
-            O::load(buf)
-        }
+        None => O::load(load_short(bytes, i)),
     }
+}
+
+/// The fewer than eight bytes from `i` on, zeros after them. A shift loop
+/// rather than a copy into a buffer: a copy of a variable length becomes a
+/// `memcpy` call, which short bitarrays would pay on every access.
+#[inline(always)]
+fn load_short(bytes: &[u8], i: usize) -> [u8; 8] {
+    let mut le = 0u64;
+    for (k, &b) in bytes.iter().skip(i).take(8).enumerate() {
+        le |= u64::from(b) << (8 * k);
+    }
+    le.to_le_bytes()
 }
 
 /// The native word of logical bits `pos..pos + 64` of `bytes`; bits past the
@@ -229,7 +244,7 @@ pub(crate) fn window<O: Order>(bytes: &[u8], pos: usize) -> u64 {
 /// Sets the bits of `mask` in the eight bytes at `i` to those of `w`,
 /// leaving the others as they are; the mask covers no byte past the slice.
 #[inline(always)]
-fn merge_at<O: Order>(bytes: &mut [u8], i: usize, w: u64, mask: u64) {
+pub(crate) fn merge_at<O: Order>(bytes: &mut [u8], i: usize, w: u64, mask: u64) {
     if let Some(c) = bytes.get_mut(i..i + 8) {
         let arr: &mut [u8; 8] = c.try_into().expect("8 bytes");
         let new = if mask == !0 {
@@ -239,11 +254,12 @@ fn merge_at<O: Order>(bytes: &mut [u8], i: usize, w: u64, mask: u64) {
         };
         *arr = O::store(new);
     } else {
-        let n = bytes.len() - i;
-        let mut buf = [0u8; 8];
-        buf[..n].copy_from_slice(&bytes[i..]);
-        let new = O::store((O::load(buf) & !mask) | (w & mask));
-        bytes[i..].copy_from_slice(&new[..n]);
+        // As in `load_short`: byte by byte, no `memcpy` call.
+        let new = O::store((O::load(load_short(bytes, i)) & !mask) | (w & mask));
+        let le = u64::from_le_bytes(new);
+        for (k, b) in bytes[i..].iter_mut().enumerate() {
+            *b = (le >> (8 * k)) as u8;
+        }
     }
 }
 
@@ -259,6 +275,14 @@ pub(crate) fn write<O: Order>(bytes: &mut [u8], pos: usize, k: usize, w: u64) {
     let i = pos / 8;
     let off = pos % 8;
     let mask = O::first(k);
+    if off + k <= 8 {
+        // Within one byte: no eight-byte merge (which a short slice's
+        // last bytes would take the slow path for).
+        let m = O::word_byte(O::later(mask, off));
+        let b = &mut bytes[i];
+        *b = (*b & !m) | (O::word_byte(O::later(w, off)) & m);
+        return;
+    }
     merge_at::<O>(bytes, i, O::later(w, off), O::later(mask, off));
     if off + k > 64 {
         // The run spills into a ninth byte: its first off + k - 64 bits.

@@ -57,6 +57,14 @@ fn runs(max: usize) -> impl Strategy<Value = Ba> {
     })
 }
 
+/// A nonzero slice step: mostly small ones, also past the 64-bit window.
+fn step_any() -> impl Strategy<Value = isize> {
+    prop_oneof![
+        (1isize..10).prop_flat_map(|s| prop_oneof![Just(s), Just(-s)]),
+        (1isize..150).prop_flat_map(|s| prop_oneof![Just(s), Just(-s)]),
+    ]
+}
+
 fn view(b: &Ba) -> Bits<'_> {
     Bits::new(&b.bytes, b.nbits, b.endian)
 }
@@ -433,6 +441,77 @@ proptest! {
 
     #[test]
     fn delete_slice_is_delitem(mut b in ba(300), start in any::<usize>(), stop in any::<usize>(), step in 1usize..10) {
+        let start = upto(start, b.nbits);
+        let stop = start + upto(stop, b.nbits - start);
+        let slicelength = if stop > start { (stop - start - 1) / step + 1 } else { 0 };
+        let mut c = b.clone();
+        view_mut(&mut c).delete_slice(start, stop, step);
+        c.bytes.truncate(bytes_for(c.nbits - slicelength));
+        c.nbits -= slicelength;
+        b.delslice(start, stop, step, slicelength);
+        prop_assert_eq!(c, b);
+    }
+
+    #[test]
+    fn get_slice_wide_steps(b in ba(1500), start in any::<usize>(), step in step_any(), len in any::<usize>(), fill in any::<u8>(), other in any::<bool>()) {
+        prop_assume!(b.nbits > 0);
+        let start = start % b.nbits;
+        let room = if step > 0 { (b.nbits - 1 - start) / step as usize } else { start / (-step) as usize };
+        let len = upto(len, room + 1);
+        let want = b.getslice(start, step, len, fill);
+        // The new bitarray in either endianness (the core allows both).
+        let mut c = if other { flipped(&want) } else { want.clone() };
+        c.bytes.fill(fill);
+        let mut r = c.clone();
+        view_mut(&mut c).get_slice(&view(&b), start, step);
+        for i in 0..len {
+            r.setbit(i, want.getbit(i));
+        }
+        prop_assert_eq!(c, r);
+    }
+
+    #[test]
+    fn set_slice_wide_steps(b in ba(1500), v in ba(1500), start in any::<usize>(), step in step_any(), value in any::<bool>()) {
+        prop_assume!(b.nbits > 0);
+        let start = start % b.nbits;
+        let room = if step > 0 { (b.nbits - 1 - start) / step as usize } else { start / (-step) as usize };
+        let len = upto(v.nbits, room + 1);
+        let src = v.getslice(0, 1, len, 0x5a);
+        let mut c = b.clone();
+        view_mut(&mut c).set_slice_from(start, step, &view(&src));
+        let mut r = b.clone();
+        r.setslice_eq(start, step, Some(&src));
+        prop_assert_eq!(&c, &r);
+        let mut c = b.clone();
+        view_mut(&mut c).set_slice(start, step, len, value);
+        let mut r = b.clone();
+        let mut j = start as isize;
+        for _ in 0..len {
+            r.setbit(j as usize, value);
+            j += step;
+        }
+        prop_assert_eq!(&c, &r);
+    }
+
+    #[test]
+    fn set_slice_from_self_mirrors(mut b in ba(1500), step in -2isize..3) {
+        // Every slice as long as `b`: step 1 from 0, step -1 from the end,
+        // and any step from 0 for a single bit.
+        prop_assume!(b.nbits > 0 && step != 0);
+        let start = match (b.nbits, step) {
+            (1, _) => 0,
+            (_, 1) => 0,
+            (n, -1) => n - 1,
+            _ => return Ok(()),
+        };
+        let mut c = b.clone();
+        view_mut(&mut c).set_slice_from_self(start, step);
+        b.setslice_eq(start, step, None);
+        prop_assert_eq!(c, b);
+    }
+
+    #[test]
+    fn delete_slice_wide_steps(mut b in ba(1500), start in any::<usize>(), stop in any::<usize>(), step in 1usize..150) {
         let start = upto(start, b.nbits);
         let stop = start + upto(stop, b.nbits - start);
         let slicelength = if stop > start { (stop - start - 1) / step + 1 } else { 0 };
