@@ -53,6 +53,16 @@ pub(crate) fn get_index(v: &Object<'_>) -> Result<i64> {
     }
 }
 
+/// `Some(getIndex(v))` where C's `IS_INDEX(v)`, else `None`: the test and
+/// the conversion in one, an exact `int` read once.
+#[inline]
+pub(crate) fn index_of(v: &Object<'_>) -> Option<Result<i64>> {
+    if let Some(i) = v.exact_int() {
+        return Some(Ok(i));
+    }
+    is_index(v).then(|| get_index(v))
+}
+
 /// C's `IntBool_AsInt`: a `bool`, or an `int`/`long` that is 0 or 1.
 pub(crate) fn int_bool(v: &Object<'_>) -> Result<bool> {
     if v.is_bool() {

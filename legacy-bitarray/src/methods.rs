@@ -7,8 +7,8 @@ use crate::access::{
     with_bits_mut, with_two, with_two_mut, Bitarray, This,
 };
 use crate::convert::{
-    get_index, index_error, int_bool, is_bit, is_index, item_index, normalize_index, slice_indices,
-    type_error, value_error,
+    get_index, index_error, index_of, int_bool, is_bit, is_index, item_index, normalize_index,
+    slice_indices, type_error, value_error,
 };
 use crate::core::messages as msg;
 use crate::core::{bytes_for, Bits, BitsMut, BitwiseOp, Endian};
@@ -556,9 +556,9 @@ pub(crate) fn remove<'py>(
 
 /// `a[i]`, `a[i:j:k]`.
 pub(crate) fn getitem<'py>(py: Python<'py>, this: This<'_, 'py>, a: Borrowed<'_, 'py>) -> Obj<'py> {
-    if is_index(&a) {
+    if let Some(i) = index_of(&a) {
         let (n, endian) = state(&this)?;
-        let i = item_index(n, get_index(&a)?)?;
+        let i = item_index(n, i?)?;
         return Ok(Object::bool(py, getbit(&this, endian, i)));
     }
     if a.is_slice() {
@@ -584,9 +584,9 @@ pub(crate) fn setitem<'py>(
     args: Args<'_, 'py>,
 ) -> Result<()> {
     let (a, v): (Borrowed, Borrowed) = args.parse(py_format!("OO:__setitem__"))?;
-    if is_index(&a) {
+    if let Some(i) = index_of(&a) {
         let (n, endian) = state(&this)?;
-        let i = item_index(n, get_index(&a)?)?;
+        let i = item_index(n, i?)?;
         let bit = v.is_true()?;
         setbit(&this, endian, i, bit);
         return Ok(());
@@ -652,9 +652,9 @@ pub(crate) fn delitem<'py>(
     this: This<'_, 'py>,
     a: Borrowed<'_, 'py>,
 ) -> Result<()> {
-    if is_index(&a) {
+    if let Some(i) = index_of(&a) {
         let (n, _) = state(&this)?;
-        let i = item_index(n, get_index(&a)?)?;
+        let i = item_index(n, i?)?;
         return delete_n(&this, i, 1);
     }
     if a.is_slice() {

@@ -96,7 +96,10 @@ fn cases() -> Option<String> {
 
 /// The fewest operations a parity run must have compared.
 fn min_ops() -> usize {
-    cases().and_then(|c| c.parse().ok()).unwrap_or(4000).min(4000)
+    cases()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(4000)
+        .min(4000)
 }
 
 #[test]
