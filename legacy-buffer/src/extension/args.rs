@@ -476,10 +476,14 @@ impl<'py, F: FormatText> KeywordParser<'_, '_, 'py, F> {
         const { format::check_or_panic(Compiled::<F>::FORMAT, T::DESTINATIONS) };
         let format = Compiled::<F>::FORMAT;
         // No keyword given, and every required unit and no more given by
-        // position: `PyArg_ParseTupleAndKeywords` then converts exactly as
-        // `PyArg_ParseTuple` does, and neither can fail on the count, so
-        // the positional parser (checked while compiling) does the work.
-        if self.types.is_empty()
+        // position: CPython's `PyArg_ParseTupleAndKeywords` then converts
+        // exactly as `PyArg_ParseTuple` does, and neither can fail on the
+        // count, so the positional parser (checked while compiling) does
+        // the work. (Not on PyPy, whose two C functions word some errors
+        // differently: "f() argument 2 must be string" against "must be
+        // string".)
+        if !ffi::PYPY
+            && self.types.is_empty()
             && self.names.len() == format.units().len()
             && self.args.len() >= format.required()
             && self.args.len() <= format.units().len()
