@@ -123,15 +123,7 @@ fn snappy_original(
     // As distutils builds it: -O2, the headers' defines, no PY_SSIZE_T_CLEAN
     // (the module's own choice); its C file compiled as C.
     command.args(["-shared", "-fPIC", "-O2"]);
-    for dir in python.include_dirs() {
-        command.arg("-I").arg(dir);
-    }
-    for (name, value) in python.defines() {
-        match value {
-            Some(value) => command.arg(format!("-D{name}={value}")),
-            None => command.arg(format!("-D{name}")),
-        };
-    }
+    python_flags(&mut command, python);
     command
         .arg(sdist.join("snappy/snappymodule.cc"))
         .args(["-x", "c"])
@@ -184,15 +176,7 @@ fn bitarray_original(
         if !python.py_debug() {
             command.arg("-DNDEBUG");
         }
-        for dir in python.include_dirs() {
-            command.arg("-I").arg(dir);
-        }
-        for (name, value) in python.defines() {
-            match value {
-                Some(value) => command.arg(format!("-D{name}={value}")),
-                None => command.arg(format!("-D{name}")),
-            };
-        }
+        python_flags(&mut command, python);
         command
             .arg(sdist.join("bitarray").join(format!("{module}.c")))
             .arg("-o")
@@ -220,15 +204,7 @@ fn compile(
 ) -> Result<(), String> {
     let mut command = compiler.to_command();
     command.args(["-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror"]);
-    for dir in python.include_dirs() {
-        command.arg("-I").arg(dir);
-    }
-    for (name, value) in python.defines() {
-        match value {
-            Some(value) => command.arg(format!("-D{name}={value}")),
-            None => command.arg(format!("-D{name}")),
-        };
-    }
+    python_flags(&mut command, python);
     command.arg(source).arg("-o").arg(output);
     let status = command
         .status()
@@ -258,4 +234,18 @@ fn show(command: &Command) -> String {
 
 fn var(name: &str) -> Result<String, String> {
     env::var(name).map_err(|e| format!("environment variable {name}: {e}"))
+}
+
+/// The include directories and defines of the Python the modules are built
+/// for, as its own build passes them to the compiler.
+fn python_flags(command: &mut Command, python: &PythonConfig) {
+    for dir in python.include_dirs() {
+        command.arg("-I").arg(dir);
+    }
+    for (name, value) in python.defines() {
+        match value {
+            Some(value) => command.arg(format!("-D{name}={value}")),
+            None => command.arg(format!("-D{name}")),
+        };
+    }
 }
