@@ -55,6 +55,7 @@ mod code;
 mod copy;
 mod count;
 pub mod messages;
+mod movebits;
 mod search;
 mod stride;
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! ([`mirror_lower_half`], [`delete_stepped`]), no bit is read after it is
 //! written.
 
-use super::copy::{copy_within_impl, Source};
+use super::movebits::{copy_within_impl, Source};
 use super::word::{self, Order};
 
 /// Steps below this deposit or extract several bits per 64-bit window;

@@ -6,7 +6,7 @@
 
 use super::exported;
 use super::instance::{self, Instance, FREE, MUT, NO_VALUE};
-use super::spec::{CompareOp, PyClass, Slot, Visit};
+use super::spec::{CompareOp, Property, PyClass, Slot, Visit};
 use crate::error::{Error, ExceptionType, Result};
 use crate::extension::call::{raise_panic, trampoline, Args};
 use crate::extension::module::{conjure, zero_sized, Method};
@@ -996,10 +996,6 @@ unsafe extern "C" fn setter<T: PyClass, F: SetterFn<T>>(
     }
 }
 
-/// One property (`PyGetSetDef`) of a type.
-#[derive(Clone, Copy)]
-pub struct Property(pub(crate) ffi::PyGetSetDef);
-
 impl Property {
     /// A read-only property: reading it runs `get`; assigning it raises
     /// `AttributeError` (Python's own, for a property with no setter).
@@ -1040,55 +1036,6 @@ impl Property {
         let mut p = Property::read_only::<T, G>(name, doc, get);
         p.0.set = Some(setter::<T, S>);
         p
-    }
-
-    /// The entry that ends a table.
-    pub const END: Property = Property(ffi::PyGetSetDef {
-        name: std::ptr::null_mut(),
-        get: None,
-        set: None,
-        doc: std::ptr::null_mut(),
-        closure: std::ptr::null_mut(),
-    });
-}
-
-/// A type's property table, ended by [`Property::END`]: a static only
-/// Python reads.
-pub struct PropertyTable<const N: usize>(std::cell::UnsafeCell<[ffi::PyGetSetDef; N]>);
-
-// SAFETY: nothing writes the table after it is made; Python reads it (with
-// the GIL held) and never writes it.
-unsafe impl<const N: usize> Sync for PropertyTable<N> {}
-
-impl<const N: usize> PropertyTable<N> {
-    /// The table.
-    ///
-    /// # Panics
-    ///
-    /// (At compile time, in a `static`.) Unless it ends with
-    /// [`Property::END`], once.
-    pub const fn new(properties: [Property; N]) -> PropertyTable<N> {
-        let mut table = [Property::END.0; N];
-        let mut i = 0;
-        while i < N {
-            let end = properties[i].0.get.is_none();
-            assert!(
-                end == (i + 1 == N),
-                "the properties must end with Property::END, once"
-            );
-            table[i] = properties[i].0;
-            i += 1;
-        }
-        PropertyTable(std::cell::UnsafeCell::new(table))
-    }
-
-    /// The table for C: NULL when it holds no property.
-    pub(crate) const fn as_ptr(&self) -> *mut ffi::PyGetSetDef {
-        if N <= 1 {
-            std::ptr::null_mut()
-        } else {
-            self.0.get().cast()
-        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! handle, its head (the memory it exports, the borrow flag), and the
 //! [`Ref`]/[`RefMut`] guards through which the Rust value is reached.
 
-use super::spec::PyClass;
+use super::spec::{value_offset, PyClass};
 use crate::buffer::Buffer;
 use crate::error::{Error, ExceptionType, Result};
 use crate::gil::Python;
@@ -17,14 +17,6 @@ use std::ptr::NonNull;
 pub(crate) const NO_VALUE: isize = 0;
 pub(crate) const FREE: isize = 1;
 pub(crate) const MUT: isize = -1;
-
-/// Where the Rust value of a `T` starts: after the head, aligned for `T`
-/// (checked at compile time to need no more than Python's allocators give).
-pub(crate) const fn value_offset<T>() -> usize {
-    let end = ffi::HEAD_OFFSET + std::mem::size_of::<ffi::lbsys_head>();
-    let align = std::mem::align_of::<T>();
-    end.div_ceil(align) * align
-}
 
 /// The object's head.
 ///

@@ -17,8 +17,9 @@ mod spec;
 
 pub use entry::{
     BinaryFn, BoolFn, Class, ClassFn, CompareFn, ContainsFn, HashFn, LenFn, New, NewFn, NewInFn,
-    NextFn, Property, PropertyTable, SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn,
-    SetSubscriptFn, SetterFn,
+    NextFn, SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn, SetSubscriptFn, SetterFn,
 };
 pub use instance::{Instance, Ref, RefMut};
-pub use spec::{CompareOp, Features, PyClass, Slot, SlotTable, Stop, TypeObject, Visit};
+pub use spec::{
+    CompareOp, Features, Property, PropertyTable, PyClass, Slot, SlotTable, Stop, TypeObject, Visit,
+};

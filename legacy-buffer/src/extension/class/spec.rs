@@ -2,7 +2,6 @@
 //! way of [`py_class!`](crate::py_class)), and its [`TypeObject`], the type
 //! Python sees, made once from a spec on first use.
 
-use super::instance::value_offset;
 use crate::error::{Error, Result};
 use crate::extension::module::MethodTable;
 use crate::gil::Python;
@@ -221,8 +220,7 @@ const fn basicsize<T>() -> usize {
 }
 
 /// The property table of a type without properties.
-static NO_PROPERTIES: super::entry::PropertyTable<1> =
-    super::entry::PropertyTable::new([super::entry::Property::END]);
+static NO_PROPERTIES: PropertyTable<1> = PropertyTable::new([Property::END]);
 
 /// How many subtypes (Python subclasses) an instance check remembers.
 const SUBTYPES: usize = 4;
@@ -278,7 +276,7 @@ impl TypeObject {
         doc: Option<&'static CStr>,
         features: Features,
         methods: &'static MethodTable<M>,
-        properties: &'static super::entry::PropertyTable<P>,
+        properties: &'static PropertyTable<P>,
         slots: &'static SlotTable<S>,
     ) -> TypeObject {
         assert!(
@@ -390,5 +388,68 @@ impl TypeObject {
             }
         }
         true
+    }
+}
+
+/// Where the Rust value of a `T` starts: after the head, aligned for `T`
+/// (checked at compile time to need no more than Python's allocators give).
+pub(crate) const fn value_offset<T>() -> usize {
+    let end = ffi::HEAD_OFFSET + std::mem::size_of::<ffi::lbsys_head>();
+    let align = std::mem::align_of::<T>();
+    end.div_ceil(align) * align
+}
+
+/// One property (`PyGetSetDef`) of a type.
+#[derive(Clone, Copy)]
+pub struct Property(pub(crate) ffi::PyGetSetDef);
+
+impl Property {
+    /// The entry that ends a table.
+    pub const END: Property = Property(ffi::PyGetSetDef {
+        name: std::ptr::null_mut(),
+        get: None,
+        set: None,
+        doc: std::ptr::null_mut(),
+        closure: std::ptr::null_mut(),
+    });
+}
+
+/// A type's property table, ended by [`Property::END`]: a static only
+/// Python reads.
+pub struct PropertyTable<const N: usize>(UnsafeCell<[ffi::PyGetSetDef; N]>);
+
+// SAFETY: nothing writes the table after it is made; Python reads it (with
+// the GIL held) and never writes it.
+unsafe impl<const N: usize> Sync for PropertyTable<N> {}
+
+impl<const N: usize> PropertyTable<N> {
+    /// The table.
+    ///
+    /// # Panics
+    ///
+    /// (At compile time, in a `static`.) Unless it ends with
+    /// [`Property::END`], once.
+    pub const fn new(properties: [Property; N]) -> PropertyTable<N> {
+        let mut table = [Property::END.0; N];
+        let mut i = 0;
+        while i < N {
+            let end = properties[i].0.get.is_none();
+            assert!(
+                end == (i + 1 == N),
+                "the properties must end with Property::END, once"
+            );
+            table[i] = properties[i].0;
+            i += 1;
+        }
+        PropertyTable(UnsafeCell::new(table))
+    }
+
+    /// The table for C: NULL when it holds no property.
+    pub(crate) const fn as_ptr(&self) -> *mut ffi::PyGetSetDef {
+        if N <= 1 {
+            std::ptr::null_mut()
+        } else {
+            self.0.get().cast()
+        }
     }
 }
