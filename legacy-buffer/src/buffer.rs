@@ -439,7 +439,7 @@ impl<'a> Buffer<'a> {
     /// `Pinned`: the copy is C's `memcpy`, which Python code writing the
     /// memory meanwhile cannot make unsound, and none runs during it
     /// anyway), through [`to_vec`](Buffer::to_vec) otherwise.
-    pub fn to_str<'py>(&self, py: crate::Python<'py>) -> Result<Object<'py>> {
+    pub fn to_str<'py>(&self, py: crate::gil::Python<'py>) -> Result<Object<'py>> {
         if self.kind == BufferKind::Unpinned {
             return Object::str(py, &self.to_vec()?);
         }

@@ -223,7 +223,10 @@ impl<'py> Object<'py> {
     /// `TypeError` for other objects.
     pub fn dict_items(&self) -> Result<Vec<(Object<'py>, Object<'py>)>> {
         if !self.is_dict() {
-            return Err(Error::new(crate::ExceptionType::TypeError, "dict expected"));
+            return Err(Error::new(
+                crate::error::ExceptionType::TypeError,
+                "dict expected",
+            ));
         }
         let mut items = Vec::new();
         let mut pos: ffi::Py_ssize_t = 0;
@@ -247,7 +250,10 @@ impl<'py> Object<'py> {
     /// if `self` is not a dict.
     pub fn dict_get(&self, key: &Object<'_>) -> Result<Option<Object<'py>>> {
         if !self.is_dict() {
-            return Err(Error::new(crate::ExceptionType::TypeError, "dict expected"));
+            return Err(Error::new(
+                crate::error::ExceptionType::TypeError,
+                "dict expected",
+            ));
         }
         // SAFETY: a dict (checked), GIL held; a borrowed reference or NULL
         // (no exception left set), made owned at once.
