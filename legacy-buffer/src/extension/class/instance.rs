@@ -241,10 +241,10 @@ impl<'a, 'py, T: PyClass> Instance<'a, 'py, T> {
     /// must stay good. `MemoryError` where the memory cannot be had.
     pub fn resize_bytes(&self, len: usize) -> Result<()> {
         let head = self.head();
-        // SAFETY: the head of a live instance; its memory is a Vec's parts
-        // (exported.rs), which no reference points into: every Rust view of
-        // it is a pinned Buffer (exports > 0 refuses below) or a no-Python
-        // scope (whose closure cannot reach this instance: not Send).
+        // No reference points into the memory (a Vec's parts, exported.rs):
+        // every Rust view of it is a pinned Buffer (exports > 0 refuses) or a
+        // no-Python scope (whose closure cannot reach this instance).
+        // SAFETY: the head of a live instance; no reference into its memory.
         unsafe { super::exported::resize(head, len, None) }
     }
 
@@ -436,10 +436,9 @@ impl<'a, 'py, T: PyClass> Instance<'a, 'py, T> {
         }
         let theirs = Lent::new(other)?;
         let head = self.head();
-        // SAFETY: the other object's memory stays in place while lent (an
-        // export counted) and nothing writes it while this runs (no Python
-        // code does, and this object's memory is another allocation); the
-        // append is as in extend_bytes.
+        // The other object's memory stays in place while lent (an export
+        // counted); no Python code runs, and this object's is another one.
+        // SAFETY: as above; the append is as in extend_bytes.
         unsafe { super::exported::append(head, crate::scope::shared(theirs.ptr, theirs.len)) }
     }
 
