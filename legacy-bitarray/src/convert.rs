@@ -23,7 +23,7 @@ pub(crate) fn index_error(message: &str) -> Error {
 /// C's `IS_INDEX` (Python 2): an `int`, a `long`, or has `__index__`.
 #[inline]
 pub(crate) fn is_index(v: &Object<'_>) -> bool {
-    v.exact_int().is_some() || v.is_int() || v.is_long() || v.is_index()
+    v.is_int() || v.is_long() || v.is_index()
 }
 
 /// C's `IS_INT_OR_BOOL` (Python 2).

@@ -88,8 +88,8 @@ fn parity(original: &Path, port: &Path, args: &[&str]) -> (usize, String) {
 }
 
 /// How many operations a parity run draws: the script's default, or
-/// `LEGACY_BUFFER_BITARRAY_CASES` (ci/memcheck asks for fewer: under
-/// valgrind everything runs ~30x slower).
+/// `LEGACY_BUFFER_BITARRAY_CASES` (fewer for a quick run, under valgrind
+/// say, where everything runs ~30x slower).
 fn cases() -> Option<String> {
     std::env::var("LEGACY_BUFFER_BITARRAY_CASES").ok()
 }
