@@ -1732,6 +1732,7 @@ pub const LBSYS_CHAR: _bindgen_ty_7 = 0;
 pub const LBSYS_READ: _bindgen_ty_7 = 1;
 pub const LBSYS_WRITE: _bindgen_ty_7 = 2;
 pub type _bindgen_ty_7 = ::libc::c_uint;
+pub const LBSYS_TAKE_EXPORT: _bindgen_ty_8 = -10;
 pub const LBSYS_NULL_WITH_LENGTH: _bindgen_ty_8 = -3;
 pub const LBSYS_STRAY: _bindgen_ty_8 = -2;
 pub const LBSYS_ERROR: _bindgen_ty_8 = -1;

@@ -7,22 +7,50 @@ use crate::find::Python;
 use crate::Failure;
 use std::path::{Path, PathBuf};
 
-/// bindgen's output for CPython 2.7.18 on x86_64 Linux, committed, for
-/// docs.rs and for machines without libclang. The release and debug builds
-/// give the same bindings (the layouts that differ, `PyObject`'s and what
-/// is reached through it, are opaque here or behind the C shim), so one
-/// file serves both. `ci/bindings` regenerates it from both builds' headers
-/// and fails if either differs.
-pub const PREGENERATED: &str = "bindings/cpython-2.7.18-x86_64-linux.rs";
+/// bindgen's output committed for one line of CPython on x86_64 Linux, for
+/// docs.rs (2.7's) and for machines without libclang. A line's release and
+/// debug builds give the same bindings (the layouts that differ,
+/// `PyObject`'s and what is reached through it, are opaque here or behind
+/// the C shim), so one file serves both. `ci/bindings` regenerates each
+/// from both builds' headers and fails if either differs.
+pub struct Pregenerated {
+    /// The `(major, minor)` the file is for.
+    pub line: (u32, u32),
+    /// The micro version too, where the file is for that one only (2.7.18:
+    /// 2.7 is final, and earlier 2.7s declare less).
+    pub micro: Option<u32>,
+    /// The bindings.
+    pub rs: &'static str,
+    /// The hashes of the header sets the bindings were generated from, one
+    /// line each (`fnv1a64:<hex> <which build>`): written by `ci/bindings
+    /// --update` from the hashes the build script leaves in
+    /// `OUT_DIR/headers.hash` ([`HEADERS_HASH`]). Headers of the same line
+    /// but with another hash (another micro version, another
+    /// distribution's build) are refused: their declarations may differ.
+    pub headers: &'static str,
+}
 
-/// The version the committed bindings were generated from.
-pub const PREGENERATED_VERSION: (u32, u32, u32) = (2, 7, 18);
-
-/// The hashes of the header sets the committed bindings were generated
-/// from, one line each (`fnv1a64:<hex> <which build>`): written by
-/// `ci/bindings --update` from the hashes the build script leaves in
-/// `OUT_DIR/headers.hash` ([`HEADERS_HASH`]).
-pub const PREGENERATED_HEADERS: &str = "bindings/cpython-2.7.18-x86_64-linux.headers";
+/// The committed bindings, one file per line.
+pub const PREGENERATED: &[Pregenerated] = &[
+    Pregenerated {
+        line: (2, 7),
+        micro: Some(18),
+        rs: "bindings/cpython-2.7.18-x86_64-linux.rs",
+        headers: "bindings/cpython-2.7.18-x86_64-linux.headers",
+    },
+    Pregenerated {
+        line: (3, 9),
+        micro: None,
+        rs: "bindings/cpython-3.9-x86_64-linux.rs",
+        headers: "bindings/cpython-3.9-x86_64-linux.headers",
+    },
+    Pregenerated {
+        line: (3, 11),
+        micro: None,
+        rs: "bindings/cpython-3.11-x86_64-linux.rs",
+        headers: "bindings/cpython-3.11-x86_64-linux.headers",
+    },
+];
 
 /// Where every build with headers leaves their [`headers_hash`] in `OUT_DIR`.
 pub const HEADERS_HASH: &str = "headers.hash";
@@ -78,8 +106,13 @@ pub fn headers_hash(include_dirs: &[PathBuf]) -> Result<(String, Vec<PathBuf>), 
 /// is `hash`, if they cannot: they were generated from other headers (a
 /// patched 2.7.18, another distribution's build), whose declarations or
 /// layouts may differ from these in ways the version number does not show.
-pub fn pregenerated_headers_mismatch(env: &Env, python: &Python, hash: &str) -> Option<Failure> {
-    let path = env.manifest_dir.join(PREGENERATED_HEADERS);
+pub fn pregenerated_headers_mismatch(
+    env: &Env,
+    committed: &Pregenerated,
+    python: &Python,
+    hash: &str,
+) -> Option<Failure> {
+    let path = env.manifest_dir.join(committed.headers);
     let known = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) => {
@@ -100,8 +133,8 @@ pub fn pregenerated_headers_mismatch(env: &Env, python: &Python, hash: &str) -> 
     Some(Failure::new(
         "the Python headers are not those the pre-generated bindings were generated from",
         format!(
-            "The committed bindings ({PREGENERATED}) were generated from headers whose hash \
-             is {} ({PREGENERATED_HEADERS}), but the headers from {} ({:?}) hash to {hash}: \
+            "The committed bindings ({}) were generated from headers whose hash \
+             is {} ({}), but the headers from {} ({:?}) hash to {hash}: \
              their declarations may differ from the committed bindings. To fix this, either\n\
              - let bindgen generate the bindings from these headers: install libclang \
              (Debian/Ubuntu: apt-get install libclang-dev; Fedora: clang-devel), unset {} \
@@ -109,7 +142,9 @@ pub fn pregenerated_headers_mismatch(env: &Env, python: &Python, hash: &str) -> 
              - if these headers are the ones to bind, regenerate the committed bindings and \
              their hashes in the legacy-buffer repository with ci/bindings --update, and \
              commit them.",
+            committed.rs,
             known.join(" or "),
+            committed.headers,
             python.source,
             python.include_dirs,
             env::PREGENERATED
@@ -118,8 +153,8 @@ pub fn pregenerated_headers_mismatch(env: &Env, python: &Python, hash: &str) -> 
 }
 
 /// Copies the committed bindings to `out`.
-pub fn copy_pregenerated(env: &Env, out: &Path) -> Result<(), Failure> {
-    let from = env.manifest_dir.join(PREGENERATED);
+pub fn copy_pregenerated(env: &Env, committed: &Pregenerated, out: &Path) -> Result<(), Failure> {
+    let from = env.manifest_dir.join(committed.rs);
     std::fs::copy(&from, out).map(drop).map_err(|e| {
         Failure::new(
             "could not copy the pre-generated bindings",
@@ -128,27 +163,39 @@ pub fn copy_pregenerated(env: &Env, out: &Path) -> Result<(), Failure> {
     })
 }
 
-/// Why the committed bindings cannot serve this build, if they cannot: they
-/// are for CPython 2.7.18 and 64-bit targets (their layout assertions,
-/// compiled in, would also catch other layouts; PyPy's names and
-/// `Py_buffer` are not CPython's).
-pub fn pregenerated_mismatch(env: &Env, version: (u32, u32, u32), pypy: bool) -> Option<Failure> {
+/// The committed bindings for this build, or why none can serve it: they
+/// are for CPython 2.7.18, 3.9 and 3.11, and 64-bit targets (their layout
+/// assertions, compiled in, would also catch other layouts; PyPy's names
+/// and `Py_buffer` are not CPython's).
+pub fn pregenerated_for(
+    env: &Env,
+    version: (u32, u32, u32),
+    pypy: bool,
+) -> Result<&'static Pregenerated, Failure> {
     let (major, minor, micro) = version;
-    let problem = if pypy {
-        "the headers are PyPy's (cpyext)".to_owned()
-    } else if env.pointer_width != 64 {
-        format!("the target is {}-bit", env.pointer_width)
-    } else if version != PREGENERATED_VERSION {
-        format!("the headers are Python {major}.{minor}.{micro}")
-    } else {
-        return None;
+    let committed = PREGENERATED
+        .iter()
+        .find(|p| p.line == (major, minor) && p.micro.map_or(true, |m| m == micro));
+    let problem = match committed {
+        _ if pypy => "the headers are PyPy's (cpyext)".to_owned(),
+        _ if env.pointer_width != 64 => format!("the target is {}-bit", env.pointer_width),
+        None => format!("the headers are Python {major}.{minor}.{micro}"),
+        Some(committed) => return Ok(committed),
     };
-    Some(Failure::new(
+    let lines: Vec<String> = PREGENERATED
+        .iter()
+        .map(|p| match p.micro {
+            Some(micro) => format!("{}.{}.{micro}", p.line.0, p.line.1),
+            None => format!("{}.{}", p.line.0, p.line.1),
+        })
+        .collect();
+    Err(Failure::new(
         "the pre-generated bindings do not fit this build",
         format!(
-            "The committed bindings ({PREGENERATED}) are for CPython 2.7.18 on a 64-bit \
-             target, but {problem}. Let bindgen generate them from the headers instead: \
-             unset {} and drop the pregenerated-bindings feature (bindgen needs libclang).",
+            "The committed bindings (bindings/) are for CPython {} on a 64-bit target, but \
+             {problem}. Let bindgen generate them from the headers instead: unset {} and \
+             drop the pregenerated-bindings feature (bindgen needs libclang).",
+            lines.join(", "),
             env::PREGENERATED
         ),
     ))
@@ -181,7 +228,13 @@ const FAMILIES: &[(&str, &[&str])] = &[
     ),
     (
         "strings and bytes",
-        &["PyString_.*", "_PyString_Resize", "PyByteArray_.*"],
+        &[
+            "PyString_.*",
+            "_PyString_Resize",
+            "PyBytes_.*",
+            "_PyBytes_Resize",
+            "PyByteArray_.*",
+        ],
     ),
     (
         "containers",
@@ -239,9 +292,27 @@ const FAMILIES: &[(&str, &[&str])] = &[
 
 /// Functions of those families left out: their signatures use types this
 /// crate does not bind (`FILE`, `va_list`, code and frame objects,
-/// `Py_UNICODE` arrays, whose names depend on the build's unicode width).
+/// `Py_UNICODE` arrays, whose names depend on the build's unicode width;
+/// on Python 3, module and type definitions, which hold a `PyObject`
+/// header Rust does not lay out, the argument parser's private caches,
+/// allocator tables and identifiers).
 const LEFT_OUT: &[&str] = &[
     "PyObject_Print",
+    ".*FormatV",
+    "PyArg_ParseStackAndKeywords",
+    "PyArg_ParseTupleAndKeywordsFast",
+    "PyObject_CallMethodId",
+    "PyMem_.*Allocator",
+    "PyObject_.*ArenaAllocator",
+    "PyModule_Create2",
+    "PyModule_ExecDef",
+    "PyModule_FromDefAndSpec2",
+    "PyModule_GetDef",
+    "PyType_From.*Spec.*",
+    "PyType_FromMetaclass",
+    "Py.*_AddWatcher",
+    "PyType_GetModuleByDef",
+    "PyIter_Send",
     ".*_VaParse.*",
     "PyArg_VaParse",
     "Py_VaBuildValue",
@@ -273,9 +344,10 @@ const LEFT_OUT: &[&str] = &[
 /// The functions of the macro shim (`src/shim.h`), read from the header
 /// itself: each `lbsys_<name>` declared there, in order. `src/lib.rs`
 /// re-exports each as `<name>` (`lbsys_Py_INCREF` as `Py_INCREF`), through
-/// the list [`write_shim_exports`] generates; on PyPy, whose headers declare
-/// some of those names as functions too (`PyString_AS_STRING`,
-/// `PyByteArray_Check`), bindgen leaves the C API's out, so that each name
+/// the list [`write_shim_exports`] generates; where the headers declare
+/// some of those names as functions too (PyPy's `PyString_AS_STRING` and
+/// `PyByteArray_Check`, Python 3's `PyIter_Check`), bindgen leaves the C
+/// API's out, so that each name
 /// means one function, the shim's. The header is the one list: a function
 /// added there is bound, re-exported and kept apart from PyPy's at once.
 pub fn shim_names(shim_header: &Path) -> Result<Vec<String>, Failure> {
@@ -417,8 +489,8 @@ pub fn generate(
             format!(
                 "{e}\nInstall it (Debian/Ubuntu: apt-get install libclang-dev; Fedora: \
                  clang-devel) or point LIBCLANG_PATH at the directory holding libclang.so.\n\
-                 Or, for CPython 2.7.18 on a 64-bit target, use the bindings that come with \
-                 this crate instead of generating them: set {}=1, or enable its \
+                 Or, for CPython 2.7.18, 3.9 or 3.11 on a 64-bit target, use the bindings \
+                 that come with this crate instead of generating them: set {}=1, or enable its \
                  pregenerated-bindings feature.",
                 env::PREGENERATED
             ),
@@ -446,7 +518,7 @@ pub fn generate(
         .allowlist_type(
             "Py_buffer|bufferinfo|PyMethodDef|PyCFunction|PyGILState_STATE|PyCompilerFlags\
              |Py_complex|PyCapsule_Destructor|lbsys_lent|lbsys_head|lbsys_slot|lbsys_type_spec\
-             |PyGetSetDef|getter|setter|visitproc",
+             |PyGetSetDef|getter|setter|visitproc|Py_hash_t",
         )
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
         .parse_callbacks(Box::new(CApiNames));
@@ -454,9 +526,12 @@ pub fn generate(
         // PyPy's `typedef struct Py_complex_t {...} Py_complex`: CPython's
         // struct has no tag.
         builder = builder.allowlist_type("Py_complex_t");
-        for name in shim_names {
-            builder = builder.blocklist_function(name);
-        }
+    }
+    // Where the headers declare a shim name as a function too (PyPy's
+    // `PyString_AS_STRING`, Python 3's `PyIter_Check`), the name means the
+    // shim's function only. (CPython 2.7's are all macros.)
+    for name in shim_names {
+        builder = builder.blocklist_function(name);
     }
     for (_family, functions) in FAMILIES {
         for f in *functions {
@@ -474,7 +549,7 @@ pub fn generate(
     }
     let bindings = builder.generate().map_err(|e| {
         Failure::new(
-            "bindgen could not read the Python 2.7 headers",
+            "bindgen could not read the Python headers",
             format!(
                 "{e}\nHeaders from {} at {:?}.",
                 python.source, python.include_dirs

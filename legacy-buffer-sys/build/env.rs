@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-/// Everything the environment says about where Python 2.7 is and how to build.
+/// Everything the environment says about where Python is and how to build.
 pub struct Env {
     /// Explicit mode: the directories holding `Python.h` and `pyconfig.h`.
     pub include_dirs: Option<Vec<PathBuf>>,
@@ -14,6 +14,9 @@ pub struct Env {
     pub lib_name: Option<String>,
     /// The pkg-config module to use instead of the default search.
     pub pkg_config_name: Option<String>,
+    /// The line asked for (`2.7`, `3.11`): the default search looks for
+    /// that version only, and a Python found otherwise must be it.
+    pub python_version: Option<String>,
     /// The `python2.7-config` to use instead of the default search: a path,
     /// or a name looked up on `PATH`.
     pub python_config: Option<OsString>,
@@ -43,6 +46,7 @@ pub const LIB_DIR: &str = "LEGACY_BUFFER_SYS_PYTHON_LIB_DIR";
 pub const LIB_NAME: &str = "LEGACY_BUFFER_SYS_PYTHON_LIB_NAME";
 pub const PKG_CONFIG_NAME: &str = "LEGACY_BUFFER_SYS_PKG_CONFIG_NAME";
 pub const PYTHON_CONFIG: &str = "LEGACY_BUFFER_SYS_PYTHON_CONFIG";
+pub const PYTHON_VERSION: &str = "LEGACY_BUFFER_SYS_PYTHON_VERSION";
 pub const PRINT_CONFIG: &str = "LEGACY_BUFFER_SYS_PRINT_CONFIG";
 pub const NO_LINK: &str = "LEGACY_BUFFER_SYS_NO_LINK";
 pub const PREGENERATED: &str = "LEGACY_BUFFER_SYS_PREGENERATED_BINDINGS";
@@ -73,6 +77,7 @@ impl Env {
             lib_dir: var_os(LIB_DIR).map(PathBuf::from),
             lib_name: var(LIB_NAME),
             pkg_config_name: var(PKG_CONFIG_NAME),
+            python_version: var(PYTHON_VERSION),
             python_config: var_os(PYTHON_CONFIG),
             print_config: flag(PRINT_CONFIG),
             no_link: flag(NO_LINK) || std::env::var_os("CARGO_FEATURE_EXTENSION_MODULE").is_some(),

@@ -1,16 +1,23 @@
-//! Discovery of a Python 2.7: headers and library always come from the same
+//! Discovery of a Python: headers and library always come from the same
 //! source, tried in this order:
 //!
 //! 1. explicit environment variables (include dirs + lib dir + lib name);
 //! 2. the config tool named by `LEGACY_BUFFER_SYS_PYTHON_CONFIG` (a path, or a
 //!    name looked up on `PATH`), alone;
-//! 3. pkg-config: the module named by `LEGACY_BUFFER_SYS_PKG_CONFIG_NAME` (alone),
-//!    else `python-2.7`, else `python2` (never plain `python`, which may be 3.x);
-//! 4. unless a module was named: `python2.7-config` (native builds only) and
-//!    `<target>-python2.7-config` (Debian's name, e.g.
-//!    `x86_64-linux-gnu-python2.7-config`) in each directory of `PATH`, in
-//!    order, so that a failing entry (a pyenv shim for a version not
+//! 3. pkg-config: the module named by `LEGACY_BUFFER_SYS_PKG_CONFIG_NAME`
+//!    (alone), else each line's modules in turn;
+//! 4. unless a module was named: each line's config tools, `python2.7-config`
+//!    (native builds only) and `<target>-python2.7-config` (Debian's name,
+//!    e.g. `x86_64-linux-gnu-python2.7-config`) in each directory of `PATH`,
+//!    in order, so that a failing entry (a pyenv shim for a version not
 //!    selected) does not hide a working one further on.
+//!
+//! The lines: the one `LEGACY_BUFFER_SYS_PYTHON_VERSION` names (`2.7`,
+//! `3.11`), else 2.7 (`python-2.7`, `python2`; `python2.7-config`) and then
+//! the system's Python 3 (`python3-embed`, `python3`; `python3-config`):
+//! the first found picks the line. A 3.x line's modules are the `-embed`
+//! ones first, which name libpython (the others name none: an extension
+//! module needs no library, but an embedder does).
 
 use crate::env::{self, Env};
 use crate::Failure;
@@ -41,6 +48,65 @@ impl Python {
     }
 }
 
+/// A line of Python the search looks for: its pkg-config modules, and the
+/// name of its config tool (`python2.7`: `python2.7-config`).
+struct Line {
+    modules: Vec<String>,
+    tool: String,
+}
+
+/// The Python versions this crate binds: CPython 2.7 (and PyPy's 2.7), and
+/// CPython 3.9 to 3.13.
+pub fn supported(major: u32, minor: u32) -> bool {
+    (major, minor) == (2, 7) || (major == 3 && (9..=13).contains(&minor))
+}
+
+/// `LEGACY_BUFFER_SYS_PYTHON_VERSION` as `(major, minor)`, checked.
+pub fn version_asked(env: &Env) -> Result<Option<(u32, u32)>, Failure> {
+    let Some(text) = &env.python_version else {
+        return Ok(None);
+    };
+    let parsed = text
+        .split_once('.')
+        .and_then(|(major, minor)| Some((major.parse().ok()?, minor.parse().ok()?)));
+    match parsed {
+        Some((major, minor)) if supported(major, minor) => Ok(Some((major, minor))),
+        _ => Err(Failure::new(
+            format!("{} is {text:?}", env::PYTHON_VERSION),
+            format!(
+                "{} names the line of Python to bind, as major.minor: 2.7, or 3.9 to 3.13.",
+                env::PYTHON_VERSION
+            ),
+        )),
+    }
+}
+
+fn lines(env: &Env) -> Result<Vec<Line>, Failure> {
+    let line = |(major, minor): (u32, u32)| match major {
+        2 => Line {
+            modules: vec!["python-2.7".into(), "python2".into()],
+            tool: "python2.7".into(),
+        },
+        _ => Line {
+            modules: vec![
+                format!("python-{major}.{minor}-embed"),
+                format!("python-{major}.{minor}"),
+            ],
+            tool: format!("python{major}.{minor}"),
+        },
+    };
+    Ok(match version_asked(env)? {
+        Some(version) => vec![line(version)],
+        None => vec![
+            line((2, 7)),
+            Line {
+                modules: vec!["python3-embed".into(), "python3".into()],
+                tool: "python3".into(),
+            },
+        ],
+    })
+}
+
 pub fn find(env: &Env) -> Result<Python, Failure> {
     if let Some(python) = from_env(env)? {
         return Ok(python);
@@ -49,36 +115,31 @@ pub fn find(env: &Env) -> Result<Python, Failure> {
         return from_named_config_tool(env, tool);
     }
     let mut tried = Vec::new();
-    let modules: Vec<&str> = match &env.pkg_config_name {
-        Some(name) => vec![name.as_str()],
-        None => vec!["python-2.7", "python2"],
-    };
-    for module in &modules {
-        match pkg_config::Config::new()
-            .cargo_metadata(false)
-            .env_metadata(true)
-            .probe(module)
-        {
-            Ok(lib) => {
-                return Ok(Python {
-                    source: format!("pkg-config module {module} (version {})", lib.version),
-                    include_dirs: lib.include_paths,
-                    lib_dirs: lib.link_paths,
-                    libs: lib.libs,
-                    passed_over: tried,
-                });
+    if let Some(module) = &env.pkg_config_name {
+        // A module that was asked for by name must be the one used: falling
+        // back to a different Python would hide the mistake.
+        return match from_pkg_config(module) {
+            Ok(python) => Ok(python),
+            Err(e) => {
+                tried.push(e);
+                Err(Failure::not_found(tried))
             }
-            Err(e) => tried.push(format!(
-                "pkg-config {module}: {}",
-                first_line(&e.to_string())
-            )),
-        }
+        };
     }
-    // A module that was asked for by name must be the one used: falling back
-    // to a different Python would hide the mistake.
-    if env.pkg_config_name.is_none() {
+    for line in lines(env)? {
+        for module in &line.modules {
+            match from_pkg_config(module) {
+                Ok(python) => {
+                    return Ok(Python {
+                        passed_over: tried,
+                        ..python
+                    })
+                }
+                Err(e) => tried.push(e),
+            }
+        }
         let path = env::path_dirs();
-        for name in config_tool_names(env) {
+        for name in config_tool_names(env, &line.tool) {
             let found: Vec<PathBuf> = path
                 .iter()
                 .map(|dir| dir.join(&name))
@@ -103,14 +164,35 @@ pub fn find(env: &Env) -> Result<Python, Failure> {
     Err(Failure::not_found(tried))
 }
 
+/// The pkg-config module `module`, or why not.
+fn from_pkg_config(module: &str) -> Result<Python, String> {
+    match pkg_config::Config::new()
+        .cargo_metadata(false)
+        .env_metadata(true)
+        .probe(module)
+    {
+        Ok(lib) => Ok(Python {
+            source: format!("pkg-config module {module} (version {})", lib.version),
+            include_dirs: lib.include_paths,
+            lib_dirs: lib.link_paths,
+            libs: lib.libs,
+            passed_over: Vec::new(),
+        }),
+        Err(e) => Err(format!(
+            "pkg-config {module}: {}",
+            first_line(&e.to_string())
+        )),
+    }
+}
+
 /// The names a config tool for the target goes by, in the order tried: the
 /// plain one describes the machine building, so it is only tried when that
 /// is the target; the prefixed one is what Debian installs (and what a cross
 /// toolchain's sysroot provides).
-fn config_tool_names(env: &Env) -> Vec<String> {
-    let prefixed = format!("{}-python2.7-config", gnu_triple(&env.target));
+fn config_tool_names(env: &Env, tool: &str) -> Vec<String> {
+    let prefixed = format!("{}-{tool}-config", gnu_triple(&env.target));
     if env.host == env.target {
-        vec!["python2.7-config".to_string(), prefixed]
+        vec![format!("{tool}-config"), prefixed]
     } else {
         vec![prefixed]
     }
@@ -140,7 +222,7 @@ fn from_named_config_tool(env: &Env, tool: &std::ffi::OsStr) -> Result<Python, F
         return Err(Failure::new(
             "two Pythons asked for",
             format!(
-                "{} ({}) and {} ({module}) each name a Python 2.7: set one of them.",
+                "{} ({}) and {} ({module}) each name a Python: set one of them.",
                 env::PYTHON_CONFIG,
                 tool.to_string_lossy(),
                 env::PKG_CONFIG_NAME
@@ -189,7 +271,7 @@ fn from_env(env: &Env) -> Result<Option<Python>, Failure> {
             passed_over: Vec::new(),
         })),
         _ => Err(Failure::new(
-            "incomplete explicit Python 2.7 configuration",
+            "incomplete explicit Python configuration",
             format!(
                 "{}, {} and {} go together: set all three, or none to use pkg-config.",
                 env::INCLUDE_DIR,
@@ -204,7 +286,7 @@ fn from_config_tool(tool: &std::path::Path) -> Result<Python, String> {
     let shown = tool.display();
     let run = |arg: &str| -> Result<String, String> {
         let out = Command::new(tool)
-            .arg(arg)
+            .args(arg.split(' '))
             .output()
             .map_err(|e| e.to_string())?;
         if !out.status.success() {
@@ -233,7 +315,10 @@ fn from_config_tool(tool: &std::path::Path) -> Result<Python, String> {
             }
         }
     }
-    for flag in run("--ldflags")?.split_whitespace() {
+    // Python 3.8 and later name libpython only when asked for what an
+    // embedder links (--embed); 2.7's tool knows no such option, and fails.
+    let ldflags = run("--ldflags --embed").or_else(|_| run("--ldflags"))?;
+    for flag in ldflags.split_whitespace() {
         if let Some(dir) = flag.strip_prefix("-L") {
             python.lib_dirs.push(dir.into());
         } else if let Some(lib) = flag.strip_prefix("-l") {

@@ -1,5 +1,5 @@
-//! Build script of legacy-buffer-sys: find a Python 2.7, read its headers'
-//! own configuration, generate bindings with bindgen (or take the committed
+//! Build script of legacy-buffer-sys: find a Python (2.7, or 3.9 to 3.13),
+//! read its headers' own configuration, generate bindings with bindgen (or take the committed
 //! ones, on request), compile the macro shim with cc, and tell cargo (and
 //! dependants, through `DEP_LEGACY_BUFFER_PYTHON27_*`) what was found. On
 //! docs.rs, none of that: the committed bindings and the configuration they
@@ -43,24 +43,28 @@ impl Failure {
     }
 
     fn not_found(tried: Vec<String>) -> Failure {
-        let mut detail = String::from("Looked for Python 2.7 headers and library:\n");
+        let mut detail = String::from("Looked for Python headers and library:\n");
         for t in tried {
             detail.push_str(&format!("  - {t}\n"));
         }
         detail.push_str(&format!(
             "\nTo fix this, either\n\
-             - install CPython 2.7's development files and pkg-config (below), or\n\
-             - put the bin directory of a CPython 2.7 built with --enable-shared on PATH \
+             - install CPython 2.7's development files and pkg-config (below), or those of a \
+             CPython 3.9 to 3.13 (python3.11-dev on Debian 12), naming the line in {} (3.11) \
+             when both are installed: 2.7 is looked for first, or\n\
+             - put the bin directory of a CPython built with --enable-shared on PATH \
              (its python2.7-config is used when pkg-config finds no python-2.7), or name that \
-             python2.7-config in {}; at run time, its lib directory must be on \
-             LD_LIBRARY_PATH (or in an rpath), or\n\
+             python2.7-config (or python3.x-config) in {}; at run time, its lib directory must \
+             be on LD_LIBRARY_PATH (or in an rpath), or\n\
              - set PKG_CONFIG_PATH so that pkg-config finds python-2.7.pc, or {} to name \
-             another module (python-2.7-dbg for Debian's debug build), or\n\
+             another module (python-2.7-dbg for Debian's debug build, python-3.11-embed, \
+             python-3.11d-embed), or\n\
              - set {}, {} and {} together (e.g. \
              /usr/include/python2.7:/usr/include/x86_64-linux-gnu/python2.7, \
              /usr/lib/x86_64-linux-gnu, python2.7).\n\n\
              Installing CPython 2.7:\n{INSTALL}\n\
              {}=1 prints what a build would use, and stops.",
+            env::PYTHON_VERSION,
             env::PYTHON_CONFIG,
             env::PKG_CONFIG_NAME,
             env::INCLUDE_DIR,
@@ -68,7 +72,7 @@ impl Failure {
             env::LIB_NAME,
             env::PRINT_CONFIG,
         ));
-        Failure::new("no Python 2.7 found", detail)
+        Failure::new("no Python found", detail)
     }
 
     fn report(&self) {
@@ -98,15 +102,19 @@ fn run() -> Result<(), Failure> {
         "build/expando.c",
         "src/shim.c",
         "src/shim.h",
+        "src/compat.h",
         "src/exporter.c",
+        "src/exporter3.c",
         "src/exporter.h",
         "src/types.c",
         "src/types.h",
         "wrapper.h",
-        bindings::PREGENERATED,
-        bindings::PREGENERATED_HEADERS,
     ] {
         println!("cargo:rerun-if-changed={f}");
+    }
+    for committed in bindings::PREGENERATED {
+        println!("cargo:rerun-if-changed={}", committed.rs);
+        println!("cargo:rerun-if-changed={}", committed.headers);
     }
     let env = env::Env::read();
     if env.docs_rs {
@@ -139,13 +147,40 @@ fn run() -> Result<(), Failure> {
             ));
         }
     }
-    if (headers.major, headers.minor) != (2, 7) {
+    let found = (headers.major, headers.minor);
+    if let Some(asked) = find::version_asked(&env)? {
+        if found != asked {
+            return Err(Failure::new(
+                format!(
+                    "found Python {}.{}, not {}.{}",
+                    found.0, found.1, asked.0, asked.1
+                ),
+                format!(
+                    "The headers from {} ({:?}) are Python {}.{}.{}, but {} asks for {}.{}: \
+                     point the build at that Python, or change {}.",
+                    python.source,
+                    python.include_dirs,
+                    headers.major,
+                    headers.minor,
+                    headers.micro,
+                    env::PYTHON_VERSION,
+                    asked.0,
+                    asked.1,
+                    env::PYTHON_VERSION
+                ),
+            ));
+        }
+    }
+    if !find::supported(found.0, found.1) || (headers.pypy.is_some() && found != (2, 7)) {
         return Err(Failure::new(
-            format!("found Python {}.{}, not 2.7", headers.major, headers.minor),
+            format!(
+                "found Python {}.{}, not 2.7 or 3.9 to 3.13",
+                found.0, found.1
+            ),
             format!(
                 "The headers from {} ({:?}) are Python {}.{}.{}. This crate binds \
-                 Python 2.7 only (CPython, or PyPy's for extension modules): point {} at a \
-                 python-2.7 pkg-config module.",
+                 CPython 2.7 and 3.9 to 3.13, and PyPy's 2.7 for extension modules: point {} \
+                 at a python-2.7 or python-3.x pkg-config module.",
                 python.source,
                 python.include_dirs,
                 headers.major,
@@ -198,7 +233,14 @@ fn run() -> Result<(), Failure> {
                 format!("SIZEOF_SIZE_T: {}", headers.sizeof_size_t),
                 format!("link libpython: {}", !env.no_link),
                 if env.pregenerated {
-                    format!("bindings: pre-generated ({})", bindings::PREGENERATED)
+                    match bindings::pregenerated_for(
+                        &env,
+                        headers.version(),
+                        headers.pypy.is_some(),
+                    ) {
+                        Ok(committed) => format!("bindings: pre-generated ({})", committed.rs),
+                        Err(_) => "bindings: pre-generated (none fits these headers)".to_string(),
+                    }
                 } else {
                     "bindings: bindgen".to_string()
                 },
@@ -224,19 +266,17 @@ fn run() -> Result<(), Failure> {
     std::fs::write(env.out_dir.join(bindings::HEADERS_HASH), &headers_hash)
         .map_err(|e| Failure::new("could not write the headers' hash", e.to_string()))?;
     if env.pregenerated {
-        let version = (headers.major, headers.minor, headers.micro);
-        if let Some(failure) = bindings::pregenerated_mismatch(&env, version, pypy) {
-            return Err(failure);
-        }
+        let committed = bindings::pregenerated_for(&env, headers.version(), pypy)?;
         // bindgen registers the headers it reads; here, the hash does.
         for file in &header_files {
             println!("cargo:rerun-if-changed={}", file.display());
         }
-        if let Some(failure) = bindings::pregenerated_headers_mismatch(&env, &python, &headers_hash)
+        if let Some(failure) =
+            bindings::pregenerated_headers_mismatch(&env, committed, &python, &headers_hash)
         {
             return Err(failure);
         }
-        bindings::copy_pregenerated(&env, &out)?;
+        bindings::copy_pregenerated(&env, committed, &out)?;
     } else {
         let wrapper = env.manifest_dir.join("wrapper.h");
         bindings::generate(&python, &wrapper, &shim_header, &shim_names, &out, pypy)?;
@@ -250,6 +290,7 @@ fn run() -> Result<(), Failure> {
     // Optimised whatever the profile: exporter.c is every borrow's path.
     shim.file(env.manifest_dir.join("src/shim.c"))
         .file(env.manifest_dir.join("src/exporter.c"))
+        .file(env.manifest_dir.join("src/exporter3.c"))
         .file(env.manifest_dir.join("src/types.c"))
         .opt_level(2)
         .warnings(true)
@@ -310,11 +351,8 @@ fn run() -> Result<(), Failure> {
 /// (`DEP_LEGACY_BUFFER_PYTHON27_DOCS_RS=1`) instead of given a Python.
 fn docs_rs(env: &env::Env) -> Result<(), Failure> {
     let headers = probe::Headers::documented();
-    let version = (headers.major, headers.minor, headers.micro);
-    if let Some(failure) = bindings::pregenerated_mismatch(env, version, false) {
-        return Err(failure);
-    }
-    bindings::copy_pregenerated(env, &env.out_dir.join("bindings.rs"))?;
+    let committed = bindings::pregenerated_for(env, headers.version(), false)?;
+    bindings::copy_pregenerated(env, committed, &env.out_dir.join("bindings.rs"))?;
     let shim_names = bindings::shim_names(&env.manifest_dir.join("src/shim.h"))?;
     bindings::write_shim_exports(&shim_names, &env.out_dir.join("shim_exports.rs"))?;
     emit_cfgs(&headers);
@@ -322,26 +360,29 @@ fn docs_rs(env: &env::Env) -> Result<(), Failure> {
     write_config(env, &headers)
 }
 
-/// The headers' configuration as cfgs of this crate's code.
+/// The minor versions of Python 3 that get a `Py_3_<minor>` cfg (set for
+/// that version and every later one).
+const PY3_MINORS: std::ops::RangeInclusive<u32> = 9..=13;
+
+/// The headers' configuration as cfgs of this crate's code: the build's
+/// flags, `PyPy`, and the line: `Py_3` for Python 3, with `Py_3_9`,
+/// `Py_3_10`, ... for each minor version the headers are at least.
 fn emit_cfgs(headers: &probe::Headers) {
-    for cfg in [
-        "Py_DEBUG",
-        "Py_TRACE_REFS",
-        "Py_REF_DEBUG",
-        "Py_UNICODE_WIDE",
-        "PyPy",
-    ] {
-        println!("cargo:rustc-check-cfg=cfg({cfg})");
-    }
-    let flags = [
-        ("Py_DEBUG", headers.py_debug),
-        ("Py_TRACE_REFS", headers.trace_refs),
-        ("Py_REF_DEBUG", headers.ref_debug),
-        ("Py_UNICODE_WIDE", headers.unicode_size == 4),
-        ("PyPy", headers.pypy.is_some()),
+    let py3 = headers.major == 3;
+    let mut flags = vec![
+        ("Py_DEBUG".to_string(), headers.py_debug),
+        ("Py_TRACE_REFS".to_string(), headers.trace_refs),
+        ("Py_REF_DEBUG".to_string(), headers.ref_debug),
+        ("Py_UNICODE_WIDE".to_string(), headers.unicode_size == 4),
+        ("PyPy".to_string(), headers.pypy.is_some()),
+        ("Py_3".to_string(), py3),
     ];
-    for (cfg, on) in flags {
-        if on {
+    for minor in PY3_MINORS {
+        flags.push((format!("Py_3_{minor}"), py3 && headers.minor >= minor));
+    }
+    for (cfg, on) in &flags {
+        println!("cargo:rustc-check-cfg=cfg({cfg})");
+        if *on {
             println!("cargo:rustc-cfg={cfg}");
         }
     }
@@ -354,6 +395,8 @@ fn write_config(env: &env::Env, headers: &probe::Headers) -> Result<(), Failure>
          pub const PY_VERSION_HEX: u32 = {:#010x};\n\
          /// `PY_VERSION` of the headers bound.\n\
          pub const PY_VERSION: &str = \"{}.{}.{}\";\n\
+         /// Whether the headers are Python 3's (the `Py_3` cfg).\n\
+         pub const PY3: bool = {};\n\
          /// Whether the headers define `Py_DEBUG` (a debug build of Python).\n\
          pub const PY_DEBUG: bool = {};\n\
          /// Whether the headers define `Py_TRACE_REFS` (a different `PyObject` layout).\n\
@@ -375,6 +418,7 @@ fn write_config(env: &env::Env, headers: &probe::Headers) -> Result<(), Failure>
         headers.major,
         headers.minor,
         headers.micro,
+        headers.major == 3,
         headers.py_debug,
         headers.trace_refs,
         headers.ref_debug,

@@ -23,6 +23,11 @@ pub struct Headers {
 }
 
 impl Headers {
+    /// `(major, minor, micro)`.
+    pub fn version(&self) -> (u32, u32, u32) {
+        (self.major, self.minor, self.micro)
+    }
+
     /// `PY_VERSION_HEX` as the headers compute it.
     pub fn version_hex(&self) -> u32 {
         (self.major << 24)

@@ -23,6 +23,9 @@
 #include "exporter.h"
 #include "types.h"
 
+/* Python 3's implementation is exporter3.c. */
+#if !LB_PY3
+
 #ifndef PYPY_VERSION
 
 /* The most exports of one bytearray that a borrow pins on top of. Its
@@ -720,3 +723,5 @@ int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len)
         return LBSYS_IMMUTABLE;
     return LBSYS_UNPINNED;
 }
+
+#endif /* !LB_PY3 */

@@ -8,6 +8,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include "compat.h"
 
 /* Which of the old protocol's functions: PyObject_AsCharBuffer,
  * PyObject_AsReadBuffer, PyObject_AsWriteBuffer. */
@@ -17,8 +18,13 @@ enum { LBSYS_CHAR = 0, LBSYS_READ = 1, LBSYS_WRITE = 2 };
  * LBSYS_ERROR (an exception is set, or the exporter failed without one),
  * LBSYS_STRAY (the exporter's proc succeeded but left an exception set),
  * LBSYS_NULL_WITH_LENGTH (it gave a NULL pointer with a non-zero length,
- * stored in *len). */
+ * stored in *len). On Python 3 (exporter3.c), where the old protocol's
+ * functions take a new-protocol export and release it before returning,
+ * no pointer C could give is pinned by anything but an export held while
+ * it is used: LBSYS_TAKE_EXPORT (nothing done, no exception set) tells
+ * the caller to take one (PyObject_GetBuffer) and hold it. */
 enum {
+    LBSYS_TAKE_EXPORT = -10,
     LBSYS_NULL_WITH_LENGTH = -3,
     LBSYS_STRAY = -2,
     LBSYS_ERROR = -1,

@@ -1,4 +1,4 @@
-//! Raw bindings to CPython 2.7's old buffer protocol
+//! Raw bindings to CPython 2.7's (and 3.x's) old buffer protocol
 //! (`PyObject_AsCharBuffer`, `PyObject_AsReadBuffer`, `PyObject_CheckReadBuffer`,
 //! `PyObject_AsWriteBuffer`), the new buffer protocol that pins exporters, and
 //! the small runtime an embedder or extension author needs around them; or,
@@ -29,6 +29,21 @@
 //! PyPy bodies: [`gil_held`] returns -1 (PyPy cannot say) and
 //! [`lbsys_initialize_embedded`] refuses. [`PYPY`] is then true, and the
 //! `PyPy` cfg is set.
+//!
+//! # Python 3
+//!
+//! Built against CPython 3.9 to 3.13 (`LEGACY_BUFFER_SYS_PYTHON_VERSION`,
+//! see the crate README), the same names are bound: the C API's own where
+//! Python 3 kept them, and the shim's Python 2 names mapped to what Python
+//! 3 has (`PyString_Check` is `PyBytes_Check`, `PyInt_Check` is
+//! `PyLong_Check`; `PyBuffer_Check` and `PyFile_Check` are always 0;
+//! [`Py_InitModule4`] returns a new reference, made from a `PyModuleDef`).
+//! [`PY3`] is then true and the `Py_3` cfg set, with `Py_3_9` ... `Py_3_13`
+//! for each minor version reached. On Python 3 the four old-protocol
+//! functions pin nothing (they release the export they take before
+//! returning): [`lbsys_borrow_read`] and its siblings lend `bytes` and
+//! answer [`LBSYS_TAKE_EXPORT`] for anything else, for the caller to take
+//! and hold an export.
 //!
 //! # Configuration
 //!

@@ -13,7 +13,15 @@ int lbsys_PyString_CheckExact(PyObject *o) { return PyString_CheckExact(o); }
 int lbsys_PyByteArray_Check(PyObject *o) { return PyByteArray_Check(o); }
 int lbsys_PyByteArray_CheckExact(PyObject *o) { return PyByteArray_CheckExact(o); }
 int lbsys_PyUnicode_Check(PyObject *o) { return PyUnicode_Check(o); }
+#if LB_PY3
+int lbsys_PyBuffer_Check(PyObject *o)
+{
+    (void)o;
+    return 0;
+}
+#else
 int lbsys_PyBuffer_Check(PyObject *o) { return PyBuffer_Check(o); }
+#endif
 int lbsys_PyTuple_Check(PyObject *o) { return PyTuple_Check(o); }
 PyObject **lbsys_tuple_items(PyObject *o, Py_ssize_t *len)
 {
@@ -27,7 +35,14 @@ PyObject **lbsys_tuple_items(PyObject *o, Py_ssize_t *len)
 int lbsys_PyInt_Check(PyObject *o) { return PyInt_Check(o); }
 int lbsys_exact_int(PyObject *o, long *value)
 {
-#ifndef PYPY_VERSION
+#if LB_PY3
+    if (PyLong_CheckExact(o)) {
+        int overflow;
+        /* Cannot fail for an exact int: no __index__ is called. */
+        *value = PyLong_AsLongAndOverflow(o, &overflow);
+        return overflow == 0;
+    }
+#elif !defined(PYPY_VERSION)
     if (PyInt_CheckExact(o)) {
         *value = PyInt_AS_LONG(o);
         return 1;
@@ -44,7 +59,15 @@ int lbsys_PyDict_Check(PyObject *o) { return PyDict_Check(o); }
 int lbsys_PyList_Check(PyObject *o) { return PyList_Check(o); }
 int lbsys_PyBool_Check(PyObject *o) { return PyBool_Check(o); }
 int lbsys_PyComplex_Check(PyObject *o) { return PyComplex_Check(o); }
+#if LB_PY3
+int lbsys_PyFile_Check(PyObject *o)
+{
+    (void)o;
+    return 0;
+}
+#else
 int lbsys_PyFile_Check(PyObject *o) { return PyFile_Check(o); }
+#endif
 int lbsys_PySlice_Check(PyObject *o) { return PySlice_Check(o); }
 int lbsys_PyIndex_Check(PyObject *o) { return PyIndex_Check(o); }
 int lbsys_PyIter_Check(PyObject *o) { return PyIter_Check(o); }
@@ -93,6 +116,32 @@ PyObject *lbsys_PyRun_String(const char *str, int start, PyObject *globals, PyOb
 }
 int lbsys_PyRun_SimpleString(const char *command) { return PyRun_SimpleString(command); }
 
+#if LB_PY3
+PyObject *lbsys_Py_InitModule4(const char *name, PyMethodDef *methods, const char *doc,
+                               PyObject *self, int apiver)
+{
+    PyModuleDef *def;
+    (void)self;
+    def = PyMem_RawCalloc(1, sizeof(PyModuleDef));
+    if (def == NULL)
+        return PyErr_NoMemory();
+    /* PyModuleDef_HEAD_INIT's fields, copied: its initialiser only serves
+     * a static definition. */
+    {
+        PyModuleDef head = {PyModuleDef_HEAD_INIT, NULL, NULL, -1, NULL, NULL, NULL, NULL, NULL};
+        *def = head;
+    }
+    def->m_name = name;
+    def->m_doc = doc;
+    def->m_size = -1;
+    def->m_methods = methods;
+    return PyModule_Create2(def, apiver);
+}
+PyObject *lbsys_Py_InitModule(const char *name, PyMethodDef *methods)
+{
+    return lbsys_Py_InitModule4(name, methods, NULL, NULL, PYTHON_API_VERSION);
+}
+#else
 PyObject *lbsys_Py_InitModule4(const char *name, PyMethodDef *methods, const char *doc,
                                PyObject *self, int apiver)
 {
@@ -102,6 +151,7 @@ PyObject *lbsys_Py_InitModule(const char *name, PyMethodDef *methods)
 {
     return Py_InitModule(name, methods);
 }
+#endif
 
 #ifndef PYPY_VERSION
 int lbsys_gil_held(void)
@@ -109,13 +159,22 @@ int lbsys_gil_held(void)
     /* The thread state of this OS thread (NULL if Python never saw it) is the
      * current one exactly when this thread holds the GIL. */
     PyThreadState *mine = PyGILState_GetThisThreadState();
+#if PY_VERSION_HEX >= 0x030D0000
+    return mine != NULL && mine == PyThreadState_GetUnchecked();
+#elif LB_PY3
+    return mine != NULL && mine == _PyThreadState_UncheckedGet();
+#else
     return mine != NULL && mine == _PyThreadState_Current;
+#endif
 }
 
 int lbsys_initialize_embedded(void)
 {
     Py_InitializeEx(0);
+#if !LB_PY3
+    /* Python 3.7 and later make the GIL in Py_Initialize. */
     PyEval_InitThreads();
+#endif
     PyEval_SaveThread();
     return 0;
 }

@@ -13,6 +13,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include "compat.h"
 #include "exporter.h"
 #include "types.h"
 
@@ -27,6 +28,10 @@ Py_ssize_t lbsys_Py_REFCNT(PyObject *o);
 PyTypeObject *lbsys_Py_TYPE(PyObject *o);
 /* tp_name of the object's type (PyTypeObject is opaque to Rust). */
 const char *lbsys_Py_TYPE_NAME(PyObject *o);
+/* On Python 3, PyString_* is PyBytes_* (str in Python 2 is bytes), and
+ * PyInt_Check is PyLong_Check (Python 3's one int type); PyBuffer_Check
+ * and PyFile_Check are 0 (neither the buffer object nor the file type is
+ * there). */
 int lbsys_PyString_Check(PyObject *o);
 int lbsys_PyString_CheckExact(PyObject *o);
 int lbsys_PyByteArray_Check(PyObject *o);
@@ -43,7 +48,8 @@ int lbsys_PyInt_Check(PyObject *o);
  * an int (not a subclass, whose __int__ may say otherwise), 0 for anything
  * else. What PyInt_AsLong and its kin give for an exact int, without their
  * checks: the argument parser's fast path for its integer units. Always 0
- * on PyPy, whose ints are read through cpyext's functions. */
+ * on PyPy, whose ints are read through cpyext's functions. On Python 3,
+ * for an exact int that fits a C long (and 0 for a larger one). */
 int lbsys_exact_int(PyObject *o, long *value);
 int lbsys_PyLong_Check(PyObject *o);
 int lbsys_PyFloat_Check(PyObject *o);
@@ -84,13 +90,18 @@ PyObject *lbsys_PyRun_String(const char *str, int start, PyObject *globals, PyOb
 int lbsys_PyRun_SimpleString(const char *command);
 
 /* Extension modules: Py_InitModule4 is renamed to Py_InitModule4_64 or
- * Py_InitModule4TraceRefs_64 depending on the build. */
+ * Py_InitModule4TraceRefs_64 depending on the build. On Python 3, which
+ * has neither, the module is made as PyModule_Create2 makes it, from a
+ * PyModuleDef allocated here and never freed (as a C module's is static),
+ * and is a NEW reference (not added to sys.modules: the import system does
+ * that with what PyInit_<name> returns). */
 PyObject *lbsys_Py_InitModule4(const char *name, PyMethodDef *methods, const char *doc,
                                PyObject *self, int apiver);
 PyObject *lbsys_Py_InitModule(const char *name, PyMethodDef *methods);
 
 /* Whether the calling thread holds the GIL (Python 2.7 has no
- * PyGILState_Check): 1 or 0 on CPython; -1 on PyPy, which cannot say (the
+ * PyGILState_Check, and Python 3's answers 1 whenever its check is off):
+ * 1 or 0 on CPython; -1 on PyPy, which cannot say (the
  * caller keeps count of the GIL it took and gave up itself). */
 int lbsys_gil_held(void);
 

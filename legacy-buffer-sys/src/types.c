@@ -27,6 +27,7 @@ size_t lbsys_head_offset(void)
  * borrows recognise (lbsys_is_rust_exporter) to pin such an object
  * themselves, by counting one export. */
 
+#if !LB_PY3
 static Py_ssize_t one_segment(PyObject *o, Py_ssize_t index, void **ptr)
 {
     if (index != 0) {
@@ -43,12 +44,15 @@ Py_ssize_t lb_rust_getreadbuf(PyObject *o, Py_ssize_t index, void **ptr)
 }
 
 #define getreadbuf lb_rust_getreadbuf
+#endif
 
 lbsys_head *lb_head_of(PyObject *o)
 {
     return HEAD(o);
 }
 
+/* Python 3 has no old buffer procs. */
+#if !LB_PY3
 static Py_ssize_t getwritebuf(PyObject *o, Py_ssize_t index, void **ptr)
 {
     return one_segment(o, index, ptr);
@@ -65,6 +69,7 @@ static Py_ssize_t getcharbuf(PyObject *o, Py_ssize_t index, char **ptr)
 {
     return one_segment(o, index, (void **)ptr);
 }
+#endif
 
 /* The most exports counted: leaked views (a C extension that never
  * releases) must not wrap the counter, which Rust reads as "resizable"
@@ -104,6 +109,10 @@ static void releasebuffer(PyObject *o, Py_buffer *view)
     HEAD(o)->exports--;
 }
 
+#if LB_PY3
+static PyBufferProcs writable_procs = {getbuffer, releasebuffer};
+static PyBufferProcs readonly_procs = {getbuffer_readonly, releasebuffer};
+#else
 static PyBufferProcs writable_procs = {
     getreadbuf, getwritebuf, getsegcount, getcharbuf, getbuffer, releasebuffer,
 };
@@ -111,6 +120,7 @@ static PyBufferProcs writable_procs = {
 static PyBufferProcs readonly_procs = {
     getreadbuf, NULL, getsegcount, getcharbuf, getbuffer_readonly, releasebuffer,
 };
+#endif
 
 int lbsys_is_rust_exporter(PyObject *o)
 {
@@ -118,7 +128,10 @@ int lbsys_is_rust_exporter(PyObject *o)
     /* A subclass made by Python copies the procs into its own table: compare
      * the procs, not the table. */
     return pb == &writable_procs || pb == &readonly_procs ||
-           (pb != NULL && pb->bf_getsegcount == getsegcount &&
+           (pb != NULL &&
+#if !LB_PY3
+            pb->bf_getsegcount == getsegcount &&
+#endif
             (pb->bf_getbuffer == getbuffer || pb->bf_getbuffer == getbuffer_readonly));
 }
 
@@ -250,7 +263,11 @@ static int set_slot(PyTypeObject *tp, const lbsys_slot *s)
         case LBSYS_NB_LSHIFT: nb->nb_lshift = (binaryfunc)f; return 0;
         case LBSYS_NB_RSHIFT: nb->nb_rshift = (binaryfunc)f; return 0;
         case LBSYS_NB_INVERT: nb->nb_invert = (unaryfunc)f; return 0;
+#if LB_PY3
+        case LBSYS_NB_NONZERO: nb->nb_bool = (inquiry)f; return 0;
+#else
         case LBSYS_NB_NONZERO: nb->nb_nonzero = (inquiry)f; return 0;
+#endif
         case LBSYS_NB_INPLACE_AND: nb->nb_inplace_and = (binaryfunc)f; return 0;
         case LBSYS_NB_INPLACE_OR: nb->nb_inplace_or = (binaryfunc)f; return 0;
         case LBSYS_NB_INPLACE_XOR: nb->nb_inplace_xor = (binaryfunc)f; return 0;
@@ -261,7 +278,12 @@ static int set_slot(PyTypeObject *tp, const lbsys_slot *s)
         case LBSYS_NB_MULTIPLY: nb->nb_multiply = (binaryfunc)f; return 0;
         case LBSYS_NB_INDEX: nb->nb_index = (unaryfunc)f; return 0;
         case LBSYS_NB_INT: nb->nb_int = (unaryfunc)f; return 0;
+#if LB_PY3
+        /* Python 3 has one int type, and no __long__. */
+        case LBSYS_NB_LONG: return 0;
+#else
         case LBSYS_NB_LONG: nb->nb_long = (unaryfunc)f; return 0;
+#endif
         }
     }
     PyErr_Format(PyExc_SystemError, "legacy-buffer: unknown type slot %d", s->slot);
@@ -298,7 +320,11 @@ PyTypeObject *lbsys_type_new(const lbsys_type_spec *spec)
         return NULL;
     /* What PyObject_HEAD_INIT(NULL) gives a static type: PyType_Ready sets
      * the metatype. Never freed, as static types are not. */
+#if LB_PY3
+    Py_SET_REFCNT(tp, 1);
+#else
     Py_REFCNT(tp) = 1;
+#endif
     tp->tp_name = spec->name;
     tp->tp_doc = spec->doc;
     tp->tp_basicsize = spec->basicsize;

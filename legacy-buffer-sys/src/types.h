@@ -9,6 +9,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include "compat.h"
 
 /* What every object of such a type holds right after its PyObject_HEAD,
  * before the Rust value: the memory it exports (a Rust Vec<u8>'s parts,

@@ -1,7 +1,8 @@
 //! The raw bindings against the real interpreter this crate was built for
-//! (release or debug build): the four old-buffer functions on a str, a
-//! bytearray, a unicode and an int, layout agreement with the C compiler, and
-//! the refcount shim.
+//! (release or debug build, Python 2.7 or 3.x): the four old-buffer
+//! functions on a str (bytes), a bytearray, a unicode (str) and an int, as
+//! each line's C functions answer; layout agreement with the C compiler,
+//! and the refcount shim.
 
 use legacy_buffer_sys::*;
 use std::ffi::{CStr, CString};
@@ -15,9 +16,7 @@ fn with_gil<R>(f: impl FnOnce() -> R) -> R {
     // SAFETY: run once, before any other call into Python; afterwards the
     // GIL is released, so each test takes it with PyGILState_Ensure.
     INIT.call_once(|| unsafe {
-        Py_InitializeEx(0);
-        PyEval_InitThreads();
-        PyEval_SaveThread();
+        assert_eq!(lbsys_initialize_embedded(), 0);
     });
     // Released on unwind too: a failing assertion must not leave the GIL
     // held by a finished test thread.
@@ -68,9 +67,7 @@ unsafe fn take_error() -> String {
         // Built-in exceptions live in the `exceptions` module; Python prints them bare.
         let name = name.strip_prefix("exceptions.").unwrap_or(&name);
         let s = PyObject_Str(v);
-        let msg = CStr::from_ptr(PyString_AS_STRING(s))
-            .to_string_lossy()
-            .into_owned();
+        let msg = str_text(s);
         Py_DECREF(s);
         Py_XDECREF(t);
         Py_XDECREF(v);
@@ -135,18 +132,43 @@ unsafe fn write(obj: *mut PyObject, fill: u8) -> Result<usize, String> {
     }
 }
 
+/// The text of a `str`, whichever line: Python 3's as UTF-8.
+///
+/// # Safety
+///
+/// The GIL is held; `s` is a `str`.
+unsafe fn str_text(s: *mut PyObject) -> String {
+    // SAFETY: what the caller guarantees; the UTF-8 bytes object (Python 3)
+    // is released once read.
+    unsafe {
+        #[cfg(Py_3)]
+        let s = PyUnicode_AsUTF8String(s);
+        let text = CStr::from_ptr(PyString_AS_STRING(s))
+            .to_string_lossy()
+            .into_owned();
+        #[cfg(Py_3)]
+        Py_DECREF(s);
+        text
+    }
+}
+
 #[test]
 fn str_gives_its_bytes_and_refuses_writes() {
     // SAFETY: the GIL is held (with_gil); every object is checked non-NULL
     // or comes from a call that cannot fail here, and is released once.
     with_gil(|| unsafe {
-        let s = eval("'ab\\x00c'");
+        // Python 3's bytes is Python 2's str.
+        let s = eval(if PY3 { "b'ab\\x00c'" } else { "'ab\\x00c'" });
         assert_eq!(PyObject_CheckReadBuffer(s), 1);
         assert_eq!(read(s).unwrap(), b"ab\0c");
         assert_eq!(chars(s).unwrap(), b"ab\0c");
         assert_eq!(
             write(s, 0).unwrap_err(),
-            "TypeError: Cannot use string as modifiable buffer"
+            if PY3 {
+                "TypeError: expected a writable bytes-like object"
+            } else {
+                "TypeError: Cannot use string as modifiable buffer"
+            }
         );
         Py_DECREF(s);
     })
@@ -164,19 +186,14 @@ fn bytearray_is_readable_and_writable() {
         assert_eq!(chars(ba).unwrap(), b"xyz");
         assert_eq!(write(ba, b'q').unwrap(), 3);
         // Python sees what was written through the pointer.
-        let mut raw = ptr::null_mut();
-        let mut len = 0;
-        let s = PyObject_Str(ba);
-        assert_eq!(PyString_AsStringAndSize(s, &mut raw, &mut len), 0);
-        assert_eq!(
-            std::slice::from_raw_parts(raw.cast::<u8>(), len as usize),
-            b"qqq"
-        );
+        let s = PyObject_Repr(ba);
+        assert_eq!(str_text(s), "bytearray(b'qqq')");
         Py_DECREF(s);
         Py_DECREF(ba);
     })
 }
 
+#[cfg(not(Py_3))]
 #[test]
 fn unicode_char_buffer_is_encoded_read_buffer_is_raw() {
     // SAFETY: the GIL is held (with_gil); every object is checked non-NULL
@@ -202,26 +219,54 @@ fn unicode_char_buffer_is_encoded_read_buffer_is_raw() {
     })
 }
 
+/// Python 3's str has no buffer: each function raises what
+/// `PyObject_GetBuffer` raises, but the write function, which raises its
+/// own.
+#[cfg(Py_3)]
+#[test]
+fn str_supports_no_buffer_interface() {
+    // SAFETY: the GIL is held (with_gil); every object is checked non-NULL
+    // or comes from a call that cannot fail here, and is released once.
+    with_gil(|| unsafe {
+        let accented = PyUnicode_DecodeUTF8(c"h\xc3\xa9".as_ptr(), 3, ptr::null());
+        assert!(!accented.is_null());
+        assert_eq!(PyObject_CheckReadBuffer(accented), 0);
+        let required = "TypeError: a bytes-like object is required, not 'str'";
+        assert_eq!(read(accented).unwrap_err(), required);
+        assert_eq!(chars(accented).unwrap_err(), required);
+        assert_eq!(
+            write(accented, 0).unwrap_err(),
+            "TypeError: expected a writable bytes-like object"
+        );
+        Py_DECREF(accented);
+    })
+}
+
 #[test]
 fn int_supports_no_buffer_interface() {
     // SAFETY: the GIL is held (with_gil); every object is checked non-NULL
     // or comes from a call that cannot fail here, and is released once.
     with_gil(|| unsafe {
-        let n = PyInt_FromLong(7);
+        let n = eval("7");
         assert_eq!(PyObject_CheckReadBuffer(n), 0);
         assert!(PyErr_Occurred().is_null());
-        assert_eq!(
-            read(n).unwrap_err(),
-            "TypeError: expected a readable buffer object"
-        );
-        assert_eq!(
-            chars(n).unwrap_err(),
-            "TypeError: expected a string or other character buffer object"
-        );
-        assert_eq!(
-            write(n, 0).unwrap_err(),
-            "TypeError: expected a writeable buffer object"
-        );
+        let (read_error, char_error, write_error) = if PY3 {
+            let required = "TypeError: a bytes-like object is required, not 'int'";
+            (
+                required,
+                required,
+                "TypeError: expected a writable bytes-like object",
+            )
+        } else {
+            (
+                "TypeError: expected a readable buffer object",
+                "TypeError: expected a string or other character buffer object",
+                "TypeError: expected a writeable buffer object",
+            )
+        };
+        assert_eq!(read(n).unwrap_err(), read_error);
+        assert_eq!(chars(n).unwrap_err(), char_error);
+        assert_eq!(write(n, 0).unwrap_err(), write_error);
         Py_DECREF(n);
     })
 }
@@ -252,7 +297,7 @@ fn new_protocol_pins_a_bytearray() {
         let globals = PyModule_GetDict(main);
         assert_eq!(PyDict_SetItemString(globals, c"pinned".as_ptr(), ba), 0);
         assert!(PyRun_String(
-            c"pinned.extend('more')".as_ptr(),
+            c"pinned.extend(b'more')".as_ptr(),
             Py_eval_input as i32,
             globals,
             globals
@@ -288,7 +333,7 @@ unsafe fn total_refcount() -> Option<isize> {
         }
         let r = PyObject_CallObject(f, ptr::null_mut());
         Py_DECREF(f);
-        let n = PyInt_AsSsize_t(r);
+        let n = PyNumber_AsSsize_t(r, ptr::null_mut());
         Py_DECREF(r);
         Some(n)
     }
@@ -299,7 +344,7 @@ fn refcount_shim_moves_the_interpreters_counts() {
     // SAFETY: the GIL is held (with_gil); every object is checked non-NULL
     // or comes from a call that cannot fail here, and is released once.
     with_gil(|| unsafe {
-        let s = PyString_FromStringAndSize(c"counted".as_ptr(), 7);
+        let s = PyByteArray_FromStringAndSize(c"counted".as_ptr(), 7);
         assert_eq!(Py_REFCNT(s), 1);
         let before = total_refcount();
         // sys.gettotalrefcount exists exactly on Py_REF_DEBUG builds.
@@ -347,10 +392,7 @@ fn families_are_bound_under_their_c_names() {
             );
             assert!(!built.is_null(), "{}", take_error());
             let repr = PyObject_Repr(built);
-            assert_eq!(
-                CStr::from_ptr(PyString_AS_STRING(repr)).to_str().unwrap(),
-                "('xy', 5)"
-            );
+            assert_eq!(str_text(repr), "('xy', 5)");
             Py_DECREF(repr);
             Py_DECREF(built);
 
@@ -371,6 +413,69 @@ fn families_are_bound_under_their_c_names() {
                 Py_DECREF(o);
             }
             assert!(PyErr_Occurred().is_null());
+        }
+    })
+}
+
+/// exporter3.c, Python 3's fast path: bytes is lent as it is (immutable
+/// while it lives); anything else, and any write, is for the caller to
+/// take an export of and hold; the argument units read a str's UTF-8 and
+/// refuse what getargs.c refuses.
+#[cfg(Py_3)]
+#[test]
+fn exporter_lends_bytes_and_asks_for_an_export_of_anything_else() {
+    // SAFETY: the GIL is held (with_gil); pointers and lengths are read
+    // only where the call returned LBSYS_IMMUTABLE (the object alive); every
+    // object is released once.
+    with_gil(|| unsafe {
+        let (mut p, mut n) = (ptr::null_mut(), -1);
+        let bytes = eval("b'xyz'");
+        assert_eq!(lbsys_borrow_read(bytes, &mut p, &mut n), LBSYS_IMMUTABLE);
+        assert_eq!(
+            std::slice::from_raw_parts(p.cast::<u8>(), n as usize),
+            b"xyz"
+        );
+        assert_eq!(lbsys_borrow_char(bytes, &mut p, &mut n), LBSYS_IMMUTABLE);
+        assert_eq!(lbsys_borrow_write(bytes, &mut p, &mut n), LBSYS_TAKE_EXPORT);
+        let lent = lbsys_lend_read(bytes);
+        assert_eq!(
+            std::slice::from_raw_parts(lent.ptr.cast::<u8>(), lent.len as usize),
+            b"xyz"
+        );
+        let bytearray = eval("bytearray(b'ab')");
+        assert_eq!(
+            lbsys_borrow_read(bytearray, &mut p, &mut n),
+            LBSYS_TAKE_EXPORT
+        );
+        assert_eq!(lbsys_lend_write(bytearray).len, LBSYS_TAKE_EXPORT as isize);
+        assert_eq!(lbsys_offers_char(bytes), 0);
+
+        let text = PyUnicode_DecodeUTF8(c"h\xc3\xa9".as_ptr(), 3, ptr::null());
+        assert_eq!(
+            lbsys_arg(text, LBSYS_ARG_STRING as i32, &mut p, &mut n),
+            LBSYS_IMMUTABLE
+        );
+        assert_eq!(
+            std::slice::from_raw_parts(p.cast::<u8>(), n as usize),
+            "hé".as_bytes()
+        );
+        let unit = |o, unit| {
+            let (mut p, mut n) = (ptr::null_mut(), -1);
+            lbsys_arg(o, unit as i32, &mut p, &mut n)
+        };
+        assert_eq!(unit(bytes, LBSYS_ARG_STRING), LBSYS_ARG_NOT_STRING);
+        assert_eq!(unit(bytes, LBSYS_ARG_READ), LBSYS_IMMUTABLE);
+        // getargs.c: "read-only bytes-like object", not one with a release proc.
+        assert_eq!(unit(bytearray, LBSYS_ARG_READ), LBSYS_ARG_NO_PROC);
+        assert_eq!(unit(bytearray, LBSYS_ARG_READ_VIEW), LBSYS_ARG_EXPORT);
+        assert_eq!(unit(bytearray, LBSYS_ARG_WRITE_VIEW), LBSYS_ARG_EXPORT);
+        let seven = eval("7");
+        assert_eq!(unit(seven, LBSYS_ARG_READ_VIEW), LBSYS_ARG_NO_BUFFER);
+        // Python 3 has no t# and no w#.
+        assert_eq!(unit(bytes, LBSYS_ARG_CHAR), LBSYS_ARG_NO_PROC);
+        assert!(PyErr_Occurred().is_null());
+        for o in [bytes, bytearray, text, seven] {
+            Py_DECREF(o);
         }
     })
 }

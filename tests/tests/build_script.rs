@@ -47,13 +47,13 @@ fn build_sys_in(dir: &str, vars: &[(&str, &str)]) -> Failed {
     Failed { warnings, stderr }
 }
 
-/// The candidates the failure lists under "Looked for Python 2.7 headers
+/// The candidates the failure lists under "Looked for Python headers
 /// and library:".
 fn looked_for(failed: &Failed) -> Vec<&str> {
     failed
         .stderr
         .lines()
-        .skip_while(|l| !l.contains("Looked for Python 2.7 headers and library:"))
+        .skip_while(|l| !l.contains("Looked for Python headers and library:"))
         .skip(1)
         .map_while(|l| l.trim_start().strip_prefix("- "))
         .collect()
@@ -293,7 +293,7 @@ fn explicit_location_needs_all_three_variables() {
     )]);
     assert_one_warning(
         &failed,
-        "incomplete explicit Python 2.7 configuration",
+        "incomplete explicit Python configuration",
         &[
             "LEGACY_BUFFER_SYS_PYTHON_LIB_DIR",
             "LEGACY_BUFFER_SYS_PYTHON_LIB_NAME",
@@ -308,7 +308,7 @@ fn a_missing_pkg_config_module_is_not_replaced_by_another() {
     let failed = build_sys(&[("LEGACY_BUFFER_SYS_PKG_CONFIG_NAME", "no-such-python-2.7")]);
     assert_one_warning(
         &failed,
-        "no Python 2.7 found",
+        "no Python found",
         &["To fix this", "apt-get install libpython2.7-dev"],
     );
     let tried = looked_for(&failed);
@@ -334,7 +334,7 @@ fn nothing_found_says_how_to_get_python_without_the_repository() {
     ]);
     assert_one_warning(
         &failed,
-        "no Python 2.7 found",
+        "no Python found",
         &[
             // Debian 11 and Ubuntu.
             "apt-get install libpython2.7-dev pkg-config",
@@ -361,15 +361,85 @@ fn nothing_found_says_how_to_get_python_without_the_repository() {
         "the message sends the user to a script of the repository:\n{}",
         failed.stderr
     );
+    // Python 2.7 first, then the system's Python 3: the first found picks
+    // the line.
     let tried = looked_for(&failed);
     let expected = [
         "python2.7-config: not on PATH".to_string(),
         format!("{}: not on PATH", prefixed_config_tool()),
     ];
-    assert_eq!(tried.len(), 4, "{}", failed.stderr);
+    let expected3 = [
+        "python3-config: not on PATH".to_string(),
+        format!(
+            "{}-linux-gnu-python3-config: not on PATH",
+            std::env::consts::ARCH
+        ),
+    ];
+    assert_eq!(tried.len(), 8, "{}", failed.stderr);
     assert!(tried[0].starts_with("pkg-config python-2.7: "), "{tried:?}");
     assert!(tried[1].starts_with("pkg-config python2: "), "{tried:?}");
-    assert_eq!(tried[2..], expected, "{}", failed.stderr);
+    assert_eq!(tried[2..4], expected, "{}", failed.stderr);
+    assert!(
+        tried[4].starts_with("pkg-config python3-embed: "),
+        "{tried:?}"
+    );
+    assert!(tried[5].starts_with("pkg-config python3: "), "{tried:?}");
+    assert_eq!(tried[6..], expected3, "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("LEGACY_BUFFER_SYS_PYTHON_VERSION"),
+        "the message does not say how to pick a line:\n{}",
+        failed.stderr
+    );
+}
+
+/// `LEGACY_BUFFER_SYS_PYTHON_VERSION` picks the line the default search
+/// looks for: 3.11 finds Debian's `python-3.11-embed` although 2.7 is
+/// installed too (ci/install-deps installs both).
+#[test]
+fn the_version_variable_picks_the_line() {
+    let failed = build_sys(&[
+        ("LEGACY_BUFFER_SYS_PYTHON_VERSION", "3.11"),
+        ("LEGACY_BUFFER_SYS_PRINT_CONFIG", "1"),
+    ]);
+    for line in [
+        "source: pkg-config module python-3.11-embed (version 3.11)",
+        "Py_DEBUG: false",
+    ] {
+        assert!(
+            failed.warnings.iter().any(|w| w == line),
+            "{line:?} is not among the warnings {:#?}",
+            failed.warnings
+        );
+    }
+    assert!(
+        failed
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("version: 3.11.")),
+        "{:#?}",
+        failed.warnings
+    );
+}
+
+/// A Python found otherwise (here by pkg-config module name) must be of the
+/// line asked for; a line this crate does not bind is refused by name.
+#[test]
+fn the_version_variable_is_checked() {
+    let failed = build_sys(&[
+        ("LEGACY_BUFFER_SYS_PYTHON_VERSION", "3.11"),
+        ("LEGACY_BUFFER_SYS_PKG_CONFIG_NAME", "python-2.7"),
+    ]);
+    assert_one_warning(
+        &failed,
+        "found Python 2.7, not 3.11",
+        &["LEGACY_BUFFER_SYS_PYTHON_VERSION asks for 3.11"],
+    );
+    let failed = build_sys(&[("LEGACY_BUFFER_SYS_PYTHON_VERSION", "3.8")]);
+    assert_one_warning(
+        &failed,
+        "LEGACY_BUFFER_SYS_PYTHON_VERSION is \"3.8\"",
+        &["2.7, or 3.9 to 3.13"],
+    );
 }
 
 /// Without pkg-config's module, each `python2.7-config` on `PATH` is tried
@@ -427,7 +497,7 @@ fn a_named_config_tool_is_the_only_one_tried() {
         "LEGACY_BUFFER_SYS_PYTHON_CONFIG",
         "/nonexistent/bin/python2.7-config",
     )]);
-    assert_one_warning(&failed, "no Python 2.7 found", &["To fix this"]);
+    assert_one_warning(&failed, "no Python found", &["To fix this"]);
     let tried = looked_for(&failed);
     assert_eq!(tried.len(), 1, "{}", failed.stderr);
     assert!(

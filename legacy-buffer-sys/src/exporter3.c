@@ -1,0 +1,177 @@
+/* exporter.h on Python 3 (CPython 3.9 to 3.13). exporter.c is Python 2's.
+ *
+ * Python 3's PyObject_AsCharBuffer, PyObject_AsReadBuffer and
+ * PyObject_AsWriteBuffer (Objects/abstract.c) take a new-protocol export
+ * (PyBUF_SIMPLE, or PyBUF_WRITABLE) and release it before returning: the
+ * pointer they give is pinned by nothing, not even for a bytearray. So
+ * legacy-buffer holds the export itself for as long as it uses the memory
+ * (export.rs), and while it does, bytearray, array, mmap and memoryview
+ * refuse to resize or close. What C does here is the fast path around it:
+ *
+ *   IMMUTABLE          bytes (and subclasses keeping bytes' bf_getbuffer),
+ *                      for the char and read functions: memory Python never
+ *                      changes or frees while the object lives, given as
+ *                      bytes' bf_getbuffer gives it (ob_sval), no export
+ *                      taken (bytes counts none);
+ *   LBSYS_TAKE_EXPORT  everything else: the caller takes an export and
+ *                      holds it (Pinned), and raises what the C functions
+ *                      raise where PyObject_GetBuffer fails.
+ *
+ * Nothing is ever Unpinned on Python 3, and nothing is pinned by C. */
+#include "exporter.h"
+#include "types.h"
+
+#if LB_PY3
+
+/* As on Python 2 (exporter.c): a bytearray's export counter is a C int
+ * nothing checks; legacy-buffer stops at half of INT_MAX. */
+#define LB_MAX_EXPORTS (INT_MAX / 2)
+
+/* Whether bf_getbuffer gives o's bytes (ob_sval), immutable while o lives:
+ * a bytes, or a subclass whose buffer proc is still bytes' own (a Python
+ * subclass copies the slot; a C subclass may have its own). */
+static inline int is_bytes(PyObject *o)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    if (tp == &PyBytes_Type)
+        return 1;
+    return PyBytes_Check(o) && tp->tp_as_buffer != NULL &&
+           tp->tp_as_buffer->bf_getbuffer == PyBytes_Type.tp_as_buffer->bf_getbuffer;
+}
+
+static inline int borrow(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+{
+    if (mode != LBSYS_WRITE && is_bytes(o)) {
+        *ptr = PyBytes_AS_STRING(o);
+        *len = PyBytes_GET_SIZE(o);
+        return LBSYS_IMMUTABLE;
+    }
+    return LBSYS_TAKE_EXPORT;
+}
+
+int lbsys_borrow_char(PyObject *o, void **ptr, Py_ssize_t *len)
+{
+    return borrow(o, LBSYS_CHAR, ptr, len);
+}
+
+int lbsys_borrow_read(PyObject *o, void **ptr, Py_ssize_t *len)
+{
+    return borrow(o, LBSYS_READ, ptr, len);
+}
+
+int lbsys_borrow_write(PyObject *o, void **ptr, Py_ssize_t *len)
+{
+    return borrow(o, LBSYS_WRITE, ptr, len);
+}
+
+/* Never called on Python 3: no borrow is LBSYS_PINNED by C. */
+void lbsys_unpin(PyObject *o) { (void)o; }
+
+/* Never called on Python 3, where no borrow is Unpinned: a SystemError
+ * rather than memory nothing pins. */
+int lbsys_ask_again(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
+{
+    (void)mode;
+    (void)ptr;
+    (void)len;
+    PyErr_Format(PyExc_SystemError,
+                 "legacy-buffer: a %.200s object's memory asked again on Python 3, where it "
+                 "is held by an export",
+                 Py_TYPE(o)->tp_name);
+    return LBSYS_ERROR;
+}
+
+/* For a no-Python scope: bytes as for a borrow; anything else must be held
+ * by an export for the scope's duration (a release before it ends could
+ * free the memory: a Python class's __buffer__, 3.12, may make the object
+ * it exports from anew each time). */
+static inline lbsys_lent lend(PyObject *o, int mode)
+{
+    lbsys_lent r;
+    int rc = borrow(o, mode, &r.ptr, &r.len);
+    if (rc != LBSYS_IMMUTABLE) {
+        r.ptr = NULL;
+        r.len = rc;
+    }
+    return r;
+}
+
+lbsys_lent lbsys_lend_char(PyObject *o) { return lend(o, LBSYS_CHAR); }
+lbsys_lent lbsys_lend_read(PyObject *o) { return lend(o, LBSYS_READ); }
+lbsys_lent lbsys_lend_write(PyObject *o) { return lend(o, LBSYS_WRITE); }
+
+/* Python 3 has no character-buffer proc. */
+int lbsys_offers_char(PyObject *o)
+{
+    (void)o;
+    return 0;
+}
+
+static int __attribute__((noinline, cold)) refuse_export(PyObject *o, Py_ssize_t exports)
+{
+    PyErr_Format(PyExc_BufferError,
+                 "%.200s object has %zd exports already: legacy-buffer does not export it "
+                 "again, so that its export counter cannot overflow (were borrows leaked?)",
+                 Py_TYPE(o)->tp_name, exports);
+    return -1;
+}
+
+/* As on Python 2: a memoryview's export is its base's, and a bytearray's
+ * counter is a C int. */
+int lbsys_may_export(PyObject *o)
+{
+    int depth;
+    for (depth = 0; depth < 8 && PyMemoryView_Check(o) && PyMemoryView_GET_BASE(o) != NULL;
+         depth++)
+        o = PyMemoryView_GET_BASE(o);
+    if (PyByteArray_Check(o) && ((PyByteArrayObject *)o)->ob_exports >= LB_MAX_EXPORTS)
+        return refuse_export(o, ((PyByteArrayObject *)o)->ob_exports);
+    return 0;
+}
+
+/* No buffer object on Python 3: every object is asked for its own memory. */
+PyObject *lbsys_asked_exporter(PyObject *o) { return o; }
+
+/* PyArg_ParseTuple's units on Python 3 (Python/getargs.c): s and z take a
+ * str only, as its UTF-8 (cached in the str, which keeps it as long as it
+ * lives); s# and z# a str's UTF-8 or a read-only bytes-like object (one
+ * with no release proc); s*, z* and w* an export. t# and w# are gone
+ * (LBSYS_ARG_NO_PROC: the parser refuses their formats first). */
+int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len)
+{
+    PyBufferProcs *pb = Py_TYPE(o)->tp_as_buffer;
+
+    if (unit <= LBSYS_ARG_READ_VIEW) {
+        if (PyUnicode_Check(o)) {
+            const char *utf8 = PyUnicode_AsUTF8AndSize(o, len);
+            if (utf8 == NULL)
+                return LBSYS_ARG_ENCODE;
+            *ptr = (void *)utf8;
+            return LBSYS_IMMUTABLE;
+        }
+        if (unit == LBSYS_ARG_STRING)
+            return LBSYS_ARG_NOT_STRING;
+    }
+    switch (unit) {
+    case LBSYS_ARG_READ:
+        if (pb != NULL && pb->bf_releasebuffer != NULL)
+            return LBSYS_ARG_NO_PROC;
+        if (is_bytes(o)) {
+            *ptr = PyBytes_AS_STRING(o);
+            *len = PyBytes_GET_SIZE(o);
+            return LBSYS_IMMUTABLE;
+        }
+        if (pb == NULL || pb->bf_getbuffer == NULL)
+            return LBSYS_ARG_NO_BUFFER;
+        return LBSYS_ARG_EXPORT;
+    case LBSYS_ARG_READ_VIEW:
+    case LBSYS_ARG_WRITE_VIEW:
+        if (pb == NULL || pb->bf_getbuffer == NULL)
+            return LBSYS_ARG_NO_BUFFER;
+        return LBSYS_ARG_EXPORT;
+    default:
+        return LBSYS_ARG_NO_PROC;
+    }
+}
+
+#endif /* LB_PY3 */
