@@ -469,8 +469,10 @@ impl PythonConfig {
 
     /// What the file name of an extension module built against these
     /// headers ends in, for the interpreter to import it: `.so` for
-    /// CPython's release build, `_d.so` for its debug build (Debian's
-    /// `python2.7-dbg` imports only those).
+    /// CPython's release build, `_d.so` for Python 2's debug build
+    /// (Debian's `python2.7-dbg` imports only those); `.so` for Python 3's
+    /// debug build too, which imports plain `.so` files besides its own
+    /// tagged names.
     ///
     /// `None` for PyPy, whose suffix is chosen when pypy itself is built
     /// (Debian 11's 7.3.3 imports only `.pypy-73-x86_64-linux-gnu.so`,
@@ -479,7 +481,7 @@ impl PythonConfig {
     pub fn extension_suffix(&self) -> Option<&'static str> {
         match self.pypy_version {
             Some(_) => None,
-            None if self.py_debug => Some("_d.so"),
+            None if self.py_debug && self.version().0 == 2 => Some("_d.so"),
             None => Some(".so"),
         }
     }

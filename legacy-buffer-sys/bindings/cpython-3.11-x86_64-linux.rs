@@ -2368,6 +2368,12 @@ unsafe extern "C" {
     pub fn lbsys_PyString_GET_SIZE(o: *mut PyObject) -> Py_ssize_t;
 }
 unsafe extern "C" {
+    pub fn lbsys_native_str_Check(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_native_str_text(o: *mut PyObject, len: *mut Py_ssize_t) -> *const ::libc::c_char;
+}
+unsafe extern "C" {
     pub fn lbsys_PyUnicode_FromStringAndSize(
         u: *const ::libc::c_char,
         size: Py_ssize_t,
@@ -2411,6 +2417,9 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn lbsys_gil_held() -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_threads_initialized() -> ::libc::c_int;
 }
 unsafe extern "C" {
     pub fn lbsys_initialize_embedded() -> ::libc::c_int;

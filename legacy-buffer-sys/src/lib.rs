@@ -138,6 +138,26 @@ mod generated {
 
 pub use generated::*;
 
+/// Python 2's names for what Python 3 kept under another name (`str` is
+/// `bytes`, `int` is `long`, `StandardError` is `Exception`), so that code
+/// serving both lines names one function: on Python 2 the names are the C
+/// API's own. Each means what Python 3's function does (`PyInt_AsLong` is
+/// `PyLong_AsLong`, which takes `__index__` and not `__int__` since 3.10).
+#[cfg(Py_3)]
+mod py2_names {
+    pub use super::generated::{
+        _PyBytes_Resize as _PyString_Resize, PyBytes_AsString as PyString_AsString,
+        PyBytes_AsStringAndSize as PyString_AsStringAndSize,
+        PyBytes_FromString as PyString_FromString,
+        PyBytes_FromStringAndSize as PyString_FromStringAndSize, PyBytes_Size as PyString_Size,
+        PyExc_Exception as PyExc_StandardError, PyLong_AsLong as PyInt_AsLong,
+        PyLong_AsSsize_t as PyInt_AsSsize_t, PyLong_AsUnsignedLongMask as PyInt_AsUnsignedLongMask,
+        PyLong_FromLong as PyInt_FromLong, PyLong_FromSsize_t as PyInt_FromSsize_t,
+    };
+}
+#[cfg(Py_3)]
+pub use py2_names::*;
+
 include!(concat!(env!("OUT_DIR"), "/config.rs"));
 
 // The macro shim, under the macros' own names (`lbsys_Py_INCREF` as

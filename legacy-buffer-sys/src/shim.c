@@ -100,6 +100,25 @@ PyObject *lbsys_Py_NotImplemented(void) { return Py_NotImplemented; }
 char *lbsys_PyString_AS_STRING(PyObject *o) { return PyString_AS_STRING(o); }
 Py_ssize_t lbsys_PyString_GET_SIZE(PyObject *o) { return PyString_GET_SIZE(o); }
 
+#if LB_PY3
+int lbsys_native_str_Check(PyObject *o) { return PyUnicode_Check(o); }
+const char *lbsys_native_str_text(PyObject *o, Py_ssize_t *len)
+{
+    if (!PyUnicode_Check(o))
+        return NULL;
+    return PyUnicode_AsUTF8AndSize(o, len);
+}
+#else
+int lbsys_native_str_Check(PyObject *o) { return PyString_Check(o); }
+const char *lbsys_native_str_text(PyObject *o, Py_ssize_t *len)
+{
+    if (!PyString_Check(o))
+        return NULL;
+    *len = PyString_GET_SIZE(o);
+    return PyString_AS_STRING(o);
+}
+#endif
+
 PyObject *lbsys_PyUnicode_FromStringAndSize(const char *u, Py_ssize_t size)
 {
     return PyUnicode_FromStringAndSize(u, size);
@@ -151,6 +170,12 @@ PyObject *lbsys_Py_InitModule(const char *name, PyMethodDef *methods)
 {
     return Py_InitModule(name, methods);
 }
+#endif
+
+#if LB_PY3
+int lbsys_threads_initialized(void) { return 1; }
+#else
+int lbsys_threads_initialized(void) { return PyEval_ThreadsInitialized(); }
 #endif
 
 #ifndef PYPY_VERSION

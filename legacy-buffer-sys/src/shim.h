@@ -80,6 +80,16 @@ PyObject *lbsys_Py_NotImplemented(void);
 char *lbsys_PyString_AS_STRING(PyObject *o);
 Py_ssize_t lbsys_PyString_GET_SIZE(PyObject *o);
 
+/* The native str, the type repr(), str() and names are (PEP 3333's term):
+ * Python 2's str (bytes), Python 3's str (text). Check: whether o is one
+ * (a subclass too). Text: what it holds, as C reads it: Python 2's bytes,
+ * Python 3's UTF-8 (cached in the str, kept as long as it lives), and the
+ * length in *len; NULL for anything else (no exception set), or, on
+ * Python 3, with UnicodeEncodeError set for a str that UTF-8 cannot encode
+ * (lone surrogates). */
+int lbsys_native_str_Check(PyObject *o);
+const char *lbsys_native_str_text(PyObject *o, Py_ssize_t *len);
+
 /* unicode: renamed to PyUnicodeUCS2_* or PyUnicodeUCS4_* by the headers. */
 PyObject *lbsys_PyUnicode_FromStringAndSize(const char *u, Py_ssize_t size);
 PyObject *lbsys_PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors);
@@ -104,6 +114,11 @@ PyObject *lbsys_Py_InitModule(const char *name, PyMethodDef *methods);
  * 1 or 0 on CPython; -1 on PyPy, which cannot say (the
  * caller keeps count of the GIL it took and gave up itself). */
 int lbsys_gil_held(void);
+
+/* Whether the GIL exists (PyEval_ThreadsInitialized, which Python 3.13
+ * removed): Python 2.7 makes it lazily, Python 3.7 and later always in
+ * Py_Initialize, so 1 there. */
+int lbsys_threads_initialized(void);
 
 /* Embedding: start the interpreter without signal handlers, with thread
  * support, and give up the GIL (so that any thread may take it): 0. -1,

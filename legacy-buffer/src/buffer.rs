@@ -93,17 +93,17 @@ impl Asked {
 /// use legacy_buffer::{py_format, with_gil, Buffer, BufferKind};
 ///
 /// with_gil(|py| -> legacy_buffer::Result<()> {
-///     py.run("view_args = (bytearray('abc'),)")?;
+///     py.run("view_args = (bytearray(b'abc'),)")?;
 ///     let tuple = py.eval("view_args")?;
 ///     let args = Args::from_tuple(&tuple)?;
 ///     let (data,): (Buffer<'_>,) = args.parse(py_format!("w*:f"))?;
 ///     assert_eq!(data.kind(), BufferKind::Pinned);
 ///     data.as_write_cells().unwrap()[0].set(b'X');
 ///     // Exported: the bytearray cannot be resized while the buffer lives.
-///     let e = py.run("view_args[0].extend('more')").unwrap_err();
+///     let e = py.run("view_args[0].extend(b'more')").unwrap_err();
 ///     assert_eq!(e.type_name(), "BufferError");
 ///     drop(data);
-///     py.run("view_args[0].extend('!')")?;
+///     py.run("view_args[0].extend(b'!')")?;
 ///     assert_eq!(tuple.repr()?, "(bytearray(b'Xbc!'),)");
 ///     Ok(())
 /// })?;
@@ -179,6 +179,8 @@ impl<'py> Object<'py> {
 
 const KIND_IMMUTABLE: libc::c_int = ffi::LBSYS_IMMUTABLE as libc::c_int;
 const KIND_PINNED: libc::c_int = ffi::LBSYS_PINNED as libc::c_int;
+/// Python 3: the memory is to be held by an export (exporter3.c).
+const TAKE_EXPORT: libc::c_int = ffi::LBSYS_TAKE_EXPORT;
 /// A proc succeeded with an exception set.
 const STRAY: libc::c_int = ffi::LBSYS_STRAY;
 /// A proc gave a NULL pointer with a length.
@@ -232,7 +234,7 @@ pub(crate) fn failed(
 
 impl<'a> Buffer<'a> {
     #[inline]
-    fn borrow(obj: &'a Object<'_>, mode: Mode) -> Result<Buffer<'a>> {
+    pub(crate) fn borrow(obj: &'a Object<'_>, mode: Mode) -> Result<Buffer<'a>> {
         let borrow = match mode {
             Mode::Char => ffi::lbsys_borrow_char,
             Mode::Read => ffi::lbsys_borrow_read,
@@ -246,6 +248,7 @@ impl<'a> Buffer<'a> {
         let kind = match kind {
             KIND_IMMUTABLE => BufferKind::Immutable,
             KIND_PINNED => BufferKind::Pinned,
+            TAKE_EXPORT => return Buffer::borrow_export(obj, mode),
             rc if rc < 0 => {
                 // Stored for NULL_WITH_LENGTH, the one failure that reads it;
                 // 0 stands in otherwise.
@@ -271,6 +274,43 @@ impl<'a> Buffer<'a> {
             kind,
             None,
         ))
+    }
+
+    /// Python 3: the memory the old protocol's function for `mode` gives,
+    /// held by the new-protocol export that function takes (and releases
+    /// before returning, which a borrow does only when dropped): `Pinned`.
+    /// Fails as the C function does: with what `PyObject_GetBuffer` raised
+    /// for the char and read functions, with `TypeError` "expected a
+    /// writable bytes-like object" for the write function.
+    #[cold]
+    #[inline(never)]
+    fn borrow_export(obj: &'a Object<'_>, mode: Mode) -> Result<Buffer<'a>> {
+        let writable = mode == Mode::Write;
+        // SAFETY: obj is valid and the GIL held for as long as `obj` is
+        // borrowed ('a).
+        match unsafe { Buffer::export(obj.as_ptr(), writable) } {
+            Ok(mut buffer) => {
+                buffer.mode = mode;
+                Ok(buffer)
+            }
+            Err(ExportFailure::Error(e)) => Err(e),
+            Err(ExportFailure::Refused) if writable => {
+                // Replaced, as abstract.c's PyErr_SetString replaces it.
+                drop(Error::fetch(obj.py(), mode.c_name()));
+                Err(Error::new(
+                    ExceptionType::TypeError,
+                    "expected a writable bytes-like object",
+                ))
+            }
+            Err(ExportFailure::Refused) => Err(Error::fetch(obj.py(), mode.c_name())),
+            Err(ExportFailure::NotContiguous) => Err(Error::new(
+                ExceptionType::BufferError,
+                format!(
+                    "{}: the exporter gave memory that is not contiguous for PyBUF_SIMPLE",
+                    mode.c_name()
+                ),
+            )),
+        }
     }
 
     /// A buffer of memory exporter.c gave for `obj` through another door

@@ -404,14 +404,19 @@ fn set_string(class: *mut ffi::PyObject, message: &str) {
     unsafe { ffi::PyErr_SetString(class, message.as_ptr()) };
 }
 
-/// Raise `class` with a `str` of `bytes`, as they are.
+/// Raise `class` with a `str` of `bytes`, as they are (Python 3: decoded
+/// from UTF-8, anything else replaced, as `PyErr_Format`'s `%s` decodes).
 fn set_bytes(class: *mut ffi::PyObject, bytes: &[u8]) {
     // SAFETY: called with the GIL held (restore's token); a new str of the
     // bytes (NULL with MemoryError set on failure, which is then what is
     // raised), whose reference SetObject does not steal.
     unsafe {
-        let value =
-            ffi::PyString_FromStringAndSize(bytes.as_ptr().cast(), bytes.len() as ffi::Py_ssize_t);
+        let (ptr, len) = (bytes.as_ptr().cast(), bytes.len() as ffi::Py_ssize_t);
+        let value = if ffi::PY3 {
+            ffi::PyUnicode_DecodeUTF8(ptr, len, c"replace".as_ptr())
+        } else {
+            ffi::PyString_FromStringAndSize(ptr, len)
+        };
         if value.is_null() {
             return;
         }
@@ -468,21 +473,20 @@ unsafe fn describe_type(ptype: *mut ffi::PyObject) -> String {
             ffi::PyErr_Clear();
             Module::Missing
         } else {
-            let module = if ffi::PyString_Check(m) != 0 {
-                Module::Named(
-                    CStr::from_ptr(ffi::PyString_AS_STRING(m))
-                        .to_string_lossy()
-                        .into_owned(),
-                )
-            } else {
-                Module::NotAString
+            let module = match str_text(m) {
+                Some(module) => Module::Named(module),
+                None => Module::NotAString,
             };
             ffi::Py_DECREF(m);
             module
         }
     };
     match module {
-        Module::Named(module) if module != "exceptions" => format!("{module}.{bare}"),
+        // Python 2's built-in exceptions live in `exceptions`, Python 3's
+        // in `builtins`: both are printed bare.
+        Module::Named(module) if module != "exceptions" && module != "builtins" => {
+            format!("{module}.{bare}")
+        }
         Module::Missing => format!("<unknown>{bare}"),
         _ => bare.to_owned(),
     }
@@ -506,13 +510,7 @@ unsafe fn class_name(class: *mut ffi::PyObject) -> String {
             ffi::PyErr_Clear();
             return "?".to_owned();
         }
-        let text = if ffi::PyString_Check(name) != 0 {
-            CStr::from_ptr(ffi::PyString_AS_STRING(name))
-                .to_string_lossy()
-                .into_owned()
-        } else {
-            "?".to_owned()
-        };
+        let text = str_text(name).unwrap_or_else(|| "?".to_owned());
         ffi::Py_DECREF(name);
         text
     }
@@ -535,13 +533,34 @@ unsafe fn describe_value(pvalue: *mut ffi::PyObject) -> String {
             ffi::PyErr_Clear();
             return "<str() of the exception failed>".to_owned();
         }
-        let bytes = std::slice::from_raw_parts(
-            ffi::PyString_AS_STRING(s).cast::<u8>(),
-            ffi::PyString_GET_SIZE(s) as usize,
-        );
-        let text = String::from_utf8_lossy(bytes).into_owned();
+        let text = str_text(s).unwrap_or_else(|| "<str() of the exception failed>".to_owned());
         ffi::Py_DECREF(s);
         text
+    }
+}
+
+/// The text of a native `str` (Python 2's `str`, its bytes; Python 3's,
+/// as UTF-8), copied, anything but UTF-8 replaced; `None` for anything
+/// else, or a Python 3 `str` UTF-8 cannot encode (that failure cleared).
+///
+/// # Safety
+///
+/// GIL held; `obj` a valid object.
+pub(crate) unsafe fn str_text(obj: *mut ffi::PyObject) -> Option<String> {
+    let mut len: ffi::Py_ssize_t = 0;
+    // SAFETY: per this function's contract; the characters are the str's
+    // (or its cached UTF-8), alive as long as it is, and copied at once.
+    unsafe {
+        let ptr = ffi::native_str_text(obj, &mut len);
+        if ptr.is_null() {
+            // Set only for a str that could not be encoded.
+            if ffi::native_str_Check(obj) != 0 {
+                ffi::PyErr_Clear();
+            }
+            return None;
+        }
+        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize);
+        Some(String::from_utf8_lossy(bytes).into_owned())
     }
 }
 

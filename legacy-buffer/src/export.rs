@@ -235,8 +235,10 @@ unsafe fn fill(
     // memory is contiguous, as PyBuffer_IsContiguous would answer; an
     // exporter that gives them anyway is asked.
     let simple = filled.0.strides.is_null() && filled.0.suboffsets.is_null();
+    // A raw pointer: Python 2 declares the parameter mutable, Python 3 const.
+    let view: *mut ffi::Py_buffer = &mut *filled.0;
     // SAFETY: a Py_buffer PyObject_GetBuffer filled.
-    if !simple && unsafe { ffi::PyBuffer_IsContiguous(&mut *filled.0, b'C' as libc::c_char) } == 0 {
+    if !simple && unsafe { ffi::PyBuffer_IsContiguous(view, b'C' as libc::c_char) } == 0 {
         return Err(ExportFailure::NotContiguous);
     }
     if let Err(e) = filled.check(py, obj, writable) {
@@ -349,7 +351,7 @@ mod tests {
     #[test]
     fn views_beyond_the_limit_are_refused() {
         with_gil(|py| {
-            let tuple = py.eval("(bytearray('abc'),)").unwrap();
+            let tuple = py.eval("(bytearray(b'abc'),)").unwrap();
             let args = Args::from_tuple(&tuple).unwrap();
             // The GIL is held throughout and nothing below runs bytecode
             // (which could hand it to another thread): no other view is

@@ -192,7 +192,7 @@ impl<'py> Python<'py> {
     /// use legacy_buffer::with_gil;
     ///
     /// with_gil(|py| -> legacy_buffer::Result<()> {
-    ///     let text = py.eval("'x' * 100000")?;
+    ///     let text = py.eval("b'x' * 100000")?;
     ///     let buf = text.read_buffer()?;
     ///     let bytes = buf.as_bytes().unwrap(); // immutable: may cross
     ///     let count = py.allow_threads(|| bytes.iter().filter(|&&b| b == b'x').count());
@@ -268,7 +268,7 @@ fn initialize() {
                 if ffi::lbsys_initialize_embedded() != 0 {
                     cannot_embed();
                 }
-            } else if ffi::PyEval_ThreadsInitialized() == 0 {
+            } else if ffi::threads_initialized() == 0 {
                 // Python 2.7 creates the GIL lazily. Creating it is only safe
                 // on the thread running Python, which then holds it. (On
                 // PyPy, as far as Held's count knows: a module's import, or

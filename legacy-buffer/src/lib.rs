@@ -1,18 +1,19 @@
 //! Sound, zero-copy access to CPython 2.7's old buffer protocol
 //! (`PyObject_AsCharBuffer`, `PyObject_AsReadBuffer`,
 //! `PyObject_CheckReadBuffer`, `PyObject_AsWriteBuffer`) from Rust; in
-//! extension modules, on PyPy 2.7 too ([see below](#pypy)).
+//! extension modules, on PyPy 2.7 too ([see below](#pypy)); and the same
+//! API on CPython 3.9 to 3.13 ([see below](#python-3)).
 //!
 //! ```
 //! use legacy_buffer::{with_gil, BufferKind};
 //!
 //! with_gil(|py| -> legacy_buffer::Result<()> {
-//!     let s = py.eval("'hello'")?;
+//!     let s = py.eval("b'hello'")?; // Python 2's str, Python 3's bytes
 //!     let buf = s.read_buffer()?;
 //!     assert_eq!(buf.kind(), BufferKind::Immutable);
 //!     assert_eq!(buf.as_bytes(), Some(&b"hello"[..])); // zero-copy &[u8]
 //!
-//!     let ba = py.eval("bytearray('abc')")?;
+//!     let ba = py.eval("bytearray(b'abc')")?;
 //!     let buf = ba.write_buffer()?;
 //!     assert_eq!(buf.kind(), BufferKind::Pinned);
 //!     buf.as_write_cells().unwrap()[0].set(b'X'); // zero-copy, in place
@@ -328,9 +329,9 @@
 //! import flags
 //! f = flags.Flags(4)
 //! f.set(1); f.set(3)
-//! assert f.count() == 2 and str(buffer(f)) == '\0\1\0\1'
+//! assert f.count() == 2 and memoryview(f).tobytes() == b'\0\1\0\1'
 //! m = memoryview(f)
-//! m[0] = '\x07'                   # Python writes the exported bytes
+//! m[0:1] = b'\x07'                # Python writes the exported bytes
 //! assert f.count() == 3
 //! try:
 //!     f.grow(4)                   # while exported: refused, as bytearray does
@@ -369,6 +370,48 @@
 //!    `str` objects, modules ([`py_module!`]), extension types
 //!    ([`py_class!`]: `extension/class/`) — built on the public and
 //!    crate-internal API of the layers below; nothing below imports it.
+//!
+//! # Python 3
+//!
+//! The same sources build against CPython 3.9 to 3.13 (legacy-buffer-sys's
+//! `LEGACY_BUFFER_SYS_PYTHON_VERSION=3.11`, see its README; [`ffi::PY3`]
+//! says which line was bound). The four functions exist there too, but
+//! they are the new protocol in disguise: each takes an export
+//! (`PyObject_GetBuffer`) and releases it before returning, so the pointer
+//! it gives is pinned by nothing — not even for a `bytearray`. A borrow
+//! here holds the export itself until the [`Buffer`] is dropped, so every
+//! exporter refuses to resize, close or free its memory meanwhile, and the
+//! kinds are stronger than on Python 2:
+//!
+//! | object, on Python 3 | char buffer | read buffer | write buffer | in a scope |
+//! | --- | --- | --- | --- | --- |
+//! | `bytes` and subclasses | `Immutable` | `Immutable` | `TypeError` | `&[u8]` |
+//! | `bytearray`, `array.array`, `mmap`, `memoryview`, ctypes, types of [`py_class!`] | `Pinned` | `Pinned` | `Pinned` (or `TypeError` if read-only) | `&[u8]`, `&mut [u8]` |
+//! | `str`, `int`, `list`, `None`, ... | `TypeError` | `TypeError` | `TypeError` | `TypeError` |
+//!
+//! Nothing is `Unpinned` on Python 3. The results — bytes, lengths,
+//! exceptions — are those of each version's C functions (`TypeError: a
+//! bytes-like object is required, not 'str'`; the write function's own
+//! `TypeError: expected a writable bytes-like object`), checked against
+//! them object by object as on Python 2. What else differs between the
+//! lines:
+//!
+//! - **Strings.** Python 2's `str` is Python 3's `bytes`, and Python 3's
+//!   `str` is Python 2's `unicode`. Rust byte results (`Vec<u8>`, `&[u8]`,
+//!   [`Object::str`], a new str built in place) are `str` on Python 2 and
+//!   `bytes` on Python 3, as `Py_BuildValue`'s `s#` and `y#` make them;
+//!   text (`String`, `&str`) is `unicode` and `str`; the native `str` of
+//!   each line ([`extension::Str`], [`Object::native_str`], module string
+//!   constants, `__repr__` and `__str__` slots, keyword names) is Python
+//!   2's `str` and Python 3's `str`. [`Object::native_str_bytes`] reads one.
+//! - **Modules.** [`py_module!`] exports both entry points, `init<name>`
+//!   for Python 2 and `PyInit_<name>` for Python 3 (a single-phase module
+//!   definition); each line's import looks for its own.
+//! - **Types.** [`py_class!`] types get Python 3's slots for the same
+//!   declarations (`__nonzero__` is `nb_bool`; `__long__` has no slot) and
+//!   export through the new protocol only.
+//! - **The argument parser** still follows Python 2's `getargs.c`; Python
+//!   3's units and messages are not ported yet.
 //!
 //! # PyPy
 //!

@@ -158,10 +158,9 @@ impl<'py> Object<'py> {
         // SAFETY: valid object, GIL held; PyObject_Repr returns a new reference.
         let r =
             unsafe { Object::from_call(self.py(), ffi::PyObject_Repr(self.as_ptr()), "repr()")? };
-        // repr() always returns a str, whose buffer is immutable.
-        let buf = r.read_buffer()?;
-        let text = String::from_utf8_lossy(buf.as_bytes().unwrap_or_default()).into_owned();
-        Ok(text)
+        // repr() always returns a native str.
+        // SAFETY: a valid object, GIL held.
+        Ok(unsafe { crate::error::str_text(r.as_ptr()) }.unwrap_or_default())
     }
 
     /// `getattr(self, name)`.
@@ -177,7 +176,9 @@ impl<'py> Object<'py> {
         }
     }
 
-    /// A new `str` holding a copy of `bytes`.
+    /// A new `str` holding a copy of `bytes`: Python 2's `str`, Python 3's
+    /// `bytes` (what `Py_BuildValue`'s `s#` makes on Python 2, `y#` on
+    /// Python 3). For text, [`Object::native_str`].
     pub fn str(py: Python<'py>, bytes: &[u8]) -> Result<Object<'py>> {
         // SAFETY: GIL held; the pointer and length describe `bytes`.
         unsafe {
@@ -189,7 +190,19 @@ impl<'py> Object<'py> {
         }
     }
 
-    /// A new `unicode` holding `text`.
+    /// A new native `str` holding `text`: Python 2's `str` (the UTF-8
+    /// bytes), Python 3's `str` — what a C module's `Py_BuildValue("s#")`
+    /// makes of UTF-8 on each line, and the type names, `repr()` and
+    /// `__doc__` are.
+    pub fn native_str(py: Python<'py>, text: &str) -> Result<Object<'py>> {
+        if ffi::PY3 {
+            Object::unicode(py, text)
+        } else {
+            Object::str(py, text.as_bytes())
+        }
+    }
+
+    /// A new `unicode` (Python 3: `str`) holding `text`.
     pub fn unicode(py: Python<'py>, text: &str) -> Result<Object<'py>> {
         // SAFETY: GIL held; `text` is valid UTF-8 of the given length.
         unsafe {

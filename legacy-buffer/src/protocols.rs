@@ -22,7 +22,8 @@ macro_rules! checks {
 }
 
 checks! {
-    /// `PyInt_Check` (`int`, `bool` and their subclasses).
+    /// `PyInt_Check` (`int`, `bool` and their subclasses; Python 3's one
+    /// `int` type too).
     is_int => PyInt_Check;
     /// `PyLong_Check`.
     is_long => PyLong_Check;
@@ -30,10 +31,12 @@ checks! {
     is_bool => PyBool_Check;
     /// `PyIndex_Check`: has `__index__`.
     is_index => PyIndex_Check;
-    /// `PyString_Check` (`str` and subclasses).
+    /// `PyString_Check` (`str` and subclasses; Python 3: `bytes`).
     is_str => PyString_Check;
-    /// `PyUnicode_Check`.
+    /// `PyUnicode_Check` (Python 3: `str`).
     is_unicode => PyUnicode_Check;
+    /// The native `str`: Python 2's `str`, Python 3's.
+    is_native_str => native_str_Check;
     /// `PyFloat_Check`.
     is_float => PyFloat_Check;
     /// `PyComplex_Check`.
@@ -154,8 +157,8 @@ impl<'py> Object<'py> {
         Ok(len as usize)
     }
 
-    /// The characters of a `str` (or a subclass), zero-copy; `None` for
-    /// other objects. A `str` never changes while a reference to it is
+    /// The characters of a `str` (Python 3: `bytes`), or a subclass,
+    /// zero-copy; `None` for other objects. A `str` never changes while a reference to it is
     /// held, and this one is borrowed for as long as `&self`.
     pub fn str_bytes(&self) -> Option<&[u8]> {
         if !self.is_str() {
@@ -166,6 +169,28 @@ impl<'py> Object<'py> {
         unsafe {
             let ptr = ffi::PyString_AS_STRING(self.as_ptr());
             let len = ffi::PyString_GET_SIZE(self.as_ptr());
+            Some(std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize))
+        }
+    }
+
+    /// What a native `str` holds, zero-copy: Python 2's `str`'s bytes,
+    /// Python 3's `str` as UTF-8 (made once and cached in the `str`);
+    /// `None` for other objects, and on Python 3 for a `str` UTF-8 cannot
+    /// encode (lone surrogates). What a name, a `repr()` or a docstring is
+    /// made of on either line.
+    pub fn native_str_bytes(&self) -> Option<&[u8]> {
+        let mut len: ffi::Py_ssize_t = 0;
+        // SAFETY: a live object, GIL held; the characters (or the cached
+        // UTF-8) live as long as the str, which this handle keeps alive for
+        // &self, and never change while referenced.
+        unsafe {
+            let ptr = ffi::native_str_text(self.as_ptr(), &mut len);
+            if ptr.is_null() {
+                if ffi::native_str_Check(self.as_ptr()) != 0 {
+                    ffi::PyErr_Clear();
+                }
+                return None;
+            }
             Some(std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize))
         }
     }

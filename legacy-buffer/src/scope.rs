@@ -146,7 +146,7 @@ impl<'py> Object<'py> {
     ///
     /// ```
     /// legacy_buffer::with_gil(|py| -> legacy_buffer::Result<()> {
-    ///     let ba = py.eval("bytearray('abc')")?;
+    ///     let ba = py.eval("bytearray(b'abc')")?;
     ///     ba.with_write_bytes(|bytes| bytes.make_ascii_uppercase())?;
     ///     assert_eq!(ba.repr()?, "bytearray(b'ABC')");
     ///     Ok(())
@@ -195,6 +195,10 @@ impl<'py> Object<'py> {
         let scope = unsafe { InScope::enter() };
         // SAFETY: valid object, GIL held.
         let ffi::lbsys_lent { ptr, len } = unsafe { lend(self.as_ptr()) };
+        if len == ffi::LBSYS_TAKE_EXPORT as ffi::Py_ssize_t {
+            drop(scope);
+            return self.lend_exported(mode, lent);
+        }
         if len < 0 {
             drop(scope);
             let reported = ptr as ffi::Py_ssize_t;
@@ -208,6 +212,23 @@ impl<'py> Object<'py> {
         }
         let out = lent(ptr.cast(), len as usize);
         drop(scope);
+        Ok(out)
+    }
+
+    /// Python 3: [`lend_to`](Self::lend_to) for memory that only an export
+    /// holds in place (anything but `bytes`): the export is taken before
+    /// the scope (the exporter may run Python code), held across it, and
+    /// released after it.
+    #[cold]
+    #[inline(never)]
+    fn lend_exported<R>(&self, mode: Mode, lent: impl FnOnce(*mut u8, usize) -> R) -> Result<R> {
+        let buffer = Buffer::borrow(self, mode)?;
+        let (ptr, len) = buffer.current()?;
+        // SAFETY: as in lend_to.
+        let scope = unsafe { InScope::enter() };
+        let out = lent(ptr, len);
+        drop(scope);
+        drop(buffer);
         Ok(out)
     }
 }
@@ -617,7 +638,7 @@ fn check_overlap(regions: &[Region]) -> Result<()> {
 ///
 /// with_gil(|py| -> legacy_buffer::Result<()> {
 ///     let dst = py.eval("__import__('array').array('B', [1, 2, 3, 4])")?;
-///     let key = py.eval(r"'\x0f\xf0'")?;
+///     let key = py.eval(r"b'\x0f\xf0'")?;
 ///     let (dst_buf, key_buf) = (dst.write_buffer()?, key.read_buffer()?);
 ///     no_python((BytesMut(&dst_buf), Bytes(&key_buf)), |(dst, key)| {
 ///         for (i, byte) in dst.iter_mut().enumerate() {

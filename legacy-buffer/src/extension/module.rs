@@ -402,19 +402,52 @@ impl ModuleDef {
         ModuleDef { types, ..self }
     }
 
-    /// What `init<name>` does: `Py_InitModule4` (the right one for the
-    /// release or debug build), then the exception classes and constants.
-    /// On failure an exception is left set for the importer to report, as
-    /// C init functions do.
+    /// What `init<name>` (Python 2) and `PyInit_<name>` (Python 3) do:
+    /// make the module (`Py_InitModule4`, the right one for the release or
+    /// debug build; on Python 3 from a module definition, as
+    /// `PyModule_Create` makes it), then its types, exception classes and
+    /// constants. On failure an exception is left set for the importer to
+    /// report, as C init functions do.
     ///
     /// Safe to call from Rust too (it takes the GIL, and initialises an
-    /// embedded interpreter): the module is then importable by name.
+    /// embedded interpreter): the module is then importable by name (on
+    /// Python 3, from `sys.modules`, where it is put).
     pub fn init(&'static self) {
-        with_gil(|py| {
-            if let Err(e) = self.try_init(py) {
-                e.restore(py);
+        with_gil(|py| match self.try_init(py) {
+            Ok(module) if ffi::PY3 => {
+                if let Err(e) = register(py, self.name, &module) {
+                    e.restore(py);
+                }
             }
+            Ok(_) => {}
+            Err(e) => e.restore(py),
         })
+    }
+
+    /// What the exported `PyInit_<name>` does when Python 3's `import`
+    /// calls it: the module, a new reference, or NULL with the exception
+    /// set (a panic raised as `SystemError`).
+    ///
+    /// # Safety
+    ///
+    /// Only for Python's import of the module, which calls `PyInit_<name>`
+    /// on the importing thread with the GIL held.
+    #[doc(hidden)]
+    pub unsafe fn create_from_import(&'static self) -> *mut ffi::PyObject {
+        let _held = crate::runtime::Held::enter();
+        // SAFETY: the import holds the GIL (this function's contract).
+        let py = unsafe { Python::assume_gil_acquired() };
+        match std::panic::catch_unwind(|| self.try_init(py)) {
+            Ok(Ok(module)) => module.into_ptr(),
+            Ok(Err(e)) => {
+                e.restore(py);
+                ptr::null_mut()
+            }
+            Err(payload) => {
+                raise_panic(py, payload);
+                ptr::null_mut()
+            }
+        }
     }
 
     /// What the exported `init<name>` does when `import` calls it:
@@ -438,10 +471,12 @@ impl ModuleDef {
         }
     }
 
-    fn try_init(&'static self, py: Python<'_>) -> Result<()> {
+    /// The module made and filled: an owned reference.
+    fn try_init<'py>(&'static self, py: Python<'py>) -> Result<Object<'py>> {
         // SAFETY: GIL held; static C strings and a static, END-terminated
-        // method table that only Python reads; a borrowed reference to the
-        // module, or NULL with an exception set.
+        // method table that only Python reads; NULL with an exception set,
+        // or the module: a borrowed reference on Python 2 (sys.modules
+        // holds it), a new one on Python 3.
         let module = unsafe {
             ffi::Py_InitModule4(
                 self.name.as_ptr(),
@@ -454,6 +489,16 @@ impl ModuleDef {
         if module.is_null() {
             return Err(Error::fetch(py, "Py_InitModule4"));
         }
+        // SAFETY: a valid module, GIL held; Python 2's borrowed reference
+        // is made one of ours.
+        let module = unsafe {
+            if !ffi::PY3 {
+                ffi::Py_INCREF(module);
+            }
+            Object::from_owned_ptr(py, module)
+        };
+        let object = module;
+        let module = object.as_ptr();
         for type_object in self.types {
             let type_object = type_object();
             let class = type_object.get(py)?;
@@ -466,18 +511,36 @@ impl ModuleDef {
         for constant in self.constants {
             let (name, value) = match *constant {
                 Constant::Int(name, value) => (name, value.into_object(py)?),
-                Constant::Str(name, value) => (name, Object::str(py, value.as_bytes())?),
+                Constant::Str(name, value) => (name, Object::native_str(py, value)?),
             };
             let name = name.to_str().unwrap_or_default();
             add_object(py, module, name, value.into_ptr(), false)?;
         }
-        Ok(())
+        Ok(object)
     }
 
     /// The module's name.
     pub fn name(&self) -> &'static str {
         self.name.to_str().unwrap_or_default()
     }
+}
+
+/// Python 3: `sys.modules[name] = module`, which Python 2's
+/// `Py_InitModule4` does itself, so that a module made from Rust (not by
+/// `import`) is importable by name.
+fn register(py: Python<'_>, name: &CStr, module: &Object<'_>) -> Result<()> {
+    // SAFETY: GIL held; a borrowed reference to sys.modules (NULL only
+    // before the interpreter is initialised, which with_gil did); the
+    // dictionary takes its own reference to the module.
+    unsafe {
+        let modules = ffi::PyImport_GetModuleDict();
+        if modules.is_null()
+            || ffi::PyDict_SetItemString(modules, name.as_ptr(), module.as_ptr()) < 0
+        {
+            return Err(Error::fetch(py, "PyDict_SetItemString(sys.modules)"));
+        }
+    }
+    Ok(())
 }
 
 /// A `&'static CStr` from a string literal, in a constant.
@@ -616,13 +679,13 @@ macro_rules! __py_method {
 /// demo::init();
 /// with_gil(|py| -> Result<()> {
 ///     py.run("import demo\n\
-///             assert demo.length('abc') == 3\n\
-///             assert demo.first(bytearray('xyz')) == 'x'\n\
+///             assert demo.length(b'abc') == 3\n\
+///             assert demo.first(bytearray(b'xyz')) == b'x'\n\
 ///             assert demo.version() == u'1.0' and demo.LEVEL == 3\n\
 ///             assert demo.first.__doc__ == 'first(buf) -> str'\n\
 ///             assert demo.bare.__doc__ is None\n\
 ///             assert issubclass(demo.EmptyError, ValueError)")?;
-///     let e = py.run("demo.first('')").unwrap_err();
+///     let e = py.run("demo.first(b'')").unwrap_err();
 ///     assert_eq!(e.to_string(), "demo.EmptyError: the buffer is empty");
 ///     Ok(())
 /// })
@@ -728,6 +791,22 @@ macro_rules! py_module {
                 // SAFETY: Python's import calls the exported symbol, on the
                 // importing thread, with the GIL held.
                 unsafe { MODULE.init_from_import() }
+            }
+
+            /// Python 3's `import <module>` calls this, as
+            /// `PyInit_<module>`, with the GIL held (both entry points are
+            /// exported: each line's import looks for its own).
+            ///
+            /// # Safety
+            ///
+            /// Only for Python's import (see `ModuleDef::create_from_import`).
+            #[doc(hidden)]
+            #[allow(unsafe_code)] // export_name: the symbol Python looks for
+            #[export_name = ::std::concat!("PyInit_", ::std::stringify!($module))]
+            pub unsafe extern "C" fn __create_from_import() -> *mut $crate::ffi::PyObject {
+                // SAFETY: Python's import calls the exported symbol, on the
+                // importing thread, with the GIL held.
+                unsafe { MODULE.create_from_import() }
             }
         }
     };

@@ -111,7 +111,7 @@ impl<'py> Object<'py> {
     ///         out[..text.len()].copy_from_slice(&text.to_ascii_uppercase());
     ///         Ok(text.len())
     ///     })?;
-    ///     assert_eq!(upper.repr()?, "'IN PLACE'");
+    ///     assert_eq!(upper.str_bytes(), Some(&b"IN PLACE"[..]));
     ///     Ok(())
     /// })?;
     /// # Ok::<(), legacy_buffer::Error>(())
@@ -175,10 +175,10 @@ impl<'py> Object<'py> {
 ///             }
 ///             Ok(2 * bytes.len())
 ///         })?;
-///     assert_eq!(hex.repr()?, "'6869'");
+///     assert_eq!(hex.str_bytes(), Some(&b"6869"[..]));
 ///
 ///     // A str: immutable, so a big one is read with the GIL released.
-///     let text = py.eval("'ab' * 100000")?;
+///     let text = py.eval("b'ab' * 100000")?;
 ///     let buf = text.read_buffer()?;
 ///     let swapped = Object::new_str(py, buf.len())
 ///         .from(Bytes(&buf))
@@ -189,7 +189,7 @@ impl<'py> Object<'py> {
 ///             }
 ///             Ok(bytes.len())
 ///         })?;
-///     assert_eq!(swapped.repr()?, py.eval("'ba' * 100000")?.repr()?);
+///     assert_eq!(swapped.str_bytes(), py.eval("b'ba' * 100000")?.str_bytes());
 ///     Ok(())
 /// })?;
 /// # Ok::<(), legacy_buffer::Error>(())
@@ -240,7 +240,7 @@ impl<'py, L: Lend> NewStr<'py, L> {
     ///         out[0] = b'z';
     ///         Ok(1)
     ///     })?;
-    ///     assert_eq!(s.repr()?, "'z'");
+    ///     assert_eq!(s.str_bytes(), Some(&b"z"[..]));
     ///     Ok(())
     /// })?;
     /// # Ok::<(), legacy_buffer::Error>(())
@@ -263,7 +263,7 @@ impl<'py, L: Lend> NewStr<'py, L> {
     /// use legacy_buffer::{with_gil, Bytes, Object};
     ///
     /// with_gil(|py| -> legacy_buffer::Result<()> {
-    ///     let text = py.eval(r"'a\tb'")?;
+    ///     let text = py.eval(r"b'a\tb'")?;
     ///     let buf = text.read_buffer()?;
     ///     // Room for the worst case (every byte escaped), one run of it lent.
     ///     let escaped = Object::new_str(py, 2 * buf.len())
@@ -279,7 +279,7 @@ impl<'py, L: Lend> NewStr<'py, L> {
     ///             }
     ///             Ok(())
     ///         })?;
-    ///     assert_eq!(escaped.repr()?, r"'a\\tb'");
+    ///     assert_eq!(escaped.str_bytes(), Some(&br"a\tb"[..]));
     ///     Ok(())
     /// })?;
     /// # Ok::<(), legacy_buffer::Error>(())

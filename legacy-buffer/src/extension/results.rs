@@ -15,9 +15,9 @@ use legacy_buffer_sys as ffi;
 /// | `bool` | `True` / `False` | `PyBool_FromLong` |
 /// | `f32`, `f64` | `float` | `"d"` |
 /// | `()` | `None` | `""` |
-/// | `&[u8]`, `Vec<u8>` | `str` | `"s#"` |
-/// | `&str`, `String` | `unicode` | `"u#"` (from UTF-8) |
-/// | [`Str`]`(&str)` | `str` (the UTF-8 bytes) | `"s#"` |
+/// | `&[u8]`, `Vec<u8>` | `str` (Python 3: `bytes`) | `"s#"` (Python 3: `"y#"`) |
+/// | `&str`, `String` | `unicode` (Python 3: `str`) | `"u#"` (from UTF-8) |
+/// | [`Str`]`(&str)` | the native `str`: Python 2's (the UTF-8 bytes), Python 3's | `"s#"` |
 /// | [`Long`]`(n)` | `long`, whatever the value | `"k"`, `"K"`, `"L"` |
 /// | `Option<T>` | `None` or `T` | |
 /// | tuples of these (up to 8) | `tuple` | `"(...)"` |
@@ -183,7 +183,7 @@ impl<'py> IntoPyObject<'py> for String {
 impl<'py> IntoPyObject<'py> for Str<'_> {
     #[inline]
     fn into_object(self, py: Python<'py>) -> Result<Object<'py>> {
-        Object::str(py, self.0.as_bytes())
+        Object::native_str(py, self.0)
     }
 }
 

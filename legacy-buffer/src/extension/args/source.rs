@@ -153,13 +153,21 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
         // so the dict cannot change under the iteration, and the borrowed
         // keys are read before the next step.
         while unsafe { ffi::PyDict_Next(kw.dict, &mut pos, &mut key, &mut value) } != 0 {
-            // SAFETY: a valid key of the dict, GIL held.
-            if unsafe { ffi::PyString_Check(key) } == 0 {
+            let mut len: ffi::Py_ssize_t = 0;
+            // SAFETY: a valid key of the dict, GIL held; a native str's
+            // characters (Python 3: its cached UTF-8) end in a NUL, and
+            // live as long as the key, which the dict holds.
+            let chars = unsafe { ffi::native_str_text(key, &mut len) };
+            if chars.is_null() {
+                // A Python 3 str that UTF-8 cannot encode fails as C would.
+                // SAFETY: GIL held.
+                if unsafe { ffi::native_str_Check(key) } != 0 {
+                    return Err(Error::fetch(py, "PyUnicode_AsUTF8AndSize"));
+                }
                 return Err(raise(py, ffi_type_error(), b"keywords must be strings"));
             }
-            // SAFETY: a str's characters end in a NUL; read as C reads them
-            // (up to the first NUL).
-            let key = unsafe { std::ffi::CStr::from_ptr(ffi::PyString_AS_STRING(key)) };
+            // SAFETY: as above; read as C reads it (up to the first NUL).
+            let key = unsafe { std::ffi::CStr::from_ptr(chars) };
             let key = key.to_bytes();
             if !kw.names.iter().any(|n| n.as_bytes() == key) {
                 let mut message = Vec::with_capacity(key.len() + 48);
@@ -306,15 +314,8 @@ fn lookup<'py>(
     dict: *mut ffi::PyObject,
     name: &str,
 ) -> Result<Option<Object<'py>>> {
-    // SAFETY: GIL held; the pointer and length describe `name`; a new
-    // reference or NULL with an exception set.
-    let key = unsafe {
-        Object::from_owned_ptr_or_err(
-            py,
-            ffi::PyString_FromStringAndSize(name.as_ptr().cast(), name.len() as ffi::Py_ssize_t),
-            "PyString_FromStringAndSize",
-        )?
-    };
+    // The dict's keys are native strs (Python 3: text).
+    let key = Object::native_str(py, name)?;
     // SAFETY: a dict (checked by the caller) and a str, GIL held;
     // PyDict_GetItem returns a borrowed reference (or NULL, with no
     // exception set), taken at once, before anything can run.

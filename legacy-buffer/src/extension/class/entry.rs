@@ -696,16 +696,17 @@ impl Slot {
         slot!(LBSYS_TP_CLEAR, clear::<T>, fn(PyPtr) -> libc::c_int)
     }
 
-    /// `tp_repr`.
+    /// `tp_repr`: the body's result as the native `str` (on Python 3, a
+    /// `bytes` result is decoded from UTF-8).
     pub const fn repr<T: PyClass, F: SelfFn<T>>(body: F) -> Slot {
         zero_sized(body);
-        slot!(LBSYS_TP_REPR, method_noargs_1::<T, F>, fn(PyPtr) -> PyPtr)
+        slot!(LBSYS_TP_REPR, text_noargs::<T, F>, fn(PyPtr) -> PyPtr)
     }
 
-    /// `tp_str`.
+    /// `tp_str`: as [`Slot::repr`].
     pub const fn str<T: PyClass, F: SelfFn<T>>(body: F) -> Slot {
         zero_sized(body);
-        slot!(LBSYS_TP_STR, method_noargs_1::<T, F>, fn(PyPtr) -> PyPtr)
+        slot!(LBSYS_TP_STR, text_noargs::<T, F>, fn(PyPtr) -> PyPtr)
     }
 
     /// `tp_iter`.
@@ -945,6 +946,35 @@ inplace_slots! {
 unsafe extern "C" fn method_noargs_1<T: PyClass, F: SelfFn<T>>(slf: PyPtr) -> PyPtr {
     // SAFETY: passed on; the unused argument is never read.
     unsafe { method_noargs::<T, F>(slf, std::ptr::null_mut()) }
+}
+
+/// `tp_repr`, `tp_str`: the body's result, which Python wants a native
+/// `str`: on Python 3 a `bytes` result (from a body that made Python 2's
+/// `str`, as the C it ports did with `PyString_FromFormat`) is decoded
+/// from UTF-8 (`UnicodeDecodeError` if it is not UTF-8). Python 2 takes
+/// a `unicode` result itself.
+///
+/// # Safety
+///
+/// As [`method_noargs`].
+unsafe extern "C" fn text_noargs<T: PyClass, F: SelfFn<T>>(slf: PyPtr) -> PyPtr {
+    // SAFETY: passed on; the unused argument is never read.
+    let result = unsafe { method_noargs::<T, F>(slf, std::ptr::null_mut()) };
+    // SAFETY: Python called the slot with the GIL held; `result` is NULL
+    // or a new reference, which is released once decoded, and whose bytes
+    // are read while it lives.
+    unsafe {
+        if ffi::PY3 && !result.is_null() && ffi::PyString_CheckExact(result) != 0 {
+            let text = ffi::PyUnicode_DecodeUTF8(
+                ffi::PyString_AS_STRING(result),
+                ffi::PyString_GET_SIZE(result),
+                std::ptr::null(),
+            );
+            ffi::Py_DECREF(result);
+            return text;
+        }
+    }
+    result
 }
 
 // ---- properties ------------------------------------------------------------

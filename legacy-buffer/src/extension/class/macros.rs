@@ -89,8 +89,8 @@
 /// assert c.bump() == 1 and c.bump() == 2
 /// assert repr(c) == 'Counter(2, 3 bytes)' and len(c) == 3
 /// m = memoryview(c)             # an export: resizing is refused
-/// m[0] = 'x'
-/// assert str(buffer(c)) == 'x\0\0'
+/// m[0:1] = b'x'
+/// assert m.tobytes() == b'x\0\0'
 /// try:
 ///     c.grow(1)
 ///     raise AssertionError('resized while exported')
