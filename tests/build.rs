@@ -57,10 +57,20 @@ fn run() -> Result<(), String> {
     std::fs::create_dir_all(&modules_dir)
         .map_err(|e| format!("cannot create {}: {e}", modules_dir.display()))?;
 
+    // The line, as a cfg of the tests: Python 3 has tests of its own
+    // where Python 2's C modules and expressions do not carry over.
+    println!("cargo:rustc-check-cfg=cfg(Py_3)");
+    let py3 = python.version().0 == 3;
+    if py3 {
+        println!("cargo:rustc-cfg=Py_3");
+    }
     let compiler = cc::Build::new()
         .try_get_compiler()
         .map_err(|e| format!("no C compiler: {e}"))?;
-    for name in MODULES {
+    // Python 2's C API, all three (old buffer procs, Py_InitModule): not
+    // built for Python 3 yet.
+    let modules = if py3 { &[][..] } else { MODULES };
+    for name in modules {
         let source = manifest_dir.join("c").join(format!("{name}.c"));
         println!("cargo:rerun-if-changed={}", source.display());
         let output = modules_dir.join(format!("{name}{suffix}"));
@@ -70,6 +80,11 @@ fn run() -> Result<(), String> {
         "cargo:rustc-env=LEGACY_BUFFER_TEST_MODULES={}",
         modules_dir.display()
     );
+    if py3 {
+        // The originals of the ports on Python 3 come with the ports.
+        println!("cargo:rustc-env=LEGACY_BUFFER_THIRD_PARTY=");
+        return Ok(());
+    }
     third_party(&manifest_dir, &modules_dir, &python, &suffix)
 }
 

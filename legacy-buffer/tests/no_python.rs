@@ -58,6 +58,11 @@ fn import_probe(py: Python<'_>) {
     py.run("import np_probe").unwrap();
 }
 
+/// Every kind of buffer is lent as a plain slice, in place. Python 2: an
+/// `Unpinned` one (array, mmap) is asked again as the scope starts, and
+/// lends what its exporter has then (or fails, closed). Python 3: the same
+/// objects are `Pinned` by the export the buffer holds: they refuse to
+/// resize or close while it lives, and lend what they had.
 #[test]
 fn every_kind_is_lent_zero_copy_and_asked_again_when_unpinned() {
     let _serial = serial();
@@ -66,18 +71,38 @@ fn every_kind_is_lent_zero_copy_and_asked_again_when_unpinned() {
             .unwrap();
         let a = py.eval("np_a").unwrap();
         let buf = a.read_buffer().unwrap();
-        assert_eq!(buf.kind(), BufferKind::Unpinned);
-        // Python moves the array's memory after the borrow: the scope asks
-        // again and lends what is there now.
-        py.run("np_a.extend(range(200))").unwrap();
-        let (len, head) = buf.with_bytes(|b| (b.len(), b[..4].to_vec())).unwrap();
-        assert_eq!((len, head), (203, vec![1, 2, 3, 0]));
-        // Shrunk to nothing: an empty slice, not the stale 3 or 203 bytes.
-        py.run("del np_a[:]").unwrap();
-        assert_eq!(buf.with_bytes(|b| b.len()).unwrap(), 0);
+        if ffi::PY3 {
+            assert_eq!(buf.kind(), BufferKind::Pinned);
+            // The array cannot move or shrink its memory under the borrow.
+            for resize in ["np_a.extend(range(200))", "del np_a[:]"] {
+                let e = py.run(resize).unwrap_err();
+                assert_eq!(
+                    e.to_string(),
+                    "BufferError: cannot resize an array that is exporting buffers",
+                    "{resize}"
+                );
+                assert!(no_exception_set(py));
+            }
+            assert_eq!(buf.with_bytes(|b| b.to_vec()).unwrap(), [1, 2, 3]);
+            drop(buf);
+            // Released: it grows again, and a new scope lends what it has.
+            py.run("np_a.extend(range(200))").unwrap();
+            let (len, head) = a.with_read_bytes(|b| (b.len(), b[..4].to_vec())).unwrap();
+            assert_eq!((len, head), (203, vec![1, 2, 3, 0]));
+        } else {
+            assert_eq!(buf.kind(), BufferKind::Unpinned);
+            // Python moves the array's memory after the borrow: the scope
+            // asks again and lends what is there now.
+            py.run("np_a.extend(range(200))").unwrap();
+            let (len, head) = buf.with_bytes(|b| (b.len(), b[..4].to_vec())).unwrap();
+            assert_eq!((len, head), (203, vec![1, 2, 3, 0]));
+            // Shrunk to nothing: an empty slice, not the stale 3 or 203 bytes.
+            py.run("del np_a[:]").unwrap();
+            assert_eq!(buf.with_bytes(|b| b.len()).unwrap(), 0);
+        }
 
         // A pinned bytearray as a plain &[u8] (vectorisable), and &mut [u8].
-        let ba = py.eval("bytearray('abc')").unwrap();
+        let ba = py.eval("bytearray(b'abc')").unwrap();
         let pinned = ba.write_buffer().unwrap();
         assert_eq!(pinned.kind(), BufferKind::Pinned);
         pinned.with_bytes_mut(|b| b.reverse()).unwrap();
@@ -93,13 +118,41 @@ fn every_kind_is_lent_zero_copy_and_asked_again_when_unpinned() {
             e.to_string(),
             "TypeError: buffer was not borrowed for writing"
         );
-        // Nor a closed mmap at all: asked again, it refuses.
         py.run("np_m = mmap.mmap(-1, 8)").unwrap();
         let m = py.eval("np_m").unwrap();
         let buf = m.write_buffer().unwrap();
-        py.run("np_m.close()").unwrap();
-        let e = buf.with_bytes(|b| b.len()).unwrap_err();
-        assert_eq!(e.type_name(), "TypeError");
+        if ffi::PY3 {
+            // The export keeps the mmap open: closing it is refused while
+            // the buffer lives, and the scope lends the mapped memory.
+            let e = py.run("np_m.close()").unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "BufferError: cannot close exported pointers exist"
+            );
+            assert!(no_exception_set(py));
+            let len = buf
+                .with_bytes_mut(|b| {
+                    b.fill(7);
+                    b.len()
+                })
+                .unwrap();
+            assert_eq!(len, 8);
+            drop(buf);
+            let written = py.eval("np_m[:]").unwrap();
+            assert_eq!(
+                written.read_buffer().unwrap().as_bytes(),
+                Some(&[7u8; 8][..])
+            );
+            // Closed once released, it lends nothing.
+            py.run("np_m.close()").unwrap();
+            let e = m.with_read_bytes(|b| b.len()).unwrap_err();
+            assert_eq!(e.to_string(), "ValueError: mmap closed or invalid");
+        } else {
+            // Nor a closed mmap at all: asked again, it refuses.
+            py.run("np_m.close()").unwrap();
+            let e = buf.with_bytes(|b| b.len()).unwrap_err();
+            assert_eq!(e.type_name(), "TypeError");
+        }
         assert!(no_exception_set(py));
     })
 }
@@ -108,7 +161,7 @@ fn every_kind_is_lent_zero_copy_and_asked_again_when_unpinned() {
 fn with_gil_inside_the_scope_panics_and_leaves_no_scope_behind() {
     let _serial = serial();
     with_gil(|py| {
-        let s = py.eval("'xyz'").unwrap();
+        let s = py.eval("b'xyz'").unwrap();
         let caught = std::panic::catch_unwind(|| {
             s.with_read_bytes(|bytes| {
                 // A fresh with_gil would let Python run under the slice.
@@ -134,11 +187,14 @@ fn with_gil_inside_the_scope_panics_and_leaves_no_scope_behind() {
     })
 }
 
+/// A panic in the closure unwinds out of the scope and leaves nothing
+/// behind: no scope, and (Python 3) no export of the bytearray lent.
 #[test]
 fn a_panic_inside_the_scope_unwinds_cleanly() {
     let _serial = serial();
     with_gil(|py| {
-        let ba = py.eval("bytearray('panic')").unwrap();
+        py.run("np_panic = bytearray(b'panic')").unwrap();
+        let ba = py.eval("np_panic").unwrap();
         let caught = std::panic::catch_unwind(|| {
             ba.with_write_bytes(|bytes| {
                 bytes[0] = b'P';
@@ -148,6 +204,9 @@ fn a_panic_inside_the_scope_unwinds_cleanly() {
         assert!(caught.is_err());
         // The write before the panic landed; the scope is gone.
         assert_eq!(ba.repr().unwrap(), "bytearray(b'Panic')");
+        // Nothing holds its memory any more: it resizes.
+        py.run("np_panic.extend(b'!')").unwrap();
+        assert_eq!(ba.repr().unwrap(), "bytearray(b'Panic!')");
         let err = py.eval("1 / 0").unwrap_err();
         drop(err); // released at once again: no scope is active
         assert!(no_exception_set(py));
@@ -171,7 +230,7 @@ fn an_error_dropped_inside_the_scope_is_released_when_it_ends() {
         )
         .unwrap();
         let err = py.run("raise NpRecorded('inside')").unwrap_err();
-        let s = py.eval("'some bytes'").unwrap();
+        let s = py.eval("b'some bytes'").unwrap();
         CLOSURE_DONE.store(false, Ordering::SeqCst);
         let len = s
             .with_read_bytes(move |bytes| {
@@ -201,7 +260,7 @@ fn scopes_follow_one_another_and_open_inside_released_references() {
         py.run(
             "class NpSummer(Exception):\n    \
                  def __del__(self):\n        \
-                     np_probe.sum_bytes('\\x01\\x02\\x03')\n",
+                     np_probe.sum_bytes(b'\\x01\\x02\\x03')\n",
         )
         .unwrap();
         let err = py.run("raise NpSummer()").unwrap_err();
@@ -223,7 +282,7 @@ fn scopes_follow_one_another_and_open_inside_released_references() {
             });
             assert_eq!(x.unwrap(), i);
         }
-        assert_eq!(repr(py, "np_probe.sum_bytes('\\x05')"), "5");
+        assert_eq!(repr(py, "np_probe.sum_bytes(b'\\x05')"), "5");
     })
 }
 
@@ -235,7 +294,7 @@ fn several_buffers_at_once_and_the_overlap_check() {
             "import array\n\
              np_arr = array.array('B', range(8))\n\
              np_other = array.array('B', [0xff] * 8)\n\
-             np_ba = bytearray('abcdefgh')\n",
+             np_ba = bytearray(b'abcdefgh')\n",
         )
         .unwrap();
         let arr = py.eval("np_arr").unwrap();
@@ -269,29 +328,62 @@ fn several_buffers_at_once_and_the_overlap_check() {
         assert!(no_python((Bytes(&r2), Bytes(&r3)), |(a, b)| a == b).unwrap());
         drop((w1, w2, r, r2, r3));
 
-        // An exporter that is asked for its memory again (an Unpinned one)
-        // is asked once per scope: asked in two ways, it is refused before
-        // the second, which could move what the first gave (issue 17).
+        // Python 2: an exporter that is asked for its memory again (an
+        // Unpinned one) is asked once per scope: asked in two ways, it is
+        // refused before the second, which could move what the first gave
+        // (issue 17). Python 3 asks nobody again (every buffer holds an
+        // export): only the overlap check applies.
         let asked_twice = |e: legacy_buffer::Error| {
             assert_eq!(e.type_name(), "BufferError", "{e}");
             assert!(e.message().contains("ask one exporter"), "{e}");
             assert!(no_exception_set(py));
         };
-        // A write borrow of an array and a buffer object over part of it.
-        py.run("np_view = buffer(np_arr, 6, 2)\nnp_head = buffer(np_arr, 0, 4)")
-            .unwrap();
+        // Views of parts of the array: Python 2's buffer objects, Python
+        // 3's memoryviews (Python 3 has no buffer object).
+        py.run(if ffi::PY3 {
+            "np_view = memoryview(np_arr)[6:8]\nnp_head = memoryview(np_arr)[0:4]"
+        } else {
+            "np_view = buffer(np_arr, 6, 2)\nnp_head = buffer(np_arr, 0, 4)"
+        })
+        .unwrap();
+        // A write borrow of an array and a view of part of it.
         let view = py.eval("np_view").unwrap();
         let (vbuf, abuf) = (view.read_buffer().unwrap(), arr.write_buffer().unwrap());
-        asked_twice(no_python((Bytes(&vbuf), BytesMut(&abuf)), |_| ()).unwrap_err());
-        // Two buffer objects over disjoint parts of one array: each asks
-        // the array, so they too are refused together.
+        let e = no_python((Bytes(&vbuf), BytesMut(&abuf)), |_| ()).unwrap_err();
+        if ffi::PY3 {
+            // Both held by exports, in place: the same memory.
+            assert_eq!(
+                (vbuf.kind(), abuf.kind()),
+                (BufferKind::Pinned, BufferKind::Pinned)
+            );
+            refused(e);
+            let same = no_python((Bytes(&vbuf), Bytes(&abuf)), |(v, a)| {
+                v.as_ptr() == a[6..].as_ptr()
+            });
+            assert!(same.unwrap());
+        } else {
+            asked_twice(e);
+        }
+        // Two views of disjoint parts of one array.
         let head = py.eval("np_head").unwrap();
         let hbuf = head.read_buffer().unwrap();
-        asked_twice(no_python((Bytes(&hbuf), Bytes(&vbuf)), |_| ()).unwrap_err());
+        if ffi::PY3 {
+            // Each holds its own export: lent together, each its own part,
+            // one of them even written (they do not overlap).
+            let hw = head.write_buffer().unwrap();
+            let (h, v) = no_python((BytesMut(&hw), Bytes(&vbuf)), |(h, v)| {
+                (h.to_vec(), v.to_vec())
+            })
+            .unwrap();
+            assert_eq!((h, v), (vec![255, 254, 253, 252], vec![249, 248]));
+        } else {
+            // Each asks the array, so they are refused together.
+            asked_twice(no_python((Bytes(&hbuf), Bytes(&vbuf)), |_| ()).unwrap_err());
+        }
         // One of them twice (asked once), with a third, writable object:
         // fine, and four at once.
         let obuf = other.write_buffer().unwrap();
-        let src = py.eval("'\\x10' * 8").unwrap();
+        let src = py.eval("b'\\x10' * 8").unwrap();
         let sbuf = src.read_buffer().unwrap();
         let (h, again) = no_python(
             (Bytes(&hbuf), Bytes(&hbuf), BytesMut(&obuf), Bytes(&sbuf)),
@@ -306,8 +398,14 @@ fn several_buffers_at_once_and_the_overlap_check() {
             repr(py, "np_other.tolist()"),
             "[16, 16, 16, 16, 16, 16, 16, 16]"
         );
-        // `key` is a read borrow of `other`, which `obuf` writes: refused.
-        asked_twice(no_python((BytesMut(&obuf), Bytes(&key)), |_| ()).unwrap_err());
+        // `key` is a read borrow of `other`, which `obuf` writes: refused
+        // (Python 2: one exporter asked twice; Python 3: the same memory).
+        let e = no_python((BytesMut(&obuf), Bytes(&key)), |_| ()).unwrap_err();
+        if ffi::PY3 {
+            refused(e);
+        } else {
+            asked_twice(e);
+        }
         // Empty slices overlap nothing.
         let empty = py.eval("bytearray()").unwrap();
         let (e1, e2) = (empty.write_buffer().unwrap(), empty.write_buffer().unwrap());

@@ -37,7 +37,7 @@ fn a_thread_joined_inside_a_scope_cannot_take_the_gil_and_says_why() {
     let _serial = serial();
     set_scope_wait_limit(Some(Duration::from_millis(300)));
     with_gil(|py| {
-        let ba = py.eval("bytearray('abcd')").unwrap();
+        let ba = py.eval("bytearray(b'abcd')").unwrap();
         let (message, waited) = ba
             .with_write_bytes(|bytes| {
                 bytes[0] = b'X';

@@ -34,10 +34,10 @@ fn within_seconds(seconds: u64, f: impl FnOnce() + Send + 'static) {
 #[test]
 fn h4_pinned_bytearray_refuses_resize_and_keeps_its_bytes() {
     with_gil(|py| {
-        let ba = fresh(py, "h4_ba", "h4_ba = bytearray('abc')");
+        let ba = fresh(py, "h4_ba", "h4_ba = bytearray(b'abc')");
         let buf = ba.read_buffer().unwrap();
         assert_eq!(buf.kind(), BufferKind::Pinned);
-        let err = py.run("h4_ba.extend('more')").unwrap_err();
+        let err = py.run("h4_ba.extend(b'more')").unwrap_err();
         assert_eq!(err.type_name(), "BufferError");
         assert_eq!(
             err.message(),
@@ -49,7 +49,7 @@ fn h4_pinned_bytearray_refuses_resize_and_keeps_its_bytes() {
         assert_eq!(seen, b"abc");
         drop(buf);
         // Released: resizing works again.
-        py.run("h4_ba.extend('more')").unwrap();
+        py.run("h4_ba.extend(b'more')").unwrap();
         assert_eq!(ba.read_buffer().unwrap().to_vec().unwrap(), b"abcmore");
     })
 }
@@ -57,12 +57,12 @@ fn h4_pinned_bytearray_refuses_resize_and_keeps_its_bytes() {
 #[test]
 fn h5_python_writes_into_pinned_memory_are_seen_through_cells() {
     with_gil(|py| {
-        let ba = fresh(py, "h5_ba", "h5_ba = bytearray('abc')");
+        let ba = fresh(py, "h5_ba", "h5_ba = bytearray(b'abc')");
         let buf = ba.read_buffer().unwrap();
         let cells = buf.as_cells().unwrap();
         assert_eq!(cells[0].get(), b'a');
         // In-place writes are allowed while pinned; a &[u8] here would be UB.
-        py.run("h5_ba[0] = 'Z'").unwrap();
+        py.run("h5_ba[0] = ord('Z')").unwrap();
         assert_eq!(cells[0].get(), b'Z');
         // And writes from Rust through another borrow of the same memory.
         let wbuf = ba.write_buffer().unwrap();
@@ -71,7 +71,7 @@ fn h5_python_writes_into_pinned_memory_are_seen_through_cells() {
         drop(wbuf);
         drop(buf);
         assert_eq!(
-            py.eval("str(h5_ba)")
+            py.eval("bytes(h5_ba)")
                 .unwrap()
                 .read_buffer()
                 .unwrap()
@@ -84,10 +84,10 @@ fn h5_python_writes_into_pinned_memory_are_seen_through_cells() {
 #[test]
 fn h5_del_running_during_a_pinned_borrow_cannot_resize() {
     with_gil(|py| {
-        let ba = fresh(py, "h5d_ba", "h5d_ba = bytearray('xyz')");
+        let ba = fresh(py, "h5d_ba", "h5d_ba = bytearray(b'xyz')");
         let buf = ba.read_buffer().unwrap();
         py.run(
-            "class H5Del(object):\n    def __del__(self):\n        try:\n            h5d_ba.extend('boom')\n        except BufferError:\n            h5d_ba[0] = 'D'\n",
+            "class H5Del(object):\n    def __del__(self):\n        try:\n            h5d_ba.extend(b'boom')\n        except BufferError:\n            h5d_ba[0] = ord('D')\n",
         )
         .unwrap();
         let victim = py.eval("H5Del()").unwrap();
@@ -98,6 +98,10 @@ fn h5_del_running_during_a_pinned_borrow_cannot_resize() {
     })
 }
 
+/// Python 2: an array's memory is pinned by nothing, so a borrow of it asks
+/// the array again for each use, and sees it moved or shrunk. Python 3: the
+/// borrow holds an export, so the same array refuses to move or shrink its
+/// memory while the buffer lives, and the buffer reads it in place.
 #[test]
 fn h4_unpinned_array_is_asked_again_after_python_moves_it() {
     with_gil(|py| {
@@ -107,46 +111,115 @@ fn h4_unpinned_array_is_asked_again_after_python_moves_it() {
             "import array\nh4_a = array.array('b', [1, 2, 3])",
         );
         let buf = a.read_buffer().unwrap();
-        assert_eq!(buf.kind(), BufferKind::Unpinned);
-        assert!(buf.as_cells().is_none() && buf.as_bytes().is_none());
         assert_eq!(buf.len(), 3);
-        // Growing reallocates: the pointer taken at borrow time dangles now.
-        py.run("h4_a.extend(range(100) * 100)").unwrap();
-        let now = buf.to_vec().unwrap();
-        assert_eq!(now.len(), 3 + 10_000);
-        assert_eq!(&now[..4], &[1, 2, 3, 0]);
-        // Shrinking: a read past the new end is an error, not a stale read.
-        py.run("del h4_a[:]").unwrap();
-        let mut three = [0u8; 3];
-        let err = buf.read_at(0, &mut three).unwrap_err();
-        assert_eq!(err.type_name(), "IndexError");
-        assert!(no_exception_set());
+        assert!(buf.as_bytes().is_none());
+        if ffi::PY3 {
+            assert_eq!(buf.kind(), BufferKind::Pinned);
+            // Neither growing (which would reallocate) nor shrinking is
+            // allowed while the export is held.
+            for resize in ["h4_a.extend(list(range(100)) * 100)", "del h4_a[:]"] {
+                let err = py.run(resize).unwrap_err();
+                assert_eq!(
+                    (err.type_name(), err.message()),
+                    (
+                        "BufferError",
+                        "cannot resize an array that is exporting buffers"
+                    ),
+                    "{resize}"
+                );
+                assert!(no_exception_set());
+            }
+            let seen: Vec<u8> = buf.as_cells().unwrap().iter().map(|c| c.get()).collect();
+            assert_eq!(seen, [1, 2, 3]);
+            assert_eq!(buf.to_vec().unwrap(), [1, 2, 3]);
+            drop(buf);
+            // Released: the array grows again.
+            py.run("h4_a.extend(list(range(100)) * 100)").unwrap();
+            let now = a.read_buffer().unwrap().to_vec().unwrap();
+            assert_eq!(now.len(), 3 + 10_000);
+            assert_eq!(&now[..4], &[1, 2, 3, 0]);
+        } else {
+            assert_eq!(buf.kind(), BufferKind::Unpinned);
+            assert!(buf.as_cells().is_none());
+            // Growing reallocates: the pointer taken at borrow time dangles now.
+            py.run("h4_a.extend(list(range(100)) * 100)").unwrap();
+            let now = buf.to_vec().unwrap();
+            assert_eq!(now.len(), 3 + 10_000);
+            assert_eq!(&now[..4], &[1, 2, 3, 0]);
+            // Shrinking: a read past the new end is an error, not a stale read.
+            py.run("del h4_a[:]").unwrap();
+            let mut three = [0u8; 3];
+            let err = buf.read_at(0, &mut three).unwrap_err();
+            assert_eq!(err.type_name(), "IndexError");
+            assert!(no_exception_set());
+        }
     })
 }
 
+/// Python 2: an mmap closed under a borrow unmaps the memory, and the
+/// borrow, asking again, reports an error. Python 3: the borrow's export
+/// keeps the mmap from closing while it lives; closed after, the mmap
+/// cannot be borrowed at all.
 #[test]
 fn h4_closed_mmap_is_an_error_not_a_dangling_read() {
     with_gil(|py| {
         let m = fresh(
             py,
             "h4_m",
-            "import mmap\nh4_m = mmap.mmap(-1, 4096)\nh4_m[0] = 'q'",
+            "import mmap\nh4_m = mmap.mmap(-1, 4096)\nh4_m[0:1] = b'q'",
         );
         let buf = m.write_buffer().unwrap();
-        assert_eq!(buf.kind(), BufferKind::Unpinned);
+        let expected_kind = if ffi::PY3 {
+            BufferKind::Pinned
+        } else {
+            BufferKind::Unpinned
+        };
+        assert_eq!(buf.kind(), expected_kind);
         buf.write_at(1, b"rs").unwrap();
         assert_eq!(&buf.to_vec().unwrap()[..3], b"qrs");
-        py.run("h4_m.close()").unwrap(); // unmaps the memory
-        let err = buf.to_vec().unwrap_err();
-        // What the C API says for a closed mmap: its segment count proc fails,
-        // and PyObject_AsWriteBuffer reports that as a TypeError.
-        assert_eq!(
-            (err.type_name(), err.message()),
-            ("TypeError", "expected a single-segment buffer object")
-        );
-        assert!(buf.write_at(0, b"x").is_err());
-        assert!(no_exception_set());
-        // The C function returns 0 here with a ValueError left set; ours leaves none.
+        if ffi::PY3 {
+            let err = py.run("h4_m.close()").unwrap_err();
+            assert_eq!(
+                (err.type_name(), err.message()),
+                ("BufferError", "cannot close exported pointers exist")
+            );
+            assert!(no_exception_set());
+            // Still mapped: the buffer reads and writes it, and Python sees
+            // the writes.
+            buf.write_at(3, b"!").unwrap();
+            assert_eq!(&buf.to_vec().unwrap()[..4], b"qrs!");
+            let head = py.eval("h4_m[:4]").unwrap();
+            assert_eq!(head.read_buffer().unwrap().as_bytes(), Some(&b"qrs!"[..]));
+            assert!(m.check_read_buffer());
+            drop(buf);
+            py.run("h4_m.close()").unwrap(); // released: unmaps the memory
+                                             // A closed mmap exports nothing: the borrows fail as the C
+                                             // functions do.
+            let err = m.read_buffer().unwrap_err();
+            assert_eq!(
+                (err.type_name(), err.message()),
+                ("ValueError", "mmap closed or invalid")
+            );
+            let err = m.write_buffer().unwrap_err();
+            assert_eq!(
+                (err.type_name(), err.message()),
+                ("TypeError", "expected a writable bytes-like object")
+            );
+            assert!(no_exception_set());
+        } else {
+            py.run("h4_m.close()").unwrap(); // unmaps the memory
+            let err = buf.to_vec().unwrap_err();
+            // What the C API says for a closed mmap: its segment count proc
+            // fails, and PyObject_AsWriteBuffer reports that as a TypeError.
+            assert_eq!(
+                (err.type_name(), err.message()),
+                ("TypeError", "expected a single-segment buffer object")
+            );
+            assert!(buf.write_at(0, b"x").is_err());
+            assert!(no_exception_set());
+        }
+        // The C function returns 0 here with a ValueError left set (Python
+        // 2; Python 3's clears it); ours leaves none.
         assert!(!m.check_read_buffer());
         assert!(no_exception_set());
     })
@@ -155,32 +228,57 @@ fn h4_closed_mmap_is_an_error_not_a_dangling_read() {
 #[test]
 fn immutable_bytes_stay_valid_while_python_runs() {
     with_gil(|py| {
-        let s = fresh(py, "imm_s", "imm_s = 'immutable' * 1000");
+        let s = fresh(py, "imm_s", "imm_s = b'immutable' * 1000");
         let bytes = s.read_buffer().unwrap().as_bytes().unwrap();
         // Python drops its own name and churns memory; our reference keeps
-        // the str, and str memory never changes.
+        // the str (Python 3: bytes), whose memory never changes.
         py.run("del imm_s\nimport gc\njunk = [str(i) * 10 for i in range(10000)]\ngc.collect()\ndel junk").unwrap();
         assert_eq!(bytes.len(), 9000);
         assert!(bytes.chunks(9).all(|c| c == b"immutable"));
     })
 }
 
+/// Python 2: a `unicode`'s character buffer is its default encoding
+/// (ASCII), its read buffer the raw `Py_UNICODE` storage. Python 3's `str`
+/// has no buffer at all: every borrow fails as the C functions do, and
+/// leaves no exception set.
 #[test]
 fn unicode_char_buffer_is_encoded_and_read_buffer_raw() {
     with_gil(|py| {
         let ascii = Object::unicode(py, "spam").unwrap();
-        let chars = ascii.char_buffer().unwrap();
-        assert_eq!(chars.kind(), BufferKind::Immutable);
-        assert_eq!(chars.as_bytes(), Some(&b"spam"[..]));
-        let raw = ascii.read_buffer().unwrap();
-        assert_eq!(raw.len(), 4 * ffi::PY_UNICODE_SIZE);
         let accented = Object::unicode(py, "caf\u{e9}").unwrap();
-        let err = accented.char_buffer().unwrap_err();
-        assert_eq!(err.type_name(), "UnicodeEncodeError");
-        assert!(err
-            .message()
-            .starts_with("'ascii' codec can't encode character u'\\xe9'"));
-        assert!(no_exception_set());
+        if ffi::PY3 {
+            for text in [&ascii, &accented] {
+                for err in [
+                    text.char_buffer().unwrap_err(),
+                    text.read_buffer().unwrap_err(),
+                ] {
+                    assert_eq!(
+                        err.to_string(),
+                        "TypeError: a bytes-like object is required, not 'str'"
+                    );
+                    assert!(no_exception_set());
+                }
+                let err = text.write_buffer().unwrap_err();
+                assert_eq!(
+                    err.to_string(),
+                    "TypeError: expected a writable bytes-like object"
+                );
+                assert!(no_exception_set());
+            }
+        } else {
+            let chars = ascii.char_buffer().unwrap();
+            assert_eq!(chars.kind(), BufferKind::Immutable);
+            assert_eq!(chars.as_bytes(), Some(&b"spam"[..]));
+            let raw = ascii.read_buffer().unwrap();
+            assert_eq!(raw.len(), 4 * ffi::PY_UNICODE_SIZE);
+            let err = accented.char_buffer().unwrap_err();
+            assert_eq!(err.type_name(), "UnicodeEncodeError");
+            assert!(err
+                .message()
+                .starts_with("'ascii' codec can't encode character u'\\xe9'"));
+            assert!(no_exception_set());
+        }
     })
 }
 
@@ -189,10 +287,12 @@ fn errors_are_cleared_and_restore_raises_them_again() {
     with_gil(|py| {
         let n = Object::int(py, 5).unwrap();
         let err = n.read_buffer().unwrap_err();
-        assert_eq!(
-            err.to_string(),
+        let expected = if ffi::PY3 {
+            "TypeError: a bytes-like object is required, not 'int'"
+        } else {
             "TypeError: expected a readable buffer object"
-        );
+        };
+        assert_eq!(err.to_string(), expected);
         assert!(no_exception_set());
         err.restore(py);
         assert!(!no_exception_set());

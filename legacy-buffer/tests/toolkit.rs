@@ -4,7 +4,7 @@
 //! `allow_threads`.
 
 use legacy_buffer::extension::{Args, Long, Str};
-use legacy_buffer::Bytes;
+use legacy_buffer::{ffi, Bytes};
 use legacy_buffer::{py_module, with_gil, Borrowed, Error, ExceptionType, Object, Python, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -30,9 +30,20 @@ fn repr(py: Python<'_>, expr: &str) -> String {
         .unwrap()
 }
 
+/// The repr, on the running line, of a byte string that Python 2 writes
+/// as `quoted` (its `str`, what a new str built in place and `Vec<u8>`
+/// results are there): Python 3's `bytes` write it with a `b` before.
+fn bytes_repr(quoted: &str) -> String {
+    if ffi::PY3 {
+        format!("b{quoted}")
+    } else {
+        quoted.to_owned()
+    }
+}
+
 fn no_exception_set(_py: Python<'_>) -> bool {
     // SAFETY: GIL held (`_py`).
-    unsafe { legacy_buffer::ffi::PyErr_Occurred() }.is_null()
+    unsafe { ffi::PyErr_Occurred() }.is_null()
 }
 
 /// results(which) -> a Rust value of each kind.
@@ -147,37 +158,63 @@ fn the_module_has_its_functions_docstrings_and_constants() {
         }
         assert_eq!(repr(py, "td.undocumented()"), "None");
         assert_eq!(repr(py, "td.undocumented_o('other')"), "None");
+        // echo's Vec<u8>: Python 2's str, Python 3's bytes.
         assert_eq!(
             repr(py, "td.undocumented_keywords(1, k=2)"),
-            "(1, \"{'k': 2}\")"
+            format!("(1, {})", bytes_repr("\"{'k': 2}\""))
         );
         assert_eq!(repr(py, "td.results.__name__"), "'results'");
         assert_eq!(repr(py, "td.ANSWER"), "42");
         assert_eq!(repr(py, "td.BIG"), "-9223372036854775808");
-        assert_eq!(repr(py, "td.NAME"), "'toolkit \\xc3\\xa9'");
+        // A str constant is the native str: Python 2's (the UTF-8 bytes),
+        // Python 3's (the text).
+        let name = if ffi::PY3 {
+            "'toolkit \u{e9}'"
+        } else {
+            "'toolkit \\xc3\\xa9'"
+        };
+        assert_eq!(repr(py, "td.NAME"), name);
+        assert_eq!(repr(py, "type(td.NAME).__name__"), "'str'");
         assert_eq!(repr(py, "td.nothing()"), "None");
-        // Python enforces the calling conventions the table declares.
+        // Python enforces the calling conventions the table declares, in
+        // its own words: Python 3 names the function with its module,
+        // except for keywords passed to a METH_VARARGS one (as
+        // `_thread.start_new_thread(k=1)` says too).
+        let qualified = if ffi::PY3 { "toolkit_demo." } else { "" };
         let e = py.run("td.nothing(1)").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "TypeError: nothing() takes no arguments (1 given)"
+            format!("TypeError: {qualified}nothing() takes no arguments (1 given)")
         );
         let e = py.run("td.results()").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "TypeError: results() takes exactly one argument (0 given)"
+            format!("TypeError: {qualified}results() takes exactly one argument (0 given)")
         );
         let e = py.run("td.echo_positional(k=1)").unwrap_err();
         assert_eq!(
             e.to_string(),
             "TypeError: echo_positional() takes no keyword arguments"
         );
+        // The keyword dict as each line orders it: Python 2 by hash, Python
+        // 3 as passed.
+        let keywords = if ffi::PY3 {
+            "\"{'b': 3, 'a': 4}\""
+        } else {
+            "\"{'a': 4, 'b': 3}\""
+        };
         assert_eq!(
             repr(py, "td.echo(1, 2, b=3, a=4)"),
-            "(2, \"{'a': 4, 'b': 3}\")"
+            format!("(2, {})", bytes_repr(keywords))
         );
-        assert_eq!(repr(py, "td.echo()"), "(0, 'None')");
-        assert_eq!(repr(py, "td.echo_positional(1)"), "(1, 'None')");
+        assert_eq!(
+            repr(py, "td.echo()"),
+            format!("(0, {})", bytes_repr("'None'"))
+        );
+        assert_eq!(
+            repr(py, "td.echo_positional(1)"),
+            format!("(1, {})", bytes_repr("'None'"))
+        );
         // A second init (reload) rebinds the same classes.
         let before = repr(py, "id(td.OwnError)");
         toolkit_demo::init();
@@ -192,7 +229,9 @@ fn results_are_what_py_buildvalue_makes() {
     let _serial = serial();
     with_gil(|py| {
         import(py);
-        let cases = [
+        // What Python 2 makes of each, and what Python 3 does (one integer
+        // type, bytes for byte strings, text for Rust strings and Str).
+        let py2 = [
             ("i64 max", "9223372036854775807", "int"),
             ("i64 min", "-9223372036854775808", "int"),
             ("u64 long max", "9223372036854775807", "int"),
@@ -214,6 +253,29 @@ fn results_are_what_py_buildvalue_makes() {
             ("none", "None", "NoneType"),
             ("tuple", "(1, ('x', u'y'), None, 2.5)", "tuple"),
         ];
+        let py3 = [
+            ("i64 max", "9223372036854775807", "int"),
+            ("i64 min", "-9223372036854775808", "int"),
+            ("u64 long max", "9223372036854775807", "int"),
+            ("u64 long max + 1", "9223372036854775808", "int"),
+            ("u64 max", "18446744073709551615", "int"),
+            ("u8", "255", "int"),
+            ("bool", "(True, False)", "tuple"),
+            ("f64", "0.5", "float"),
+            ("f32", "0.25", "float"),
+            ("unit", "None", "NoneType"),
+            ("bytes", "b'a\\x00b'", "bytes"),
+            ("vec", "b'\\xff\\x01'", "bytes"),
+            ("str", "'h\u{e9}'", "str"),
+            ("string", "'\u{20ac}'", "str"),
+            ("Str", "'h\u{e9}'", "str"),
+            ("long", "1", "int"),
+            ("long neg", "-2", "int"),
+            ("some", "7", "int"),
+            ("none", "None", "NoneType"),
+            ("tuple", "(1, (b'x', 'y'), None, 2.5)", "tuple"),
+        ];
+        let cases = if ffi::PY3 { py3 } else { py2 };
         for (which, want, ty) in cases {
             let got = repr(py, &format!("td.results({which:?})"));
             assert_eq!(got, want, "{which}");
@@ -265,7 +327,7 @@ fn a_str_is_built_in_place() {
                 Ok(3)
             })
             .unwrap();
-        assert_eq!(s.repr().unwrap(), "'abc'");
+        assert_eq!(s.repr().unwrap(), bytes_repr("'abc'"));
         // The bytes were written into the object itself: its buffer is
         // where they are, and its length the shrunk one.
         assert_eq!(s.read_buffer().unwrap().as_bytes().unwrap(), b"abc");
@@ -275,13 +337,13 @@ fn a_str_is_built_in_place() {
                 Ok(4)
             })
             .unwrap();
-        assert_eq!(full.repr().unwrap(), "'full'");
+        assert_eq!(full.repr().unwrap(), bytes_repr("'full'"));
         let empty = Object::new_str(py, 0)
             .fill(|(), out| Ok(out.len()))
             .unwrap();
-        assert_eq!(empty.repr().unwrap(), "''");
+        assert_eq!(empty.repr().unwrap(), bytes_repr("''"));
         let shrunk_to_nothing = Object::new_str(py, 100).fill(|(), _| Ok(0)).unwrap();
-        assert_eq!(shrunk_to_nothing.repr().unwrap(), "''");
+        assert_eq!(shrunk_to_nothing.repr().unwrap(), bytes_repr("''"));
         // What fill says goes.
         let e = Object::new_str(py, 2).fill(|(), _| Ok(3)).unwrap_err();
         assert_eq!(
@@ -292,12 +354,15 @@ fn a_str_is_built_in_place() {
         let seen = Object::new_str(py, 64)
             .fill(|(), out| Ok(out.iter().filter(|&&b| b == 0).count()))
             .unwrap();
-        assert_eq!(seen.repr().unwrap(), format!("'{}'", "\\x00".repeat(64)));
+        assert_eq!(
+            seen.repr().unwrap(),
+            bytes_repr(&format!("'{}'", "\\x00".repeat(64)))
+        );
         // Inputs of any exporter lent with it, in the same scope.
         let a = py
             .eval("__import__('array').array('B', [1, 2, 3])")
             .unwrap();
-        let ba = py.eval("bytearray('xy')").unwrap();
+        let ba = py.eval("bytearray(b'xy')").unwrap();
         let (abuf, babuf) = (a.read_buffer().unwrap(), ba.read_buffer().unwrap());
         let joined = Object::new_str(py, 8)
             .from((Bytes(&abuf), Bytes(&babuf)))
@@ -307,9 +372,18 @@ fn a_str_is_built_in_place() {
                 Ok(x.len() + y.len())
             })
             .unwrap();
-        assert_eq!(joined.repr().unwrap(), "'\\x01\\x02\\x03xy'");
-        // With the GIL released (kept, on builds with Py_TRACE_REFS).
-        let text = py.eval("'released' * 1000").unwrap();
+        assert_eq!(joined.repr().unwrap(), bytes_repr("'\\x01\\x02\\x03xy'"));
+        // With the GIL released (kept, on builds with Py_TRACE_REFS), from
+        // an immutable byte string: Python 2's str, Python 3's bytes (its
+        // str, text, has no buffer to lend).
+        if ffi::PY3 {
+            let e = py.eval("'released'").unwrap().read_buffer().unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "TypeError: a bytes-like object is required, not 'str'"
+            );
+        }
+        let text = py.eval("b'released' * 1000").unwrap();
         let tbuf = text.read_buffer().unwrap();
         let copied = Object::new_str(py, tbuf.len())
             .from(Bytes(&tbuf))
@@ -319,7 +393,7 @@ fn a_str_is_built_in_place() {
                 Ok(input.len())
             })
             .unwrap();
-        assert_eq!(repr(py, "'released' * 1000"), copied.repr().unwrap());
+        assert_eq!(repr(py, "b'released' * 1000"), copied.repr().unwrap());
         let e = Object::new_str(py, 2)
             .fill(|(), _| Err(Error::new(ExceptionType::ValueError, "no")))
             .unwrap_err();
@@ -379,15 +453,15 @@ fn a_str_is_written_through_a_str_buf() {
                 Ok(())
             })
             .unwrap();
-        assert_eq!(s.repr().unwrap(), "'Abcdef'");
+        assert_eq!(s.repr().unwrap(), bytes_repr("'Abcdef'"));
         assert_eq!(s.read_buffer().unwrap().len(), 6);
         // Filled to the capacity; nothing at all; an error from fill.
         let full = Object::new_str(py, 3)
             .fill_buf(|(), out| out.push(b"xyz"))
             .unwrap();
-        assert_eq!(full.repr().unwrap(), "'xyz'");
+        assert_eq!(full.repr().unwrap(), bytes_repr("'xyz'"));
         let empty = Object::new_str(py, 1000).fill_buf(|(), _| Ok(())).unwrap();
-        assert_eq!(empty.repr().unwrap(), "''");
+        assert_eq!(empty.repr().unwrap(), bytes_repr("''"));
         let e = Object::new_str(py, 8)
             .fill_buf(|(), _| Err(Error::new(ExceptionType::ValueError, "no")))
             .unwrap_err();
@@ -402,8 +476,8 @@ fn a_str_is_written_through_a_str_buf() {
                 out.push(x)
             })
             .unwrap();
-        assert_eq!(from.repr().unwrap(), "'\\x01\\x02\\x01\\x02'");
-        let text = py.eval("'released' * 1000").unwrap();
+        assert_eq!(from.repr().unwrap(), bytes_repr("'\\x01\\x02\\x01\\x02'"));
+        let text = py.eval("b'released' * 1000").unwrap();
         let tbuf = text.read_buffer().unwrap();
         let copied = Object::new_str(py, 2 * tbuf.len())
             .from(Bytes(&tbuf))
@@ -416,7 +490,7 @@ fn a_str_is_written_through_a_str_buf() {
                 Ok(())
             })
             .unwrap();
-        assert_eq!(repr(py, "'released' * 1000"), copied.repr().unwrap());
+        assert_eq!(repr(py, "b'released' * 1000"), copied.repr().unwrap());
         // No Python while the new str is lent.
         let caught = std::panic::catch_unwind(|| {
             with_gil(|py| {
@@ -442,13 +516,15 @@ fn a_str_is_written_through_a_str_buf() {
 fn a_new_str_is_finished_before_python_code_can_find_it() {
     let _serial = serial();
     with_gil(|py| {
+        // The mark is made when __del__ runs, a byte string on each line
+        // (Python 2's str, Python 3's bytes), of the new str's type.
         py.run(
             "import sys\n\
              fs_seen = []\n\
              class FsDel(Exception):\n    \
                  def __del__(self):\n        \
-                     mark = 'fs' + chr(1) + chr(2) + chr(3)\n        \
-                     objects = getattr(sys, 'getobjects', lambda n, t: [])(0, str)\n        \
+                     mark = bytes(bytearray([102, 115, 1, 2, 3]))\n        \
+                     objects = getattr(sys, 'getobjects', lambda n, t: [])(0, type(mark))\n        \
                      fs_seen.append(sorted(len(o) for o in objects\n                               \
                                            if o.startswith(mark) and o is not mark\n                               \
                                            and o is not globals().get('fs_input')))\n",
@@ -490,10 +566,11 @@ fn a_new_str_is_finished_before_python_code_can_find_it() {
                         out.push(x)
                     })
             }),
-            // Immutable input, GIL kept: lent without a scope of its own.
+            // Immutable input (Python 2's str, Python 3's bytes), GIL kept:
+            // lent without a scope of its own.
             ("fill_buf from a str", |py, e| {
                 // The input carries the mark too: __del__ leaves it out.
-                py.run("fs_input = 'fs' + chr(1) + chr(2) + chr(3)")?;
+                py.run("fs_input = bytes(bytearray([102, 115, 1, 2, 3]))")?;
                 let t = py.eval("fs_input")?;
                 let tbuf = t.read_buffer()?;
                 Object::new_str(py, 4096)
@@ -508,14 +585,10 @@ fn a_new_str_is_finished_before_python_code_can_find_it() {
             py.run("del fs_seen[:]").unwrap();
             let e = py.run("raise FsDel()").unwrap_err();
             let s = build(py, e).unwrap();
-            assert_eq!(s.repr().unwrap(), r"'fs\x01\x02\x03'", "{name}");
+            assert_eq!(s.repr().unwrap(), bytes_repr(r"'fs\x01\x02\x03'"), "{name}");
             // The __del__ ran (once), and saw the str finished, if at all.
             let seen = repr(py, "fs_seen");
-            let expected = if legacy_buffer::ffi::PY_TRACE_REFS {
-                "[[5]]"
-            } else {
-                "[[]]"
-            };
+            let expected = if ffi::PY_TRACE_REFS { "[[5]]" } else { "[[]]" };
             assert_eq!(seen, expected, "{name}");
         }
         assert!(no_exception_set(py));
@@ -538,7 +611,7 @@ fn allow_threads_lets_python_threads_run_and_takes_the_gil_back() {
              at_thread.start()\n",
         )
         .unwrap();
-        let text = py.eval("'y' * 1000").unwrap();
+        let text = py.eval("b'y' * 1000").unwrap();
         let buf = text.read_buffer().unwrap();
         let bytes = buf.as_bytes().unwrap();
         let before: u64 = repr(py, "at_ticks[0]").parse().unwrap();
@@ -621,7 +694,7 @@ fn init_inside_a_scope_panics_like_with_gil() {
 fn a_gil_released_fill_cannot_take_the_gil_back_on_any_build() {
     let _serial = serial();
     with_gil(|py| {
-        let text = py.eval("'immutable' * 100").unwrap();
+        let text = py.eval("b'immutable' * 100").unwrap();
         let tbuf = text.read_buffer().unwrap();
         for (buf, from_str) in [(false, false), (true, false), (false, true), (true, true)] {
             let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -667,7 +740,7 @@ fn a_gil_released_fill_cannot_take_the_gil_back_on_any_build() {
                     Ok(2)
                 })
                 .unwrap();
-            assert_eq!(ok.repr().unwrap(), "'ok'");
+            assert_eq!(ok.repr().unwrap(), bytes_repr("'ok'"));
         }
         // And after the fill, with_gil works on this thread again.
         assert!(with_gil(|py| py.eval("0").is_ok()));
@@ -693,7 +766,7 @@ fn gil_released_during<'py>(
         seen.load(Ordering::SeqCst)
     });
     let s = build(waiter).unwrap();
-    let released = s.repr().unwrap() == "'released'";
+    let released = s.repr().unwrap() == bytes_repr("'released'");
     // Let the other thread have the GIL, if it has not yet.
     py.allow_threads(|| other.join().unwrap());
     assert!(got.load(Ordering::SeqCst));
@@ -707,7 +780,7 @@ fn gil_released_during<'py>(
 fn the_inputs_decide_whether_the_gil_is_released() {
     let _serial = serial();
     with_gil(|py| {
-        let text = py.eval("'t' * 1000").unwrap();
+        let text = py.eval("b't' * 1000").unwrap();
         let tbuf = text.read_buffer().unwrap();
         let ba = py.eval("bytearray(1000)").unwrap();
         let babuf = ba.read_buffer().unwrap();
@@ -718,7 +791,7 @@ fn the_inputs_decide_whether_the_gil_is_released() {
         };
         let long = Duration::from_secs(10);
         let short = Duration::from_millis(300);
-        let released = !legacy_buffer::ffi::PY_TRACE_REFS;
+        let released = !ffi::PY_TRACE_REFS;
         // Where the fill keeps the GIL (Py_TRACE_REFS builds), the other
         // thread waits for the scope, and must not wait past its limit (10
         // seconds): the fill waits the short time there.

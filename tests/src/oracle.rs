@@ -97,11 +97,16 @@ pub fn take_error(_py: Python<'_>) -> CError {
                 ffi::PyErr_Clear();
                 "<str() of the exception failed>".to_owned()
             } else {
-                let bytes = std::slice::from_raw_parts(
-                    ffi::PyString_AS_STRING(s).cast::<u8>(),
-                    ffi::PyString_GET_SIZE(s) as usize,
-                );
-                let message = String::from_utf8_lossy(bytes).into_owned();
+                // The native str's characters: Python 3's as UTF-8.
+                let mut len: ffi::Py_ssize_t = 0;
+                let chars = ffi::native_str_text(s, &mut len);
+                let message = if chars.is_null() {
+                    ffi::PyErr_Clear();
+                    "<str() of the exception is not UTF-8>".to_owned()
+                } else {
+                    let bytes = std::slice::from_raw_parts(chars.cast::<u8>(), len as usize);
+                    String::from_utf8_lossy(bytes).into_owned()
+                };
                 ffi::Py_DECREF(s);
                 message
             }

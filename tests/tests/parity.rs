@@ -13,8 +13,9 @@
 //! all; the full table of results is printed too (shown on failure, or with
 //! `--nocapture`).
 
+#[cfg(not(Py_3))]
 use legacy_buffer::ffi::PY_UNICODE_SIZE;
-use legacy_buffer::{with_gil, Buffer, BufferKind, Error, Object, Python};
+use legacy_buffer::{ffi, with_gil, Buffer, BufferKind, Error, Object, Python};
 use legacy_buffer_sys as sys;
 use legacy_buffer_tests::oracle::{raw_borrow, take_error, Function};
 use std::ffi::c_int;
@@ -26,6 +27,7 @@ use std::ptr;
 
 /// Which line of the crate's documented table an object falls under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(Py_3, allow(dead_code))] // Python 2's kinds
 enum Exporter {
     /// `str` and subclasses.
     Str,
@@ -38,7 +40,13 @@ enum Exporter {
     /// `array.array`, `mmap`, ctypes, `buffer` over those.
     Unpinned,
     /// No old-protocol procs at all: `int`, `list`, `memoryview`, `None`, ...
+    /// (Python 3: no buffer at all: `str` among them).
     NoBuffer,
+    /// Python 3: anything exporting through the new protocol but `bytes`
+    /// (`bytearray`, `array.array`, `mmap`, `memoryview`, ctypes): held by
+    /// an export while borrowed.
+    #[cfg_attr(not(Py_3), allow(dead_code))]
+    Exported,
 }
 
 /// One object of the table: a Python expression evaluated afresh for each
@@ -60,6 +68,7 @@ const fn row(name: &'static str, expr: &'static str, exporter: Exporter) -> Row 
 /// Imports and helpers the row expressions use. Every name it binds in
 /// `__main__` starts with `_parity_`; running it again (each test does, on
 /// its own thread) only rebinds the same definitions.
+#[cfg(not(Py_3))]
 const SETUP: &str = r#"
 import array, ctypes, mmap, os, tempfile
 
@@ -100,7 +109,171 @@ def _parity_bytes(x):
     raise TypeError('no bytes view for %r' % (type(x),))
 "#;
 
+/// [`SETUP`] on Python 3: its `bytes` is Python 2's `str`.
+#[cfg(Py_3)]
+const SETUP: &str = r#"
+import array, ctypes, mmap, os, tempfile
+
+class _parity_str(bytes): pass
+class _parity_bytearray(bytearray): pass
+class _parity_new(object): pass
+
+def _parity_anon_mmap():
+    m = mmap.mmap(-1, 6, access=mmap.ACCESS_WRITE)
+    m.write(b'mapped')
+    return m
+
+def _parity_file_mmap(access):
+    fd, path = tempfile.mkstemp(prefix='legacy-buffer-parity-')
+    try:
+        os.write(fd, b'on disk')
+        return mmap.mmap(fd, 0, access=access)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+
+def _parity_closed_mmap():
+    m = _parity_anon_mmap()
+    m.close()
+    return m
+
+def _parity_bytes(x):
+    """x's memory through its type's own Python API, not a buffer protocol."""
+    if isinstance(x, bytearray):
+        return bytes(x)
+    if isinstance(x, array.array):
+        return x.tobytes()
+    if isinstance(x, mmap.mmap):
+        return x[:]
+    if isinstance(x, memoryview):
+        return x.tobytes()
+    if isinstance(x, (ctypes.Array, ctypes._SimpleCData)):
+        return ctypes.string_at(ctypes.addressof(x), ctypes.sizeof(x))
+    raise TypeError('no bytes view for %r' % (type(x),))
+"#;
+
+/// The table on Python 3: the same objects in its spelling, and what it
+/// adds (`memoryview` exports).
+#[cfg(Py_3)]
+const ROWS: &[Row] = &[
+    // bytes: Python 2's str
+    row("bytes", r"b'hello'", Exporter::Str),
+    row("bytes empty", r"b''", Exporter::Str),
+    row("bytes with NULs", r"b'ab\x00c'", Exporter::Str),
+    row(
+        "bytes subclass",
+        r"_parity_str(b'sub\x00str')",
+        Exporter::Str,
+    ),
+    // str: no buffer on Python 3
+    row("str ASCII", r"'hello'", Exporter::NoBuffer),
+    row("str non-ASCII", r"'h\xe9\u20ac'", Exporter::NoBuffer),
+    // bytearray
+    row("bytearray empty", r"bytearray()", Exporter::Exported),
+    row("bytearray", r"bytearray(b'hello')", Exporter::Exported),
+    row(
+        "bytearray subclass",
+        r"_parity_bytearray(b'sub')",
+        Exporter::Exported,
+    ),
+    // array.array
+    row(
+        "array b",
+        r"array.array('b', [-1, 0, 1])",
+        Exporter::Exported,
+    ),
+    row(
+        "array B",
+        r"array.array('B', [0, 128, 255])",
+        Exporter::Exported,
+    ),
+    row(
+        "array h",
+        r"array.array('h', [-2, 300])",
+        Exporter::Exported,
+    ),
+    row(
+        "array i",
+        r"array.array('i', [1, -70000])",
+        Exporter::Exported,
+    ),
+    row(
+        "array l",
+        r"array.array('l', [2 ** 40, -1])",
+        Exporter::Exported,
+    ),
+    row(
+        "array d",
+        r"array.array('d', [3.14, 0.0])",
+        Exporter::Exported,
+    ),
+    row(
+        "array u",
+        r"array.array('u', 'h\xe9\u20ac')",
+        Exporter::Exported,
+    ),
+    row("array empty", r"array.array('b')", Exporter::Exported),
+    // mmap
+    row("mmap anonymous", r"_parity_anon_mmap()", Exporter::Exported),
+    row(
+        "mmap read-only",
+        r"_parity_file_mmap(mmap.ACCESS_READ)",
+        Exporter::Exported,
+    ),
+    row(
+        "mmap copy-on-write",
+        r"_parity_file_mmap(mmap.ACCESS_COPY)",
+        Exporter::Exported,
+    ),
+    row("mmap closed", r"_parity_closed_mmap()", Exporter::Exported),
+    // memoryview
+    row(
+        "memoryview over bytes",
+        r"memoryview(b'view')",
+        Exporter::Exported,
+    ),
+    row(
+        "memoryview over bytearray",
+        r"memoryview(bytearray(b'view'))",
+        Exporter::Exported,
+    ),
+    row(
+        "memoryview slice",
+        r"memoryview(bytearray(b'abcdef'))[1:4]",
+        Exporter::Exported,
+    ),
+    // ctypes
+    row(
+        "ctypes c_char * 4",
+        r"(ctypes.c_char * 4)(*b'wxyz')",
+        Exporter::Exported,
+    ),
+    row(
+        "ctypes c_int * 3",
+        r"(ctypes.c_int * 3)(1, -2, 3)",
+        Exporter::Exported,
+    ),
+    row("ctypes c_int", r"ctypes.c_int(42)", Exporter::Exported),
+    row(
+        "ctypes c_double",
+        r"ctypes.c_double(2.5)",
+        Exporter::Exported,
+    ),
+    // no buffer at all
+    row("int", r"7", Exporter::NoBuffer),
+    row("big int", r"12345678901234567890", Exporter::NoBuffer),
+    row("float", r"1.5", Exporter::NoBuffer),
+    row("None", r"None", Exporter::NoBuffer),
+    row("list", r"[1, 2]", Exporter::NoBuffer),
+    row("tuple", r"(1, 2)", Exporter::NoBuffer),
+    row("dict", r"{'a': 1}", Exporter::NoBuffer),
+    row("instance", r"_parity_new()", Exporter::NoBuffer),
+    row("type", r"int", Exporter::NoBuffer),
+    row("file", r"open('/dev/null', 'rb')", Exporter::NoBuffer),
+];
+
 /// The table. Python source in raw strings: `\x00` is Python's escape.
+#[cfg(not(Py_3))]
 const ROWS: &[Row] = &[
     // str
     row("str", r"'hello'", Exporter::Str),
@@ -274,7 +447,7 @@ fn documented(exporter: Exporter, function: Function) -> Documented {
     match (exporter, function) {
         (Str | Unicode | BufferOverImmutable, Function::Write) => Documented::TypeError,
         (Str | Unicode | BufferOverImmutable, _) => Documented::KindIfOk(BufferKind::Immutable),
-        (ByteArray, _) => Documented::KindIfOk(BufferKind::Pinned),
+        (ByteArray | Exported, _) => Documented::KindIfOk(BufferKind::Pinned),
         (Unpinned, _) => Documented::KindIfOk(BufferKind::Unpinned),
         (NoBuffer, _) => Documented::TypeError,
     }
@@ -425,7 +598,11 @@ fn eval_bytes(py: Python<'_>, expr: &str) -> Vec<u8> {
 
 /// Evaluate an expression whose `str()` is text.
 fn eval_text(py: Python<'_>, expr: &str) -> String {
-    String::from_utf8(eval_bytes(py, &format!("str({expr})"))).expect("ASCII text")
+    let text = py
+        .eval(&format!("str({expr})"))
+        .unwrap_or_else(|e| panic!("evaluating `str({expr})` failed: {e}"));
+    let bytes = text.native_str_bytes().expect("str() gives a str");
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 text")
 }
 
 // ---------------------------------------------------------------------------
@@ -686,6 +863,8 @@ fn write_all(obj: &Object<'_>, bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// Python 2 only: Python 3's `str` has no buffer.
+#[cfg(not(Py_3))]
 #[test]
 fn unicode_read_buffers_are_py_unicode_code_units() {
     with_gil(|py| {
@@ -735,19 +914,28 @@ fn unicode_read_buffers_are_py_unicode_code_units() {
 fn known_values() {
     with_gil(|py| {
         setup(py);
-        let s = py.eval(r"'ab\x00c'").unwrap();
+        let s = py.eval(r"b'ab\x00c'").unwrap();
         assert_eq!(s.read_buffer().unwrap().as_bytes(), Some(&b"ab\0c"[..]));
         assert_eq!(s.char_buffer().unwrap().as_bytes(), Some(&b"ab\0c"[..]));
-        let slice = py.eval("buffer('abcdef', 2, 3)").unwrap();
-        assert_eq!(slice.read_buffer().unwrap().as_bytes(), Some(&b"cde"[..]));
         let e = py.eval("7").unwrap().read_buffer().unwrap_err();
-        assert_eq!(
-            (e.type_name(), e.message()),
-            ("TypeError", "expected a readable buffer object")
-        );
+        if ffi::PY3 {
+            let view = py.eval("memoryview(b'abcdef')[2:5]").unwrap();
+            assert_eq!(view.read_buffer().unwrap().to_vec().unwrap(), b"cde");
+            assert_eq!(
+                (e.type_name(), e.message()),
+                ("TypeError", "a bytes-like object is required, not 'int'")
+            );
+        } else {
+            let slice = py.eval("buffer('abcdef', 2, 3)").unwrap();
+            assert_eq!(slice.read_buffer().unwrap().as_bytes(), Some(&b"cde"[..]));
+            assert_eq!(
+                (e.type_name(), e.message()),
+                ("TypeError", "expected a readable buffer object")
+            );
+        }
 
         // Writes, as Python's own API for each type shows them.
-        let ba = bind(py, "_parity_known", "bytearray('abc')");
+        let ba = bind(py, "_parity_known", "bytearray(b'abc')");
         let buf = ba.write_buffer().unwrap();
         buf.as_write_cells().unwrap()[0].set(b'X');
         drop(buf);
@@ -766,7 +954,7 @@ fn known_values() {
         let map = bind(py, "_parity_known", "_parity_anon_mmap()");
         let buf = map.write_buffer().unwrap();
         buf.write_at(0, b"M").unwrap();
-        assert_eq!(eval_text(py, "_parity_known[:]"), "Mapped");
+        assert_eq!(eval_bytes(py, "_parity_known[:]"), b"Mapped");
 
         py.run("del _parity_known").unwrap();
     })
