@@ -1,6 +1,6 @@
-//! legacy-buffer-probe: for each Python 2.7 expression, which old-buffer
-//! interfaces the object offers and what they return, as legacy-buffer sees
-//! them. Made for people porting C extensions that use
+//! legacy-buffer-probe: for each Python expression (2.7, or 3.x when built
+//! against Python 3), which old-buffer interfaces the object offers and
+//! what they return, as legacy-buffer sees them. Made for people porting C extensions that use
 //! `PyObject_As{Char,Read,Write}Buffer` or `s#`/`t#`/`w#`.
 
 use clap::{Arg, ArgAction, Command};
@@ -28,11 +28,29 @@ const REPRESENTATIVE: &[&str] = &[
     "[1, 2]",
 ];
 
+/// The same on Python 3, in its own spelling (`bytes` is Python 2's `str`;
+/// Python 3's `str` has no buffer; there is no `buffer` object).
+const REPRESENTATIVE_3: &[&str] = &[
+    "b'hello'",
+    "b'ab\\x00cd'",
+    "'h\\xe9llo'",
+    "bytearray(b'abc')",
+    "array.array('i', [1, 2])",
+    "mmap.mmap(-1, 16)",
+    "ctypes.create_string_buffer(b'xyz')",
+    "memoryview(b'abc')",
+    "memoryview(bytearray(b'abc'))",
+    "rust.Exporter(b'rust')",
+    "42",
+    "None",
+    "[1, 2]",
+];
+
 /// Modules importable by the expressions without an import of their own.
 const PRELUDE: &str = "import array, mmap, ctypes, struct, io, os, sys, rust";
 
 /// A type defined in Rust with legacy-buffer's `py_class!` that exports
-/// memory (a copy of the `str` it is made from) through both buffer
+/// memory (a copy of the `str` (Python 3: `bytes`) it is made from) through both buffer
 /// protocols: what a port's own exporting types look like to the old
 /// interfaces, and to legacy-buffer, which pins them as it pins a
 /// `bytearray`.
@@ -48,7 +66,7 @@ impl Exporter {
             Some(bytes) => Ok(New::with_bytes(Exporter, bytes)),
             None => Err(Error::new(
                 ExceptionType::TypeError,
-                "Exporter(s) takes one str",
+                "Exporter(s) takes one str (Python 3: bytes)",
             )),
         }
     }
@@ -99,7 +117,7 @@ fn cli() -> Command {
             Arg::new("expression")
                 .value_name("EXPRESSION")
                 .num_args(0..)
-                .help("Python 2.7 expressions to probe, e.g. \"bytearray(10)\""),
+                .help("Python expressions to probe, e.g. \"bytearray(10)\""),
         )
 }
 
@@ -108,7 +126,14 @@ fn main() -> ExitCode {
     let as_json = matches.get_flag("json");
     let expressions: Vec<String> = match matches.get_many::<String>("expression") {
         Some(given) => given.cloned().collect(),
-        None => REPRESENTATIVE.iter().map(|s| s.to_string()).collect(),
+        None => {
+            let representative = if legacy_buffer::ffi::PY3 {
+                REPRESENTATIVE_3
+            } else {
+                REPRESENTATIVE
+            };
+            representative.iter().map(|s| s.to_string()).collect()
+        }
     };
     rust::init();
     let failed = legacy_buffer::with_gil(|py| {
