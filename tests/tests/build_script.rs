@@ -109,6 +109,18 @@ fn prefixed_config_tool() -> String {
     format!("{}-linux-gnu-python2.7-config", std::env::consts::ARCH)
 }
 
+/// Each of `lines` is one of the build script's warnings (print-config's
+/// lines are warnings).
+fn assert_warns(failed: &Failed, lines: &[&str]) {
+    for line in lines {
+        assert!(
+            failed.warnings.iter().any(|w| w == line),
+            "{line:?} is not among the warnings {:#?}",
+            failed.warnings
+        );
+    }
+}
+
 /// The failure is a single warning, `legacy-buffer-sys: {summary}`, and the
 /// detail below it mentions each of `detail`.
 fn assert_one_warning(failed: &Failed, summary: &str, detail: &[&str]) {
@@ -401,16 +413,13 @@ fn the_version_variable_picks_the_line() {
         ("LEGACY_BUFFER_SYS_PYTHON_VERSION", "3.11"),
         ("LEGACY_BUFFER_SYS_PRINT_CONFIG", "1"),
     ]);
-    for line in [
-        "source: pkg-config module python-3.11-embed (version 3.11)",
-        "Py_DEBUG: false",
-    ] {
-        assert!(
-            failed.warnings.iter().any(|w| w == line),
-            "{line:?} is not among the warnings {:#?}",
-            failed.warnings
-        );
-    }
+    assert_warns(
+        &failed,
+        &[
+            "source: pkg-config module python-3.11-embed (version 3.11)",
+            "Py_DEBUG: false",
+        ],
+    );
     assert!(
         failed
             .warnings
@@ -480,13 +489,10 @@ fn a_failing_config_tool_on_path_does_not_hide_the_next() {
         source.ends_with(&format!("/{}", prefixed_config_tool())),
         "{source:?} is not Debian's config tool (libpython2.7-dev, from ci/install-deps)"
     );
-    for line in ["version: 2.7.18 (hex 0x020712f0)", "Py_DEBUG: false"] {
-        assert!(
-            failed.warnings.iter().any(|w| w == line),
-            "{line:?} is not among the warnings {:#?}",
-            failed.warnings
-        );
-    }
+    assert_warns(
+        &failed,
+        &["version: 2.7.18 (hex 0x020712f0)", "Py_DEBUG: false"],
+    );
 }
 
 /// `LEGACY_BUFFER_SYS_PYTHON_CONFIG` names the one config tool to use: no
@@ -654,13 +660,7 @@ fn print_config_shows_the_configuration_and_stops() {
         "link libpython: true",
         "legacy-buffer-sys: stopped: LEGACY_BUFFER_SYS_PRINT_CONFIG is set",
     ];
-    for line in expected {
-        assert!(
-            failed.warnings.iter().any(|w| w == line),
-            "{line:?} is not among the warnings {:#?}",
-            failed.warnings
-        );
-    }
+    assert_warns(&failed, &expected);
     assert!(
         failed
             .warnings

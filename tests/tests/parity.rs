@@ -65,57 +65,16 @@ const fn row(name: &'static str, expr: &'static str, exporter: Exporter) -> Row 
     }
 }
 
-/// Imports and helpers the row expressions use. Every name it binds in
-/// `__main__` starts with `_parity_`; running it again (each test does, on
-/// its own thread) only rebinds the same definitions.
-#[cfg(not(Py_3))]
-const SETUP: &str = r#"
-import array, ctypes, mmap, os, tempfile
-
-class _parity_str(str): pass
-class _parity_bytearray(bytearray): pass
-class _parity_old: pass
-class _parity_new(object): pass
-
-def _parity_anon_mmap():
-    m = mmap.mmap(-1, 6, access=mmap.ACCESS_WRITE)
-    m.write('mapped')
-    return m
-
-def _parity_file_mmap(access):
-    fd, path = tempfile.mkstemp(prefix='legacy-buffer-parity-')
-    try:
-        os.write(fd, 'on disk')
-        return mmap.mmap(fd, 0, access=access)
-    finally:
-        os.close(fd)
-        os.unlink(path)
-
-def _parity_closed_mmap():
-    m = _parity_anon_mmap()
-    m.close()
-    return m
-
-def _parity_bytes(x):
-    """x's memory through its type's own Python API, not a buffer protocol."""
-    if isinstance(x, bytearray):
-        return str(x)
-    if isinstance(x, array.array):
-        return x.tostring()
-    if isinstance(x, mmap.mmap):
-        return x[:]
-    if isinstance(x, (ctypes.Array, ctypes._SimpleCData)):
-        return ctypes.string_at(ctypes.addressof(x), ctypes.sizeof(x))
-    raise TypeError('no bytes view for %r' % (type(x),))
-"#;
-
-/// [`SETUP`] on Python 3: its `bytes` is Python 2's `str`.
-#[cfg(Py_3)]
+/// Imports and helpers the row expressions use, in Python 2 and 3 alike
+/// (`b'...'` is Python 2's `str`). Every name it binds in `__main__` starts
+/// with `_parity_`; running it again (each test does, on its own thread)
+/// only rebinds the same definitions.
 const SETUP: &str = r#"
 import array, ctypes, mmap, os, tempfile
 
 class _parity_str(bytes): pass
 class _parity_bytearray(bytearray): pass
+class _parity_old: pass
 class _parity_new(object): pass
 
 def _parity_anon_mmap():
@@ -142,7 +101,7 @@ def _parity_bytes(x):
     if isinstance(x, bytearray):
         return bytes(x)
     if isinstance(x, array.array):
-        return x.tobytes()
+        return x.tobytes() if hasattr(x, 'tobytes') else x.tostring()
     if isinstance(x, mmap.mmap):
         return x[:]
     if isinstance(x, memoryview):
