@@ -66,7 +66,11 @@ impl Exporter {
             Some(bytes) => Ok(New::with_bytes(Exporter, bytes)),
             None => Err(Error::new(
                 ExceptionType::TypeError,
-                "Exporter(s) takes one str (Python 3: bytes)",
+                if legacy_buffer::ffi::PY3 {
+                    "Exporter(s) takes one bytes"
+                } else {
+                    "Exporter(s) takes one str"
+                },
             )),
         }
     }
