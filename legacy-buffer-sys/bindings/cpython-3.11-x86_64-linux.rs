@@ -2079,6 +2079,9 @@ unsafe extern "C" {
     ) -> ::libc::c_int;
 }
 unsafe extern "C" {
+    pub fn lbsys_export_pins(o: *mut PyObject) -> ::libc::c_int;
+}
+unsafe extern "C" {
     pub fn lbsys_may_export(o: *mut PyObject) -> ::libc::c_int;
 }
 unsafe extern "C" {
@@ -2417,6 +2420,9 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn lbsys_gil_held() -> ::libc::c_int;
+}
+unsafe extern "C" {
+    pub fn lbsys_in_main_interpreter() -> ::libc::c_int;
 }
 unsafe extern "C" {
     pub fn lbsys_threads_initialized() -> ::libc::c_int;

@@ -190,6 +190,25 @@ fn run() -> Result<(), Failure> {
             ),
         ));
     }
+    if headers.gil_disabled {
+        return Err(Failure::new(
+            "a free-threaded Python (Py_GIL_DISABLED) is not supported",
+            format!(
+                "The headers from {} ({:?}) are a free-threaded build of Python {}.{} (3.13t): \
+                 Python code there runs on several threads at once, and every borrow rule of \
+                 legacy-buffer rests on the GIL. Point the build at the default build of the \
+                 same version (python{}.{}, not python{}.{}t).",
+                python.source,
+                python.include_dirs,
+                headers.major,
+                headers.minor,
+                headers.major,
+                headers.minor,
+                headers.major,
+                headers.minor
+            ),
+        ));
+    }
     if headers.sizeof_size_t * 8 != env.pointer_width {
         return Err(Failure::new(
             "Python's Py_ssize_t does not match the target's pointer width",

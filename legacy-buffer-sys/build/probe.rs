@@ -20,6 +20,9 @@ pub struct Headers {
     /// `PYPY_VERSION`, when the headers are PyPy's (cpyext) rather than
     /// CPython's.
     pub pypy: Option<String>,
+    /// `Py_GIL_DISABLED`: a free-threaded build (3.13t), which the build
+    /// refuses.
+    pub gil_disabled: bool,
 }
 
 impl Headers {
@@ -53,6 +56,7 @@ impl Headers {
             trace_refs: false,
             ref_debug: false,
             pypy: None,
+            gil_disabled: false,
         }
     }
 
@@ -106,6 +110,7 @@ pub fn probe(python: &Python, expando: &std::path::Path) -> Result<Headers, Fail
     let mut sizeof_size_t = None;
     let mut unicode_size = None;
     let (mut py_debug, mut trace_refs, mut ref_debug) = (false, false, false);
+    let mut gil_disabled = false;
     let mut pypy = None;
     // Macros from system headers may expand onto the next line behind a line
     // marker, so read the output as one stream of tokens.
@@ -130,6 +135,7 @@ pub fn probe(python: &Python, expando: &std::path::Path) -> Result<Headers, Fail
             "LBSYS_PY_DEBUG" => py_debug = true,
             "LBSYS_PY_TRACE_REFS" => trace_refs = true,
             "LBSYS_PY_REF_DEBUG" => ref_debug = true,
+            "LBSYS_GIL_DISABLED" => gil_disabled = true,
             "LBSYS_PYPY" => {
                 let v = tokens.get(i + 1).copied().unwrap_or("");
                 pypy = Some(v.trim_matches('"').to_string());
@@ -159,5 +165,6 @@ pub fn probe(python: &Python, expando: &std::path::Path) -> Result<Headers, Fail
         trace_refs,
         ref_debug,
         pypy,
+        gil_disabled,
     })
 }

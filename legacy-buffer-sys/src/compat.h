@@ -9,6 +9,12 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#ifdef Py_GIL_DISABLED
+/* Free-threaded builds (3.13t) run Python on threads at once: every
+ * borrow rule here rests on the GIL. The build script refuses them first. */
+#error "legacy-buffer-sys: a free-threaded Python (Py_GIL_DISABLED) is not supported"
+#endif
+
 #if PY_MAJOR_VERSION >= 3
 #define LB_PY3 1
 #define PyString_Type PyBytes_Type

@@ -400,6 +400,21 @@ PyObject *lbsys_asked_exporter(PyObject *o)
     return o;
 }
 
+/* Python 2's exporters of the new protocol whose export keeps their memory
+ * in place: bytearray (by its procs, as is_pinnable), types defined in
+ * Rust, and a memoryview of one of those (its export copies the view its
+ * managed buffer took of that object). Not ctypes, whose resize()
+ * reallocates under an export. Runs no code. */
+int lbsys_export_pins(PyObject *o)
+{
+    int depth;
+    for (depth = 0; depth < 8 && PyMemoryView_Check(o) && PyMemoryView_GET_BASE(o) != NULL &&
+                    Py_TYPE(o) == &PyMemoryView_Type;
+         depth++)
+        o = PyMemoryView_GET_BASE(o);
+    return is_pinnable(o) || lbsys_is_rust_exporter(o);
+}
+
 #else /* PYPY_VERSION */
 
 /* PyPy (cpyext). The objects C sees are proxies that cpyext keeps for
@@ -558,6 +573,13 @@ static inline int exception_set(void)
 }
 
 static inline int proc_memory_immutable(PyObject *o)
+{
+    (void)o;
+    return 0;
+}
+
+/* No export pins anything on PyPy (cpyext's bytearray resizes under one). */
+int lbsys_export_pins(PyObject *o)
 {
     (void)o;
     return 0;

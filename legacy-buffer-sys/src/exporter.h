@@ -22,7 +22,8 @@ enum { LBSYS_CHAR = 0, LBSYS_READ = 1, LBSYS_WRITE = 2 };
  * functions take a new-protocol export and release it before returning,
  * no pointer C could give is pinned by anything but an export held while
  * it is used: LBSYS_TAKE_EXPORT (nothing done, no exception set) tells
- * the caller to take one (PyObject_GetBuffer) and hold it. */
+ * the caller to take one (PyObject_GetBuffer) and hold it, having asked
+ * lbsys_export_pins whether it keeps the memory in place. */
 enum {
     LBSYS_TAKE_EXPORT = -10,
     LBSYS_NULL_WITH_LENGTH = -3,
@@ -89,6 +90,18 @@ enum {
 /* The memory the unit gives for o, as getargs.c's checks and proc call
  * give it; nothing is pinned. */
 int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len);
+
+/* Whether a new-protocol export of o keeps its memory in place while it
+ * is held, as the exporter's bf_getbuffer promises (never its name): 1 for
+ * bytearray, types defined in Rust (types.c), on Python 3 bytes,
+ * array.array and mmap.mmap too, and a memoryview of any of those; 0 for
+ * every other exporter (ctypes' resize() reallocates under an export; a
+ * Python class's __buffer__ exports what it likes), whose memory is asked
+ * for again at each use, and for everything on PyPy. Call it right before
+ * PyObject_GetBuffer, with no Python code run in between: on Python 3 it
+ * may run some itself (it looks in sys.modules), before it reads o's
+ * proc. */
+int lbsys_export_pins(PyObject *o);
 
 /* Before a new-protocol view of o: 0, or -1 with BufferError set when o (or
  * the object a memoryview o views) is a bytearray already counting the

@@ -14,17 +14,31 @@
  *                      bytes' bf_getbuffer gives it (ob_sval), no export
  *                      taken (bytes counts none);
  *   LBSYS_TAKE_EXPORT  everything else: the caller takes an export and
- *                      holds it (Pinned), and raises what the C functions
- *                      raise where PyObject_GetBuffer fails.
+ *                      holds it. It is Pinned where lbsys_export_pins says
+ *                      the export keeps the memory in place, known by the
+ *                      exporter's bf_getbuffer (what really makes the
+ *                      export, inherited by Python subclasses; never the
+ *                      name): bytearray, array.array, mmap.mmap, types
+ *                      defined in Rust (types.c), and a memoryview of any
+ *                      of those or of bytes, each of which refuses to
+ *                      resize, close or free while an export is counted.
+ *                      Every other exporter's export promises nothing of
+ *                      the kind (ctypes' resize() reallocates under one; a
+ *                      Python class's __buffer__, 3.12, exports what it
+ *                      likes): Unpinned, its memory asked for again (a
+ *                      fresh export) at each use.
  *
- * Nothing is ever Unpinned on Python 3, and nothing is pinned by C. */
+ * The C functions' errors are the caller's to raise, where
+ * PyObject_GetBuffer fails. Nothing is pinned by C. */
 #include "exporter.h"
 #include "types.h"
 
 #if LB_PY3
 
-/* As on Python 2 (exporter.c): a bytearray's export counter is a C int
- * nothing checks; legacy-buffer stops at half of INT_MAX. */
+/* As on Python 2 (exporter.c): legacy-buffer stops at half of INT_MAX
+ * exports of a bytearray (its counter is a Py_ssize_t on Python 3; other
+ * exporters' may be a C int: the crate-wide count, export.rs, bounds
+ * those). */
 #define LB_MAX_EXPORTS (INT_MAX / 2)
 
 /* Whether bf_getbuffer gives o's bytes (ob_sval), immutable while o lives:
@@ -37,6 +51,53 @@ static inline int is_bytes(PyObject *o)
         return 1;
     return PyBytes_Check(o) && tp->tp_as_buffer != NULL &&
            tp->tp_as_buffer->bf_getbuffer == PyBytes_Type.tp_as_buffer->bf_getbuffer;
+}
+
+/* bf_getbuffer of a type in an extension module (array.array,
+ * mmap.mmap): looked up in sys.modules, with no import (an object of the
+ * type exists, so its module was imported) and reading dicts only; NULL
+ * where it is not there. Kept once found: an extension module's code is
+ * never unloaded. A lookup may run Python code (a key of sys.modules with
+ * its own __eq__): it is made before the object's own proc is read, and
+ * nothing runs between that read and the export (the caller's
+ * PyObject_GetBuffer, which calls that very proc). */
+static getbufferproc module_proc(getbufferproc *cache, const char *module, const char *name)
+{
+    PyObject *modules, *m, *type;
+    if (*cache != NULL)
+        return *cache;
+    modules = PyImport_GetModuleDict();
+    m = modules != NULL && PyDict_Check(modules) ? PyDict_GetItemString(modules, module) : NULL;
+    type = m != NULL && PyModule_Check(m) ? PyDict_GetItemString(PyModule_GetDict(m), name)
+                                         : NULL;
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    if (type != NULL && PyType_Check(type) && ((PyTypeObject *)type)->tp_as_buffer != NULL)
+        *cache = ((PyTypeObject *)type)->tp_as_buffer->bf_getbuffer;
+    return *cache;
+}
+
+static getbufferproc array_proc, mmap_proc;
+
+/* Whether o's export keeps its memory in place (exporter.h): see the
+ * table above. A memoryview's export copies the view its managed buffer took of the
+ * object it views (no code runs), so the memory is that object's, held in
+ * place by that export if that object pins: it is judged as the object
+ * (a memoryview of a memoryview views the first one's object). */
+int lbsys_export_pins(PyObject *o)
+{
+    getbufferproc array = module_proc(&array_proc, "array", "array");
+    getbufferproc mmap = module_proc(&mmap_proc, "mmap", "mmap");
+    getbufferproc proc;
+    int depth;
+    for (depth = 0; depth < 8 && Py_TYPE(o) == &PyMemoryView_Type && PyMemoryView_GET_BASE(o) != NULL;
+         depth++)
+        o = PyMemoryView_GET_BASE(o);
+    if (Py_TYPE(o)->tp_as_buffer == NULL || (proc = Py_TYPE(o)->tp_as_buffer->bf_getbuffer) == NULL)
+        return 0;
+    return proc == PyByteArray_Type.tp_as_buffer->bf_getbuffer ||
+           proc == PyBytes_Type.tp_as_buffer->bf_getbuffer || (array != NULL && proc == array) ||
+           (mmap != NULL && proc == mmap) || lbsys_is_rust_exporter(o);
 }
 
 static inline int borrow(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
@@ -88,10 +149,15 @@ int lbsys_ask_again(PyObject *o, int mode, void **ptr, Py_ssize_t *len)
 static inline lbsys_lent lend(PyObject *o, int mode)
 {
     lbsys_lent r;
-    int rc = borrow(o, mode, &r.ptr, &r.len);
-    if (rc != LBSYS_IMMUTABLE) {
+    /* Called inside the scope, where no Python code may run: no
+     * classification here (lbsys_export_pins may look in sys.modules).
+     * The caller borrows, outside the scope. */
+    if (mode != LBSYS_WRITE && is_bytes(o)) {
+        r.ptr = PyBytes_AS_STRING(o);
+        r.len = PyBytes_GET_SIZE(o);
+    } else {
         r.ptr = NULL;
-        r.len = rc;
+        r.len = LBSYS_TAKE_EXPORT;
     }
     return r;
 }

@@ -174,7 +174,8 @@ include!(concat!(env!("OUT_DIR"), "/shim_exports.rs"));
 pub const HEAD_OFFSET: usize = core::mem::size_of::<usize>()
     * if PYPY {
         3
-    } else if PY_TRACE_REFS {
+    } else if PY_TRACE_REFS && PY_VERSION_HEX < 0x030D_0000 {
+        // Python 3.13's Py_TRACE_REFS keeps its list outside the object.
         4
     } else {
         2

@@ -173,6 +173,12 @@ PyObject *lbsys_Py_InitModule(const char *name, PyMethodDef *methods)
 #endif
 
 #if LB_PY3
+int lbsys_in_main_interpreter(void) { return PyInterpreterState_Get() == PyInterpreterState_Main(); }
+#else
+int lbsys_in_main_interpreter(void) { return 1; }
+#endif
+
+#if LB_PY3
 int lbsys_threads_initialized(void) { return 1; }
 #else
 int lbsys_threads_initialized(void) { return PyEval_ThreadsInitialized(); }

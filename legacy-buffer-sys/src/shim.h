@@ -115,6 +115,12 @@ PyObject *lbsys_Py_InitModule(const char *name, PyMethodDef *methods);
  * caller keeps count of the GIL it took and gave up itself). */
 int lbsys_gil_held(void);
 
+/* Whether the calling thread runs the main interpreter: always 1 on
+ * Python 2 (its subinterpreters share one GIL); on Python 3, where 3.12's
+ * subinterpreters may each have a GIL of their own, whether the current
+ * one is the main one. */
+int lbsys_in_main_interpreter(void);
+
 /* Whether the GIL exists (PyEval_ThreadsInitialized, which Python 3.13
  * removed): Python 2.7 makes it lazily, Python 3.7 and later always in
  * Py_Initialize, so 1 there. */

@@ -48,7 +48,7 @@ pub struct Asked {
 }
 
 impl Asked {
-    /// How a new-protocol export is asked again (PyPy), beside the old
+    /// How a new-protocol export is asked again (`Unpinned`), beside the old
     /// protocol's [`Mode`]s.
     pub(crate) const fn export(writable: bool) -> u8 {
         3 + writable as u8
@@ -78,12 +78,15 @@ impl Asked {
 /// | [`with_bytes`](Buffer::with_bytes) `&[u8]` in a no-Python scope | yes | yes | yes (asks again) |
 /// | [`with_bytes_mut`](Buffer::with_bytes_mut) `&mut [u8]` in a no-Python scope | no | if writable | if writable (asks again) |
 ///
-/// A new-protocol export keeps the memory in place while the buffer lives,
-/// as the protocol requires: a `bytearray` refuses to resize
-/// (`BufferError`). On PyPy no export pins anything (cpyext's `bytearray`
-/// resizes under one): an export is `Unpinned` there, and each use of its
-/// memory takes a fresh export, of which the buffer keeps the last four (a
-/// scope lends at most four buffers) until it is dropped. Leaking a buffer
+/// A new-protocol export keeps the memory in place while the buffer lives
+/// where the exporter honours it — a `bytearray` refuses to resize
+/// (`BufferError`), and so, on Python 3, do `array.array` and `mmap` — and
+/// the buffer is `Pinned`. Where the exporter does not (ctypes, whose
+/// `resize()` reallocates under an export; a Python class's `__buffer__`;
+/// everything on PyPy, whose `bytearray` resizes under one), the export is
+/// `Unpinned`, and each use of its memory takes a fresh export, of which
+/// the buffer keeps the last four (a scope lends at most four buffers)
+/// until it is dropped. Leaking a buffer
 /// (`mem::forget`) leaks its pin or export: this crate counts both and
 /// refuses (`BufferError`) to take more than 2³⁰ − 1, so that no
 /// exporter's counter can overflow through it.
@@ -278,7 +281,9 @@ impl<'a> Buffer<'a> {
 
     /// Python 3: the memory the old protocol's function for `mode` gives,
     /// held by the new-protocol export that function takes (and releases
-    /// before returning, which a borrow does only when dropped): `Pinned`.
+    /// before returning, which a borrow does only when dropped): `Pinned`
+    /// where that export keeps the memory in place, `Unpinned` otherwise
+    /// (see [`Buffer::export`]).
     /// Fails as the C function does: with what `PyObject_GetBuffer` raised
     /// for the char and read functions, with `TypeError` "expected a
     /// writable bytes-like object" for the write function.
@@ -338,8 +343,9 @@ impl<'a> Buffer<'a> {
 
     /// `PyObject_GetBuffer(obj, flags)` as `s*`/`z*` (`PyBUF_SIMPLE`) or
     /// `w*` (`PyBUF_WRITABLE`) take it, with getargs.c's contiguity check:
-    /// `Pinned` on CPython, `Unpinned` (exported again for each use) on
-    /// PyPy.
+    /// `Pinned` where the export keeps the memory in place
+    /// (`lbsys_export_pins`), `Unpinned` (exported again for each use)
+    /// elsewhere, and always on PyPy.
     ///
     /// # Safety
     ///
@@ -350,14 +356,21 @@ impl<'a> Buffer<'a> {
         obj: *mut ffi::PyObject,
         writable: bool,
     ) -> std::result::Result<Buffer<'a>, ExportFailure> {
+        // Asked right before the export, nothing run in between (it may
+        // run Python code itself, before it reads the exporter's proc): an
+        // export keeps the memory in place only where the exporter's
+        // bf_getbuffer promises it (bytearray, array, mmap, types defined
+        // in Rust, a memoryview of those; not ctypes, whose resize()
+        // reallocates under an export); never on PyPy.
+        // SAFETY: a valid object, GIL held (this function's contract).
+        let pins = unsafe { ffi::lbsys_export_pins(obj) } != 0;
         // SAFETY: this function's contract.
         let (export, ptr, len) = unsafe { Export::take(obj, writable)? };
         let mode = if writable { Mode::Write } else { Mode::Read };
-        // An export pins nothing on PyPy.
-        let kind = if ffi::PYPY {
-            BufferKind::Unpinned
-        } else {
+        let kind = if pins {
             BufferKind::Pinned
+        } else {
+            BufferKind::Unpinned
         };
         Ok(Buffer::held(obj, ptr, len, mode, kind, Some(export)))
     }
@@ -593,8 +606,8 @@ impl<'a> Buffer<'a> {
     }
 
     /// Whom [`current`](Buffer::current) asks, and how: an `Unpinned`
-    /// buffer asks its object with its mode's function, or (PyPy) for a
-    /// fresh export.
+    /// buffer asks its object with its mode's function, or for a fresh
+    /// export.
     #[inline]
     pub(crate) fn asked(&self) -> Option<Asked> {
         (self.kind == BufferKind::Unpinned).then(|| Asked {
@@ -607,9 +620,9 @@ impl<'a> Buffer<'a> {
     }
 
     /// The memory as valid right now: for `Unpinned`, asked of the object
-    /// again, since Python code may have moved it since the borrow (on
-    /// PyPy, an export takes a fresh one). Valid until Python code runs, or
-    /// (PyPy) until four more are asked for.
+    /// again, since Python code may have moved it since the borrow (an
+    /// export takes a fresh one). Valid until Python code runs, or (an
+    /// export's) until four more are asked for.
     #[inline]
     pub(crate) fn current(&self) -> Result<(*mut u8, usize)> {
         if self.kind != BufferKind::Unpinned {

@@ -114,6 +114,8 @@ exception_types! {
     StandardError => PyExc_StandardError,
     /// `RuntimeError`.
     RuntimeError => PyExc_RuntimeError,
+    /// `ImportError`.
+    ImportError => PyExc_ImportError,
     /// `IOError`.
     IOError => PyExc_IOError,
     /// `OSError`.

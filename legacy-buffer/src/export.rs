@@ -4,12 +4,13 @@
 //! of the new buffer protocol (`bytearray`, `memoryview`, ctypes,
 //! third-party types).
 //!
-//! On CPython an export keeps the memory in place until released (a
-//! `bytearray` refuses to resize meanwhile). On PyPy it pins nothing, so
-//! each use of the memory takes a fresh export ([`Export::again`]), of
-//! which the export keeps the latest [`KEPT`] until dropped: a no-Python
-//! scope lends at most that many buffers, so none it lends is released
-//! before it ends.
+//! On CPython an export of most exporters keeps the memory in place until
+//! released (a `bytearray` refuses to resize meanwhile). Where it does not
+//! (ctypes, whose `resize()` reallocates under an export; a Python class's
+//! `__buffer__`; anything on PyPy), each use of the memory takes a fresh
+//! export ([`Export::again`]), of which the export keeps the latest
+//! [`KEPT`] until dropped: a no-Python scope lends at most that many
+//! buffers, so none it lends is released before it ends.
 
 use crate::error::{Error, ExceptionType, Result};
 use crate::gil::Python;
@@ -17,8 +18,8 @@ use legacy_buffer_sys as ffi;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 
-/// How many exports taken again (PyPy) an [`Export`] keeps: the most
-/// buffers one no-Python scope lends at once.
+/// How many exports taken again (an `Unpinned` export's) an [`Export`]
+/// keeps: the most buffers one no-Python scope lends at once.
 pub(crate) const KEPT: usize = 4;
 
 /// The most new-protocol exports this crate holds at once, leaked ones
@@ -33,8 +34,8 @@ pub(crate) const MAX_EXPORTS: u32 = (i32::MAX / 2) as u32;
 /// the accesses; atomic only to be a `static`.
 pub(crate) static LIVE_EXPORTS: AtomicU32 = AtomicU32::new(0);
 
-/// A `Py_buffer` `PyObject_GetBuffer` filled, released on drop, with (on
-/// PyPy) the ones taken again since. Lives in a `Box`: an exporter may keep
+/// A `Py_buffer` `PyObject_GetBuffer` filled, released on drop, with the
+/// ones taken again since (an `Unpinned` export's). Lives in a `Box`: an exporter may keep
 /// a `Py_buffer`'s address until it is released.
 pub(crate) struct Export {
     view: ffi::Py_buffer,
@@ -42,8 +43,8 @@ pub(crate) struct Export {
     filled: bool,
     /// Asked for with `PyBUF_WRITABLE`.
     writable: bool,
-    /// PyPy only: the exports taken again since, the newest last, at most
-    /// [`KEPT`]. Boxed, as `view` is.
+    /// The exports taken again since (an `Unpinned` export's), the newest
+    /// last, at most [`KEPT`]. Boxed, as `view` is.
     #[allow(clippy::vec_box)]
     again: RefCell<Vec<Box<ffi::Py_buffer>>>,
 }
@@ -118,8 +119,8 @@ impl Export {
             // the GIL is held while an export lives (`take`'s contract).
             unsafe { release(&mut self.view) };
         }
-        // Exports are taken again on PyPy only.
-        if ffi::PYPY {
+        // Exports are taken again for Unpinned exports only.
+        if !self.again.borrow().is_empty() {
             for mut view in self.again.take() {
                 // SAFETY: as above, for the exports taken again.
                 unsafe { release(&mut view) };
@@ -133,8 +134,9 @@ impl Export {
         self.view.readonly != 0
     }
 
-    /// PyPy: `obj`'s memory as a fresh export gives it now, the export
-    /// kept (with the [`KEPT`] latest) until this one is dropped.
+    /// `obj`'s memory as a fresh export gives it now (for an `Unpinned`
+    /// export), the export kept (with the [`KEPT`] latest) until this one
+    /// is dropped.
     ///
     /// # Safety
     ///

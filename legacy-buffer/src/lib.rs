@@ -379,17 +379,24 @@
 //! they are the new protocol in disguise: each takes an export
 //! (`PyObject_GetBuffer`) and releases it before returning, so the pointer
 //! it gives is pinned by nothing — not even for a `bytearray`. A borrow
-//! here holds the export itself until the [`Buffer`] is dropped, so every
-//! exporter refuses to resize, close or free its memory meanwhile, and the
-//! kinds are stronger than on Python 2:
+//! here holds the export itself until the [`Buffer`] is dropped, so
+//! `bytearray`, `array.array`, `mmap` and `memoryview` refuse to resize,
+//! close or free their memory meanwhile, and the kinds are stronger than
+//! on Python 2:
 //!
 //! | object, on Python 3 | char buffer | read buffer | write buffer | in a scope |
 //! | --- | --- | --- | --- | --- |
 //! | `bytes` and subclasses | `Immutable` | `Immutable` | `TypeError` | `&[u8]` |
-//! | `bytearray`, `array.array`, `mmap`, `memoryview`, ctypes, types of [`py_class!`] | `Pinned` | `Pinned` | `Pinned` (or `TypeError` if read-only) | `&[u8]`, `&mut [u8]` |
+//! | `bytearray`, `array.array`, `mmap`, types of [`py_class!`], a `memoryview` of those or of `bytes` | `Pinned` | `Pinned` | `Pinned` (or `TypeError` if read-only) | `&[u8]`, `&mut [u8]` |
+//! | ctypes, other C types, a Python class's `__buffer__` (3.12) | `Unpinned` (the export held, asked again) | `Unpinned` | `Unpinned` | `&[u8]`, `&mut [u8]` |
 //! | `str`, `int`, `list`, `None`, ... | `TypeError` | `TypeError` | `TypeError` | `TypeError` |
 //!
-//! Nothing is `Unpinned` on Python 3. The results — bytes, lengths,
+//! `Pinned` is given by the exporter's `bf_getbuffer` (never its name),
+//! where that proc is known to refuse resizing, closing and freeing while
+//! an export is counted; others promise nothing of the kind (ctypes'
+//! `resize()` reallocates under an export), so their memory is asked for
+//! again, through a fresh export, at each use, as `Unpinned` memory is on
+//! Python 2. The results — bytes, lengths,
 //! exceptions — are those of each version's C functions (`TypeError: a
 //! bytes-like object is required, not 'str'`; the write function's own
 //! `TypeError: expected a writable bytes-like object`), checked against

@@ -225,6 +225,45 @@ fn h4_closed_mmap_is_an_error_not_a_dangling_read() {
     })
 }
 
+/// ctypes' `resize()` reallocates an object's memory whatever exports it
+/// has counted (CPython checks none), so neither a borrow nor an `s*`
+/// view of it may be `Pinned` on any line, Python 3's held export
+/// included: it is `Unpinned`, asked again at each use, and a resize
+/// between the borrow and a read is seen, never the freed block.
+#[test]
+fn h4_ctypes_memory_is_asked_again_after_a_resize() {
+    use legacy_buffer::extension::Args;
+    use legacy_buffer::{py_format, Buffer};
+    with_gil(|py| {
+        let c = fresh(
+            py,
+            "h4_ct",
+            "import ctypes\nh4_ct = ctypes.create_string_buffer(b'x' * 64)",
+        );
+        let buf = c.read_buffer().unwrap();
+        let tuple = py.eval("(h4_ct,)").unwrap();
+        let args = Args::from_tuple(&tuple).unwrap();
+        let (view,): (Buffer<'_>,) = args.parse(py_format!("s*")).unwrap();
+        for b in [&buf, &view] {
+            assert_eq!(b.kind(), BufferKind::Unpinned);
+            assert!(b.as_cells().is_none());
+        }
+        py.run("ctypes.resize(h4_ct, 1 << 16)\nh4_ct[0:1] = b'y'")
+            .unwrap();
+        for b in [&buf, &view] {
+            let bytes = b.to_vec().unwrap();
+            // The resized memory (create_string_buffer's 65 bytes, then
+            // 64 KiB), as the object gives it now.
+            assert_eq!((bytes.len(), bytes[0], bytes[1]), (1 << 16, b'y', b'x'));
+            let seen = b.with_bytes(|bytes| (bytes.len(), bytes[0])).unwrap();
+            assert_eq!(seen, (1 << 16, b'y'));
+        }
+        drop((buf, view));
+        py.run("del h4_ct").unwrap();
+        assert!(no_exception_set());
+    })
+}
+
 #[test]
 fn immutable_bytes_stay_valid_while_python_runs() {
     with_gil(|py| {

@@ -37,14 +37,15 @@ enum Exporter {
     BufferOverImmutable,
     /// `bytearray` and subclasses.
     ByteArray,
-    /// `array.array`, `mmap`, ctypes, `buffer` over those.
+    /// `array.array`, `mmap`, ctypes, `buffer` over those (Python 3:
+    /// ctypes, whose `resize()` reallocates under an export).
     Unpinned,
     /// No old-protocol procs at all: `int`, `list`, `memoryview`, `None`, ...
     /// (Python 3: no buffer at all: `str` among them).
     NoBuffer,
-    /// Python 3: anything exporting through the new protocol but `bytes`
-    /// (`bytearray`, `array.array`, `mmap`, `memoryview`, ctypes): held by
-    /// an export while borrowed.
+    /// Python 3: the exporters whose export keeps their memory in place
+    /// (`bytearray`, `array.array`, `mmap`, a `memoryview` of those or of
+    /// `bytes`): held by an export while borrowed.
     #[cfg_attr(not(Py_3), allow(dead_code))]
     Exported,
 }
@@ -201,22 +202,22 @@ const ROWS: &[Row] = &[
         r"memoryview(bytearray(b'abcdef'))[1:4]",
         Exporter::Exported,
     ),
-    // ctypes
+    // ctypes: its resize() reallocates under an export
     row(
         "ctypes c_char * 4",
         r"(ctypes.c_char * 4)(*b'wxyz')",
-        Exporter::Exported,
+        Exporter::Unpinned,
     ),
     row(
         "ctypes c_int * 3",
         r"(ctypes.c_int * 3)(1, -2, 3)",
-        Exporter::Exported,
+        Exporter::Unpinned,
     ),
-    row("ctypes c_int", r"ctypes.c_int(42)", Exporter::Exported),
+    row("ctypes c_int", r"ctypes.c_int(42)", Exporter::Unpinned),
     row(
         "ctypes c_double",
         r"ctypes.c_double(2.5)",
-        Exporter::Exported,
+        Exporter::Unpinned,
     ),
     // no buffer at all
     row("int", r"7", Exporter::NoBuffer),

@@ -437,6 +437,21 @@ impl ModuleDef {
         let _held = crate::runtime::Held::enter();
         // SAFETY: the import holds the GIL (this function's contract).
         let py = unsafe { Python::assume_gil_acquired() };
+        // The module's type objects and exception classes are the
+        // process's: an interpreter with a GIL of its own (3.12) must not
+        // touch them. Refused before anything is made.
+        // SAFETY: GIL held.
+        if unsafe { ffi::in_main_interpreter() } == 0 {
+            Error::new(
+                ExceptionType::ImportError,
+                format!(
+                    "{}: a legacy-buffer module imports in the main interpreter only",
+                    self.name()
+                ),
+            )
+            .restore(py);
+            return ptr::null_mut();
+        }
         match std::panic::catch_unwind(|| self.try_init(py)) {
             Ok(Ok(module)) => module.into_ptr(),
             Ok(Err(e)) => {

@@ -524,6 +524,18 @@ fn buffer<'a>(
     let kind = match rc {
         IMMUTABLE => BufferKind::Immutable,
         UNPINNED => BufferKind::Unpinned,
+        // Python 3's s# of a read-only bytes-like object: the export its
+        // getargs.c takes and releases, held.
+        // SAFETY: the argument is alive for 'a, under the GIL.
+        EXPORT => match unsafe { Buffer::export(arg.as_ptr(), false) } {
+            Ok(exported) => return Ok(Value::Buffer(exported)),
+            Err(ExportFailure::Error(e)) => return Err(Failure::Error(e)),
+            Err(_) => {
+                // SAFETY: GIL held.
+                unsafe { ffi::PyErr_Clear() };
+                return Err(expected(message(NO_BUFFER)));
+            }
+        },
         rc => return Err(failure(o, mode, rc, len, message)),
     };
     // SAFETY: the argument is alive for 'a, under the GIL (ArgRef); exporter.c succeeded with this memory and classified it;

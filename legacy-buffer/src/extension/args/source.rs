@@ -166,9 +166,15 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
                 }
                 return Err(raise(py, ffi_type_error(), b"keywords must be strings"));
             }
-            // SAFETY: as above; read as C reads it (up to the first NUL).
-            let key = unsafe { std::ffi::CStr::from_ptr(chars) };
-            let key = key.to_bytes();
+            // SAFETY: as above. Python 2's getargs.c compares C strings
+            // (up to the first NUL); Python 3's whole strings.
+            let key = unsafe {
+                if ffi::PY3 {
+                    std::slice::from_raw_parts(chars.cast::<u8>(), len as usize)
+                } else {
+                    std::ffi::CStr::from_ptr(chars).to_bytes()
+                }
+            };
             if !kw.names.iter().any(|n| n.as_bytes() == key) {
                 let mut message = Vec::with_capacity(key.len() + 48);
                 message.push(b'\'');
