@@ -71,7 +71,9 @@ enum {
     LBSYS_ARG_READ_VIEW = 2,  /* s*, z* */
     LBSYS_ARG_CHAR = 3,       /* t# */
     LBSYS_ARG_WRITE = 4,      /* w# */
-    LBSYS_ARG_WRITE_VIEW = 5  /* w* */
+    LBSYS_ARG_WRITE_VIEW = 5, /* w* */
+    LBSYS_ARG_BYTES = 6,      /* Python 3's y, y#: a read-only bytes-like object */
+    LBSYS_ARG_BYTES_VIEW = 7  /* Python 3's y*: any bytes-like object */
 };
 /* What lbsys_arg returns besides LBSYS_IMMUTABLE, LBSYS_UNPINNED and the
  * borrow failures (LBSYS_ERROR, LBSYS_STRAY, LBSYS_NULL_WITH_LENGTH): the

@@ -200,12 +200,17 @@ PyObject *lbsys_asked_exporter(PyObject *o) { return o; }
 
 /* PyArg_ParseTuple's units on Python 3 (Python/getargs.c): s and z take a
  * str only, as its UTF-8 (cached in the str, which keeps it as long as it
- * lives); s# and z# a str's UTF-8 or a read-only bytes-like object (one
- * with no release proc); s*, z* and w* an export. t# and w# are gone
- * (LBSYS_ARG_NO_PROC: the parser refuses their formats first). */
+ * lives); s#, z# (a str's UTF-8 too), y and y# a read-only bytes-like
+ * object: one with no release proc, bytes lent as is, any other exported
+ * (LBSYS_ARG_EXPORT); s*, z* (a str's UTF-8 too), y* and w* an export. An
+ * object with no buffer at all gets PyObject_GetBuffer's own TypeError
+ * (LBSYS_ERROR), which getargs.c passes on; for w*, which replaces it,
+ * LBSYS_ARG_NO_BUFFER. t# and w# are gone (LBSYS_ARG_NO_PROC: the parser
+ * refuses their formats first). */
 int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len)
 {
     PyBufferProcs *pb = Py_TYPE(o)->tp_as_buffer;
+    Py_buffer view;
 
     if (unit <= LBSYS_ARG_READ_VIEW) {
         if (PyUnicode_Check(o)) {
@@ -220,6 +225,7 @@ int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len)
     }
     switch (unit) {
     case LBSYS_ARG_READ:
+    case LBSYS_ARG_BYTES:
         if (pb != NULL && pb->bf_releasebuffer != NULL)
             return LBSYS_ARG_NO_PROC;
         if (is_bytes(o)) {
@@ -227,10 +233,10 @@ int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len)
             *len = PyBytes_GET_SIZE(o);
             return LBSYS_IMMUTABLE;
         }
-        if (pb == NULL || pb->bf_getbuffer == NULL)
-            return LBSYS_ARG_NO_BUFFER;
-        return LBSYS_ARG_EXPORT;
+        break;
     case LBSYS_ARG_READ_VIEW:
+    case LBSYS_ARG_BYTES_VIEW:
+        break;
     case LBSYS_ARG_WRITE_VIEW:
         if (pb == NULL || pb->bf_getbuffer == NULL)
             return LBSYS_ARG_NO_BUFFER;
@@ -238,6 +244,16 @@ int lbsys_arg(PyObject *o, int unit, void **ptr, Py_ssize_t *len)
     default:
         return LBSYS_ARG_NO_PROC;
     }
+    if (pb == NULL || pb->bf_getbuffer == NULL) {
+        /* Fails, setting "a bytes-like object is required, not '...'"
+           without calling any code of o's. */
+        if (PyObject_GetBuffer(o, &view, PyBUF_SIMPLE) == 0) {
+            PyBuffer_Release(&view);
+            return LBSYS_ARG_EXPORT;
+        }
+        return LBSYS_ERROR;
+    }
+    return LBSYS_ARG_EXPORT;
 }
 
 #endif /* LB_PY3 */

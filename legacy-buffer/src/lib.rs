@@ -130,6 +130,27 @@
 //!   not call `Python::acquire_gil()`, and do not drop its `PyObject`s (its
 //!   `Drop` takes the GIL and may run `__del__`). Raw FFI into libpython
 //!   from a dependency is the same.
+//! - **Writers that do not hold the GIL.** The scope's `&[u8]` and
+//!   `&mut [u8]` rest on "no Python code runs"; C code that was already
+//!   writing without the GIL is not stopped by that. A thread inside
+//!   `f.readinto(ba)`, `sock.recv_into(ba)` or any C function that took an
+//!   export and released the GIL writes `ba` while a scope elsewhere lends
+//!   it: a data race, whichever side is Rust. Do not lend an object that
+//!   another thread is filling that way (the same rule Python code follows:
+//!   it would see torn contents).
+//! - **Memory shared outside the object.** Two `mmap`s of one file (or a
+//!   `MAP_SHARED` mapping another process writes) are one memory at two
+//!   addresses, or written by someone who never asks the GIL: the overlap
+//!   check sees two distinct slices, and a `&[u8]` may change under the
+//!   reader. Memory-mapping crates make mapping a file `unsafe` for the
+//!   same reason; here the mapping is made by Python, so the rule is the
+//!   caller's: lend such memory only when nothing else maps the file for
+//!   writing, or copy it ([`Buffer::to_vec`]).
+//! - **Interpreters with a GIL of their own** (CPython 3.12 and later).
+//!   This crate runs in the main interpreter (`PyInit_` refuses a
+//!   subinterpreter). A subinterpreter created with its own GIL that was
+//!   handed a view of an object's memory (a channel's `memoryview`) writes
+//!   it under that GIL, not this thread's: the same data race as above.
 //! - **`ctypes`.** Python code writing raw memory through `ctypes` is
 //!   outside any guarantee, as it is for Python itself.
 //! - **H6 — threads.** [`Python`], [`Object`], [`Buffer`] and the cells are
@@ -417,8 +438,20 @@
 //! - **Types.** [`py_class!`] types get Python 3's slots for the same
 //!   declarations (`__nonzero__` is `nb_bool`; `__long__` has no slot) and
 //!   export through the new protocol only.
-//! - **The argument parser** still follows Python 2's `getargs.c`; Python
-//!   3's units and messages are not ported yet.
+//! - **The argument parser** follows the running version's `getargs.c`:
+//!   `s` and `z` take a `str` as UTF-8 (an embedded NUL is `ValueError`),
+//!   `s#`, `z#`, `s*`, `z*` a `str` or a bytes-like object; `y`, `y#` and
+//!   `y*` (Python 3 only) bytes-like objects; `c` and `S` bytes, `U` a
+//!   `str`; `t#` and `w#`, which Python 3 removed, are compile errors
+//!   there, as `y` is on Python 2. The integer units refuse a float up to
+//!   3.9 and take only `__index__` from 3.10 (3.9 warns about `__int__`);
+//!   `k` and `K` want an `int`. `PyObject_GetBuffer`'s own exception is
+//!   passed on, and each version's keyword messages are its own (3.13's
+//!   "got an unexpected keyword argument", with its "Did you mean"). The
+//!   parity test runs the Rust parser beside each version's C parser over
+//!   the same corpus. One deliberate difference: `y` of an exporter other
+//!   than `bytes` whose memory holds no NUL is a `SystemError`, where C's
+//!   `strlen` reads on past the end of that memory.
 //!
 //! # PyPy
 //!

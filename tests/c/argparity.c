@@ -36,6 +36,22 @@
 #include <Python.h>
 #include <string.h>
 
+/* The descriptions are native str on both lines: bytes on Python 2,
+   ASCII text on Python 3. */
+#if PY_MAJOR_VERSION >= 3
+#define PyString_FromString PyUnicode_FromString
+#define PyString_FromFormat PyUnicode_FromFormat
+#define PyString_AsString(o) ((char *)PyUnicode_AsUTF8(o))
+#define new_ascii(n) PyUnicode_New((n), 127)
+#define ascii_data(s) ((char *)PyUnicode_1BYTE_DATA(s))
+/* The units Python 3 has beside Python 2's (less t# and w#). */
+#define LINE_UNITS "yCpY"
+#else
+#define new_ascii(n) PyString_FromStringAndSize(NULL, (n))
+#define ascii_data(s) PyString_AS_STRING(s)
+#define LINE_UNITS ""
+#endif
+
 #define MAX_UNITS 16
 #define MAX_POINTERS 32
 /* Larger buffers are described by length only (hostile.Enormous). */
@@ -82,13 +98,13 @@ read_units(const char *format, unit *units)
         char m = 0;
         if (c == '|')
             continue;
-        if (strchr("szw", c) && (*f == '#' || *f == '*'))
+        if (strchr("szwy", c) && (*f == '#' || *f == '*'))
             m = *f++;
         else if (c == 't' && *f == '#')
             m = *f++;
         else if (c == 'O' && *f == '!')
             m = *f++;
-        else if (!strchr("szcbBhHiIlkLKnfdOSU", c)) {
+        else if (!strchr("szcbBhHiIlkLKnfdOSU" LINE_UNITS, c)) {
             PyErr_Format(PyExc_ValueError, "argparity: unit '%c' in %s", c, format);
             return -1;
         }
@@ -108,13 +124,13 @@ hex_string(const char *prefix, const char *p, Py_ssize_t n, const char *suffix)
 {
     static const char digits[] = "0123456789abcdef";
     size_t plen = strlen(prefix), slen = strlen(suffix);
-    PyObject *s = PyString_FromStringAndSize(NULL, (Py_ssize_t)plen + 2 * n + (Py_ssize_t)slen);
+    PyObject *s = new_ascii((Py_ssize_t)plen + 2 * n + (Py_ssize_t)slen);
     char *out;
     Py_ssize_t i;
 
     if (s == NULL)
         return NULL;
-    out = PyString_AS_STRING(s);
+    out = ascii_data(s);
     memcpy(out, prefix, plen);
     out += plen;
     for (i = 0; i < n; i++) {
@@ -181,6 +197,7 @@ describe(unit u, slot *s, PyObject *arg)
     switch (u.code) {
     case 's':
     case 'z':
+    case 'y':
         if (u.modifier == '*') {
             PyObject *r;
             if (u.code == 'z' && arg == Py_None && s->view.obj == NULL) {
@@ -218,6 +235,8 @@ describe(unit u, slot *s, PyObject *arg)
     case 'H':
         return integer_string(s->uh);
     case 'i':
+    case 'C':
+    case 'p':
         return integer_string(s->i);
     case 'I':
         return integer_string(s->ui);
@@ -359,9 +378,22 @@ static PyMethodDef argparity_functions[] = {
      "parse(format, args, kwargs=None, kwlist=None, types=()) -> (outputs, stray)"},
     {NULL, NULL, 0, NULL}};
 
+#define ARGPARITY_DOC "The real PyArg_ParseTuple(AndKeywords) with formats chosen at run time."
+
+#if PY_MAJOR_VERSION >= 3
+static struct PyModuleDef argparity_module = {
+    PyModuleDef_HEAD_INIT, "argparity", ARGPARITY_DOC, -1, argparity_functions,
+    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC
+PyInit_argparity(void)
+{
+    return PyModule_Create(&argparity_module);
+}
+#else
 PyMODINIT_FUNC
 initargparity(void)
 {
-    Py_InitModule3("argparity", argparity_functions,
-                   "The real PyArg_ParseTuple(AndKeywords) with formats chosen at run time.");
+    Py_InitModule3("argparity", argparity_functions, ARGPARITY_DOC);
 }
+#endif

@@ -15,6 +15,22 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#if PY_MAJOR_VERSION >= 3
+/* The same module for Python 3, as 2/3 extensions were written: Python 3's
+   four functions take a new-protocol export and release it before
+   returning, and from 3.13 on libpython still exports them but Python.h no
+   longer declares them. */
+#define PyInt_FromLong PyLong_FromLong
+#define PyInt_FromSsize_t PyLong_FromSsize_t
+/* Deprecated since 3.0, and used on purpose: they are what is compared. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#if PY_VERSION_HEX >= 0x030D0000
+PyAPI_FUNC(int) PyObject_AsCharBuffer(PyObject *, const char **, Py_ssize_t *);
+PyAPI_FUNC(int) PyObject_AsReadBuffer(PyObject *, const void **, Py_ssize_t *);
+PyAPI_FUNC(int) PyObject_AsWriteBuffer(PyObject *, void **, Py_ssize_t *);
+#endif
+#endif
+
 /* Checks what the buffer procs of obj handed back: -1 without an exception
    (or any other negative length, which PyObject_As*Buffer turn into -1), and
    a NULL pointer for a non-empty buffer, are errors rather than crashes. */
@@ -45,13 +61,17 @@ check_exported(PyObject *obj, int rc, const void *ptr, Py_ssize_t len)
 static int
 get_readable(PyObject *obj, const unsigned char **data, Py_ssize_t *len)
 {
-    PyTypeObject *type = Py_TYPE(obj);
-    PyBufferProcs *procs = type->tp_as_buffer;
     const void *ptr = NULL;
     int rc;
 
     *len = 0;
-    if (procs != NULL && PyType_HasFeature(type, Py_TPFLAGS_HAVE_GETCHARBUFFER) &&
+#if PY_MAJOR_VERSION >= 3
+    /* Python 3 has one kind of buffer: its character and read functions
+       are the same call. */
+    rc = PyObject_AsReadBuffer(obj, &ptr, len);
+#else
+    PyBufferProcs *procs = Py_TYPE(obj)->tp_as_buffer;
+    if (procs != NULL && PyType_HasFeature(Py_TYPE(obj), Py_TPFLAGS_HAVE_GETCHARBUFFER) &&
         procs->bf_getcharbuffer != NULL) {
         const char *chars = NULL;
         rc = PyObject_AsCharBuffer(obj, &chars, len);
@@ -60,6 +80,7 @@ get_readable(PyObject *obj, const unsigned char **data, Py_ssize_t *len)
     else {
         rc = PyObject_AsReadBuffer(obj, &ptr, len);
     }
+#endif
     if (check_exported(obj, rc, ptr, *len) < 0)
         return -1;
     *data = ptr;
@@ -318,9 +339,23 @@ PyDoc_STRVAR(module_doc,
 "Checksums and byte operations over objects with the old buffer protocol\n"
 "(the C reference implementation).");
 
+#if PY_MAJOR_VERSION >= 3
+static struct PyModuleDef checksum_module = {
+    PyModuleDef_HEAD_INIT, "legacy_checksum", module_doc, -1, checksum_methods,
+    NULL, NULL, NULL, NULL
+};
+
+PyMODINIT_FUNC
+PyInit_legacy_checksum(void)
+{
+    crc32_init_table();
+    return PyModule_Create(&checksum_module);
+}
+#else
 PyMODINIT_FUNC
 initlegacy_checksum(void)
 {
     crc32_init_table();
     (void)Py_InitModule3("legacy_checksum", checksum_methods, module_doc);
 }
+#endif

@@ -1,6 +1,14 @@
 //! One argument through one format unit, as getargs.c's `convertsimple`
-//! converts it (CPython 2.7): the same C API calls, in the same order,
-//! failing where it fails.
+//! converts it (CPython 2.7's, or the running Python 3's): the same C API
+//! calls, in the same order, failing where it fails.
+//!
+//! Python 3's differ in what they take (`s` a str as UTF-8 only, `s#` and
+//! `s*` a str or a bytes-like object, `y` units bytes-like objects only,
+//! `c` and `S` bytes, `U` a str), in their words ("str", "bytes",
+//! "read-only bytes-like object", "int"), in passing on
+//! `PyObject_GetBuffer`'s own exception, and in integers: the float check
+//! stops at 3.9 (3.10's `PyLong_AsLong` takes only `__index__`), and `n`
+//! goes through `__index__`.
 
 use super::format::Unit;
 use crate::buffer::{failed, Buffer, BufferKind, Mode};
@@ -33,6 +41,12 @@ const NO_PROC: c_int = ffi::LBSYS_ARG_NO_PROC as c_int;
 const SEGMENTS: c_int = ffi::LBSYS_ARG_SEGMENTS as c_int;
 const RELEASE: c_int = ffi::LBSYS_ARG_RELEASE as c_int;
 const ENCODE: c_int = ffi::LBSYS_ARG_ENCODE as c_int;
+const ARG_BYTES: c_int = ffi::LBSYS_ARG_BYTES as c_int;
+const ARG_BYTES_VIEW: c_int = ffi::LBSYS_ARG_BYTES_VIEW as c_int;
+
+/// Whether the integer units refuse a float before converting (getargs.c's
+/// `float_argument_error`): Python 2, and Python 3 up to 3.9.
+const REFUSES_FLOAT: bool = !ffi::PY3 || ffi::PY_VERSION_HEX < 0x030A_0000;
 
 /// An argument: an object that stays alive for `'a` (the argument tuple,
 /// or the keyword parser, holds it), under the GIL.
@@ -221,7 +235,11 @@ pub fn convert<'a>(
         Unit::LowerL => Ok(Value::Long(long_of(o, "integer<l>")?)),
         Unit::N => {
             refuse_float(o)?;
-            let v = c::as_ssize_t(o);
+            let v = if ffi::PY3 {
+                c::index_as_ssize_t(o)
+            } else {
+                c::as_ssize_t(o)
+            };
             if v == -1 && occurred() {
                 return Err(expected("integer<n>"));
             }
@@ -234,11 +252,15 @@ pub fn convert<'a>(
         // CPython's getargs.c says "an integer"; PyPy's cpyext names the
         // unit, as for the other integer units.
         Unit::LowerK if ffi::PYPY => Err(expected("integer<k>")),
+        Unit::LowerK if ffi::PY3 => Err(expected("int")),
         Unit::LowerK => Err(expected("an integer")),
         Unit::UpperL => {
-            // A float is only warned about (a DeprecationWarning, ignored
-            // unless the warnings filters say otherwise), then truncated.
-            if c::is_float(o) && !c::warn_float_for_integer() {
+            if ffi::PY3 {
+                refuse_float(o)?;
+            } else if c::is_float(o) && !c::warn_float_for_integer() {
+                // Python 2 only warns about a float (a DeprecationWarning,
+                // ignored unless the warnings filters say otherwise), then
+                // truncates it.
                 return Err(expected("long<L>"));
             }
             let v = c::as_long_long(o);
@@ -252,6 +274,7 @@ pub fn convert<'a>(
         Unit::UpperK if c::is_int(o) => Ok(Value::U64(u64::from(c::as_unsigned_long_mask(o)))),
         Unit::UpperK if c::is_long(o) => Ok(Value::U64(c::long_as_unsigned_long_long_mask(o))),
         Unit::UpperK if ffi::PYPY => Err(expected("integer<K>")),
+        Unit::UpperK if ffi::PY3 => Err(expected("int")),
         Unit::UpperK => Err(expected("an integer")),
         Unit::F | Unit::D => {
             let v = c::as_double(o);
@@ -264,6 +287,10 @@ pub fn convert<'a>(
         }
         Unit::C => match c::str_bytes(o) {
             Some(&[byte]) => Ok(Value::U8(byte)),
+            _ if ffi::PY3 => match c::bytearray_byte(o) {
+                Some(byte) => Ok(Value::U8(byte)),
+                None => Err(expected("a byte string of length 1")),
+            },
             _ => Err(expected("char")),
         },
         Unit::S | Unit::Z => {
@@ -280,10 +307,15 @@ pub fn convert<'a>(
                         unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize + 1) };
                     match CStr::from_bytes_with_nul(chars) {
                         Ok(s) => Ok(Value::CString(s)),
+                        Err(_) if ffi::PY3 => {
+                            Err(raised(ExceptionType::ValueError, "embedded null character"))
+                        }
                         Err(_) if z => Err(expected("string without null bytes or None")),
                         Err(_) => Err(expected("string without null bytes")),
                     }
                 }
+                NOT_STRING if ffi::PY3 && z => Err(expected("str or None")),
+                NOT_STRING if ffi::PY3 => Err(expected("str")),
                 NOT_STRING if z => Err(expected("string or None")),
                 NOT_STRING => Err(expected("string")),
                 ENCODE => Err(expected("(unicode conversion error)")),
@@ -295,6 +327,7 @@ pub fn convert<'a>(
                 return Ok(Value::Null);
             }
             buffer(o, arg, ARG_READ, Mode::Read, |rc| match rc {
+                NO_PROC if ffi::PY3 => "read-only bytes-like object",
                 NO_PROC => "string or read-only buffer",
                 SEGMENTS => "string or single-segment read-only buffer",
                 ENCODE => "(unicode conversion error)",
@@ -317,14 +350,15 @@ pub fn convert<'a>(
             if unit == Unit::ZStar && is_none(o) {
                 return Ok(Value::Null);
             }
-            view(o, arg, false, |rc| match rc {
+            view(o, arg, ARG_READ_VIEW, |rc| match rc {
                 NO_BUFFER => "string or buffer",
                 ENCODE => "(unicode conversion error)",
                 // getbuffer() reports every failure of convertbuffer() so.
                 _ => "convertible to a buffer",
             })
         }
-        Unit::WStar => view(o, arg, true, |rc| match rc {
+        Unit::WStar => view(o, arg, ARG_WRITE_VIEW, |rc| match rc {
+            NO_BUFFER if ffi::PY3 => "read-write bytes-like object",
             NO_PROC => "read-write buffer",
             SEGMENTS => "single-segment read-write buffer",
             _ => "(unspecified)",
@@ -335,9 +369,17 @@ pub fn convert<'a>(
             Err(name) => Err(Failure::Expected(Cow::Owned(name))),
         },
         Unit::UpperS if c::str_bytes(o).is_some() => Ok(Value::Object(arg)),
+        Unit::UpperS if ffi::PY3 => Err(expected("bytes")),
         Unit::UpperS => Err(expected("string")),
         Unit::UpperU if c::is_unicode(o) => Ok(Value::Object(arg)),
+        Unit::UpperU if ffi::PY3 => Err(expected("str")),
         Unit::UpperU => Err(expected("unicode")),
+        Unit::Y => bytes_string(o, arg),
+        Unit::YHash => buffer(o, arg, ARG_BYTES, Mode::Read, |rc| match rc {
+            NO_PROC => "read-only bytes-like object",
+            _ => "bytes-like object",
+        }),
+        Unit::YStar => view(o, arg, ARG_BYTES_VIEW, |_| "bytes-like object"),
     }
 }
 
@@ -408,6 +450,37 @@ mod c {
         } else {
             // SAFETY: as in `calls!`.
             unsafe { ffi::PyInt_AsSsize_t(o.as_ptr()) }
+        }
+    }
+
+    /// Python 3's 'n': `PyNumber_Index`, then `PyLong_AsSsize_t`; -1 with
+    /// an exception set on failure.
+    #[inline]
+    pub fn index_as_ssize_t(o: &Object<'_>) -> isize {
+        // SAFETY: as in `calls!`; the index object is a new reference,
+        // released here.
+        unsafe {
+            let index = ffi::PyNumber_Index(o.as_ptr());
+            if index.is_null() {
+                return -1;
+            }
+            let v = ffi::PyInt_AsSsize_t(index);
+            ffi::Py_DECREF(index);
+            v
+        }
+    }
+
+    /// For a bytearray (or subclass) of length 1, its byte.
+    #[inline]
+    pub fn bytearray_byte(o: &Object<'_>) -> Option<u8> {
+        let p = o.as_ptr();
+        // SAFETY: as in `calls!`; a bytearray's length and first byte are
+        // read at once, nothing running in between.
+        unsafe {
+            if ffi::PyByteArray_Check(p) == 0 || ffi::PyByteArray_Size(p) != 1 {
+                return None;
+            }
+            Some(*ffi::PyByteArray_AsString(p).cast::<u8>())
         }
     }
 
@@ -482,7 +555,7 @@ fn long_of(o: &Object<'_>, what: &'static str) -> Result<c_long, Failure> {
 /// where the conversion would take it (`__int__`).
 #[inline]
 fn refuse_float(o: &Object<'_>) -> Result<(), Failure> {
-    if c::is_float(o) {
+    if REFUSES_FLOAT && c::is_float(o) {
         return Err(raised(
             ExceptionType::TypeError,
             "integer argument expected, got float",
@@ -530,11 +603,10 @@ fn buffer<'a>(
         EXPORT => match unsafe { Buffer::export(arg.as_ptr(), false) } {
             Ok(exported) => return Ok(Value::Buffer(exported)),
             Err(ExportFailure::Error(e)) => return Err(Failure::Error(e)),
-            Err(_) => {
-                // SAFETY: GIL held.
-                unsafe { ffi::PyErr_Clear() };
-                return Err(expected(message(NO_BUFFER)));
-            }
+            // getargs.c's getbuffer(): PyObject_GetBuffer's exception,
+            // passed on (it is set).
+            Err(ExportFailure::Refused) => return Err(expected("bytes-like object")),
+            Err(ExportFailure::NotContiguous) => return Err(expected("contiguous buffer")),
         },
         rc => return Err(failure(o, mode, rc, len, message)),
     };
@@ -545,21 +617,60 @@ fn buffer<'a>(
     }))
 }
 
-/// `s*`, `z*` (`writable` false) and `w*`: a [`Buffer`], through the new
+/// Python 3's `y`: a read-only bytes-like object without a NUL, as a C
+/// string. Only bytes (whose storage ends with a NUL, and lives as long as
+/// the argument) can be lent as one: another exporter's memory ends where
+/// it says (getargs.c's `strlen` reads past it) and may move once its
+/// export is released, so there a NUL inside is getargs.c's `ValueError`,
+/// and none is this crate's `SystemError` (take `y#` or `y*`).
+#[inline]
+fn bytes_string<'a>(o: &Object<'_>, arg: ArgRef<'a>) -> Result<Value<'a>, Failure> {
+    let embedded = || raised(ExceptionType::ValueError, "embedded null byte");
+    match buffer(o, arg, ARG_BYTES, Mode::Read, |rc| match rc {
+        NO_PROC => "read-only bytes-like object",
+        _ => "bytes-like object",
+    })? {
+        Value::Buffer(b) if b.kind() == BufferKind::Immutable => {
+            // SAFETY: bytes' storage: immutable, with a NUL after its
+            // `len` bytes, alive for 'a (the argument keeps it).
+            let chars =
+                unsafe { std::slice::from_raw_parts(b.as_slice_unchecked().as_ptr(), b.len() + 1) };
+            CStr::from_bytes_with_nul(chars)
+                .map(Value::CString)
+                .map_err(|_| embedded())
+        }
+        Value::Buffer(b) => {
+            // SAFETY: read right after the export was taken, nothing run
+            // since; the slice does not outlive this block.
+            let memory = unsafe { b.as_slice_unchecked() };
+            if memory.contains(&0) {
+                return Err(embedded());
+            }
+            Err(Failure::Error(Error::new(
+                ExceptionType::SystemError,
+                format!(
+                    "legacy-buffer: 'y' of a {} (not bytes): its memory has no NUL of its \
+                     own to end a C string; parse it with 'y#' or 'y*'",
+                    o.type_name()
+                ),
+            )))
+        }
+        _ => Err(unexpected(ERROR)),
+    }
+}
+
+/// `s*`, `z*`, `y*` (read-only units) and `w*`: a [`Buffer`], through the new
 /// protocol where the exporter has it, else filled from the old one as
 /// getargs.c fills it.
 #[inline(always)]
 fn view<'a>(
     o: &Object<'_>,
     arg: ArgRef<'a>,
-    writable: bool,
+    unit: c_int,
     message: impl FnOnce(c_int) -> &'static str,
 ) -> Result<Value<'a>, Failure> {
-    let (unit, mode) = if writable {
-        (ARG_WRITE_VIEW, Mode::Write)
-    } else {
-        (ARG_READ_VIEW, Mode::Read)
-    };
+    let writable = unit == ARG_WRITE_VIEW;
+    let mode = if writable { Mode::Write } else { Mode::Read };
     let (rc, ptr, len) = borrow(o, unit);
     let kind = match rc {
         IMMUTABLE => BufferKind::Immutable,
@@ -571,6 +682,9 @@ fn view<'a>(
                 // getargs.c's w* drops the exporter's exception.
                 // SAFETY: GIL held.
                 unsafe { ffi::PyErr_Clear() };
+                if ffi::PY3 {
+                    return Err(expected("read-write bytes-like object"));
+                }
                 return Err(expected("read-write buffer"));
             }
             Err(ExportFailure::Refused) => return Err(expected("convertible to a buffer")),

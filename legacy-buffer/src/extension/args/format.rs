@@ -9,6 +9,7 @@
 //! each parse (a `SystemError`).
 
 use crate::error::{Error, ExceptionType, Result};
+use legacy_buffer_sys as ffi;
 use std::marker::PhantomData;
 
 /// The most units a format may have (the Rust side takes at most 12).
@@ -71,6 +72,12 @@ pub enum Unit {
     UpperS,
     /// `U`: a unicode (or subclass).
     UpperU,
+    /// `y` (Python 3): bytes, no NUL: a C string.
+    Y,
+    /// `y#` (Python 3): a read-only bytes-like object: pointer and length.
+    YHash,
+    /// `y*` (Python 3): any bytes-like object: a `Py_buffer`.
+    YStar,
 }
 
 /// Each unit's text, its bit in a [`FromArg`](super::FromArg)'s set of
@@ -145,6 +152,9 @@ units! {
     Unit::OType(_) => "O!", 24;
     Unit::UpperS => "S", 25;
     Unit::UpperU => "U", 26;
+    Unit::Y => "y", 27;
+    Unit::YHash => "y#", 28;
+    Unit::YStar => "y*", 29;
 }
 
 impl Unit {
@@ -213,6 +223,10 @@ pub enum FormatError {
     TooMany,
     /// A NUL byte, which a C format cannot hold.
     Nul,
+    /// `t#` or `w#` on Python 3, whose getargs.c removed them.
+    Python2Only,
+    /// `y`, `y#` or `y*` on Python 2, whose getargs.c has no `y`.
+    Python3Only,
 }
 
 /// The message for a character that starts no unit, naming it (each a
@@ -249,6 +263,14 @@ impl FormatError {
             FormatError::TwoBars => "legacy-buffer: invalid format: '|' appears twice",
             FormatError::TooMany => "legacy-buffer: invalid format: more than 16 units",
             FormatError::Nul => "legacy-buffer: invalid format: a NUL byte",
+            FormatError::Python2Only => {
+                "legacy-buffer: invalid format: 't#' and 'w#' are Python 2's units, which \
+                 Python 3 removed (take 's*' or 'y*', and 'w*')"
+            }
+            FormatError::Python3Only => {
+                "legacy-buffer: invalid format: 'y', 'y#' and 'y*' are Python 3's units (on \
+                 Python 2, 's', 's#' and 's*' take its bytes, str)"
+            }
         }
     }
 }
@@ -276,8 +298,13 @@ impl<'t> Format<'t> {
                 (b'z', b'#') => (Unit::ZHash, 2),
                 (b'z', b'*') => (Unit::ZStar, 2),
                 (b'z', _) => (Unit::Z, 1),
+                (b't' | b'w', b'#') if ffi::PY3 => return Err(FormatError::Python2Only),
                 (b't', b'#') => (Unit::THash, 2),
                 (b'w', b'#') => (Unit::WHash, 2),
+                (b'y', _) if !ffi::PY3 => return Err(FormatError::Python3Only),
+                (b'y', b'#') => (Unit::YHash, 2),
+                (b'y', b'*') => (Unit::YStar, 2),
+                (b'y', _) => (Unit::Y, 1),
                 (b'w', b'*') => (Unit::WStar, 2),
                 (b'c', _) => (Unit::C, 1),
                 (b'b', _) => (Unit::LowerB, 1),

@@ -145,7 +145,7 @@ impl<'a, 'py> FromArg<'a, 'py> for u64 {
 
 impl sealed::Sealed for &CStr {}
 impl<'a, 'py> FromArg<'a, 'py> for &'a CStr {
-    const UNITS: u32 = Unit::S.bit();
+    const UNITS: u32 = Unit::S.bit() | Unit::Y.bit();
     #[inline]
     fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
         match value {
@@ -157,7 +157,7 @@ impl<'a, 'py> FromArg<'a, 'py> for &'a CStr {
 
 impl sealed::Sealed for &[u8] {}
 impl<'a, 'py> FromArg<'a, 'py> for &'a [u8] {
-    const UNITS: u32 = Unit::S.bit();
+    const UNITS: u32 = Unit::S.bit() | Unit::Y.bit();
     #[inline]
     fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
         match value {
@@ -173,7 +173,9 @@ impl<'a, 'py> FromArg<'a, 'py> for Buffer<'a> {
         | Unit::THash.bit()
         | Unit::WHash.bit()
         | Unit::SStar.bit()
-        | Unit::WStar.bit();
+        | Unit::WStar.bit()
+        | Unit::YHash.bit()
+        | Unit::YStar.bit();
     #[inline]
     fn from_value(unit: Unit, value: Value<'a>, _py: Python<'py>) -> Result<Self> {
         match value {

@@ -5,7 +5,7 @@
 use super::convert::{convert, ArgRef, Failure};
 use super::format::{Format, Unit};
 use super::from_arg::{self, FromArg};
-use super::messages::{converterr, ffi_type_error, raise, truncated};
+use super::messages::{converterr, ffi_type_error, raise, raise_text, suggestion, truncated};
 use crate::error::{Error, Result};
 use crate::extension::call::Args;
 use crate::gil::Python;
@@ -109,6 +109,11 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
             return Ok(None);
         }
         let name = kw.names[i];
+        // Python 3's getargs.c takes a given position first, and checks
+        // for a name given too only once every unit is converted.
+        if ffi::PY3 && i < given {
+            return Ok(by_position(self.args, i));
+        }
         if kw.left > 0 {
             if let Some(value) = lookup(py, kw.dict, name)? {
                 kw.left -= 1;
@@ -131,7 +136,15 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
             return Ok(by_position(self.args, i));
         }
         if i < self.format.required() {
-            let message = format!("Required argument '{name}' (pos {}) not found", i + 1);
+            let message = if ffi::PY3 {
+                format!(
+                    "{} missing required argument '{name}' (pos {})",
+                    self.function(),
+                    i + 1
+                )
+            } else {
+                format!("Required argument '{name}' (pos {}) not found", i + 1)
+            };
             return Err(raise(py, ffi_type_error(), message.as_bytes()));
         }
         if kw.left == 0 {
@@ -148,6 +161,19 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
             return Ok(());
         }
         let py = self.args.py();
+        if ffi::PY3 {
+            // No argument given both by position and by name.
+            for (i, name) in kw.names.iter().enumerate().take(self.args.len()) {
+                if lookup(py, kw.dict, name)?.is_some() {
+                    let message = format!(
+                        "argument for {} given by name ('{name}') and position ({})",
+                        self.function(),
+                        i + 1
+                    );
+                    return Err(raise(py, ffi_type_error(), message.as_bytes()));
+                }
+            }
+        }
         let (mut pos, mut key, mut value) = (0, std::ptr::null_mut(), std::ptr::null_mut());
         // SAFETY: a dict (checked), GIL held; the loop runs no Python code,
         // so the dict cannot change under the iteration, and the borrowed
@@ -176,14 +202,67 @@ impl<'a, 'py> Source<'_, 'a, 'py> {
                 }
             };
             if !kw.names.iter().any(|n| n.as_bytes() == key) {
-                let mut message = Vec::with_capacity(key.len() + 48);
-                message.push(b'\'');
-                message.extend_from_slice(key);
-                message.extend_from_slice(b"' is an invalid keyword argument for this function");
-                return Err(raise(py, ffi_type_error(), &message));
+                return Err(self.invalid_keyword(key));
             }
         }
         Ok(())
+    }
+
+    /// The error for `key` (its bytes: Python 3's UTF-8), which names no
+    /// unit: `'key' is an invalid keyword argument for this function`; on
+    /// Python 3 the whole key (`%U`, NULs included) and the function's
+    /// `:name` if it has one; from 3.13 on, `f() got an unexpected keyword
+    /// argument 'key'`.
+    #[cold]
+    fn invalid_keyword(&self, key: &[u8]) -> Error {
+        let py = self.args.py();
+        if !ffi::PY3 {
+            let message = [
+                b"'",
+                key,
+                b"' is an invalid keyword argument for this function",
+            ];
+            return raise(py, ffi_type_error(), &message.concat());
+        }
+        let name = self.format.keywords_suffix().0;
+        let function = match name {
+            Some(name) => [truncated(name.as_bytes(), 200), b"()"].concat(),
+            None => b"this function".to_vec(),
+        };
+        let message = if ffi::PY_VERSION_HEX >= 0x030D_0000 {
+            let mut message = [
+                &function[..],
+                b" got an unexpected keyword argument '",
+                key,
+                b"'",
+            ]
+            .concat();
+            if let Some(name) = suggestion(self.keywords.names, key) {
+                message.extend_from_slice(format!(". Did you mean '{name}'?").as_bytes());
+            }
+            message
+        } else {
+            [
+                b"'",
+                key,
+                b"' is an invalid keyword argument for ",
+                &function[..],
+            ]
+            .concat()
+        };
+        raise_text(py, ffi_type_error(), &message)
+    }
+
+    /// Python 3's `"f()"` (the format's `:name`), or `"function"`, as its
+    /// keyword parser's messages name the function.
+    fn function(&self) -> String {
+        match self.format.keywords_suffix().0 {
+            Some(name) => format!(
+                "{}()",
+                String::from_utf8_lossy(truncated(name.as_bytes(), 200))
+            ),
+            None => "function".to_owned(),
+        }
     }
 
     /// getargs.c's `seterror` for unit `i`'s failure: [`conversion_error`].
