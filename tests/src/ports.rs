@@ -5,25 +5,34 @@
 //! A port is built by a separate cargo invocation: it needs the
 //! `extension-module` feature (libpython not linked), which must not unify
 //! into the test build, and so a target directory of its own:
-//! `target/extension-module` (`-dbg` for the debug build of Python, whose
-//! headers `LEGACY_BUFFER_SYS_PKG_CONFIG_NAME` selects in both builds).
+//! `target/extension-module`, `-py311` (and so on) for a Python 3, `-dbg`
+//! for a debug build of Python (whose headers
+//! `LEGACY_BUFFER_SYS_PKG_CONFIG_NAME`, inherited, selects in both builds).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The interpreter matching the headers legacy-buffer-sys bound.
+/// The interpreter matching the headers legacy-buffer-sys bound: Debian's
+/// `python2.7` (`-dbg`), or `python3.X` (`python3.Xd`) for Python 3.
 pub fn python() -> &'static str {
-    if legacy_buffer_sys::PY_DEBUG {
-        "/usr/bin/python2.7-dbg"
-    } else {
-        "/usr/bin/python2.7"
-    }
+    static PYTHON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let debug = legacy_buffer_sys::PY_DEBUG;
+        if legacy_buffer_sys::PY3 {
+            let minor = (legacy_buffer_sys::PY_VERSION_HEX >> 16) & 0xff;
+            format!("/usr/bin/python3.{minor}{}", if debug { "d" } else { "" })
+        } else if debug {
+            "/usr/bin/python2.7-dbg".to_owned()
+        } else {
+            "/usr/bin/python2.7".to_owned()
+        }
+    })
 }
 
 /// The file name of extension module `name` for that interpreter: Debian's
-/// python2.7-dbg imports only `<name>_d.so`.
+/// python2.7-dbg imports only `<name>_d.so`; Python 3 takes `<name>.so`.
 pub fn module_file(name: &str) -> String {
-    if legacy_buffer_sys::PY_DEBUG {
+    if legacy_buffer_sys::PY_DEBUG && !legacy_buffer_sys::PY3 {
         format!("{name}_d.so")
     } else {
         format!("{name}.so")
@@ -41,10 +50,16 @@ fn workspace_dir() -> &'static Path {
 /// made if missing) as `<module>.so` / `<module>_d.so`. Copied, not linked:
 /// a later build must not change the file under a running interpreter.
 pub fn build(package: &str, library: &str, module: &str, dest: &Path) -> Result<PathBuf, String> {
-    let suffix = if legacy_buffer_sys::PY_DEBUG {
-        "-dbg"
+    // One per line and build: the libraries differ.
+    let line = if legacy_buffer_sys::PY3 {
+        format!("-py3{}", (legacy_buffer_sys::PY_VERSION_HEX >> 16) & 0xff)
     } else {
-        ""
+        String::new()
+    };
+    let suffix = if legacy_buffer_sys::PY_DEBUG {
+        format!("{line}-dbg")
+    } else {
+        line
     };
     let target_dir = workspace_dir()
         .join("target")
