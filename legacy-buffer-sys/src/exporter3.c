@@ -79,25 +79,55 @@ static getbufferproc module_proc(getbufferproc *cache, const char *module, const
 
 static getbufferproc array_proc, mmap_proc;
 
-/* Whether o's export keeps its memory in place (exporter.h): see the
- * table above. A memoryview's export copies the view its managed buffer took of the
- * object it views (no code runs), so the memory is that object's, held in
- * place by that export if that object pins: it is judged as the object
- * (a memoryview of a memoryview views the first one's object). */
-int lbsys_export_pins(PyObject *o)
+/* The object a chain of memoryviews views (itself if it is none). */
+static PyObject *viewed(PyObject *o)
 {
-    getbufferproc array = module_proc(&array_proc, "array", "array");
-    getbufferproc mmap = module_proc(&mmap_proc, "mmap", "mmap");
-    getbufferproc proc;
     int depth;
     for (depth = 0; depth < 8 && Py_TYPE(o) == &PyMemoryView_Type && PyMemoryView_GET_BASE(o) != NULL;
          depth++)
         o = PyMemoryView_GET_BASE(o);
-    if (Py_TYPE(o)->tp_as_buffer == NULL || (proc = Py_TYPE(o)->tp_as_buffer->bf_getbuffer) == NULL)
-        return 0;
+    return o;
+}
+
+/* Whether proc, o's bf_getbuffer, is one of the procs known without a
+ * lookup to keep the memory in place: bytearray's, bytes', a Rust type's.
+ * Runs no code. */
+static int pins_builtin(PyObject *o, getbufferproc proc)
+{
     return proc == PyByteArray_Type.tp_as_buffer->bf_getbuffer ||
-           proc == PyBytes_Type.tp_as_buffer->bf_getbuffer || (array != NULL && proc == array) ||
-           (mmap != NULL && proc == mmap) || lbsys_is_rust_exporter(o);
+           proc == PyBytes_Type.tp_as_buffer->bf_getbuffer || lbsys_is_rust_exporter(o);
+}
+
+static getbufferproc proc_of(PyObject *o)
+{
+    return Py_TYPE(o)->tp_as_buffer == NULL ? NULL : Py_TYPE(o)->tp_as_buffer->bf_getbuffer;
+}
+
+/* Whether o's export keeps its memory in place (exporter.h): see the
+ * table above. A memoryview's export copies the view its managed buffer took of the
+ * object it views (no code runs), so the memory is that object's, held in
+ * place by that export if that object pins: it is judged as the object
+ * (a memoryview of a memoryview views the first one's object). The procs
+ * known without a lookup are checked first (the commonest, and no code
+ * runs); array's and mmap's are looked up only for other objects, and since
+ * a lookup may run Python code (which could even assign o's __class__), o's
+ * proc is read again after it. */
+int lbsys_export_pins(PyObject *o)
+{
+    PyObject *base = viewed(o);
+    getbufferproc proc = proc_of(base), array, mmap;
+    if (proc == NULL)
+        return 0;
+    if (pins_builtin(base, proc))
+        return 1;
+    array = module_proc(&array_proc, "array", "array");
+    mmap = module_proc(&mmap_proc, "mmap", "mmap");
+    base = viewed(o);
+    proc = proc_of(base);
+    if (proc == NULL)
+        return 0;
+    return pins_builtin(base, proc) || (array != NULL && proc == array) ||
+           (mmap != NULL && proc == mmap);
 }
 
 static inline int borrow(PyObject *o, int mode, void **ptr, Py_ssize_t *len)

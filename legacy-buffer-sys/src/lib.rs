@@ -158,6 +158,18 @@ mod py2_names {
 #[cfg(Py_3)]
 pub use py2_names::*;
 
+/// The calling convention of a function taking positional arguments only:
+/// `METH_FASTCALL` on Python 3 (the arguments as the caller's C array,
+/// `PyObject *const *args, Py_ssize_t nargs`: no tuple made per call),
+/// `METH_VARARGS` on Python 2, which has no other.
+#[cfg(Py_3)]
+pub const POSITIONAL_CALL: u32 = METH_FASTCALL;
+/// The calling convention of a function taking positional arguments only:
+/// `METH_FASTCALL` on Python 3, `METH_VARARGS` on Python 2, which has no
+/// other.
+#[cfg(not(Py_3))]
+pub const POSITIONAL_CALL: u32 = METH_VARARGS;
+
 include!(concat!(env!("OUT_DIR"), "/config.rs"));
 
 // The macro shim, under the macros' own names (`lbsys_Py_INCREF` as

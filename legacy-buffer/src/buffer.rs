@@ -290,31 +290,14 @@ impl<'a> Buffer<'a> {
     #[cold]
     #[inline(never)]
     fn borrow_export(obj: &'a Object<'_>, mode: Mode) -> Result<Buffer<'a>> {
-        let writable = mode == Mode::Write;
         // SAFETY: obj is valid and the GIL held for as long as `obj` is
         // borrowed ('a).
-        match unsafe { Buffer::export(obj.as_ptr(), writable) } {
+        match unsafe { Buffer::export(obj.as_ptr(), mode == Mode::Write) } {
             Ok(mut buffer) => {
                 buffer.mode = mode;
                 Ok(buffer)
             }
-            Err(ExportFailure::Error(e)) => Err(e),
-            Err(ExportFailure::Refused) if writable => {
-                // Replaced, as abstract.c's PyErr_SetString replaces it.
-                drop(Error::fetch(obj.py(), mode.c_name()));
-                Err(Error::new(
-                    ExceptionType::TypeError,
-                    "expected a writable bytes-like object",
-                ))
-            }
-            Err(ExportFailure::Refused) => Err(Error::fetch(obj.py(), mode.c_name())),
-            Err(ExportFailure::NotContiguous) => Err(Error::new(
-                ExceptionType::BufferError,
-                format!(
-                    "{}: the exporter gave memory that is not contiguous for PyBUF_SIMPLE",
-                    mode.c_name()
-                ),
-            )),
+            Err(failure) => Err(export_error(obj, mode, failure)),
         }
     }
 
@@ -646,6 +629,32 @@ impl<'a> Buffer<'a> {
         }
         // On success: not NULL, and not negative (exporter.c).
         Ok((ptr.cast(), len as usize))
+    }
+}
+
+/// The error of Python 3's `mode` function (`PyObject_As*Buffer`) for an
+/// export of `obj` that failed: the exporter's exception, or, for the write
+/// function, abstract.c's own "expected a writable bytes-like object".
+#[cold]
+pub(crate) fn export_error(obj: &Object<'_>, mode: Mode, failure: ExportFailure) -> Error {
+    match failure {
+        ExportFailure::Error(e) => e,
+        ExportFailure::Refused if mode == Mode::Write => {
+            // Replaced, as abstract.c's PyErr_SetString replaces it.
+            drop(Error::fetch(obj.py(), mode.c_name()));
+            Error::new(
+                ExceptionType::TypeError,
+                "expected a writable bytes-like object",
+            )
+        }
+        ExportFailure::Refused => Error::fetch(obj.py(), mode.c_name()),
+        ExportFailure::NotContiguous => Error::new(
+            ExceptionType::BufferError,
+            format!(
+                "{}: the exporter gave memory that is not contiguous for PyBUF_SIMPLE",
+                mode.c_name()
+            ),
+        ),
     }
 }
 

@@ -29,8 +29,9 @@
 //! [`Buffer`]: crate::Buffer
 //! [`Error`]: crate::Error
 
-use crate::buffer::{failed, Asked, Buffer, Mode};
+use crate::buffer::{export_error, failed, Asked, Buffer, Mode};
 use crate::error::{Error, ExceptionType, Result};
+use crate::export::Export;
 use crate::gil::Python;
 use crate::object::Object;
 use crate::runtime::InScope;
@@ -218,17 +219,21 @@ impl<'py> Object<'py> {
     /// Python 3: [`lend_to`](Self::lend_to) for memory that only an export
     /// holds in place (anything but `bytes`): the export is taken before
     /// the scope (the exporter may run Python code), held across it, and
-    /// released after it.
-    #[cold]
+    /// released after it. Its memory is lent as the export gave it: nothing
+    /// runs between the export and the scope, so no kind is needed (and
+    /// none is asked for, which would look modules up).
     #[inline(never)]
     fn lend_exported<R>(&self, mode: Mode, lent: impl FnOnce(*mut u8, usize) -> R) -> Result<R> {
-        let buffer = Buffer::borrow(self, mode)?;
-        let (ptr, len) = buffer.current()?;
-        // SAFETY: as in lend_to.
+        // SAFETY: a valid object, GIL held for as long as `self` lives,
+        // which outlives the export (released below, or dropped on unwind).
+        let (export, ptr, len) = unsafe { Export::take(self.as_ptr(), mode == Mode::Write) }
+            .map_err(|failure| export_error(self, mode, failure))?;
+        // SAFETY: as in lend_to; the memory is the export's, held until
+        // after the scope.
         let scope = unsafe { InScope::enter() };
         let out = lent(ptr, len);
         drop(scope);
-        drop(buffer);
+        export.recycle();
         Ok(out)
     }
 }

@@ -282,6 +282,20 @@ class ErrorTest(TestCase):
             self.assertIsNotNone(expected, "the C module took %s%r" % (name, make()))
             self.assertEqual(raised(module, name, make()), expected, "%s%r" % (name, make()))
 
+    def test_keyword_arguments_refused_alike(self):
+        for name, args in (("adler32", (b"abc",)), ("length", (b"abc",)),
+                           ("mismatch", (b"a", b"b"))):
+            def call(mod):
+                try:
+                    getattr(mod, name)(*args, start=1)
+                except TypeError as e:
+                    return str(e)
+                return None
+            self.assertIsNotNone(call(reference), name)
+            self.assertEqual(call(module), call(reference), name)
+        # An empty ** is no keyword argument at all.
+        self.assertEqual(module.length(b"abc", **{}), 3)
+
     def test_no_exception_left_behind(self):
         for name, make in BAD_INPUTS:
             raised(module, name, make())

@@ -110,7 +110,8 @@ fn stray_exception(py: Python<'_>, result: Object<'_>) -> *mut ffi::PyObject {
 /// allocation.
 #[derive(Clone, Copy)]
 pub struct Args<'a, 'py> {
-    /// The tuple's items (`ob_item`), `len` of them; NULL for no tuple.
+    /// The tuple's items (`ob_item`), or a `METH_FASTCALL` caller's array,
+    /// `len` of them; NULL for none.
     items: *mut *mut ffi::PyObject,
     len: usize,
     kwargs: *mut ffi::PyObject,
@@ -157,6 +158,29 @@ impl<'a, 'py> Args<'a, 'py> {
         }
     }
 
+    /// Borrow the arguments of a `METH_FASTCALL` function (Python 3): the
+    /// caller's array.
+    ///
+    /// # Safety
+    ///
+    /// `items` must be the array of `nargs` arguments Python passed to the
+    /// running function (NULL if none), each alive for `'a`, which the
+    /// caller keeps unchanged for the call as a tuple keeps its items.
+    #[inline]
+    pub unsafe fn from_array(
+        py: Python<'py>,
+        items: *const *mut ffi::PyObject,
+        nargs: ffi::Py_ssize_t,
+    ) -> Args<'a, 'py> {
+        Args {
+            items: items.cast_mut(),
+            len: nargs.max(0) as usize,
+            kwargs: std::ptr::null_mut(),
+            py,
+            _borrow: std::marker::PhantomData,
+        }
+    }
+
     /// The keyword arguments, if any were passed (a dict).
     #[inline]
     pub fn kwargs(&self) -> Option<Borrowed<'a, 'py>> {
@@ -191,9 +215,10 @@ impl<'a, 'py> Args<'a, 'py> {
         if index >= self.len {
             return None;
         }
-        // SAFETY: index is in bounds of the valid tuple's items, which
-        // holds a reference to each for 'a (a tuple's items never change
-        // once Python code can see it).
+        // SAFETY: index is in bounds of the valid tuple's items (or the
+        // caller's array), which hold a reference to each for 'a (a tuple's
+        // items never change once Python code can see it; the caller keeps
+        // its array for the call).
         Some(unsafe { Borrowed::from_ptr(self.py, *self.items.add(index)) })
     }
 }

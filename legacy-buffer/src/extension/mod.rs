@@ -27,7 +27,8 @@ pub use class::{
     TypeObject, Visit,
 };
 pub use module::{
-    Constant, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn, VarargsFn,
+    Constant, FunctionName, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn,
+    VarargsFn,
 };
 pub use new_str::{NewStr, StrBuf};
 pub use results::{IntoPyObject, IntoPyResult, Long, Str};

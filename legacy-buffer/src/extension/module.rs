@@ -77,6 +77,50 @@ unsafe extern "C" fn varargs<F: VarargsFn>(
     unsafe { trampoline(|py| body(py, Args::from_ptr(py, args))) }
 }
 
+/// A function's name, as a type: what [`Method::positional`] needs to
+/// refuse keyword arguments in `METH_VARARGS`' words. [`py_module!`]
+/// (crate::py_module) declares one per function.
+pub trait FunctionName {
+    /// The name, as the method table has it.
+    const NAME: &'static CStr;
+}
+
+/// The C entry point of a [`Method::positional`] function on Python 3
+/// (`METH_FASTCALL | METH_KEYWORDS`): the arguments are the caller's array,
+/// which it keeps for the call, as a tuple would keep them.
+///
+/// # Safety
+///
+/// Called by Python only, with the GIL held, `args` the caller's array of
+/// `nargs` positional arguments (then the keyword values) and `kwnames`
+/// the keywords' names or NULL (a `_PyCFunctionFastWithKeywords`); `F` as
+/// [`conjure`] needs.
+unsafe extern "C" fn fastcall<N: FunctionName, F: VarargsFn>(
+    _module: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: F is a zero-sized function item or closure (Method checked).
+    let body: F = unsafe { conjure() };
+    // SAFETY: Python calls this with the GIL held, `args` the array of its
+    // `nargs` arguments, each alive for the call, and `kwnames` a tuple or
+    // NULL; the result goes straight back to Python.
+    unsafe {
+        trampoline(|py| {
+            if !kwnames.is_null() && ffi::PyTuple_Size(kwnames) > 0 {
+                let name = N::NAME.to_bytes();
+                let name = String::from_utf8_lossy(&name[..name.len().min(200)]);
+                return Err(Error::new(
+                    ExceptionType::TypeError,
+                    format!("{name}() takes no keyword arguments"),
+                ));
+            }
+            body(py, Args::from_array(py, args, nargs))
+        })
+    }
+}
+
 /// The C entry point of a `METH_VARARGS | METH_KEYWORDS` function.
 ///
 /// # Safety
@@ -172,6 +216,54 @@ impl Method {
     ) -> Method {
         zero_sized(body);
         Method::new(name, Some(varargs::<F>), ffi::METH_VARARGS, doc)
+    }
+
+    /// [`Method::varargs`] for a function whose name is the type `N`'s
+    /// (what [`py_module!`](crate::py_module) declares): the same function,
+    /// called on Python 3 as `METH_FASTCALL | METH_KEYWORDS` with the
+    /// arguments' array, where `METH_VARARGS` would make a tuple per call.
+    /// What a caller sees is the same: keyword arguments are refused with
+    /// `METH_VARARGS`' own words, `"name() takes no keyword arguments"`
+    /// (Python 3's fast convention would name the module too).
+    ///
+    /// # Panics
+    ///
+    /// As [`Method::varargs`].
+    pub const fn positional<N: FunctionName, F: VarargsFn>(
+        doc: Option<&'static CStr>,
+        body: F,
+    ) -> Method {
+        zero_sized(body);
+        if !ffi::PY3 {
+            return Method::new(N::NAME, Some(varargs::<F>), ffi::METH_VARARGS, doc);
+        }
+        let entry: unsafe extern "C" fn(
+            *mut ffi::PyObject,
+            *const *mut ffi::PyObject,
+            ffi::Py_ssize_t,
+            *mut ffi::PyObject,
+        ) -> *mut ffi::PyObject = fastcall::<N, F>;
+        // SAFETY: what METH_FASTCALL | METH_KEYWORDS means: Python calls a
+        // PyCFunction entry with these flags as a
+        // `_PyCFunctionFastWithKeywords`, as C extensions cast theirs (the C
+        // ABI passes the arguments alike).
+        let meth = unsafe {
+            std::mem::transmute::<
+                unsafe extern "C" fn(
+                    *mut ffi::PyObject,
+                    *const *mut ffi::PyObject,
+                    ffi::Py_ssize_t,
+                    *mut ffi::PyObject,
+                ) -> *mut ffi::PyObject,
+                unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject) -> *mut ffi::PyObject,
+            >(entry)
+        };
+        Method::new(
+            N::NAME,
+            Some(meth),
+            ffi::POSITIONAL_CALL | ffi::METH_KEYWORDS,
+            doc,
+        )
     }
 
     /// `METH_VARARGS | METH_KEYWORDS`: `name(*args, **kwargs)`, run by
@@ -576,9 +668,12 @@ macro_rules! __cstr {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __py_method {
-    ($name:ident (args) => $body:path $(, $doc:expr)?) => {
-        $crate::extension::Method::varargs(
-            $crate::__cstr!(::std::stringify!($name)),
+    ($name:ident (args) => $body:path $(, $doc:expr)?) => {{
+        struct __LegacyBufferName;
+        impl $crate::extension::FunctionName for __LegacyBufferName {
+            const NAME: &'static ::std::ffi::CStr = $crate::__cstr!(::std::stringify!($name));
+        }
+        $crate::extension::Method::positional::<__LegacyBufferName, _>(
             $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'a, 'py>(
@@ -590,7 +685,7 @@ macro_rules! __py_method {
                 __legacy_buffer_body
             },
         )
-    };
+    }};
     ($name:ident (args, kwargs) => $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::keywords(
             $crate::__cstr!(::std::stringify!($name)),

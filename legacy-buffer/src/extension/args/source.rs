@@ -388,8 +388,9 @@ fn convert_positional<'a, 'py, T: FromArg<'a, 'py>>(
 fn by_position<'a>(args: Args<'a, '_>, i: usize) -> Option<ArgRef<'a>> {
     let arg = args.get(i)?;
     let ptr = NonNull::new(arg.as_ptr())?;
-    // SAFETY: an item of the argument tuple, which holds it for 'a (Args'
-    // contract) and which Python code cannot change; GIL held.
+    // SAFETY: an argument (of the tuple, or the METH_FASTCALL caller's
+    // array), held for 'a (Args' contract) where Python code cannot change
+    // it; GIL held.
     Some(unsafe { ArgRef::new(ptr) })
 }
 
