@@ -228,10 +228,10 @@ def main():
             if others:
                 best = min(t for t in others if t is not None)
                 line += " %s | %s | %.2f |" % (
-                    fmt(others[0]) if others[0] is not None else "—",
+                    fmt(others[0]) if others[0] is not None else "-",
                     fmt(others[1]), port_time / best)
             else:
-                line += " — | — | — |"
+                line += " - | - | - |"
         print(line)
 
 
