@@ -53,39 +53,80 @@ static inline int is_bytes(PyObject *o)
            tp->tp_as_buffer->bf_getbuffer == PyBytes_Type.tp_as_buffer->bf_getbuffer;
 }
 
+/* Whether type is one Python code cannot have made or changed: a static
+ * type, or (3.10 on) an immutable one, as C extension modules make theirs
+ * (array's and mmap's are static up to 3.9, immutable heap types after). */
+static int made_in_c(PyTypeObject *type)
+{
+#ifdef Py_TPFLAGS_IMMUTABLETYPE
+    if (PyType_HasFeature(type, Py_TPFLAGS_IMMUTABLETYPE))
+        return 1;
+#endif
+    return !PyType_HasFeature(type, Py_TPFLAGS_HEAPTYPE);
+}
+
 /* bf_getbuffer of a type in an extension module (array.array,
  * mmap.mmap): looked up in sys.modules, with no import (an object of the
  * type exists, so its module was imported) and reading dicts only; NULL
- * where it is not there. Kept once found: an extension module's code is
- * never unloaded. A lookup may run Python code (a key of sys.modules with
- * its own __eq__): it is made before the object's own proc is read, and
- * nothing runs between that read and the export (the caller's
- * PyObject_GetBuffer, which calls that very proc). */
-static getbufferproc module_proc(getbufferproc *cache, const char *module, const char *name)
+ * where it is not there. Python code can put anything in sys.modules, so
+ * what is found counts only if it is that type as its C module made it:
+ * the module an extension module (a PyModuleDef), the type made in C
+ * (made_in_c) and named "module.name". Kept once found: an extension
+ * module's code is never unloaded. A lookup may run Python code (a key of
+ * sys.modules, or of the module's dict, with its own __eq__, which could
+ * even empty them): the module and its dict are held across it, and it is
+ * made before the object's own proc is read, with nothing run between that
+ * read and the export (the caller's PyObject_GetBuffer, which calls that
+ * very proc). */
+static getbufferproc module_proc(getbufferproc *cache, const char *module, const char *name,
+                                 const char *qualified)
 {
-    PyObject *modules, *m, *type;
+    PyObject *modules, *m, *dict, *type;
+    PyTypeObject *tp;
     if (*cache != NULL)
         return *cache;
     modules = PyImport_GetModuleDict();
     m = modules != NULL && PyDict_Check(modules) ? PyDict_GetItemString(modules, module) : NULL;
-    type = m != NULL && PyModule_Check(m) ? PyDict_GetItemString(PyModule_GetDict(m), name)
-                                         : NULL;
-    if (PyErr_Occurred())
+    if (m == NULL || !PyModule_Check(m) || PyModule_GetDef(m) == NULL) {
         PyErr_Clear();
-    if (type != NULL && PyType_Check(type) && ((PyTypeObject *)type)->tp_as_buffer != NULL)
-        *cache = ((PyTypeObject *)type)->tp_as_buffer->bf_getbuffer;
+        return NULL;
+    }
+    Py_INCREF(m);
+    dict = PyModule_GetDict(m);
+    Py_XINCREF(dict);
+    type = dict != NULL ? PyDict_GetItemString(dict, name) : NULL;
+    PyErr_Clear();
+    if (type != NULL && PyType_Check(type)) {
+        tp = (PyTypeObject *)type;
+        if (made_in_c(tp) && strcmp(tp->tp_name, qualified) == 0 && tp->tp_as_buffer != NULL)
+            *cache = tp->tp_as_buffer->bf_getbuffer;
+    }
+    Py_XDECREF(dict);
+    Py_DECREF(m);
     return *cache;
 }
 
 static getbufferproc array_proc, mmap_proc;
 
-/* The object a chain of memoryviews views (itself if it is none). */
+/* The object a memoryview views, or NULL if it views none, or none any
+ * more: a released memoryview (mv.release()) keeps its view.obj pointer,
+ * stale once the base's last reference is gone. */
+static PyObject *memoryview_base(PyObject *o)
+{
+    PyMemoryViewObject *mv = (PyMemoryViewObject *)o;
+    if ((mv->flags & _Py_MEMORYVIEW_RELEASED) || mv->mbuf == NULL ||
+        (mv->mbuf->flags & _Py_MANAGED_BUFFER_RELEASED))
+        return NULL;
+    return mv->view.obj;
+}
+
+/* The object a chain of memoryviews views (itself if it is none; a released
+ * memoryview is its own: its export fails with ValueError). */
 static PyObject *viewed(PyObject *o)
 {
     int depth;
-    for (depth = 0; depth < 8 && Py_TYPE(o) == &PyMemoryView_Type && PyMemoryView_GET_BASE(o) != NULL;
-         depth++)
-        o = PyMemoryView_GET_BASE(o);
+    for (depth = 0; depth < 8 && PyMemoryView_Check(o) && memoryview_base(o) != NULL; depth++)
+        o = memoryview_base(o);
     return o;
 }
 
@@ -120,8 +161,8 @@ int lbsys_export_pins(PyObject *o)
         return 0;
     if (pins_builtin(base, proc))
         return 1;
-    array = module_proc(&array_proc, "array", "array");
-    mmap = module_proc(&mmap_proc, "mmap", "mmap");
+    array = module_proc(&array_proc, "array", "array", "array.array");
+    mmap = module_proc(&mmap_proc, "mmap", "mmap", "mmap.mmap");
     base = viewed(o);
     proc = proc_of(base);
     if (proc == NULL)
@@ -216,10 +257,7 @@ static int __attribute__((noinline, cold)) refuse_export(PyObject *o, Py_ssize_t
  * counter is a C int. */
 int lbsys_may_export(PyObject *o)
 {
-    int depth;
-    for (depth = 0; depth < 8 && PyMemoryView_Check(o) && PyMemoryView_GET_BASE(o) != NULL;
-         depth++)
-        o = PyMemoryView_GET_BASE(o);
+    o = viewed(o);
     if (PyByteArray_Check(o) && ((PyByteArrayObject *)o)->ob_exports >= LB_MAX_EXPORTS)
         return refuse_export(o, ((PyByteArrayObject *)o)->ob_exports);
     return 0;

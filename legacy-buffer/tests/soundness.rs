@@ -264,6 +264,51 @@ fn h4_ctypes_memory_is_asked_again_after_a_resize() {
     })
 }
 
+/// A released memoryview (Python 3's `release()`) no longer views its base,
+/// which may be freed with it: nothing may look at the base through it (its
+/// `view.obj` is left stale), and every borrow fails as Python's own
+/// functions do: `ValueError` (the write function's own `TypeError`).
+#[test]
+fn a_released_memoryview_is_not_looked_through() {
+    use legacy_buffer::extension::Args;
+    use legacy_buffer::{py_format, Buffer};
+    if !legacy_buffer::ffi::PY3 {
+        return; // Python 2's memoryview has no release()
+    }
+    with_gil(|py| {
+        let m = fresh(
+            py,
+            "rel_m",
+            "rel_m = memoryview(bytearray(b'x' * 100000))
+rel_m.release()
+import gc
+gc.collect()
+rel_junk = [bytearray(b'y' * 100000) for _ in range(4)]",
+        );
+        for e in [
+            m.read_buffer().map(drop).unwrap_err(),
+            m.with_read_bytes(|b| b.len()).map(drop).unwrap_err(),
+        ] {
+            assert_eq!(e.type_name(), "ValueError", "{e}");
+        }
+        // The write function replaces every refusal with its own words.
+        let e = m.write_buffer().map(drop).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "TypeError: expected a writable bytes-like object"
+        );
+        let tuple = py.eval("(rel_m,)").unwrap();
+        let args = Args::from_tuple(&tuple).unwrap();
+        let e = args
+            .parse::<(Buffer<'_>,), _>(py_format!("s*"))
+            .map(drop)
+            .unwrap_err();
+        assert_eq!(e.type_name(), "ValueError", "{e}");
+        py.run("del rel_m, rel_junk").unwrap();
+        assert!(no_exception_set());
+    })
+}
+
 #[test]
 fn immutable_bytes_stay_valid_while_python_runs() {
     with_gil(|py| {

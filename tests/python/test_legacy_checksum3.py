@@ -14,6 +14,7 @@ under test, what it raises in the C module, type and message.
 
 import array
 import ctypes
+import gc
 import hashlib
 import importlib
 import mmap
@@ -295,6 +296,38 @@ class ErrorTest(TestCase):
             self.assertEqual(call(module), call(reference), name)
         # An empty ** is no keyword argument at all.
         self.assertEqual(module.length(b"abc", **{}), 3)
+
+    def test_released_memoryview(self):
+        def released():
+            m = memoryview(bytearray(b"x" * 1000))
+            m.release()
+            return m
+        for name, args in (("length", lambda: (released(),)),
+                           ("adler32", lambda: (released(),)),
+                           ("xor_into", lambda: (released(), b"k")),
+                           ("mismatch", lambda: (released(), b"k")),
+                           ("mismatch", lambda: (b"k", released()))):
+            expected = raised(reference, name, args())
+            self.assertIsNotNone(expected, name)
+            self.assertEqual(raised(module, name, args()), expected, name)
+
+    def test_arguments_outlive_a_partial_changed_during_the_call(self):
+        # functools.partial passes its stored arguments to a fast-call
+        # function without references of its own; __setstate__, called from
+        # an argument's __index__ while mismatch() runs, drops them. The
+        # function must hold its arguments, as a tuple would.
+        import functools
+        size = 64 * 1024
+
+        class Evil(object):
+            def __index__(self):
+                partial.__setstate__((module.mismatch, (), {}, None))
+                gc.collect()
+                self.junk = [bytes([i]) * size for i in range(1, 9)]
+                return 0
+
+        partial = functools.partial(module.mismatch, bytes(size), bytes(size))
+        self.assertEqual(partial(Evil()), -1)
 
     def test_no_exception_left_behind(self):
         for name, make in BAD_INPUTS:

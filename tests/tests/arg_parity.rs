@@ -250,7 +250,111 @@ mod line;
 #[cfg(Py_3)]
 #[path = "arg_parity/python3.rs"]
 mod line;
-use line::*;
+use line::{
+    DELIBERATE_EXPORTERS, DELIBERATE_UNITS, FLOATS, KEYWORD_CALLS, MIN_CASES, SETUP, TUPLES, VALUES,
+};
+
+/// One unit each, parsed with `PyArg_ParseTuple`, over the line's `VALUES`: the formats both lines take, then the line's own.
+fn one_unit_formats() -> Vec<Format> {
+    let mut formats = formats! {
+        "s" => (&CStr,);
+        "s#" => (Buffer<'_>,);
+        "s*" => (View<'_>,);
+        "z" => (Option<&CStr>,);
+        "z#" => (Option<Buffer<'_>>,);
+        "z*" => (Option<View<'_>>,);
+        "w*" => (View<'_>,);
+        "c" => (u8,);
+        "b" => (u8,);
+        "B" => (u8,);
+        "h" => (i16,);
+        "H" => (u16,);
+        "i" => (c_int,);
+        "I" => (c_uint,);
+        "l" => (c_long,);
+        "k" => (c_ulong,);
+        "L" => (i64,);
+        "K" => (u64,);
+        "n" => (isize,);
+        "f" => (f32,);
+        "d" => (f64,);
+        "O" => (Borrowed<'_, '_>,);
+        "O!" types "(int,)" => (Borrowed<'_, '_>,);
+        "S" => (Borrowed<'_, '_>,);
+        "U" => (Object<'_>,);
+        "s#:named" => (Buffer<'_>,);
+        "w*:named" => (View<'_>,);
+        "i:named" => (c_int,);
+        "z;a custom message" => (Option<&CStr>,);
+        "|k:optional" => (Option<c_ulong>,);
+        "|z#:optional" => (Option<Option<Buffer<'_>>>,);
+    };
+    formats.extend(line::one_unit_formats());
+    formats
+}
+
+/// Several units, parsed with `PyArg_ParseTuple`, over the line's `TUPLES`: the formats both lines take, then the line's own.
+fn tuple_formats() -> Vec<Format> {
+    let mut formats = formats! {
+        "" => ();
+        ":noargs" => ();
+        ";takes nothing" => ();
+        "ii" => (c_int, c_int);
+        "ii:pair" => (c_int, c_int);
+        "ii;two integers, please" => (c_int, c_int);
+        "i|i" => (c_int, Option<c_int>);
+        "|ii:f" => (Option<c_int>, Option<c_int>);
+        "s#|i:compress" => (Buffer<'_>, Option<c_int>);
+        "O|I:adler32" => (Borrowed<'_, '_>, Option<c_uint>);
+        "Oi:count" => (Borrowed<'_, '_>, c_int);
+        "OO:xor_into" => (Borrowed<'_, '_>, Borrowed<'_, '_>);
+        "O:length" => (Borrowed<'_, '_>,);
+        "i|s#z:name" => (c_int, Option<Buffer<'_>>, Option<Option<&CStr>>);
+        "s*|w*:views" => (View<'_>, Option<View<'_>>);
+        "z#z*|zd:opt" => (Option<Buffer<'_>>, Option<View<'_>>, Option<Option<&CStr>>, Option<f64>);
+        "O!|O!:types" types "(list, dict)" => (Borrowed<'_, '_>, Option<Borrowed<'_, '_>>);
+        "cS|U" => (u8, Object<'_>, Option<Borrowed<'_, '_>>);
+        "BhHIkLKnl:nine" => (u8, i16, u16, c_uint, c_ulong, i64, u64, isize, c_long);
+        "bhHIkLKnl:nine" => (u8, i16, u16, c_uint, c_ulong, i64, u64, isize, c_long);
+        "ssz:strings" => (&CStr, &CStr, Option<&CStr>);
+        "i;x:f" => (c_int,);
+        "i:f;x" => (c_int,);
+        "|O:f" => (Option<Borrowed<'_, '_>>,);
+    };
+    formats.extend(line::tuple_formats());
+    formats
+}
+
+/// `PyArg_ParseTupleAndKeywords`, over the line's `KEYWORD_CALLS`: the formats both lines take, then the line's own.
+fn keyword_formats() -> Vec<Format> {
+    let mut formats = formats! {
+        "i|i" ["a", "b"] => (c_int, Option<c_int>);
+        "i|i:f" ["a", "b"] => (c_int, Option<c_int>);
+        "i|i;custom message" ["a", "b"] => (c_int, Option<c_int>);
+        "i;x:f" ["a"] => (c_int,);
+        "|ii" ["a", "b"] => (Option<c_int>, Option<c_int>);
+        "s#|i:compress" ["data", "level"] => (Buffer<'_>, Option<c_int>);
+        "O|ii:f" ["x", "y", "z"] => (Borrowed<'_, '_>, Option<c_int>, Option<c_int>);
+        "|s#z:g" ["a", "b"] => (Option<Buffer<'_>>, Option<Option<&CStr>>);
+        "O!|i:h" ["seq", "n"] types "(list,)" => (Borrowed<'_, '_>, Option<c_int>);
+        "z*|w*:views" ["src", "dst"] => (Option<View<'_>>, Option<View<'_>>);
+        "" [] => ();
+        ":nothing" [] => ();
+    };
+    formats.extend(line::keyword_formats());
+    formats
+}
+
+/// The integer units while warnings are errors, over the line's `FLOATS`: the formats both lines take, then the line's own.
+fn warning_formats() -> Vec<Format> {
+    let mut formats = formats! {
+        "L" => (i64,);
+        "L:named" => (i64,);
+        "i" => (c_int,);
+    };
+    formats.extend(line::warning_formats());
+    formats
+}
 
 // ---------------------------------------------------------------------------
 // Running the cases

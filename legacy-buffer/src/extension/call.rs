@@ -163,9 +163,11 @@ impl<'a, 'py> Args<'a, 'py> {
     ///
     /// # Safety
     ///
-    /// `items` must be the array of `nargs` arguments Python passed to the
-    /// running function (NULL if none), each alive for `'a`, which the
-    /// caller keeps unchanged for the call as a tuple keeps its items.
+    /// `items` must be an array of `nargs` arguments (NULL if none), each
+    /// held alive for `'a` by a reference that no Python code can drop, and
+    /// the array unchanged for `'a`, as a tuple keeps its items: not the
+    /// caller's array as given, whose references may be borrowed (see
+    /// `HeldArgs` in module.rs, which holds its own).
     #[inline]
     pub unsafe fn from_array(
         py: Python<'py>,

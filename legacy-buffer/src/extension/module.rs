@@ -87,7 +87,7 @@ pub trait FunctionName {
 
 /// The C entry point of a [`Method::positional`] function on Python 3
 /// (`METH_FASTCALL | METH_KEYWORDS`): the arguments are the caller's array,
-/// which it keeps for the call, as a tuple would keep them.
+/// each given a reference of its own for the call ([`HeldArgs`]).
 ///
 /// # Safety
 ///
@@ -104,8 +104,9 @@ unsafe extern "C" fn fastcall<N: FunctionName, F: VarargsFn>(
     // SAFETY: F is a zero-sized function item or closure (Method checked).
     let body: F = unsafe { conjure() };
     // SAFETY: Python calls this with the GIL held, `args` the array of its
-    // `nargs` arguments, each alive for the call, and `kwnames` a tuple or
-    // NULL; the result goes straight back to Python.
+    // `nargs` arguments, valid on entry (HeldArgs takes a reference to each
+    // before any Python code runs), and `kwnames` a tuple or NULL; the
+    // result goes straight back to Python.
     unsafe {
         trampoline(|py| {
             if !kwnames.is_null() && ffi::PyTuple_Size(kwnames) > 0 {
@@ -116,8 +117,80 @@ unsafe extern "C" fn fastcall<N: FunctionName, F: VarargsFn>(
                     format!("{name}() takes no keyword arguments"),
                 ));
             }
-            body(py, Args::from_array(py, args, nargs))
+            let held = HeldArgs::new(args, nargs);
+            body(
+                py,
+                Args::from_array(py, held.as_ptr(), held.len as ffi::Py_ssize_t),
+            )
         })
+    }
+}
+
+/// A `METH_FASTCALL` call's arguments, each with a reference of this call's
+/// own until it returns, as a tuple would hold them: the caller's array may
+/// hold references it does not own (`functools.partial` passes its stored
+/// arguments so), which Python code run during the call could drop
+/// (`partial.__setstate__` from an argument's `__index__`). Up to eight in
+/// place, more in a vector.
+struct HeldArgs {
+    inline: [*mut ffi::PyObject; 8],
+    more: Vec<*mut ffi::PyObject>,
+    len: usize,
+}
+
+impl HeldArgs {
+    /// # Safety
+    ///
+    /// The GIL is held; `args` is an array of `nargs` valid objects (NULL
+    /// if none), read here only.
+    unsafe fn new(args: *const *mut ffi::PyObject, nargs: ffi::Py_ssize_t) -> HeldArgs {
+        let len = if args.is_null() {
+            0
+        } else {
+            nargs.max(0) as usize
+        };
+        let mut held = HeldArgs {
+            inline: [ptr::null_mut(); 8],
+            more: Vec::new(),
+            len,
+        };
+        // SAFETY: the caller's contract: `len` readable pointers.
+        let given = unsafe { std::slice::from_raw_parts(args, len) };
+        let slots = if len <= held.inline.len() {
+            &mut held.inline[..len]
+        } else {
+            held.more.resize(len, ptr::null_mut());
+            &mut held.more[..]
+        };
+        for (slot, &arg) in slots.iter_mut().zip(given) {
+            // SAFETY: a valid object, GIL held.
+            unsafe { ffi::Py_INCREF(arg) };
+            *slot = arg;
+        }
+        held
+    }
+
+    fn as_ptr(&self) -> *const *mut ffi::PyObject {
+        if self.len <= self.inline.len() {
+            self.inline.as_ptr()
+        } else {
+            self.more.as_ptr()
+        }
+    }
+}
+
+impl Drop for HeldArgs {
+    fn drop(&mut self) {
+        let held = if self.len <= self.inline.len() {
+            &self.inline[..self.len]
+        } else {
+            &self.more[..]
+        };
+        for &arg in held {
+            // SAFETY: a reference taken in `new`, released once, with the
+            // GIL held (inside the trampoline, as the call is).
+            unsafe { ffi::Py_DECREF(arg) };
+        }
     }
 }
 

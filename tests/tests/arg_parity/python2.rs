@@ -295,102 +295,35 @@ pub(super) const KEYWORD_CALLS: &[(&str, &str)] = &[
 /// filters turn warnings into exceptions: `L` warns about them first.
 pub(super) const FLOATS: &[&str] = &["1.5", "-2.0", "FloatSub(3.0)", "1e300"];
 
-/// One unit each, parsed with `PyArg_ParseTuple`, over [`VALUES`].
+/// One unit each, parsed with `PyArg_ParseTuple`, over Python 2's `VALUES`: the formats of this line's own units, beside those both lines
+/// share (arg_parity.rs).
 pub(super) fn one_unit_formats() -> Vec<Format> {
     formats! {
-        "s" => (&CStr,);
-        "s#" => (Buffer<'_>,);
-        "s*" => (View<'_>,);
-        "z" => (Option<&CStr>,);
-        "z#" => (Option<Buffer<'_>>,);
-        "z*" => (Option<View<'_>>,);
         "t#" => (Buffer<'_>,);
         "w#" => (Buffer<'_>,);
-        "w*" => (View<'_>,);
-        "c" => (u8,);
-        "b" => (u8,);
-        "B" => (u8,);
-        "h" => (i16,);
-        "H" => (u16,);
-        "i" => (c_int,);
-        "I" => (c_uint,);
-        "l" => (c_long,);
-        "k" => (c_ulong,);
-        "L" => (i64,);
-        "K" => (u64,);
-        "n" => (isize,);
-        "f" => (f32,);
-        "d" => (f64,);
-        "O" => (Borrowed<'_, '_>,);
-        "O!" types "(int,)" => (Borrowed<'_, '_>,);
-        "S" => (Borrowed<'_, '_>,);
-        "U" => (Object<'_>,);
-        "s#:named" => (Buffer<'_>,);
-        "w*:named" => (View<'_>,);
-        "i:named" => (c_int,);
-        "z;a custom message" => (Option<&CStr>,);
-        "|k:optional" => (Option<c_ulong>,);
-        "|z#:optional" => (Option<Option<Buffer<'_>>>,);
     }
 }
 
-/// Several units, parsed with `PyArg_ParseTuple`, over [`TUPLES`].
+/// Several units, parsed with `PyArg_ParseTuple`, over Python 2's `TUPLES`: the formats of this line's own units, beside those both lines
+/// share (arg_parity.rs).
 pub(super) fn tuple_formats() -> Vec<Format> {
     formats! {
-        "" => ();
-        ":noargs" => ();
-        ";takes nothing" => ();
-        "ii" => (c_int, c_int);
-        "ii:pair" => (c_int, c_int);
-        "ii;two integers, please" => (c_int, c_int);
-        "i|i" => (c_int, Option<c_int>);
-        "|ii:f" => (Option<c_int>, Option<c_int>);
-        "s#|i:compress" => (Buffer<'_>, Option<c_int>);
-        "O|I:adler32" => (Borrowed<'_, '_>, Option<c_uint>);
-        "Oi:count" => (Borrowed<'_, '_>, c_int);
-        "OO:xor_into" => (Borrowed<'_, '_>, Borrowed<'_, '_>);
-        "O:length" => (Borrowed<'_, '_>,);
-        "i|s#z:name" => (c_int, Option<Buffer<'_>>, Option<Option<&CStr>>);
-        "s*|w*:views" => (View<'_>, Option<View<'_>>);
-        "z#z*|zd:opt" => (Option<Buffer<'_>>, Option<View<'_>>, Option<Option<&CStr>>, Option<f64>);
-        "O!|O!:types" types "(list, dict)" => (Borrowed<'_, '_>, Option<Borrowed<'_, '_>>);
-        "cS|U" => (u8, Object<'_>, Option<Borrowed<'_, '_>>);
         "t#w#:tw" => (Buffer<'_>, Buffer<'_>);
-        "BhHIkLKnl:nine" => (u8, i16, u16, c_uint, c_ulong, i64, u64, isize, c_long);
-        "bhHIkLKnl:nine" => (u8, i16, u16, c_uint, c_ulong, i64, u64, isize, c_long);
-        "ssz:strings" => (&CStr, &CStr, Option<&CStr>);
-        "i;x:f" => (c_int,);
-        "i:f;x" => (c_int,);
-        "|O:f" => (Option<Borrowed<'_, '_>>,);
     }
 }
 
-/// `PyArg_ParseTupleAndKeywords`, over [`KEYWORD_CALLS`].
+/// `PyArg_ParseTupleAndKeywords`, over Python 2's `KEYWORD_CALLS`: the formats of this line's own units, beside those both lines
+/// share (arg_parity.rs).
 pub(super) fn keyword_formats() -> Vec<Format> {
     formats! {
-        "i|i" ["a", "b"] => (c_int, Option<c_int>);
-        "i|i:f" ["a", "b"] => (c_int, Option<c_int>);
-        "i|i;custom message" ["a", "b"] => (c_int, Option<c_int>);
-        "i;x:f" ["a"] => (c_int,);
-        "|ii" ["a", "b"] => (Option<c_int>, Option<c_int>);
-        "s#|i:compress" ["data", "level"] => (Buffer<'_>, Option<c_int>);
         "s*|i:compress" ["data", "level"] => (View<'_>, Option<c_int>);
-        "O|ii:f" ["x", "y", "z"] => (Borrowed<'_, '_>, Option<c_int>, Option<c_int>);
-        "|s#z:g" ["a", "b"] => (Option<Buffer<'_>>, Option<Option<&CStr>>);
-        "O!|i:h" ["seq", "n"] types "(list,)" => (Borrowed<'_, '_>, Option<c_int>);
-        "z*|w*:views" ["src", "dst"] => (Option<View<'_>>, Option<View<'_>>);
-        "" [] => ();
-        ":nothing" [] => ();
     }
 }
 
-/// `L` and `i` (which refuses floats outright) while warnings are errors.
+/// The integer units while warnings are errors, over Python 2's `FLOATS`: none of this line's own (arg_parity.rs has those both lines
+/// share).
 pub(super) fn warning_formats() -> Vec<Format> {
-    formats! {
-        "L" => (i64,);
-        "L:named" => (i64,);
-        "i" => (c_int,);
-    }
+    Vec::new()
 }
 
 /// The fewest cases the corpus must hold, so that a broken corpus cannot

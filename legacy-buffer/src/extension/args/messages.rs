@@ -100,7 +100,8 @@ pub(super) fn raise(py: Python<'_>, exception: *mut ffi::PyObject, message: &[u8
 }
 
 /// `exception(message)` with the whole message, NULs included: Python 3's
-/// `%U` of a str (its UTF-8 decoded again); on Python 2, [`raise`].
+/// `%U` of a str (its UTF-8 decoded again; a character `%.200s` cut in two
+/// is U+FFFD, as `PyUnicode_FromFormat` decodes it); on Python 2, [`raise`].
 #[cold]
 pub(super) fn raise_text(py: Python<'_>, exception: *mut ffi::PyObject, message: &[u8]) -> Error {
     if !ffi::PY3 {
@@ -110,9 +111,10 @@ pub(super) fn raise_text(py: Python<'_>, exception: *mut ffi::PyObject, message:
     // length; the new str is given to PyErr_SetObject, which takes its own
     // reference, and released.
     unsafe {
-        let text = ffi::PyUnicode_FromStringAndSize(
+        let text = ffi::PyUnicode_DecodeUTF8(
             message.as_ptr().cast(),
             message.len() as ffi::Py_ssize_t,
+            c"replace".as_ptr(),
         );
         if !text.is_null() {
             ffi::PyErr_SetObject(exception, text);
