@@ -304,13 +304,18 @@ def main():
     bitarray_instr = bitarray_instructions(opts.bitarray_original,
                                            opts.bitarray_port or opts.bitarray_original,
                                            opts.quick)
+    # The Python 3 section: legacy-checksum's original, port and PyO3
+    # version under CPython 3.11 (ci/bench-py3 builds and runs them).
+    py3_out = subprocess.run(["ci/bench-py3"] + (["--quick"] if opts.quick else []),
+                             check=True, text=True, capture_output=True, cwd=ROOT).stdout
     finished = datetime.datetime.now(datetime.timezone.utc)
 
     L = []
     w = L.append
     w("# Benchmarks")
     w("")
-    w("Written by `%s` (legacy-buffer-bench/report.py)%s. Do not edit by hand: rerun it."
+    w("Written by `%s` (legacy-buffer-bench/report.py)%s. Do not edit by hand: rerun it"
+      " (the Python 3 section alone: `ci/bench-py3 --write`)."
       % (opts.command, " with --quick: **smoke-test figures, not measurements**" if opts.quick else ""))
     w("")
     w("## Machine and run")
@@ -492,6 +497,9 @@ def main():
 
     if pypy_out is not None:
         L.extend(pypy_section(timeit_out, pypy_out))
+
+    L.extend(py3_out.rstrip("\n").split("\n"))
+    w("")
 
     # Targets.
     w("## Targets")
