@@ -78,8 +78,8 @@ unsafe extern "C" fn varargs<F: VarargsFn>(
 }
 
 /// A function's name, as a type: what [`Method::positional`] needs to
-/// refuse keyword arguments in `METH_VARARGS`' words. [`py_module!`]
-/// (crate::py_module) declares one per function.
+/// refuse keyword arguments in `METH_VARARGS`' words.
+/// [`py_module!`](crate::py_module) declares one per function.
 pub trait FunctionName {
     /// The name, as the method table has it.
     const NAME: &'static CStr;
