@@ -470,7 +470,25 @@ fn exporter_lends_bytes_and_asks_for_an_export_of_anything_else() {
         assert_eq!(unit(bytearray, LBSYS_ARG_READ_VIEW), LBSYS_ARG_EXPORT);
         assert_eq!(unit(bytearray, LBSYS_ARG_WRITE_VIEW), LBSYS_ARG_EXPORT);
         let seven = eval("7");
-        assert_eq!(unit(seven, LBSYS_ARG_READ_VIEW), LBSYS_ARG_NO_BUFFER);
+        // No buffer at all: PyObject_GetBuffer's own TypeError, set (which
+        // getargs.c passes on), except for w*, which words its own.
+        for code in [
+            LBSYS_ARG_READ,
+            LBSYS_ARG_READ_VIEW,
+            LBSYS_ARG_BYTES,
+            LBSYS_ARG_BYTES_VIEW,
+        ] {
+            assert_eq!(unit(seven, code), LBSYS_ERROR);
+            assert!(!PyErr_Occurred().is_null());
+            PyErr_Clear();
+        }
+        assert_eq!(unit(seven, LBSYS_ARG_WRITE_VIEW), LBSYS_ARG_NO_BUFFER);
+        // y units take no str.
+        assert_eq!(unit(text, LBSYS_ARG_BYTES), LBSYS_ERROR);
+        PyErr_Clear();
+        assert_eq!(unit(bytes, LBSYS_ARG_BYTES), LBSYS_IMMUTABLE);
+        assert_eq!(unit(bytearray, LBSYS_ARG_BYTES), LBSYS_ARG_NO_PROC);
+        assert_eq!(unit(bytearray, LBSYS_ARG_BYTES_VIEW), LBSYS_ARG_EXPORT);
         // Python 3 has no t# and no w#.
         assert_eq!(unit(bytes, LBSYS_ARG_CHAR), LBSYS_ARG_NO_PROC);
         assert!(PyErr_Occurred().is_null());
