@@ -217,10 +217,10 @@ impl<'a, 'py> Args<'a, 'py> {
         if index >= self.len {
             return None;
         }
-        // SAFETY: index is in bounds of the valid tuple's items (or the
-        // caller's array), which hold a reference to each for 'a (a tuple's
-        // items never change once Python code can see it; the caller keeps
-        // its array for the call).
+        // A tuple's items never change once Python code can see it; a
+        // fast call's array is HeldArgs', kept unchanged for the call.
+        // SAFETY: index is in bounds of the items (Args' contract), which
+        // hold a reference to each for 'a.
         Some(unsafe { Borrowed::from_ptr(self.py, *self.items.add(index)) })
     }
 }

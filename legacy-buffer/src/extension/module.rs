@@ -103,10 +103,10 @@ unsafe extern "C" fn fastcall<N: FunctionName, F: VarargsFn>(
 ) -> *mut ffi::PyObject {
     // SAFETY: F is a zero-sized function item or closure (Method checked).
     let body: F = unsafe { conjure() };
+    // `args` is valid on entry; HeldArgs takes a reference to each argument
+    // before any Python code runs.
     // SAFETY: Python calls this with the GIL held, `args` the array of its
-    // `nargs` arguments, valid on entry (HeldArgs takes a reference to each
-    // before any Python code runs), and `kwnames` a tuple or NULL; the
-    // result goes straight back to Python.
+    // `nargs` arguments, `kwnames` a tuple or NULL; the result goes back.
     unsafe {
         trampoline(|py| {
             if !kwnames.is_null() && ffi::PyTuple_Size(kwnames) > 0 {
@@ -316,10 +316,10 @@ impl Method {
             ffi::Py_ssize_t,
             *mut ffi::PyObject,
         ) -> *mut ffi::PyObject = fastcall::<N, F>;
-        // SAFETY: what METH_FASTCALL | METH_KEYWORDS means: Python calls a
-        // PyCFunction entry with these flags as a
-        // `_PyCFunctionFastWithKeywords`, as C extensions cast theirs (the C
-        // ABI passes the arguments alike).
+        // What METH_FASTCALL | METH_KEYWORDS means: Python calls the entry
+        // as a `_PyCFunctionFastWithKeywords`, as C extensions cast theirs.
+        // SAFETY: a PyCFunction-typed pointer to that entry; the C ABI
+        // passes the arguments alike.
         let meth = unsafe {
             std::mem::transmute::<
                 unsafe extern "C" fn(
@@ -653,10 +653,10 @@ impl ModuleDef {
 
     /// The module made and filled: an owned reference.
     fn try_init<'py>(&'static self, py: Python<'py>) -> Result<Object<'py>> {
+        // Returns NULL with an exception set, or the module: a borrowed
+        // reference on Python 2 (sys.modules holds it), a new one on 3.
         // SAFETY: GIL held; static C strings and a static, END-terminated
-        // method table that only Python reads; NULL with an exception set,
-        // or the module: a borrowed reference on Python 2 (sys.modules
-        // holds it), a new one on Python 3.
+        // method table that only Python reads.
         let module = unsafe {
             ffi::Py_InitModule4(
                 self.name.as_ptr(),
