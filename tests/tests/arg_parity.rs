@@ -42,6 +42,213 @@ const MAX_COPY: usize = 1 << 24;
 // Python: the module, helper types, and the C side of each case
 // ---------------------------------------------------------------------------
 
+/// The Python code both lines run first (Python 2 and 3 alike): the
+/// modules, helper types, and `c_parse`, the C side of each case, which
+/// describes an exception with the line's `exc_name` and `hexed` (the
+/// line's `SETUP`, run after this).
+const SHARED_SETUP: &str = r#"
+import array, ctypes, mmap, sys, warnings
+if MODULES_DIR not in sys.path:
+    sys.path.insert(0, MODULES_DIR)
+import argparity
+
+class Index(object):
+    def __index__(self): return 7
+class Int(object):
+    def __int__(self): return 7
+class IntLong(object):
+    def __int__(self): return 2 ** 70
+class IntRaises(object):
+    def __int__(self): raise ValueError('__int__ refused')
+class IntNotInt(object):
+    def __int__(self): return 'seven'
+class Float(object):
+    def __float__(self): return 2.5
+class FloatSub(float): pass
+class IntSub(int): pass
+class StrSub(str): pass
+class ByteArraySub(bytearray): pass
+class AVeryLongClassNameThatGoesOnAndOnForMoreThanFiftyCharacters(object): pass
+
+def mapped(data):
+    m = mmap.mmap(-1, len(data))
+    m.write(data)
+    return m
+
+def closed_mmap():
+    m = mapped(b'gone')
+    m.close()
+    return m
+
+def c_parse(fmt, args, kwargs, kwlist, types):
+    try:
+        outputs, stray = argparity.parse(fmt, args, kwargs, kwlist, types)
+    except BaseException as e:
+        return 'raise %s %s' % (exc_name(type(e)), hexed(str(e)))
+    result = ' '.join(('ok',) + outputs)
+    if stray is not None:
+        result = 'stray %s %s | %s' % (stray[0], hexed(str(stray[1])), result)
+    return result
+"#;
+
+/// Arguments for the one-unit formats that both lines write alike (each is
+/// parsed as a 1-tuple): integers at every C width's limits, floats,
+/// things with `__int__`, `__index__`, `__float__`, non-exporters. Each
+/// line adds its own (`line::VALUES`: Python 2's longs, str and unicode,
+/// buffer objects, hostile exporters; Python 3's bytes and text).
+const SHARED_VALUES: &[&str] = &[
+    // integers at the limits of each width
+    "0",
+    "1",
+    "-1",
+    "True",
+    "False",
+    "IntSub(5)",
+    "127",
+    "128",
+    "-128",
+    "-129",
+    "255",
+    "256",
+    "32767",
+    "32768",
+    "-32768",
+    "-32769",
+    "65535",
+    "65536",
+    "2147483647",
+    "2147483648",
+    "-2147483648",
+    "-2147483649",
+    "4294967295",
+    "4294967296",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    "18446744073709551615",
+    "18446744073709551616",
+    "-18446744073709551616",
+    "2 ** 100",
+    "-(2 ** 100)",
+    // floats
+    "0.0",
+    "1.5",
+    "-1.5",
+    "2.0",
+    "1e300",
+    "-1e300",
+    "3.4e38",
+    "3.5e38",
+    "1e-50",
+    "float('inf')",
+    "float('nan')",
+    "FloatSub(2.5)",
+    // conversions by method
+    "Index()",
+    "Int()",
+    "IntLong()",
+    "IntRaises()",
+    "IntNotInt()",
+    "Float()",
+    // str (text)
+    "''",
+    "'a'",
+    "'ab'",
+    "'a\\x00b'",
+    "'\\x00'",
+    "StrSub('sub')",
+    // other bytes-like objects
+    "bytearray()",
+    "array.array('b', [1, 2, 3])",
+    "array.array('i', [1, -1])",
+    "array.array('d')",
+    "closed_mmap()",
+    "ctypes.c_int(5)",
+    // everything else
+    "None",
+    "[]",
+    "[1]",
+    "()",
+    "{}",
+    "object()",
+    "int",
+    "list",
+    "AVeryLongClassNameThatGoesOnAndOnForMoreThanFiftyCharacters()",
+];
+
+/// Argument tuples for the formats of several units, both lines' (each
+/// line adds its own, `line::TUPLES`).
+const SHARED_TUPLES: &[&str] = &[
+    "()",
+    "(1,)",
+    "(1, 2)",
+    "(1, 2, 3)",
+    "(1, 2, 3, 4)",
+    "(1, 2, 3, 4, 5, 6, 7, 8, 9)",
+    "(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)",
+    "('a',)",
+    "('a', 1)",
+    "('a', 'b')",
+    "('abc', 9)",
+    "(None,)",
+    "(None, None)",
+    "(None, None, None)",
+    "('a\\x00', 'b', 'c')",
+    "([1], {})",
+    "([1], [2])",
+    "({}, [])",
+    "('x', 1.5)",
+    "(1.5, 2)",
+    "(Int(), Index())",
+    "(IntRaises(), 1)",
+    "(255, -1, 65535, 2 ** 31, -1, 2 ** 64 - 1, -2 ** 63, 2 ** 64, 2 ** 62)",
+    "(1, 'two', 3.0, None)",
+];
+
+/// (positional, keyword) arguments for the keyword formats, both lines'
+/// (each line adds its own, `line::KEYWORD_CALLS`).
+const SHARED_KEYWORD_CALLS: &[(&str, &str)] = &[
+    ("()", "None"),
+    ("()", "{}"),
+    ("(1,)", "None"),
+    ("(1,)", "{}"),
+    ("(1, 2)", "{}"),
+    ("(1, 2, 3)", "{}"),
+    ("(1, 2, 3, 4)", "{}"),
+    ("('x',)", "{}"),
+    ("()", "{'a': 1}"),
+    ("()", "{'a': 1, 'b': 2}"),
+    ("(1,)", "{'a': 2}"),
+    ("(1,)", "{'b': 2}"),
+    ("(1, 2)", "{'b': 3}"),
+    ("()", "{'b': 1}"),
+    ("(1,)", "{'c': 1}"),
+    ("(1,)", "{1: 2}"),
+    ("(1,)", "{'b\\x00x': 1}"),
+    ("()", "{'a\\x00x': 1}"),
+    ("(1,)", "{'q\\xff': 1}"),
+    ("()", "{'a': 'x'}"),
+    ("()", "{'a': 1, 'b': 'x'}"),
+    ("()", "{'a': 1, 'b': None}"),
+    ("()", "{'data': 'd', 'level': 9}"),
+    ("()", "{'level': 1}"),
+    ("([1],)", "{'n': 2}"),
+    ("()", "{'seq': [1], 'n': 2}"),
+    ("()", "{'seq': (1,)}"),
+    ("()", "{'x': 1, 'z': 3}"),
+    ("(1,)", "{'z': 3, 'y': 2}"),
+    ("()", "{'y': 2}"),
+    ("(None,)", "{'dst': bytearray(1)}"),
+    ("(1, 2)", "{'x': 1}"),
+    ("()", "{'data': None}"),
+    ("(None,)", "{}"),
+    ("()", "{'src': None, 'dst': bytearray(2)}"),
+    ("()", "{'a': 1, 'b': 2, 'c': 3}"),
+    ("([],)", "{}"),
+    ("((),)", "{'n': 1}"),
+];
+
 const WARNINGS_AS_ERRORS: &str = r#"
 saved_filters = warnings.filters[:]
 for registry in (globals(), sys.__dict__):
@@ -587,8 +794,10 @@ fn check(py: Python<'_>, case: &Case<'_>, tally: &mut Tally) {
 fn setup(py: Python<'_>) {
     py.run(&format!("MODULES_DIR = {MODULES_DIR:?}"))
         .expect("MODULES_DIR");
+    py.run(SHARED_SETUP)
+        .unwrap_or_else(|e| panic!("the shared setup code: {e}"));
     py.run(SETUP)
-        .unwrap_or_else(|e| panic!("the setup code: {e}"));
+        .unwrap_or_else(|e| panic!("the line's setup code: {e}"));
 }
 
 fn cases<'f>(formats: &'f [Format], arguments: &[(&str, &str)]) -> Vec<Case<'f>> {
@@ -614,10 +823,23 @@ fn the_rust_parser_agrees_with_pyarg_parsetuple() {
             keyword_formats(),
             warning_formats(),
         );
-        let values: Vec<(String, &str)> =
-            VALUES.iter().map(|v| (format!("({v},)"), "None")).collect();
+        // Both lines' arguments, then the line's own.
+        let values: Vec<(String, &str)> = SHARED_VALUES
+            .iter()
+            .chain(VALUES)
+            .map(|v| (format!("({v},)"), "None"))
+            .collect();
         let values: Vec<(&str, &str)> = values.iter().map(|(a, k)| (a.as_str(), *k)).collect();
-        let tuple_args: Vec<(&str, &str)> = TUPLES.iter().map(|t| (*t, "None")).collect();
+        let tuple_args: Vec<(&str, &str)> = SHARED_TUPLES
+            .iter()
+            .chain(TUPLES)
+            .map(|t| (*t, "None"))
+            .collect();
+        let keyword_calls: Vec<(&str, &str)> = SHARED_KEYWORD_CALLS
+            .iter()
+            .chain(KEYWORD_CALLS)
+            .copied()
+            .collect();
         let floats: Vec<(String, &str)> =
             FLOATS.iter().map(|v| (format!("({v},)"), "None")).collect();
         let floats: Vec<(&str, &str)> = floats.iter().map(|(a, k)| (a.as_str(), *k)).collect();
@@ -626,7 +848,7 @@ fn the_rust_parser_agrees_with_pyarg_parsetuple() {
         for case in cases(&one, &values)
             .iter()
             .chain(&cases(&tuples, &tuple_args))
-            .chain(&cases(&keywords, KEYWORD_CALLS))
+            .chain(&cases(&keywords, &keyword_calls))
         {
             check(py, case, &mut tally);
         }

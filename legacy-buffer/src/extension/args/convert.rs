@@ -375,10 +375,7 @@ pub fn convert<'a>(
         Unit::UpperU if ffi::PY3 => Err(expected("str")),
         Unit::UpperU => Err(expected("unicode")),
         Unit::Y => bytes_string(o, arg),
-        Unit::YHash => buffer(o, arg, ARG_BYTES, Mode::Read, |rc| match rc {
-            NO_PROC => "read-only bytes-like object",
-            _ => "bytes-like object",
-        }),
+        Unit::YHash => read_only_bytes(o, arg),
         Unit::YStar => view(o, arg, ARG_BYTES_VIEW, |_| "bytes-like object"),
     }
 }
@@ -617,6 +614,16 @@ fn buffer<'a>(
     }))
 }
 
+/// Python 3's `y#` (and `y`'s first step): a read-only bytes-like object,
+/// as getargs.c's `convertbuffer` takes one.
+#[inline(always)]
+fn read_only_bytes<'a>(o: &Object<'_>, arg: ArgRef<'a>) -> Result<Value<'a>, Failure> {
+    buffer(o, arg, ARG_BYTES, Mode::Read, |rc| match rc {
+        NO_PROC => "read-only bytes-like object",
+        _ => "bytes-like object",
+    })
+}
+
 /// Python 3's `y`: a read-only bytes-like object without a NUL, as a C
 /// string. Only bytes (whose storage ends with a NUL, and lives as long as
 /// the argument) can be lent as one: another exporter's memory ends where
@@ -626,10 +633,7 @@ fn buffer<'a>(
 #[inline]
 fn bytes_string<'a>(o: &Object<'_>, arg: ArgRef<'a>) -> Result<Value<'a>, Failure> {
     let embedded = || raised(ExceptionType::ValueError, "embedded null byte");
-    match buffer(o, arg, ARG_BYTES, Mode::Read, |rc| match rc {
-        NO_PROC => "read-only bytes-like object",
-        _ => "bytes-like object",
-    })? {
+    match read_only_bytes(o, arg)? {
         Value::Buffer(b) if b.kind() == BufferKind::Immutable => {
             // SAFETY: bytes' storage: immutable, with a NUL after its
             // `len` bytes, alive for 'a (the argument keeps it).
