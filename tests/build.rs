@@ -1,11 +1,13 @@
-//! Compiles the C extension modules in `c/` against the Python 2.7 that
-//! legacy-buffer-sys found (CPython's release or debug build, or PyPy's
-//! cpyext), into one directory whose path the tests get as
+//! Compiles the C extension modules in `c/` against the Python that
+//! legacy-buffer-sys found (CPython 2.7's release or debug build, PyPy's
+//! cpyext, or a CPython 3), into one directory whose path the tests get as
 //! `LEGACY_BUFFER_TEST_MODULES`; and the original C extensions of the ports
 //! of third-party modules, from the sources `ci/third-party` downloaded
 //! (python-snappy's `_snappy`, into `snappy-original/`; bitarray's
 //! `_bitarray` and `_util`, into `bitarray-original/bitarray/` with the
-//! sdist's Python files, a package whose parent goes on `sys.path`), whose
+//! sdist's Python files, a package whose parent goes on `sys.path`), for
+//! every line, as their own `#if PY_MAJOR_VERSION >= 3` builds them (from
+//! 3.11, with the one change it forces, see [`as_the_line_needs`]), whose
 //! directory the tests get as `LEGACY_BUFFER_THIRD_PARTY` (empty when they
 //! were not downloaded: the tests that need them then fail saying so).
 
@@ -82,18 +84,14 @@ fn run() -> Result<(), String> {
         "cargo:rustc-env=LEGACY_BUFFER_TEST_MODULES={}",
         modules_dir.display()
     );
-    if py3 {
-        // The originals of the ports on Python 3 come with the ports.
-        println!("cargo:rustc-env=LEGACY_BUFFER_THIRD_PARTY=");
-        return Ok(());
-    }
-    third_party(&manifest_dir, &modules_dir, &python, &suffix)
+    third_party(&manifest_dir, &out_dir, &modules_dir, &python, &suffix)
 }
 
 /// The originals of the ports, if `ci/third-party` downloaded them (both
 /// sdists, or the tests get an empty `LEGACY_BUFFER_THIRD_PARTY`).
 fn third_party(
     manifest_dir: &Path,
+    out_dir: &Path,
     modules_dir: &Path,
     python: &PythonConfig,
     suffix: &str,
@@ -113,8 +111,9 @@ fn third_party(
         println!("cargo:rustc-env=LEGACY_BUFFER_THIRD_PARTY=");
         return Ok(());
     }
-    snappy_original(&snappy, modules_dir, python, suffix)?;
-    bitarray_original(&bitarray, modules_dir, python, suffix)?;
+    let sources = out_dir.join("third-party-sources");
+    snappy_original(&snappy, &sources, modules_dir, python, suffix)?;
+    bitarray_original(&bitarray, &sources, modules_dir, python, suffix)?;
     println!(
         "cargo:rustc-env=LEGACY_BUFFER_THIRD_PARTY={}",
         dir.display()
@@ -126,6 +125,7 @@ fn third_party(
 /// linked with libsnappy).
 fn snappy_original(
     sdist: &Path,
+    sources: &Path,
     modules_dir: &Path,
     python: &PythonConfig,
     suffix: &str,
@@ -141,8 +141,12 @@ fn snappy_original(
     // (the module's own choice); its C file compiled as C.
     command.args(["-shared", "-fPIC", "-O2"]);
     python_flags(&mut command, python);
+    let module = as_the_line_needs(&sdist.join("snappy/snappymodule.cc"), sources, python)?;
     command
-        .arg(sdist.join("snappy/snappymodule.cc"))
+        // The module's own headers, when a rewritten copy is compiled.
+        .arg("-I")
+        .arg(sdist.join("snappy"))
+        .arg(module)
         .args(["-x", "c"])
         .arg(sdist.join("snappy/crc32c.c"))
         .args(["-x", "none", "-lsnappy", "-o"])
@@ -172,6 +176,7 @@ const BITARRAY_FILES: &[&str] = &["__init__.py", "util.py", "test_bitarray.py", 
 /// package's Python files.
 fn bitarray_original(
     sdist: &Path,
+    sources: &Path,
     modules_dir: &Path,
     python: &PythonConfig,
     suffix: &str,
@@ -194,8 +199,9 @@ fn bitarray_original(
             command.arg("-DNDEBUG");
         }
         python_flags(&mut command, python);
+        let source = sdist.join("bitarray").join(format!("{module}.c"));
         command
-            .arg(sdist.join("bitarray").join(format!("{module}.c")))
+            .arg(as_the_line_needs(&source, sources, python)?)
             .arg("-o")
             .arg(package.join(format!("{module}{suffix}")));
         let status = command
@@ -209,6 +215,54 @@ fn bitarray_original(
         }
     }
     Ok(())
+}
+
+/// The source of an original to compile for `python`: `source` itself, or,
+/// from CPython 3.11 on, a copy (under `sources`) with the one change 3.11
+/// forces on C that compiled for 3.9 and 3.10: `Py_SIZE` and `Py_TYPE` are
+/// no longer lvalues, and each `Py_SIZE(o) = n;` statement becomes
+/// `Py_SET_SIZE(o, n);` (`Py_TYPE` likewise), as 3.11's "What's New"
+/// prescribes and the modules' later releases did. Nothing else changes.
+fn as_the_line_needs(
+    source: &Path,
+    sources: &Path,
+    python: &PythonConfig,
+) -> Result<PathBuf, String> {
+    let (major, minor, _) = python.version();
+    if (major, minor) < (3, 11) {
+        return Ok(source.to_path_buf());
+    }
+    let text = std::fs::read_to_string(source)
+        .map_err(|e| format!("cannot read {}: {e}", source.display()))?;
+    let mut rewritten = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        rewritten.push_str(&set_not_assign(line).unwrap_or_else(|| line.to_owned()));
+    }
+    std::fs::create_dir_all(sources)
+        .map_err(|e| format!("cannot create {}: {e}", sources.display()))?;
+    let copy = sources.join(source.file_name().expect("a file"));
+    std::fs::write(&copy, rewritten)
+        .map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
+    Ok(copy)
+}
+
+/// `line` rewritten if it is a statement `Py_SIZE(o) = n;` or
+/// `Py_TYPE(o) = t;` (o without parentheses, as in the originals).
+fn set_not_assign(line: &str) -> Option<String> {
+    let indent = &line[..line.len() - line.trim_start().len()];
+    let statement = line.trim();
+    for (getter, setter) in [("Py_SIZE(", "Py_SET_SIZE("), ("Py_TYPE(", "Py_SET_TYPE(")] {
+        let Some(rest) = statement.strip_prefix(getter) else {
+            continue;
+        };
+        let (object, rest) = rest.split_once(')')?;
+        let value = rest.strip_prefix(" = ")?.strip_suffix(';')?;
+        if object.contains('(') {
+            return None;
+        }
+        return Some(format!("{indent}{setter}{object}, {value});\n"));
+    }
+    None
 }
 
 /// Builds one shared-object extension module. libpython is not linked: the

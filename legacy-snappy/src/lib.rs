@@ -1,25 +1,40 @@
 //! `snappy._snappy`: the C++ extension module of python-snappy 0.5.4
 //! (`snappy/snappymodule.cc`, over Google's libsnappy) ported to Rust on
-//! legacy-buffer, with no `unsafe`.
+//! legacy-buffer, with no `unsafe`, for Python 2.7 and Python 3 alike.
 //!
 //! ```text
-//! compress(data) -> str            Snappy's raw format ("s*")
-//! uncompress(data) -> str          and its alias decompress ("s*")
-//! isValidCompressed(data) -> bool  ("s#")
-//! _crc32c(data) -> long            CRC-32C, RFC 3720 ("s*")
+//! compress(data) -> str            Snappy's raw format ("s*"; 3: bytes, "y*")
+//! uncompress(data) -> str          and its alias decompress ("s*"; 3: bytes, "y*")
+//! isValidCompressed(data) -> bool  ("s#"; 3: "y#")
+//! _crc32c(data) -> long            CRC-32C, RFC 3720 ("s*"; 3: int, "y*")
 //! CompressError, UncompressError, InvalidCompressedInputError,
 //! CompressedLengthError            (snappy.*, derived from Exception)
 //! __version__                      "0.4.1", as the C module says
 //! ```
 //!
 //! The same functions, argument parsing, results and exceptions as the
-//! original: the sdist's own test suite passes on it, and
-//! `tests/python/snappy_parity.py` compares the two module for module, case
-//! for case (`tests/tests/snappy_port.rs` runs both, on release and debug
-//! builds of Python). Compression and decompression are the [`snap`]
-//! crate's: the same format as libsnappy's (most outputs byte for byte; the
-//! parity test counts them, and decompresses each with the original);
-//! `isValidCompressed` is libsnappy's validator, written here.
+//! original built for the same Python: the sdist's own test suite passes on
+//! it, and `tests/python/snappy_parity.py` compares the two module for
+//! module, case for case (`tests/tests/snappy_port.rs` runs both, on
+//! release and debug builds of Python 2.7 and 3). Compression and
+//! decompression are the [`snap`] crate's: the same format as libsnappy's
+//! (most outputs byte for byte; the parity test counts them, and
+//! decompresses each with the original); `isValidCompressed` is
+//! libsnappy's validator, written here.
+//!
+//! # Python 2 and 3: one source, the original's formats
+//!
+//! The C module picks its formats with the preprocessor: `s*` and `s#`
+//! under Python 2, where `str` is bytes; `y*` and `y#` under `#if
+//! PY_MAJOR_VERSION >= 3`, which take bytes-like objects only, where `s*`
+//! would also take a `str` (as UTF-8). The port writes that `#if` as a
+//! constant, not a `#[cfg]`: [`py_format!`]'s argument is a const
+//! expression, so [`BYTES`] and [`READ_ONLY_BYTES`] are `if`s on
+//! [`legacy_buffer::ffi::PY3`], and only the text chosen is read and
+//! checked against the Rust types (a `y` unit is a compile error on Python
+//! 2 only where it is chosen). The results are each line's own: `str` and
+//! `long` on Python 2, `bytes` and `int` on Python 3, as the original's
+//! `PyBytes_FromStringAndSize` and `PyLong_FromUnsignedLong` make them.
 //!
 //! What the C module does differently, on purpose (the parity test shows
 //! the cases):
@@ -27,16 +42,25 @@
 //!   exporter's misbehaviour (a proc that succeeds with an exception set,
 //!   or gives NULL with a length); legacy-buffer's parser raises
 //!   `SystemError` instead;
-//! - `isValidCompressed`'s `s#` gives a C `int` length there (no
+//! - `isValidCompressed`'s `s#` (`y#`) gives a C `int` length there (no
 //!   `PY_SSIZE_T_CLEAN`), refusing buffers of 2 GiB or more with
-//!   `OverflowError`; here it is a `Py_ssize_t`;
+//!   `OverflowError`; here it is a `Py_ssize_t`. The same missing macro
+//!   makes Python 3.9 warn (`DeprecationWarning: PY_SSIZE_T_CLEAN will be
+//!   required for '#' formats`) at each call the original accepts, and
+//!   Python 3.10 and later refuse those calls (`SystemError:
+//!   PY_SSIZE_T_CLEAN macro must be defined for '#' formats`), which fails
+//!   two of the sdist's tests there; the port answers them, neither
+//!   warning nor failing (the parity script counts those cases apart, as
+//!   deliberate, checking each answer against the original's
+//!   `uncompress`);
 //! - inputs of 4 GiB or more: libsnappy writes a header that cannot hold
 //!   their length (a stream no decompressor reads back); here they are a
 //!   `CompressError`.
 //!
 //! Build the importable module with the `extension-module` feature and
 //! install `liblegacy_snappy.so` as `snappy/_snappy.so` of python-snappy's
-//! Python package (`_snappy_d.so` for python2.7-dbg).
+//! Python package (`_snappy_d.so` for python2.7-dbg; `_snappy.so` for
+//! Python 3, whose import takes a plain `.so`).
 
 // A port on legacy-buffer needs no `unsafe` (`deny`, not `forbid`:
 // py_module! allows the one lint it trips, for init_snappy's symbol).
@@ -45,6 +69,16 @@
 
 use legacy_buffer::extension::{Args, Long, StrBuf, View};
 use legacy_buffer::{py_format, py_module, Buffer, Bytes, Object, Python, Result};
+
+/// The format of `compress`, `uncompress` and `_crc32c`: the C module's
+/// `#if PY_MAJOR_VERSION >= 3` choice, `y*` (a bytes-like object; a `str`
+/// is a `TypeError`) on Python 3, `s*` on Python 2 (a `str`, a `unicode`
+/// in the default encoding, or a buffer).
+pub const BYTES: &str = if legacy_buffer::ffi::PY3 { "y*" } else { "s*" };
+
+/// The format of `isValidCompressed`, chosen as the C module chooses it:
+/// `y#` (a read-only bytes-like object) on Python 3, `s#` on Python 2.
+pub const READ_ONLY_BYTES: &str = if legacy_buffer::ffi::PY3 { "y#" } else { "s#" };
 
 /// Inputs from this length on are compressed with the GIL released, as the
 /// C module releases it for every input: below it, releasing and taking the
@@ -65,9 +99,9 @@ fn strerror(error: &snap::Error) -> &'static str {
     }
 }
 
-/// `compress(data) -> str`, `"s*"`.
+/// `compress(data) -> str` (`bytes` on Python 3), [`BYTES`].
 fn compress<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
-    let (input,): (View,) = args.parse(py_format!("s*"))?;
+    let (input,): (View,) = args.parse(py_format!(BYTES))?;
     if u32::try_from(input.len()).is_err() {
         // Longer than a Snappy header can say (4 GiB or more). (Below that,
         // each block is compressed on its own: snap's bound for the whole,
@@ -83,9 +117,10 @@ fn compress<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
             Err(_) => compress_into(&mut snap::raw::Encoder::new(), data, out),
         })
     };
-    // Immutable memory (a str) is read with the GIL released past the
-    // threshold; memory Python may change (a bytearray, an array), in a
-    // no-Python scope with the GIL kept: the builder chooses.
+    // Immutable memory (a str; bytes on Python 3) is read with the GIL
+    // released past the threshold; memory Python may change (a bytearray,
+    // an array), in a no-Python scope with the GIL kept: the builder
+    // chooses.
     Object::new_str(py, capacity)
         .from(Bytes(&input))
         .release_gil_from(RELEASE_THE_GIL_FROM)
@@ -148,9 +183,10 @@ fn varint(mut value: u32, out: &mut [u8; MAX_HEADER]) -> usize {
     i + 1
 }
 
-/// `uncompress(data) -> str` and `decompress(data) -> str`, `"s*"`.
+/// `uncompress(data) -> str` and `decompress(data) -> str` (`bytes` on
+/// Python 3), [`BYTES`].
 fn uncompress<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<Object<'py>> {
-    let (input,): (View,) = args.parse(py_format!("s*"))?;
+    let (input,): (View,) = args.parse(py_format!(BYTES))?;
     let claimed = input.with_bytes(uncompressed_len)?;
     let Some(length) = claimed else {
         return Err(CompressedLengthError.err("Can not calculate uncompressed length"));
@@ -190,9 +226,10 @@ std::thread_local! {
         std::cell::RefCell::new(snap::raw::Encoder::new());
 }
 
-/// `isValidCompressed(data) -> bool`, `"s#"`: whether `data` decompresses.
+/// `isValidCompressed(data) -> bool`, [`READ_ONLY_BYTES`]: whether `data`
+/// decompresses.
 fn is_valid_compressed(_py: Python<'_>, args: Args<'_, '_>) -> Result<bool> {
-    let (input,): (Buffer,) = args.parse(py_format!("s#"))?;
+    let (input,): (Buffer,) = args.parse(py_format!(READ_ONLY_BYTES))?;
     input.with_bytes(is_valid)
 }
 
@@ -291,10 +328,10 @@ fn little_endian(bytes: &[u8]) -> u64 {
 const CRC32C: crc::Crc<u32, crc::Table<16>> =
     crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
 
-/// `_crc32c(data) -> long`, `"s*"`: a `long` whatever its value, as the C
-/// module's `PyLong_FromUnsignedLong` makes it.
+/// `_crc32c(data) -> long` (`int` on Python 3), [`BYTES`]: a `long`
+/// whatever its value, as the C module's `PyLong_FromUnsignedLong` makes it.
 fn crc32c(_py: Python<'_>, args: Args<'_, '_>) -> Result<Long<u32>> {
-    let (input,): (View,) = args.parse(py_format!("s*"))?;
+    let (input,): (View,) = args.parse(py_format!(BYTES))?;
     input.with_bytes(|data| Long(CRC32C.checksum(data)))
 }
 

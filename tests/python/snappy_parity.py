@@ -2,33 +2,66 @@
 
 Loads both extension modules into one interpreter and calls every function of
 each on the same corpus: valid and invalid data, every kind of object the
-"s*" and "s#" formats meet (str, unicode, bytearray, buffer, memoryview,
-array, mmap, objects with no buffer), wrong argument counts, keywords. The
+formats meet ("s*" and "s#" on Python 2: str, unicode, bytearray, buffer,
+memoryview, array, mmap, objects with no buffer; "y*" and "y#" on Python 3:
+bytes, str, bytearray, memoryviews (of bytes, whole, a slice, strided or
+released; of a bytearray; of an array), array, mmap, objects with no
+buffer), wrong argument counts, keywords. The
 results must be equal (type and value), and so must the exceptions (class
 name, module and message), with one allowance: compress() may pick other
 matches than libsnappy (the Snappy format fixes how a stream decompresses,
 not which matches a compressor finds; libsnappy's own choices change between
 its versions), so two compressed streams are equal when both decompress,
 through the original, to the same data; how many are also byte-identical
-is counted. Prints one line per case, then the counts; exits 1 on any
-difference.
+is counted.
+
+One difference is deliberate, and counted apart: from Python 3.10 the
+original's isValidCompressed() raises "SystemError: PY_SSIZE_T_CLEAN macro
+must be defined for '#' formats" for every argument its "y#" accepts (the
+module does not define that macro), where the port answers. Such a case is
+deliberate only if the original's exception is exactly that one, on 3.10 or
+later, and the port's answer is a bool saying whether the original's
+uncompress() takes the same argument; anything else is a difference.
+
+Prints one line per case (ok, DIFF, or DELIBERATE), then the counts:
+"N cases, D differences, M deliberate (...)"; exits 1 on any difference.
+Runs under Python 2.7 and Python 3 alike (ASCII, no coding line):
 
     python2.7 snappy_parity.py ORIGINAL.so PORT.so
+    python3.11 snappy_parity.py ORIGINAL.so PORT.so
 """
 
 import array
-import imp
 import mmap
 import random
 import sys
+
+PY3 = sys.version_info[0] >= 3
+
+# What the original's isValidCompressed() raises from Python 3.10 on, for
+# every argument "y#" takes: the deliberate difference (see above).
+SSIZE_T_CLEAN = ("raise", "builtins.SystemError",
+                 "PY_SSIZE_T_CLEAN macro must be defined for '#' formats")
+SSIZE_T_CLEAN_FROM = (3, 10)
 
 
 def load(path):
     """The _snappy module in path. Both are named _snappy: each is loaded by
     path (dlopen keeps their symbols apart), with the other's module object
-    out of sys.modules, where Py_InitModule would otherwise reuse it."""
+    out of sys.modules, where Py_InitModule would otherwise reuse it. Python
+    2's imp; Python 3's extension loader (imp is deprecated there, and gone
+    in 3.12), whose cache of single-phase modules is keyed by path too."""
     sys.modules.pop("_snappy", None)
-    module = imp.load_dynamic("_snappy", path)
+    if PY3:
+        import importlib.machinery
+        import importlib.util
+        loader = importlib.machinery.ExtensionFileLoader("_snappy", path)
+        spec = importlib.util.spec_from_file_location("_snappy", path, loader=loader)
+        module = importlib.util.module_from_spec(spec)
+        loader.exec_module(module)
+    else:
+        import imp
+        module = imp.load_dynamic("_snappy", path)
     sys.modules.pop("_snappy", None)
     return module
 
@@ -54,38 +87,65 @@ def prose(size):
         out.append(word)
         length += len(word)
         i += 1
-    return "".join(out)[:size]
+    # bytes: str on Python 2, where encoding ASCII gives the same str.
+    return "".join(out)[:size].encode("ascii")
 
 
 def corpus():
     """(label, function name, args, kwargs) of every case."""
+    # Byte strings are b"" literals and bytes(bytearray) (str on Python 2,
+    # the same values as ever there: the same cases on both lines).
     rng = random.Random(20261129)
-    text = "snappy +" * 1000 + " " + "by " * 1000 + " google"
-    noise = "".join(chr(rng.randrange(256)) for _ in range(10000))
-    big = ("a" * 100000) + noise
+    text = b"snappy +" * 1000 + b" " + b"by " * 1000 + b" google"
+    noise = bytes(bytearray(rng.randrange(256) for _ in range(10000)))
+    big = (b"a" * 100000) + noise
     inputs = [
-        ("empty", ""),
-        ("one byte", "a"),
-        ("hello", "hello world!"),
+        ("empty", b""),
+        ("one byte", b"a"),
+        ("hello", b"hello world!"),
         ("repetitive text", text),
         ("random bytes", noise),
         ("prose-like text", prose(50000)),
         ("100 B of prose", prose(100)),
         ("1000 B of prose", prose(1000)),
         ("100 KB of a then noise", big),
+        # unicode on Python 2 ("s*" encodes it); str on Python 3, which
+        # "y*" refuses.
         ("ascii unicode", u"hello unicode world!"),
         ("non-ascii unicode", u"h\xe9llo"),
-        ("bytearray", bytearray("bytes in a bytearray" * 3)),
-        ("buffer", buffer("a buffer over a str", 2, 10)),
-        ("memoryview", memoryview("a memoryview")),
+        ("bytearray", bytearray(b"bytes in a bytearray" * 3)),
+    ]
+    if not PY3:
+        # Python 2's buffer object (a name Python 3 does not have).
+        inputs.append(("buffer", buffer(b"a buffer over a str", 2, 10)))  # noqa: F821
+    inputs += [
+        ("memoryview", memoryview(b"a memoryview")),
         ("array", array.array("B", range(200))),
         ("array of ints", array.array("i", range(50))),
         ("int", 7),
         ("None", None),
         ("list", [1, 2]),
     ]
+    if PY3:
+        # What Python 3 code passes besides: a slice of a memoryview
+        # (contiguous), a strided one (not contiguous: "y*" refuses it), a
+        # released one, memoryviews of a bytearray and of an array (which
+        # "y*" takes and "y#" refuses: they release their exports), a long
+        # str, and an empty bytearray and memoryview.
+        released = memoryview(b"released")
+        released.release()
+        inputs += [
+            ("memoryview slice", memoryview(b"a slice of a memoryview")[2:15]),
+            ("memoryview strided", memoryview(b"a strided memoryview")[::2]),
+            ("released memoryview", released),
+            ("memoryview of a bytearray", memoryview(bytearray(b"shared" * 20))),
+            ("memoryview of an array", memoryview(array.array("H", range(100)))),
+            ("long str", "text, not bytes " * 100),
+            ("empty bytearray", bytearray()),
+            ("empty memoryview", memoryview(b"")),
+        ]
     m = mmap.mmap(-1, 4096)
-    m.write("an anonymous mmap" * 10)
+    m.write(b"an anonymous mmap" * 10)
     inputs.append(("mmap", m))
 
     cases = []
@@ -95,15 +155,15 @@ def corpus():
     # Data that is not (all) valid Snappy, for the decompressing side
     # (compressed_cases adds what the original compressed).
     streams = [
-        ("garbage", "hoa"),
-        ("header only", "\x05"),
-        ("truncated varint", "\xff\xff\xff\xff\xff\xff"),
-        ("huge length, no data", "\xff\xff\xff\xff\x0f"),
-        ("length past the data", "\x0a\x04abc"),
-        ("literal longer than the data", "\x05\x10ab"),
-        ("copy before any output", "\x04\x01\x00"),
-        ("bad copy offset", "\x06\x08ab\x05\x09"),
-        ("trailing bytes", "\x01\x00a\x00"),
+        ("garbage", b"hoa"),
+        ("header only", b"\x05"),
+        ("truncated varint", b"\xff\xff\xff\xff\xff\xff"),
+        ("huge length, no data", b"\xff\xff\xff\xff\x0f"),
+        ("length past the data", b"\x0a\x04abc"),
+        ("literal longer than the data", b"\x05\x10ab"),
+        ("copy before any output", b"\x04\x01\x00"),
+        ("bad copy offset", b"\x06\x08ab\x05\x09"),
+        ("trailing bytes", b"\x01\x00a\x00"),
     ]
     for label, data in streams:
         for name in ("uncompress", "decompress", "isValidCompressed"):
@@ -111,8 +171,8 @@ def corpus():
     # Arity and keywords.
     for name in ("compress", "uncompress", "decompress", "isValidCompressed", "_crc32c"):
         cases.append(("%s()" % name, name, (), {}))
-        cases.append(("%s(two args)" % name, name, ("a", "b"), {}))
-        cases.append(("%s(keyword)" % name, name, (), {"data": "a"}))
+        cases.append(("%s(two args)" % name, name, (b"a", b"b"), {}))
+        cases.append(("%s(keyword)" % name, name, (), {"data": b"a"}))
     return inputs, cases
 
 
@@ -143,7 +203,7 @@ def compressed_cases(original, inputs):
             damaged = bytearray(packed)
             for _ in range(1 + n % 3):
                 damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
-            damaged = str(damaged)
+            damaged = bytes(damaged)
             cut = packed[:rng.randrange(len(packed))]
             for name in ("uncompress", "isValidCompressed"):
                 cases.append(("%s(compressed %s, damaged %d)" % (name, label, n), name,
@@ -158,7 +218,7 @@ def main():
     assert original is not port
     inputs, cases = corpus()
     cases += compressed_cases(original, inputs)
-    differences = 0
+    differences, deliberate = 0, 0
     compressed, identical = 0, 0
     for label, name, args, kwargs in cases:
         a = outcome(getattr(original, name), args, kwargs)
@@ -174,16 +234,27 @@ def main():
                                      "byte-identical" if a == b else
                                      "same data back, %d and %d bytes" % (len(a[2]), len(b[2]))))
             continue
-        if not same:
+        status = "ok" if same else "DIFF"
+        if (not same and name == "isValidCompressed" and a == SSIZE_T_CLEAN
+                and sys.version_info[:2] >= SSIZE_T_CLEAN_FROM):
+            # The original cannot answer; the port's answer must be the one
+            # the original's decompressor gives for the same argument.
+            expected = outcome(original.uncompress, args, kwargs)[0] == "ok"
+            if b == ("ok", "bool", expected):
+                status = "DELIBERATE"
+        if status == "DIFF":
             differences += 1
+        elif status == "DELIBERATE":
+            deliberate += 1
         shown = a if same else (a, b)
         text = repr(shown)
         if len(text) > 160:
             text = text[:157] + "..."
-        print("%-4s %-50s %s" % ("ok" if same else "DIFF", label, text))
+        print("%-4s %-50s %s" % (status, label, text))
     # The module itself: its names, the exception classes and the version.
     for attribute in sorted(set(dir(original)) | set(dir(port))):
-        if attribute in ("__file__",):
+        # Where each was loaded from (Python 3 adds its loader and spec).
+        if attribute in ("__file__", "__loader__", "__spec__"):
             continue
         a, b = getattr(original, attribute, "<missing>"), getattr(port, attribute, "<missing>")
         if isinstance(a, type) and isinstance(b, type):
@@ -197,8 +268,9 @@ def main():
         print("%-4s %-50s %r" % ("ok" if same else "DIFF", "attribute " + attribute,
                                  a if same else (a, b)))
         cases.append(attribute)
-    print("%d cases, %d differences (compress: %d of %d byte-identical)"
-          % (len(cases), differences, identical, compressed))
+    print("%d cases, %d differences, %d deliberate (the original's PY_SSIZE_T_CLEAN "
+          "SystemError, 3.10+) (compress: %d of %d byte-identical)"
+          % (len(cases), differences, deliberate, identical, compressed))
     sys.exit(1 if differences else 0)
 
 

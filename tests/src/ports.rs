@@ -105,18 +105,7 @@ pub fn build(package: &str, library: &str, module: &str, dest: &Path) -> Result<
 /// Runs `python() args` with `env`, and returns its output, or fails the
 /// test showing everything it printed.
 pub fn run_python(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(python());
-    command
-        .args(args)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        // Ports panic on purpose in some suites: one line each.
-        .env("RUST_BACKTRACE", "0");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python()));
+    let output = python_output(args, env);
     assert!(
         output.status.success(),
         "{} {args:?} failed ({})\n--- stdout\n{}\n--- stderr\n{}",
@@ -126,4 +115,23 @@ pub fn run_python(args: &[&str], env: &[(&str, &str)]) -> Output {
         String::from_utf8_lossy(&output.stderr),
     );
     output
+}
+
+/// Runs `python() args` with `env` (as [`run_python`] does), and returns
+/// its output whatever its exit status: for a run that may fail and is
+/// judged by what it printed (an original's suite that fails on a line
+/// where the original cannot pass all of it).
+pub fn python_output(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(python());
+    command
+        .args(args)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        // Ports panic on purpose in some suites: one line each.
+        .env("RUST_BACKTRACE", "0");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python()))
 }
