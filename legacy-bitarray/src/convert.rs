@@ -3,6 +3,7 @@
 //! (`slice_GetIndicesEx` on `idx_t`), with its exceptions and messages.
 
 use crate::core::messages as msg;
+use legacy_buffer::ffi::PY3;
 use legacy_buffer::{Error, ExceptionType, Object, Result};
 
 /// A `TypeError` with `message`.
@@ -37,12 +38,15 @@ fn is_int_or_bool(v: &Object<'_>) -> bool {
 /// past a `long long` is -1, as `PyLong_AsLongLong`'s error value, which
 /// the C takes without looking at the error (its callers then raise their
 /// own: `bitarray(2**64)` "cannot create bitarray with negative length").
+/// On Python 3 every `int` takes that `long` path: the C's `PyInt_Check`
+/// branch is `#ifndef IS_PY3K`, and `is_int` is `PyLong_Check` there (an
+/// `int` past a `long long` is -1 then too, not an `OverflowError`).
 #[inline]
 pub(crate) fn get_index(v: &Object<'_>) -> Result<i64> {
     if let Some(i) = v.exact_int() {
         return Ok(i);
     }
-    if v.is_int() {
+    if !PY3 && v.is_int() {
         Ok(v.to_long()?)
     } else if v.is_long() {
         Ok(v.to_long_long().unwrap_or(-1))
@@ -50,6 +54,49 @@ pub(crate) fn get_index(v: &Object<'_>) -> Result<i64> {
         Ok(v.to_ssize_clipped()? as i64)
     } else {
         Err(type_error(msg::SLICE_INDEX_TYPE))
+    }
+}
+
+/// The exception C's `getIndex` leaves set where it took `taken` for `v`:
+/// on Python 3, for an `int` past a `long long`, `PyLong_AsLongLong`'s
+/// `OverflowError`, which the C does not look at. The operation (an item
+/// or slice got, set or deleted, a repetition) then runs at -1 and returns
+/// its result with that exception set, and CPython 3 raises a
+/// `SystemError` naming the method, that `OverflowError` its cause
+/// (`getIndex`'s `PyLong_Check` branch is outside its `#ifndef IS_PY3K`:
+/// the same in both builds; only CPython 3 looks at the exception a result
+/// comes with). The port runs the operation as the C does and then
+/// raises the `OverflowError` itself ([`raise_left`]), as it passes on
+/// `f.read`'s exception where the C's Python 3 `fromfile` returns `None`
+/// with it set. On Python 2, whose CPython never reports it, `None`: the
+/// operation's result, as before.
+pub(crate) fn left_set(v: &Object<'_>, taken: i64) -> Option<Error> {
+    if !PY3 || taken != -1 || !v.is_long() || v.exact_int().is_some() {
+        return None;
+    }
+    v.to_long_long().err()
+}
+
+/// [`left_set`] for a slice's parts, in the order C's `slice_GetIndicesEx`
+/// takes them (step, start, stop): the last one's, which replaces those
+/// before it.
+pub(crate) fn slice_left_set(slice: &Object<'_>) -> Option<Error> {
+    if !PY3 {
+        return None;
+    }
+    let [start, stop, step] = slice.slice_parts()?;
+    [step, start, stop]
+        .iter()
+        .rev()
+        .find_map(|part| left_set(part, -1))
+}
+
+/// `result`, unless it is a success and the C left `left` set: then that
+/// (see [`left_set`]).
+pub(crate) fn raise_left<T>(result: Result<T>, left: Option<Error>) -> Result<T> {
+    match left {
+        Some(e) if result.is_ok() => Err(e),
+        _ => result,
     }
 }
 
@@ -63,13 +110,16 @@ pub(crate) fn index_of(v: &Object<'_>) -> Option<Result<i64>> {
     is_index(v).then(|| get_index(v))
 }
 
-/// C's `IntBool_AsInt`: a `bool`, or an `int`/`long` that is 0 or 1.
+/// C's `IntBool_AsInt`: a `bool`, or an `int`/`long` that is 0 or 1. A
+/// `long` past a C `long` is -1, `PyLong_AsLong`'s error value, which the
+/// C takes without looking at the error (on both lines; Python 2's `int`
+/// always fits): its `ValueError` then, not an `OverflowError`.
 pub(crate) fn int_bool(v: &Object<'_>) -> Result<bool> {
     if v.is_bool() {
         return v.is_true();
     }
     let x = if v.is_int() || v.is_long() {
-        v.to_long()?
+        v.to_long().unwrap_or(-1)
     } else {
         return Err(type_error(msg::INT_OR_BOOL));
     };

@@ -4,6 +4,7 @@
 use crate::access::{as_bitarray, resize, setbit, state, with_bits_mut, with_two_mut, This};
 use crate::convert::type_error;
 use crate::core::messages as msg;
+use legacy_buffer::ffi::PY3;
 use legacy_buffer::{Error, ExceptionType, Object, Result};
 
 /// C's `extend_dispatch`: by the type of `obj`, in the C's order.
@@ -105,8 +106,19 @@ pub(crate) fn extend_01(this: &This<'_, '_>, chars: &[u8]) -> Result<()> {
     let (n, _) = state(this)?;
     resize(this, n + chars.len())?;
     let chars = chars.to_vec();
-    with_bits_mut(this, move |mut bits| bits.extend_01(n, &chars))?
-        .map_err(|e| Error::with_bytes(ExceptionType::ValueError, e.message()))
+    with_bits_mut(this, move |mut bits| bits.extend_01(n, &chars))?.map_err(|e| {
+        if PY3 && e.found >= 0x80 {
+            // The C's `PyErr_Format(..., "found '%c'", c)` passes a `char`,
+            // negative from 0x80 up: Python 3's `PyUnicode_FromFormat`
+            // refuses it (OverflowError), and `PyErr_Format` then raises the
+            // ValueError with no message at all (its `IS_PY3K` build has no
+            // branch of its own here; Python 2's `PyString_FromFormat`
+            // writes the byte). An empty message, then, as `str()` of the
+            // C's shows.
+            return Error::new(ExceptionType::ValueError, "");
+        }
+        Error::with_bytes(ExceptionType::ValueError, e.message())
+    })
 }
 
 /// `pack(bytes)`: C's `extend_bytes(self, s, BYTES_RAW)`.

@@ -22,6 +22,33 @@
 //! under its exporters' feet: the one change of behaviour on purpose, which
 //! the parity test lists).
 //!
+//! # Python 2 and 3
+//!
+//! The same source builds for Python 2.7 and for Python 3 (3.9, 3.11),
+//! with no `#[cfg]`, and passes the sdist's suite on each beside the C
+//! original built for the same Python. Where the C module's Python 3 build
+//! differs, the port branches on the constant [`legacy_buffer::ffi::PY3`]
+//! (both branches compiled and checked on each line, one folded away),
+//! seven times:
+//! - the C's `#ifdef IS_PY3K` functions: `fromfile` (`f.read(n)`, which
+//!   must give bytes, not a `FILE *`), `tofile` (`f.write(bytes)`) and
+//!   `to01` (a `str`, not bytes); and its `#ifndef IS_PY3K` `int` branch
+//!   of `getIndex` (every `int` is a `long` there);
+//! - what CPython 3 makes of the same C: a `ValueError` formatted with
+//!   `%c` of a negative `char` has an empty message (Python 3's formatter
+//!   refuses the character); and where the C returns a result with an
+//!   exception still set (`a[2**64]`: `PyLong_AsLongLong`'s `OverflowError`,
+//!   unread), CPython 3 raises a `SystemError` caused by it, where the port
+//!   does the C's operation and raises that `OverflowError` itself (a
+//!   difference the parity script lists, as it lists `f.read`'s exception
+//!   passed on where the C returns `None` with it set).
+//!
+//! The rest needs no branch: `endian()`, `buffer_info()` and `__reduce__`
+//! give [`Object::native_str`](legacy_buffer::Object::native_str) where the
+//! C gives `Py_BuildValue("s")` or `PyUnicode_FromString` under its `#if`;
+//! bytes are `str` on 2 and `bytes` on 3 as the C's `PyBytes_*` macros
+//! make them; the type's slots are each line's.
+//!
 //! One library is both modules: build the `extension-module` feature and
 //! install `liblegacy_bitarray.so` as `bitarray/_bitarray.so` with
 //! `bitarray/_util.so` a link to it (`_bitarray_d.so`, `_util_d.so` for

@@ -7,8 +7,8 @@ use crate::access::{
     with_bits_mut, with_two, with_two_mut, Bitarray, This,
 };
 use crate::convert::{
-    get_index, index_error, index_of, int_bool, is_bit, is_index, item_index, normalize_index,
-    slice_indices, type_error, value_error,
+    get_index, index_error, index_of, int_bool, is_bit, is_index, item_index, left_set,
+    normalize_index, raise_left, slice_indices, slice_left_set, type_error, value_error,
 };
 use crate::core::messages as msg;
 use crate::core::{bytes_for, Bits, BitsMut, BitwiseOp, Endian};
@@ -17,6 +17,7 @@ use crate::extend::{
 };
 use crate::iterators;
 use legacy_buffer::extension::{Args, Class, CompareOp, Instance};
+use legacy_buffer::ffi::PY3;
 use legacy_buffer::{py_format, Borrowed, Bytes, Error, ExceptionType, Object, Python, Result};
 use std::ffi::CStr;
 
@@ -260,7 +261,8 @@ pub(crate) fn buffer_info<'py>(py: Python<'py>, this: This<'_, 'py>) -> Obj<'py>
         vec![
             Object::int(py, address as libc_long)?,
             Object::long(py, size as i64)?,
-            Object::str(py, endian.name().as_bytes())?,
+            // Py_BuildValue's "s": the native str of each line.
+            Object::native_str(py, endian.name())?,
             Object::int(py, (8 * size - n) as libc_long)?,
             Object::long(py, this.bytes_capacity() as i64)?,
         ],
@@ -270,8 +272,9 @@ pub(crate) fn buffer_info<'py>(py: Python<'py>, this: This<'_, 'py>) -> Obj<'py>
 #[allow(non_camel_case_types)]
 type libc_long = std::os::raw::c_long;
 
+/// `endian()`: a native str (PyString on Python 2, PyUnicode on 3).
 pub(crate) fn endian<'py>(py: Python<'py>, this: This<'_, 'py>) -> Obj<'py> {
-    Object::str(py, state(&this)?.1.name().as_bytes())
+    Object::native_str(py, state(&this)?.1.name())
 }
 
 pub(crate) fn append<'py>(
@@ -308,7 +311,7 @@ pub(crate) fn reduce<'py>(py: Python<'py>, this: This<'_, 'py>) -> Obj<'py> {
         py,
         vec![
             Object::str(py, &state_bytes)?,
-            Object::str(py, endian.name().as_bytes())?,
+            Object::native_str(py, endian.name())?,
         ],
     )?;
     Object::tuple(py, vec![class, args, dict])
@@ -351,14 +354,18 @@ pub(crate) fn sort<'py>(_py: Python<'py>, this: This<'_, 'py>, args: Args<'_, 'p
     with_bits_mut(&this, move |mut b| b.sort(reverse))
 }
 
-/// `fromfile(f, n=<till EOF>)`: Python 2's `file` objects only (the C reads
-/// through the `FILE *`; here through the file's methods, which use it).
+/// `fromfile(f, n=<till EOF>)`: on Python 2, `file` objects only (the C
+/// reads through the `FILE *`; here through the file's methods, which use
+/// it); on Python 3, anything with a `read` giving bytes.
 pub(crate) fn fromfile<'py>(
     _py: Python<'py>,
     this: This<'_, 'py>,
     args: Args<'_, 'py>,
 ) -> Result<()> {
     let (f, nbytes): (Borrowed, Option<isize>) = args.parse(py_format!("O|n:fromfile"))?;
+    if PY3 {
+        return fromfile_by_read(&this, &f, nbytes.unwrap_or(-1));
+    }
     if !open_file(&f)? {
         return Err(type_error(msg::OPEN_FILE_ARG));
     }
@@ -388,21 +395,54 @@ pub(crate) fn fromfile<'py>(
     }
     let data = f.call_method("read", &[&Object::long(f.py(), nbytes as i64)?])?;
     let data = data.str_bytes().unwrap_or_default();
-    let (t, _) = state(&this)?;
     if data.len() < nbytes as usize {
         // A short read: the C keeps the pad bits it zeroed as bits, the
         // bytes it got after them, and raises EOFError.
-        let p = setunused(&this)?;
-        let padded = t + p;
-        resize(&this, padded + 8 * data.len())?;
-        let data = data.to_vec();
-        with_bits_mut(&this, move |mut b| {
-            let start = bytes_for(padded);
-            b.bytes_mut()[start..start + data.len()].copy_from_slice(&data)
-        })?;
+        append_after_pad(&this, data)?;
         return Err(Error::new(ExceptionType::EOFError, msg::NOT_ENOUGH_IN_FILE));
     }
     extend_frombytes(&this, data)
+}
+
+/// `fromfile` as the C module's Python 3 build has it (a function of its
+/// own there too): `f.read(nbytes)` (`-1` for all), which must give bytes.
+fn fromfile_by_read(this: &This<'_, '_>, f: &Object<'_>, nbytes: isize) -> Result<()> {
+    if nbytes == 0 {
+        return Ok(());
+    }
+    // Any failure to get `read` is the C's TypeError (PyErr_SetString
+    // replaces the AttributeError).
+    let read = f
+        .getattr("read")
+        .map_err(|_| type_error(msg::OPEN_FILE_ARG))?;
+    // Where `read` raises, the C returns None with the exception set, which
+    // CPython turns into a SystemError naming the method; its cause, the
+    // exception `read` raised, is what is passed on here.
+    let data = read.call(&[&Object::long(f.py(), nbytes as i64)?])?;
+    let data = data
+        .str_bytes()
+        .ok_or_else(|| type_error(msg::OPEN_FILE_ARG))?;
+    if nbytes > 0 && data.len() < nbytes as usize {
+        // As on Python 2: the pad bits zeroed and kept as bits, the bytes
+        // read after them, and EOFError, in the Python 3 build's words.
+        append_after_pad(this, data)?;
+        return Err(Error::new(ExceptionType::EOFError, msg::NOT_ENOUGH_READ));
+    }
+    extend_frombytes(this, data)
+}
+
+/// What the C's `fromfile` leaves on a short read: the pad bits zeroed and
+/// counted as bits, then `data`'s bytes.
+fn append_after_pad(this: &This<'_, '_>, data: &[u8]) -> Result<()> {
+    let (t, _) = state(this)?;
+    let p = setunused(this)?;
+    let padded = t + p;
+    resize(this, padded + 8 * data.len())?;
+    let data = data.to_vec();
+    with_bits_mut(this, move |mut b| {
+        let start = bytes_for(padded);
+        b.bytes_mut()[start..start + data.len()].copy_from_slice(&data)
+    })
 }
 
 /// Whether `f` is an open Python 2 `file` (what `PyFile_AsFile` gives a
@@ -411,12 +451,24 @@ fn open_file(f: &Object<'_>) -> Result<bool> {
     Ok(f.is_file() && !f.getattr("closed")?.is_true()?)
 }
 
-/// `tofile(f)`.
+/// `tofile(f)`: on Python 2 an open `file`; on Python 3 (the C's function
+/// of its own there) anything with a `write`, called with all the bytes.
 pub(crate) fn tofile<'py>(
     py: Python<'py>,
     this: This<'_, 'py>,
     f: Borrowed<'_, 'py>,
 ) -> Result<()> {
+    if PY3 {
+        // `write`'s absence is passed on; its failure becomes the C's
+        // TypeError. Empty bytes are written too.
+        let write = f.getattr("write")?;
+        setunused(&this)?;
+        let data = Object::str(py, &crate::access::bytes_of(&this)?)?;
+        write
+            .call(&[&data])
+            .map_err(|_| type_error(msg::OPEN_FILE_EXPECTED))?;
+        return Ok(());
+    }
     if !open_file(&f)? {
         return Err(type_error(msg::OPEN_FILE_EXPECTED));
     }
@@ -452,7 +504,14 @@ pub(crate) fn tobytes<'py>(_py: Python<'py>, this: This<'_, 'py>) -> Obj<'py> {
     this.to_str()
 }
 
+/// `to01()`: Python 2's `str`; Python 3's C decodes those bytes into a
+/// `str`.
 pub(crate) fn to01<'py>(py: Python<'py>, this: This<'_, 'py>) -> Obj<'py> {
+    if PY3 {
+        let digits = with_bits(&this, |bits| bits.to01())?;
+        let digits = std::str::from_utf8(&digits).expect("'0' and '1' are ASCII");
+        return Object::native_str(py, digits);
+    }
     unpack_str(py, &this, b'0', b'1')
 }
 
@@ -554,30 +613,38 @@ pub(crate) fn remove<'py>(
     }
 }
 
-/// `a[i]`, `a[i:j:k]`.
+/// `a[i]`, `a[i:j:k]` (on Python 3, an index past a `long long` raises
+/// after, see [`left_set`]).
 pub(crate) fn getitem<'py>(py: Python<'py>, this: This<'_, 'py>, a: Borrowed<'_, 'py>) -> Obj<'py> {
     if let Some(i) = index_of(&a) {
+        let i = i?;
         let (n, endian) = state(&this)?;
-        let i = item_index(n, i?)?;
-        return Ok(Object::bool(py, getbit(&this, endian, i)));
+        let bit = Object::bool(py, getbit(&this, endian, item_index(n, i)?));
+        return raise_left(Ok(bit), left_set(&a, i));
     }
     if a.is_slice() {
-        let (n, endian) = state(&this)?;
-        let s = slice_indices(&a, n)?;
-        let mut bytes = zeroed(bytes_for(s.len))?;
-        let (start, step, len) = (s.start as usize, s.step as isize, s.len);
-        if len > 0 {
-            let out = &mut bytes;
-            this.with_bytes(move |src| {
-                BitsMut::new(out, len, endian).get_slice(&Bits::new(src, n, endian), start, step)
-            })?;
-        }
-        return new_like(&this, len, endian, bytes);
+        return raise_left(getslice(&this, &a), slice_left_set(&a));
     }
     Err(type_error(msg::INDEX_OR_SLICE))
 }
 
-/// `a[i] = v`, `a[i:j:k] = v` (`__setitem__` takes both as arguments).
+/// `a[i:j:k]`.
+fn getslice<'py>(this: &This<'_, 'py>, a: &Object<'_>) -> Obj<'py> {
+    let (n, endian) = state(this)?;
+    let s = slice_indices(a, n)?;
+    let mut bytes = zeroed(bytes_for(s.len))?;
+    let (start, step, len) = (s.start as usize, s.step as isize, s.len);
+    if len > 0 {
+        let out = &mut bytes;
+        this.with_bytes(move |src| {
+            BitsMut::new(out, len, endian).get_slice(&Bits::new(src, n, endian), start, step)
+        })?;
+    }
+    new_like(this, len, endian, bytes)
+}
+
+/// `a[i] = v`, `a[i:j:k] = v` (`__setitem__` takes both as arguments; on
+/// Python 3, an index past a `long long` raises after, see [`left_set`]).
 pub(crate) fn setitem<'py>(
     _py: Python<'py>,
     this: This<'_, 'py>,
@@ -585,14 +652,15 @@ pub(crate) fn setitem<'py>(
 ) -> Result<()> {
     let (a, v): (Borrowed, Borrowed) = args.parse(py_format!("OO:__setitem__"))?;
     if let Some(i) = index_of(&a) {
+        let i = i?;
         let (n, endian) = state(&this)?;
-        let i = item_index(n, i?)?;
+        let at = item_index(n, i)?;
         let bit = v.is_true()?;
-        setbit(&this, endian, i, bit);
-        return Ok(());
+        setbit(&this, endian, at, bit);
+        return raise_left(Ok(()), left_set(&a, i));
     }
     if a.is_slice() {
-        return setslice(&this, &a, &v);
+        return raise_left(setslice(&this, &a, &v), slice_left_set(&a));
     }
     Err(type_error(msg::INDEX_OR_SLICE))
 }
@@ -646,40 +714,47 @@ fn setslice(this: &This<'_, '_>, slice: &Object<'_>, v: &Object<'_>) -> Result<(
     Err(index_error(msg::SLICE_ASSIGN_TYPE))
 }
 
-/// `del a[i]`, `del a[i:j:k]`.
+/// `del a[i]`, `del a[i:j:k]` (on Python 3, an index past a `long long`
+/// raises after, see [`left_set`]).
 pub(crate) fn delitem<'py>(
     _py: Python<'py>,
     this: This<'_, 'py>,
     a: Borrowed<'_, 'py>,
 ) -> Result<()> {
     if let Some(i) = index_of(&a) {
+        let i = i?;
         let (n, _) = state(&this)?;
-        let i = item_index(n, i?)?;
-        return delete_n(&this, i, 1);
+        let deleted = delete_n(&this, item_index(n, i)?, 1);
+        return raise_left(deleted, left_set(&a, i));
     }
     if a.is_slice() {
-        let (n, _) = state(&this)?;
-        let s = slice_indices(&a, n)?;
-        if s.len == 0 {
-            return Ok(());
-        }
-        let (mut start, mut stop, mut step) = (s.start, s.stop, s.step);
-        if step < 0 {
-            stop = start + 1;
-            start = stop + step * (s.len as i64 - 1) - 1;
-            step = -step;
-        }
-        if step == 1 {
-            return delete_n(&this, start as usize, s.len);
-        }
-        let (start, stop, step) = (start as usize, stop as usize, step as usize);
-        if this.exports() > 0 && bytes_for(n - s.len) != bytes_for(n) {
-            resize(&this, n - s.len)?;
-        }
-        with_bits_mut(&this, move |mut b| b.delete_slice(start, stop, step))?;
-        return resize(&this, n - s.len);
+        return raise_left(delslice(&this, &a), slice_left_set(&a));
     }
     Err(type_error(msg::INDEX_OR_SLICE))
+}
+
+/// `del a[i:j:k]`.
+fn delslice(this: &This<'_, '_>, a: &Object<'_>) -> Result<()> {
+    let (n, _) = state(this)?;
+    let s = slice_indices(a, n)?;
+    if s.len == 0 {
+        return Ok(());
+    }
+    let (mut start, mut stop, mut step) = (s.start, s.stop, s.step);
+    if step < 0 {
+        stop = start + 1;
+        start = stop + step * (s.len as i64 - 1) - 1;
+        step = -step;
+    }
+    if step == 1 {
+        return delete_n(this, start as usize, s.len);
+    }
+    let (start, stop, step) = (start as usize, stop as usize, step as usize);
+    if this.exports() > 0 && bytes_for(n - s.len) != bytes_for(n) {
+        resize(this, n - s.len)?;
+    }
+    with_bits_mut(this, move |mut b| b.delete_slice(start, stop, step))?;
+    resize(this, n - s.len)
 }
 
 /// `a + other`.
@@ -720,7 +795,8 @@ fn repeat(this: &This<'_, '_>, times: i64) -> Result<()> {
     with_bits_mut(this, move |mut b| b.repeat(n))
 }
 
-/// `a * n`, `n * a`.
+/// `a * n`, `n * a` (on Python 3, an `n` past a `long long` raises after,
+/// see [`left_set`]).
 pub(crate) fn mul<'py>(_py: Python<'py>, this: This<'_, 'py>, v: Borrowed<'_, 'py>) -> Obj<'py> {
     if !is_index(&v) {
         return Err(type_error(msg::REPEAT_TYPE));
@@ -728,16 +804,17 @@ pub(crate) fn mul<'py>(_py: Python<'py>, this: This<'_, 'py>, v: Borrowed<'_, 'p
     let times = get_index(&v)?;
     let res = copy_of(&this)?;
     repeat(&as_bitarray(&res).expect("a copy"), times)?;
-    Ok(res)
+    raise_left(Ok(res), left_set(&v, times))
 }
 
-/// `a *= n`.
+/// `a *= n` (as `a * n` on Python 3).
 pub(crate) fn imul<'py>(_py: Python<'py>, this: This<'_, 'py>, v: Borrowed<'_, 'py>) -> Obj<'py> {
     if !is_index(&v) {
         return Err(type_error(msg::IREPEAT_TYPE));
     }
-    repeat(&this, get_index(&v)?)?;
-    Ok(this.clone_ref())
+    let times = get_index(&v)?;
+    repeat(&this, times)?;
+    raise_left(Ok(this.clone_ref()), left_set(&v, times))
 }
 
 /// `~a`: the copy made inverted (every byte, pad bits included, as the

@@ -5,7 +5,7 @@ Each operation at 100 bits and at 8 Mbit: construction from a '0101...' str
 and from bytes (the pickle format: a byte of unused bits, then the raw
 bytes), frombytes, tobytes, count, search, index, item get and set, slice
 get and set with a step, & | ^ ~, << (not in bitarray 1.2.2: reported so),
-extend, ==, iteration, a pickle round trip.
+extend, ==, iteration, a pickle round trip (cPickle on Python 2).
 Both packages are named `bitarray`: each is imported from its directory in
 turn, the first one's modules taken out of sys.modules before the second is
 imported (their extension modules are other files, which dlopen keeps
@@ -14,18 +14,34 @@ load affects both alike; the figure is the best of them. Each operation's
 results are compared before it is timed.
 
     python2.7 bench_bitarray.py --original DIR --port DIR [--quick]
+    python3 bench_bitarray.py --original DIR --port DIR [--quick]
 
-Each DIR holds a `bitarray` package. --quick times little, at 100 bits and
-64 Kbit (a smoke test of the script, not a measurement).
+Each DIR holds a `bitarray` package, built for the interpreter running this.
+--quick times little, at 100 bits and 64 Kbit (a smoke test of the script,
+not a measurement). The same operations on Python 2 and 3: the str of '0's
+and '1's a str on both, the pickle format's bytes Python 2's str and 3's
+bytes.
 """
 
+from __future__ import print_function
+
 import argparse
-import cPickle
 import os
 import platform
 import random
 import sys
 import timeit
+
+if sys.version_info[0] >= 3:
+    import pickle
+    PICKLE = "pickle"
+
+    def byte(code):
+        return bytes(bytearray([code]))
+else:
+    import cPickle as pickle
+    PICKLE = "cPickle"
+    byte = chr
 
 NAMES = ("bitarray", "bitarray._bitarray", "bitarray._util", "bitarray.util")
 
@@ -69,7 +85,7 @@ def rows(m, nbits, seed):
     a = bitarray(s)
     b = bitarray("".join(r.choice("01") for _ in range(nbits)))
     raw = a.tobytes()
-    pickled = chr(-nbits % 8) + raw
+    pickled = byte(-nbits % 8) + raw
     sparse = bitarray(nbits)
     sparse.setall(0)
     sparse[-1] = 1
@@ -95,7 +111,7 @@ def rows(m, nbits, seed):
     def roundtrip():
         # pickle finds the class by its module's name: this package's.
         sys.modules["bitarray"] = m
-        return cPickle.loads(cPickle.dumps(a, 2))
+        return pickle.loads(pickle.dumps(a, 2))
 
     def frombytes():
         c = bitarray()
@@ -122,7 +138,7 @@ def rows(m, nbits, seed):
         ("`a.extend(b)`, a empty", extend),
         ("`a == b`, equal", lambda: a == bitarray(a)),
         ("`for x in a`", iterate),
-        ("`cPickle` round trip", roundtrip),
+        ("`%s` round trip" % PICKLE, roundtrip),
     ]
 
 

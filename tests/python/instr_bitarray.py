@@ -2,6 +2,7 @@
 Rust port, counted by valgrind's callgrind (report.py runs it).
 
     python2.7 instr_bitarray.py DIR OPERATION N
+    python3 instr_bitarray.py DIR OPERATION N
 
 runs OPERATION N times on a 100-bit bitarray of the `bitarray` package in
 DIR. Two runs, N and 3N, under callgrind: the difference over 2N is what
@@ -10,6 +11,9 @@ out. Each figure counts the whole Python statement (the call through the
 interpreter included), as the timeit rows do.
 """
 import sys
+
+if sys.version_info[0] >= 3:
+    xrange = range
 
 sys.path.insert(0, sys.argv[1])
 from bitarray import bitarray  # noqa: E402
