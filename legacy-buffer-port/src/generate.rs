@@ -1,0 +1,684 @@
+//! Writing the port's skeleton: `Cargo.toml` and `src/lib.rs`, from what
+//! [`extract`](crate::extract) read. What `py_module!` cannot say is a
+//! [`Gap`], reported and written beside the code it concerns.
+
+use crate::model::{
+    convention, is_rust_ident, read_format, ConstValue, Extracted, Function, Gap, Loc, MethodEntry,
+    ParseCall, Unit,
+};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The built-in exception classes `py_module!` takes as a base
+/// (legacy-buffer's `ExceptionType` variants).
+const EXCEPTION_TYPES: &[&str] = &[
+    "TypeError",
+    "ValueError",
+    "OverflowError",
+    "IndexError",
+    "BufferError",
+    "SystemError",
+    "MemoryError",
+    "Exception",
+    "StandardError",
+    "RuntimeError",
+    "ImportError",
+    "IOError",
+    "OSError",
+    "KeyError",
+    "NotImplementedError",
+    "UnicodeError",
+    "ZeroDivisionError",
+    "EOFError",
+    "AttributeError",
+    "StopIteration",
+    "LookupError",
+];
+
+/// The generated crate's files, and the gaps found while writing them.
+#[derive(Clone, Debug)]
+pub struct Generated {
+    /// `Cargo.toml`.
+    pub cargo_toml: String,
+    /// `src/lib.rs`.
+    pub lib_rs: String,
+    /// Everything not extracted or not expressible (the extraction's gaps
+    /// included), sorted by place.
+    pub gaps: Vec<Gap>,
+    /// The module's name.
+    pub module: String,
+}
+
+/// A Rust string literal for `s` (escaped; multi-line strings as `\n`).
+fn rust_str(s: &str) -> String {
+    format!("{s:?}")
+}
+
+/// `s` as `//` comment lines, indented by `indent`.
+fn comment(s: &str, indent: &str) -> String {
+    s.lines()
+        .map(|l| {
+            let l = l.trim_end();
+            if l.is_empty() {
+                format!("{indent}//\n")
+            } else {
+                format!("{indent}// {l}\n")
+            }
+        })
+        .collect()
+}
+
+/// Generate the crate for `extracted`, named `crate_name`, depending on
+/// legacy-buffer in the workspace at `workspace`.
+pub fn generate(
+    extracted: &Extracted,
+    source: &Path,
+    crate_name: Option<&str>,
+    workspace: &Path,
+) -> Result<Generated, String> {
+    let mut gaps = extracted.gaps.clone();
+    let Some(init) = extracted.inits.first() else {
+        return Err(format!(
+            "{}: no Py_InitModule call found (is the file preprocessed for Python 2.7?)",
+            source.display()
+        ));
+    };
+    for extra in &extracted.inits[1..] {
+        gaps.push(Gap {
+            loc: extra.loc.clone(),
+            message: format!(
+                "a second Py_InitModule call (module {:?}): only the first is scaffolded",
+                extra.name
+            ),
+        });
+    }
+    let module = init.name.rsplit('.').next().unwrap_or_default().to_string();
+    if !is_rust_ident(&module) {
+        return Err(format!(
+            "{}: module name {:?} is not a Rust identifier: py_module! cannot name it",
+            init.loc, init.name
+        ));
+    }
+    let table = init
+        .methods
+        .as_ref()
+        .and_then(|name| extracted.tables.iter().find(|t| &t.name == name));
+    let entries: Vec<MethodEntry> = match (table, &init.methods) {
+        (Some(t), _) => t.entries.clone(),
+        (None, Some(name)) => {
+            gaps.push(Gap {
+                loc: init.loc.clone(),
+                message: format!("method table {name} not found in the file: no functions"),
+            });
+            Vec::new()
+        }
+        (None, None) => Vec::new(),
+    };
+
+    let mut imports: BTreeSet<&str> = BTreeSet::new();
+    let mut std_imports: BTreeSet<&str> = BTreeSet::new();
+    let mut bodies = String::new();
+    let mut table_lines = String::new();
+    // One Rust function per C function (tables may name one twice).
+    let mut written: Vec<(String, String)> = Vec::new();
+    for entry in &entries {
+        let mut entry_gaps: Vec<String> = Vec::new();
+        let Some(cname) = &entry.function else {
+            table_lines += &format!(
+                "            // GAP ({}): method {:?} has no plain C function: left out\n",
+                entry.loc, entry.name
+            );
+            continue;
+        };
+        let Some(flags) = entry.flags else {
+            table_lines += &format!(
+                "            // GAP ({}): method {:?} has no constant flags: left out\n",
+                entry.loc, entry.name
+            );
+            continue;
+        };
+        let sig = match convention(flags) {
+            Ok(sig) => sig,
+            Err(why) => {
+                let message = format!("method {:?} ({cname}): {why}; left out", entry.name);
+                table_lines += &format!("            // GAP ({}): {message}\n", entry.loc);
+                gaps.push(Gap {
+                    loc: entry.loc.clone(),
+                    message,
+                });
+                continue;
+            }
+        };
+        let rust_fn = match written.iter().find(|(c, _)| c == cname) {
+            Some((_, rust)) => rust.clone(),
+            None => {
+                let rust = if is_rust_ident(cname) {
+                    cname.clone()
+                } else {
+                    format!("{cname}_")
+                };
+                let function = extracted.function(cname);
+                let (code, fn_gaps) = body(
+                    cname,
+                    &rust,
+                    sig,
+                    function,
+                    &entry.loc,
+                    &mut imports,
+                    &mut std_imports,
+                );
+                for g in &fn_gaps {
+                    gaps.push(g.clone());
+                }
+                bodies += &code;
+                written.push((cname.clone(), rust.clone()));
+                rust
+            }
+        };
+        if !is_rust_ident(&entry.name) {
+            entry_gaps.push(format!(
+                "method {:?} is not a name py_module! can take (a Rust keyword, or not an \
+                 identifier): left out of the table",
+                entry.name
+            ));
+        }
+        for g in &entry_gaps {
+            gaps.push(Gap {
+                loc: entry.loc.clone(),
+                message: g.clone(),
+            });
+            table_lines += &format!("            // GAP ({}): {g}\n", entry.loc);
+        }
+        let doc = entry
+            .doc
+            .as_ref()
+            .map(|d| format!(", {}", rust_str(d)))
+            .unwrap_or_default();
+        let line = format!("{}{sig} => {rust_fn}{doc};", entry.name);
+        if entry_gaps.is_empty() {
+            table_lines += &format!("            {line}\n");
+        } else {
+            table_lines += &format!("            // {line}\n");
+            // The body is not in the table: keep it without a warning.
+            bodies = bodies.replacen(
+                &format!("\nfn {rust_fn}("),
+                &format!("\n#[allow(dead_code)] // not in py_module!: see GAP\nfn {rust_fn}("),
+                1,
+            );
+        }
+    }
+
+    // Exceptions.
+    let mut exception_lines = String::new();
+    for e in &extracted.exceptions {
+        let short = e.dotted.rsplit('.').next().unwrap_or_default().to_string();
+        let mut problems = Vec::new();
+        let base = match &e.base {
+            Ok(b) if EXCEPTION_TYPES.contains(&b.as_str()) => b.clone(),
+            Ok(b) => {
+                problems.push(format!(
+                    "base PyExc_{b}: py_module! takes only legacy-buffer's ExceptionType bases; \
+                     declared on Exception"
+                ));
+                "Exception".into()
+            }
+            Err(expr) => {
+                // The module's own class: declared on that class's built-in
+                // base, so that `except` of it still catches this one.
+                let parent = extracted
+                    .exceptions
+                    .iter()
+                    .find(|p| p.var.as_deref() == Some(expr.as_str()));
+                match parent.map(|p| &p.base) {
+                    Some(Ok(b)) if EXCEPTION_TYPES.contains(&b.as_str()) => {
+                        problems.push(format!(
+                            "base {expr} (the module's own class {}): py_module! takes only \
+                             built-in bases; declared on {b}, its base",
+                            parent.map_or("", |p| p.dotted.as_str())
+                        ));
+                        b.clone()
+                    }
+                    _ => {
+                        problems.push(format!(
+                            "base {expr} (the module's own class, or an expression): \
+                             py_module! takes only built-in bases; declared on Exception"
+                        ));
+                        "Exception".into()
+                    }
+                }
+            }
+        };
+        match &e.attribute {
+            Some(attr) if *attr != short => problems.push(format!(
+                "added as module attribute {attr:?}, but py_module! adds it as {short:?} \
+                 (the dotted name's last part)"
+            )),
+            None => problems.push(
+                "never added to the module with PyModule_AddObject; py_module! adds it".into(),
+            ),
+            _ => {}
+        }
+        if !is_rust_ident(&short) {
+            problems.push(format!(
+                "{short:?} is not a name py_module! can take: left out"
+            ));
+        }
+        for p in &problems {
+            let message = format!("exception {}: {p}", e.dotted);
+            exception_lines += &format!("            // GAP ({}): {message}\n", e.loc);
+            gaps.push(Gap {
+                loc: e.loc.clone(),
+                message,
+            });
+        }
+        if is_rust_ident(&short) {
+            exception_lines += &format!("            {short}({base}) = {};\n", rust_str(&e.dotted));
+        }
+    }
+
+    // Constants.
+    let mut constant_lines = String::new();
+    for c in &extracted.constants {
+        if !is_rust_ident(&c.name) {
+            let message = format!(
+                "constant {:?} is not a name py_module! can take: left out",
+                c.name
+            );
+            constant_lines += &format!("            // GAP ({}): {message}\n", c.loc);
+            gaps.push(Gap {
+                loc: c.loc.clone(),
+                message,
+            });
+            continue;
+        }
+        constant_lines += &match &c.value {
+            ConstValue::Int(v) => format!("            {}: int = {v};\n", c.name),
+            ConstValue::Str(s) => format!("            {}: str = {};\n", c.name, rust_str(s)),
+        };
+    }
+
+    gaps.sort();
+    gaps.dedup();
+
+    let mut lib = String::new();
+    let _ = writeln!(
+        lib,
+        "//! `{module}`: the Rust port of the C extension module `{}`, on legacy-buffer.\n\
+         //!\n\
+         //! A skeleton written by `legacy-buffer-port scaffold`: every function parses its\n\
+         //! arguments exactly as the C function does, then raises `NotImplementedError`;\n\
+         //! the C body is beside it, as a comment, to translate. The GAP comments are\n\
+         //! what the scaffolder could not extract or `py_module!` cannot say.\n",
+        source.display()
+    );
+    lib += "#![deny(unsafe_code)]\n\n";
+    if !gaps.is_empty() {
+        lib += "// Gaps (also printed by the scaffolder):\n";
+        for g in &gaps {
+            lib += &comment(&format!("GAP ({}): {}", g.loc, g.message), "");
+        }
+        lib += "\n";
+    }
+    imports.insert("py_module");
+    imports.insert("Error");
+    imports.insert("ExceptionType");
+    imports.insert("Python");
+    imports.insert("Result");
+    let args_import = imports.remove("Args");
+    if args_import {
+        lib += "use legacy_buffer::extension::Args;\n";
+    }
+    let _ = writeln!(
+        lib,
+        "use legacy_buffer::{{{}}};",
+        imports.iter().copied().collect::<Vec<_>>().join(", ")
+    );
+    if !std_imports.is_empty() {
+        let _ = writeln!(
+            lib,
+            "use std::ffi::{{{}}};",
+            std_imports.iter().copied().collect::<Vec<_>>().join(", ")
+        );
+    }
+    lib += "\n// The importable module must not link libpython.\n\
+            #[cfg(feature = \"extension-module\")]\n\
+            const _: () = assert!(!legacy_buffer::ffi::LINKS_LIBPYTHON);\n";
+    lib += &bodies;
+    lib += "\npy_module! {\n";
+    let _ = writeln!(lib, "    module {module} {{");
+    if let Some(doc) = &init.doc {
+        let _ = writeln!(lib, "        doc: {},", rust_str(doc));
+    }
+    lib += "        functions: {\n";
+    lib += &table_lines;
+    lib += "        }\n";
+    if !exception_lines.is_empty() {
+        lib += "        exceptions: {\n";
+        lib += &exception_lines;
+        lib += "        }\n";
+    }
+    if !constant_lines.is_empty() {
+        lib += "        constants: {\n";
+        lib += &constant_lines;
+        lib += "        }\n";
+    }
+    lib += "    }\n}\n";
+
+    let crate_name = crate_name.map_or_else(|| module.clone(), str::to_string);
+    let legacy_buffer = workspace.join("legacy-buffer");
+    let cargo_toml = format!(
+        "[package]\n\
+         name = {name}\n\
+         version = \"0.1.0\"\n\
+         description = {desc}\n\
+         edition = \"2021\"\n\
+         publish = false\n\
+         \n\
+         [lib]\n\
+         # The importable module (cdylib: install lib{lib_name}.so as {module}.so), and\n\
+         # an rlib for Rust tests.\n\
+         crate-type = [\"cdylib\", \"rlib\"]\n\
+         \n\
+         [dependencies]\n\
+         legacy-buffer = {{ path = {lb} }}\n\
+         \n\
+         [features]\n\
+         # Build the importable module: do not link libpython (python2.7 provides it).\n\
+         extension-module = [\"legacy-buffer/extension-module\"]\n\
+         \n\
+         # A workspace of its own: builds standalone, wherever it is written.\n\
+         [workspace]\n",
+        name = rust_str(&crate_name),
+        desc = rust_str(&format!(
+            "{module}: the Rust port of {}, on legacy-buffer (scaffolded)",
+            source.file_name().unwrap_or_default().to_string_lossy()
+        )),
+        lib_name = crate_name.replace('-', "_"),
+        lb = rust_str(&legacy_buffer.display().to_string()),
+    );
+    Ok(Generated {
+        cargo_toml,
+        lib_rs: lib,
+        gaps,
+        module,
+    })
+}
+
+/// The Rust function for C function `cname` with convention `sig`.
+fn body(
+    cname: &str,
+    rust: &str,
+    sig: &str,
+    function: Option<&Function>,
+    entry_loc: &Loc,
+    imports: &mut BTreeSet<&'static str>,
+    std_imports: &mut BTreeSet<&'static str>,
+) -> (String, Vec<Gap>) {
+    let mut gaps = Vec::new();
+    let mut code = String::new();
+    let mut gap = |loc: &Loc, message: String, code: &mut String| {
+        *code += &comment(&format!("GAP ({loc}): {message}"), "    ");
+        gaps.push(Gap {
+            loc: loc.clone(),
+            message,
+        });
+    };
+    let mut inner = String::new();
+    let params = match sig {
+        "()" => "_py: Python<'_>".to_string(),
+        "(arg)" => {
+            imports.insert("Borrowed");
+            "_py: Python<'_>, _arg: Borrowed<'_, '_>".to_string()
+        }
+        _ => {
+            imports.insert("Args");
+            "_py: Python<'_>, args: Args<'_, '_>".to_string()
+        }
+    };
+    let mut uses_args = false;
+    if let Some(f) = function {
+        if f.text.lines().any(|l| l.trim_start().starts_with("#if")) {
+            gap(
+                &f.loc,
+                format!(
+                    "{cname} has #if branches: the scaffold follows what Python 2.7's headers \
+                     select (a Python 3 branch's format is in the C text below: write it as \
+                     `if legacy_buffer::ffi::PY3 {{ .. }} else {{ .. }}`)"
+                ),
+                &mut inner,
+            );
+        }
+    }
+    match (function, sig) {
+        (None, _) => gap(
+            entry_loc,
+            format!("{cname} is not defined in this file: no body to show"),
+            &mut inner,
+        ),
+        (Some(f), "(args)" | "(args, kwargs)") => {
+            let wanted_keywords = sig == "(args, kwargs)";
+            match f.parses.as_slice() {
+                [] => {
+                    let helpers: Vec<&str> = f.calls.iter().map(String::as_str).collect();
+                    let message = if helpers.is_empty() {
+                        format!("{cname} calls no PyArg_ParseTuple: its arguments are read by hand; parse them by hand")
+                    } else {
+                        format!(
+                            "{cname} calls no PyArg_ParseTuple itself (a parse in a helper? it calls {}): parse by hand",
+                            helpers.join(", ")
+                        )
+                    };
+                    gap(&f.loc, message, &mut inner);
+                }
+                [p] => match parse_code(p, wanted_keywords, f, imports, std_imports) {
+                    Ok(text) => {
+                        inner += &text;
+                        uses_args = true;
+                    }
+                    Err(message) => gap(&p.loc, message, &mut inner),
+                },
+                [p, ..] => gap(
+                    &p.loc,
+                    format!(
+                        "{cname} has {} argument parses (by condition?): none is chosen; parse by hand",
+                        f.parses.len()
+                    ),
+                    &mut inner,
+                ),
+            }
+        }
+        (Some(f), _) => {
+            if let Some(p) = f.parses.first() {
+                gap(
+                    &p.loc,
+                    format!("{cname} is {sig} but calls {}: left as a comment", p.callee),
+                    &mut inner,
+                );
+            }
+        }
+    }
+    let params = if uses_args || sig != "(args)" && sig != "(args, kwargs)" {
+        params
+    } else {
+        params.replace("args: Args", "_args: Args")
+    };
+    let _ = writeln!(code);
+    let _ = writeln!(
+        code,
+        "/// The C function `{cname}` (`{sig}` in `py_module!`), to port."
+    );
+    let trimmed = rust.trim_start_matches('_');
+    if trimmed.contains("__") || rust.chars().any(|c| c.is_ascii_uppercase()) {
+        let _ = writeln!(code, "#[allow(non_snake_case)] // the C function's name");
+    }
+    let _ = writeln!(code, "fn {rust}({params}) -> Result<()> {{");
+    code += &inner;
+    if let Some(f) = function {
+        code += &format!("    // The C function ({}), to translate:\n", f.loc);
+        code += &comment(&f.text, "    ");
+    }
+    let _ = writeln!(
+        code,
+        "    Err(Error::new(ExceptionType::NotImplementedError, {}))",
+        rust_str(cname)
+    );
+    code += "}\n";
+    (code, gaps)
+}
+
+/// The Rust parse for `p`.
+fn parse_code(
+    p: &ParseCall,
+    wanted_keywords: bool,
+    f: &Function,
+    imports: &mut BTreeSet<&'static str>,
+    std_imports: &mut BTreeSet<&'static str>,
+) -> Result<String, String> {
+    let known = [
+        "PyArg_ParseTuple",
+        "_PyArg_ParseTuple_SizeT",
+        "PyArg_ParseTupleAndKeywords",
+        "_PyArg_ParseTupleAndKeywords_SizeT",
+    ];
+    if !known.contains(&p.callee.as_str()) {
+        return Err(format!(
+            "{}: legacy-buffer has no such parser; parse by hand",
+            p.callee
+        ));
+    }
+    let format = p
+        .format
+        .as_ref()
+        .map_err(|expr| format!("{}'s format is not a string literal: {expr}", p.callee))?;
+    if p.keywords != wanted_keywords {
+        return Err(format!(
+            "{} in a function whose flags say {}: parse by hand",
+            p.callee,
+            if wanted_keywords {
+                "METH_KEYWORDS"
+            } else {
+                "no METH_KEYWORDS"
+            }
+        ));
+    }
+    if f.params.get(1).is_some_and(|a| *a != p.args_expr) {
+        return Err(format!(
+            "{} parses {}, not the function's arguments ({}): parse by hand",
+            p.callee, p.args_expr, f.params[1]
+        ));
+    }
+    let units = read_format(format).map_err(|why| format!("format {format:?}: {why}"))?;
+    let wanted: usize = units.iter().map(Unit::targets).sum();
+    if wanted != p.targets.len() {
+        return Err(format!(
+            "format {format:?} fills {wanted} targets but the call gives {}",
+            p.targets.len()
+        ));
+    }
+    let mut types = Vec::new();
+    let mut names = Vec::new();
+    let mut c_targets = Vec::new();
+    let mut next = 0;
+    for unit in &units {
+        let ty = unit
+            .rust_type()
+            .map_err(|why| format!("format {format:?}: {why}"))?;
+        for word in ["Borrowed", "Buffer"] {
+            if ty.contains(word) {
+                imports.insert(word);
+            }
+        }
+        for word in ["CStr", "c_int", "c_uint"] {
+            if ty.contains(word) {
+                std_imports.insert(word);
+            }
+        }
+        let targets = &p.targets[next..next + unit.targets()];
+        next += unit.targets();
+        let var = targets
+            .first()
+            .and_then(|t| t.var.clone())
+            .unwrap_or_else(|| format!("arg{}", names.len() + 1));
+        let mut name = format!("_{var}");
+        while names.contains(&name) {
+            name.push('_');
+        }
+        names.push(name);
+        types.push(ty);
+        c_targets.push(format!(
+            "{} {}",
+            unit.text,
+            targets
+                .iter()
+                .map(|t| match &t.c_type {
+                    Some(ty) => format!("{} ({ty})", t.expr),
+                    None => t.expr.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    imports.insert("py_format");
+    let mut code = format!(
+        "    // {}(..., {format:?}, ...) at {}; the C targets:\n",
+        p.callee, p.loc
+    );
+    for t in &c_targets {
+        code += &format!("    //   {t}\n");
+    }
+    let pattern = if names.len() == 1 {
+        format!("({},)", names[0])
+    } else {
+        format!("({})", names.join(", "))
+    };
+    let ty = if types.len() == 1 {
+        format!("({},)", types[0])
+    } else {
+        format!("({})", types.join(", "))
+    };
+    let pattern = if units.is_empty() {
+        "()".to_string()
+    } else {
+        pattern
+    };
+    let ty = if units.is_empty() {
+        "()".to_string()
+    } else {
+        ty
+    };
+    if p.keywords {
+        let kwlist = match &p.kwlist {
+            Some(Ok(k)) => k,
+            Some(Err(expr)) => {
+                return Err(format!(
+                    "the keyword list {expr} is not an array of string literals in this file"
+                ))
+            }
+            None => return Err("no keyword list".into()),
+        };
+        if kwlist.len() != units.len() {
+            return Err(format!(
+                "{} keyword names for {} units (the C's lookup would differ): parse by hand",
+                kwlist.len(),
+                units.len()
+            ));
+        }
+        let names_list = kwlist
+            .iter()
+            .map(|k| rust_str(k))
+            .collect::<Vec<_>>()
+            .join(", ");
+        code += &format!(
+            "    let parser = args\n        .parser(py_format!({}))\n        .keywords(&[{names_list}]);\n",
+            rust_str(format)
+        );
+        code += &format!("    let {pattern}: {ty} = parser.parse()?;\n");
+    } else {
+        code += &format!(
+            "    let {pattern}: {ty} = args.parse(py_format!({}))?;\n",
+            rust_str(format)
+        );
+    }
+    Ok(code)
+}

@@ -1,0 +1,89 @@
+/*
+ * kwmod: a small Python 2.7 extension module with what legacy_checksum.c
+ * lacks, for the scaffolder's parity test: METH_KEYWORDS (a keyword list),
+ * METH_O, METH_NOARGS, a function without a docstring, Py_InitModule4, an
+ * exception class on a built-in base, int and str constants, and the
+ * numeric and 'z' units.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static PyObject *KwError;
+
+PyDoc_STRVAR(pack_doc,
+"pack(data, level=6, name=None) -> (len, level, name)\n\n"
+"The length of data, the level (0..9) and the name (or '').");
+
+static PyObject *
+kw_pack(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"data", "level", "name", NULL};
+    const char *data, *name = NULL;
+    Py_ssize_t len;
+    int level = 6;
+
+    (void)self;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s#|iz:pack", kwlist,
+                                     &data, &len, &level, &name))
+        return NULL;
+    if (level < 0 || level > 9) {
+        PyErr_SetString(KwError, "pack() level must be in range(0, 10)");
+        return NULL;
+    }
+    return Py_BuildValue("(nis)", len, level, name != NULL ? name : "");
+}
+
+static PyObject *
+kw_first(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    return PyObject_Repr(arg);
+}
+
+static PyObject *
+kw_version(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyString_FromString("1.0");
+}
+
+static PyObject *
+kw_scale(PyObject *self, PyObject *args)
+{
+    double x;
+    float f = 1.0f;
+    unsigned char b = 0;
+    short h = 0;
+    long l = 0;
+    unsigned PY_LONG_LONG k = 0;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "d|fbhlK:scale", &x, &f, &b, &h, &l, &k))
+        return NULL;
+    return PyFloat_FromDouble(x * f + b + h + l + (double)k);
+}
+
+static PyMethodDef kw_methods[] = {
+    {"pack", (PyCFunction)kw_pack, METH_VARARGS | METH_KEYWORDS, pack_doc},
+    {"first", kw_first, METH_O, "first(x) -> repr(x)"},
+    {"version", kw_version, METH_NOARGS, NULL},
+    {"scale", kw_scale, METH_VARARGS, "scale(x[, f, b, h, l, k]) -> float"},
+    {NULL, NULL, 0, NULL}
+};
+
+PyMODINIT_FUNC
+initkwmod(void)
+{
+    PyObject *m = Py_InitModule4("kwmod", kw_methods, "Keyword and flag conventions.",
+                                 NULL, PYTHON_API_VERSION);
+    if (m == NULL)
+        return;
+    KwError = PyErr_NewException("kwmod.KwError", PyExc_ValueError, NULL);
+    if (KwError == NULL)
+        return;
+    Py_INCREF(KwError);
+    PyModule_AddObject(m, "KwError", KwError);
+    PyModule_AddIntConstant(m, "MAX_LEVEL", 9);
+    PyModule_AddStringConstant(m, "FLAVOUR", "plain");
+}

@@ -1,0 +1,169 @@
+//! What the scaffolder cannot extract, or `py_module!` cannot say, is
+//! reported with the C's file:line on stderr and in the generated code,
+//! never guessed; the crate still builds with no warning.
+
+mod common;
+
+use common::*;
+
+/// A small module with one of each gap (line numbers matter: see below).
+const SMALL: &str = r#"#include <Python.h>
+
+static int conv(PyObject *o, void *p) { *(PyObject **)p = o; return 1; }
+
+static PyObject *
+built(PyObject *self, PyObject *args)
+{
+    char fmt[8];
+    PyObject *o;
+    PyOS_snprintf(fmt, sizeof fmt, "%s", "O:built");
+    if (!PyArg_ParseTuple(args, fmt, &o))
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+converted(PyObject *self, PyObject *args)
+{
+    PyObject *o;
+    if (!PyArg_ParseTuple(args, "O&:type", conv, &o))
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static int helper(PyObject *args, int *n) { return PyArg_ParseTuple(args, "i", n); }
+
+static PyObject *
+helped(PyObject *self, PyObject *args)
+{
+    int n;
+    if (!helper(args, &n))
+        return NULL;
+    return PyInt_FromLong(n);
+}
+
+static PyObject *
+unpacked(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b = NULL;
+    if (!PyArg_UnpackTuple(args, "unpacked", 1, 2, &a, &b))
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+noargs(PyObject *self)
+{
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"built", built, METH_VARARGS, NULL},
+    {"type", converted, METH_VARARGS, "type(x)"},
+    {"helped", helped, METH_VARARGS, "helped(n)"},
+    {"unpacked", unpacked, METH_VARARGS, "unpacked(a[, b])"},
+    {"noargs", (PyCFunction)noargs, METH_NOARGS, "noargs()"},
+    {NULL, NULL, 0, NULL}
+};
+
+PyMODINIT_FUNC
+initsmall(void)
+{
+    PyObject *m = Py_InitModule3("small", methods, "A small module.");
+    PyObject *base = PyErr_NewException("small.Error", PyExc_ValueError, NULL);
+    PyObject *sub = PyErr_NewException("small.SubError", base, NULL);
+    PyModule_AddObject(m, "Error", base);
+    PyModule_AddObject(m, "SubError", sub);
+    PyModule_AddObject(m, "table", PyDict_New());
+    PyModule_AddIntConstant(m, "LEVEL", 3);
+    PyModule_AddStringConstant(m, "NAME", "small");
+}
+"#;
+
+#[test]
+fn gaps_name_file_and_line() {
+    let dir = scratch("small");
+    let source = dir.join("small.c");
+    std::fs::write(&source, SMALL).unwrap();
+    let out = dir.join("crate");
+    let output = scaffold(&[source.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let (stdout, stderr) = texts(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    // The 1-based line of the first line of SMALL holding `text`.
+    let line_of = |text: &str| -> u32 {
+        SMALL.lines().position(|l| l.contains(text)).expect(text) as u32 + 1
+    };
+    let at = |line: u32| format!("{}:{line}: gap: ", source.display());
+    let gap = |line: u32, words: &str| {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with(&at(line)) && l.contains(words)),
+            "no gap at line {line} saying {words:?}:\n{stderr}"
+        );
+    };
+    // The format made at run time.
+    gap(
+        line_of("PyArg_ParseTuple(args, fmt"),
+        "format is not a string literal: fmt",
+    );
+    // O&, which legacy-buffer's parser does not have.
+    gap(line_of("\"O&:type\""), "no unit 'O&'");
+    // A parse in a helper.
+    gap(
+        line_of("helped(PyObject"),
+        "calls no PyArg_ParseTuple itself",
+    );
+    gap(line_of("helped(PyObject"), "helper");
+    // A parser legacy-buffer does not have.
+    gap(
+        line_of("PyArg_UnpackTuple(args"),
+        "PyArg_UnpackTuple: legacy-buffer has no such parser",
+    );
+    // A Rust keyword as a function name.
+    gap(
+        line_of("{\"type\""),
+        "\"type\" is not a name py_module! can take",
+    );
+    // An exception derived from the module's own class.
+    gap(
+        line_of("small.SubError"),
+        "base base (the module's own class small.Error)",
+    );
+    // A module attribute that is neither an int nor a str.
+    gap(
+        line_of("\"table\""),
+        "module attribute table = PyDict_New ( )",
+    );
+
+    let lib_rs = std::fs::read_to_string(out.join("src/lib.rs")).unwrap();
+    assert!(
+        holds(
+            &lib_rs,
+            &format!(
+                "// GAP ({}:{}): ",
+                source.display(),
+                line_of("PyArg_ParseTuple(args, fmt")
+            )
+        ),
+        "{lib_rs}"
+    );
+    // What was extracted.
+    assert!(holds(&lib_rs, "module small {"));
+    assert!(holds(&lib_rs, "doc: \"A small module.\","));
+    assert!(holds(&lib_rs, "built(args) => built;"), "{lib_rs}");
+    assert!(
+        holds(&lib_rs, "noargs() => noargs, \"noargs()\";"),
+        "{lib_rs}"
+    );
+    assert!(holds(&lib_rs, "Error(ValueError) = \"small.Error\";"));
+    // Declared on its parent's built-in base, and reported.
+    assert!(holds(&lib_rs, "SubError(ValueError) = \"small.SubError\";"));
+    assert!(holds(&lib_rs, "LEVEL: int = 3;"));
+    assert!(holds(&lib_rs, "NAME: str = \"small\";"));
+    // Nothing guessed: the built format's function does not parse.
+    assert!(!holds(&lib_rs, "py_format!(\"O:built\")"));
+
+    // With its gaps, the crate still builds, without a warning.
+    build_extension(&out, "small");
+}

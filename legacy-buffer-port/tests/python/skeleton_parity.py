@@ -1,0 +1,207 @@
+# -*- coding: ascii -*-
+"""Compare a scaffolded skeleton with its C original, under Python 2.7.
+
+usage: skeleton_parity.py MODULE C_SO SKELETON_SO [MIN_CASES [KEYWORDS]]
+
+Loads both extension modules by path (imp.load_dynamic, as MODULE), then
+compares:
+
+- the module surface: the names, the module's and every function's
+  docstring, the exception classes (name, __module__, bases), the int and
+  str constants, the type of anything else;
+- for every function, calls with every argument count from 0 to its most
+  plus one, each argument drawn from None, a str, a float, a list, an int,
+  huge ints, a negative int and a bytearray (every combination, or 6561
+  of them drawn with a fixed seed where there are more), and keywords:
+  unknown ones, and each of KEYWORDS (comma-separated names) with each
+  value, alone and after positional arguments: the exception type and
+  message must be the same.
+
+The skeleton parses exactly as the C function does, then raises
+NotImplementedError(<C function name>). So where its parse passes, the C's
+must pass too: the C either returns, or raises from its body (an error no
+argument parser raises: the patterns in PARSE_ERRORS tell the two apart,
+every message getargs.c of Python 2.7 words). Those cases count as equal,
+"reached the body"; anything else is a difference.
+
+Prints "N cases, M differences" and exits 1 if M > 0 or N < MIN_CASES.
+"""
+
+import imp
+import itertools
+import random
+import re
+import sys
+
+# What PyArg_ParseTuple(AndKeywords) and its conversions raise (2.7's
+# getargs.c, and the int conversions it calls).
+PARSE_ERRORS = re.compile(
+    r"(takes (at most|at least|exactly|no) )"
+    r"|(takes exactly one argument)"
+    r"|(argument \d+ must be )"
+    r"|(^must be )"
+    r"|(an integer is required)"
+    r"|(a float is required)"
+    r"|(integer argument expected)"
+    r"|(signed (short |byte )?integer is (greater|less) than (maximum|minimum))"
+    r"|(unsigned byte integer is)"
+    r"|(too large to convert)"
+    r"|(cannot fit '\w+' into an index-sized integer)"
+    r"|(is an invalid keyword argument)"
+    r"|(Argument given by name)"
+    r"|(Required argument)"
+    r"|(takes no keyword arguments)"
+    r"|(expected string without null bytes)"
+    r"|(string or read-only|string or buffer|read-write buffer|single-segment)"
+)
+
+# Fresh values for each call (a bytearray may be written to).
+VALUES = [
+    lambda: None,
+    lambda: 'abc',
+    lambda: 1.5,
+    lambda: [1],
+    lambda: 7,
+    lambda: 2 ** 100,
+    lambda: 2 ** 31,
+    lambda: -1,
+    lambda: bytearray(b'xy'),
+]
+VALUE_NAMES = ['None', "'abc'", '1.5', '[1]', '7', '2**100', '2**31', '-1',
+               "bytearray(b'xy')"]
+
+# Attributes that differ by construction.
+SKIPPED = set(['__file__'])
+
+
+def outcome(function, args, kwargs):
+    try:
+        result = function(*args, **kwargs)
+    except Exception as e:
+        return ('raise', type(e).__name__, str(e))
+    return ('return', type(result).__name__)
+
+
+def materialise(kwargs):
+    """Keyword values given as an index into VALUES are made fresh."""
+    return dict((k, VALUES[v]() if isinstance(v, int) and k not in ('x', 'y')
+                 else v) for k, v in kwargs.items())
+
+
+def load(name, path):
+    module = imp.load_dynamic(name, path)
+    # Py_InitModule4 reuses sys.modules[name]: make room for the other.
+    del sys.modules[name]
+    return module
+
+
+def describe(value):
+    if isinstance(value, type) and issubclass(value, BaseException):
+        return ('exception', value.__name__, value.__module__,
+                tuple(b.__name__ for b in value.__bases__), value.__doc__)
+    if isinstance(value, (int, long, str, unicode)):
+        return ('constant', type(value).__name__, value)
+    if callable(value) and type(value).__name__ == 'builtin_function_or_method':
+        return ('function', value.__name__, value.__doc__)
+    return ('other', type(value).__name__)
+
+
+def arity(function):
+    """The most arguments the function takes, from its own error."""
+    try:
+        function(*([None] * 10))
+    except TypeError as e:
+        message = str(e)
+        m = re.search(r'takes (?:at most|exactly) (\d+|one) argument', message)
+        if m:
+            return 1 if m.group(1) == 'one' else int(m.group(1))
+        if 'takes no arguments' in message:
+            return 0
+    return 3
+
+
+def main():
+    name, c_path, rs_path = sys.argv[1:4]
+    floor = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    keywords = sys.argv[5].split(',') if len(sys.argv) > 5 and sys.argv[5] else []
+    c = load(name, c_path)
+    rs = load(name, rs_path)
+    assert c is not rs and c.__file__ != rs.__file__
+    cases = [0]
+    differences = []
+    body = {'returned': 0, 'raised in body': 0}
+
+    def same(label, a, b):
+        cases[0] += 1
+        if a != b:
+            differences.append((label, a, b))
+
+    names = sorted(n for n in dir(c) if n not in SKIPPED)
+    same('names', names, sorted(n for n in dir(rs) if n not in SKIPPED))
+    same('__doc__', c.__doc__, rs.__doc__)
+    functions = []
+    for attr in names:
+        if not hasattr(rs, attr):
+            continue
+        a, b = describe(getattr(c, attr)), describe(getattr(rs, attr))
+        same('attribute %s' % attr, a, b)
+        if a[0] == 'function' and not attr.startswith('__'):
+            functions.append(attr)
+
+    for attr in functions:
+        cf, rf = getattr(c, attr), getattr(rs, attr)
+        most = arity(cf)
+        not_implemented = set()
+        calls = []
+        for n in range(most + 2):
+            if len(VALUES) ** n <= 6561:
+                combos = itertools.product(range(len(VALUES)), repeat=n)
+            else:
+                draw = random.Random(n)
+                combos = [tuple(draw.randrange(len(VALUES)) for _ in range(n))
+                          for _ in range(6561)]
+            for combo in combos:
+                calls.append((combo, {}))
+        for n in range(most + 1):
+            calls.append(((1,) * n, {'x': 1}))
+            calls.append(((1,) * n, {'buf': 'abc'}))
+            for name in keywords:
+                for i in range(len(VALUES)):
+                    calls.append(((1,) * n, {name: i}))
+        calls.append(((), {'x': 1, 'y': 2}))
+        for combo, kwargs in calls:
+            label = '%s(%s)' % (attr, ', '.join(
+                [VALUE_NAMES[i] for i in combo] +
+                ['%s=%s' % (k, VALUE_NAMES[v] if k not in ('x', 'y', 'buf') else repr(v))
+                 for k, v in sorted(kwargs.items())]))
+            a = outcome(cf, [VALUES[i]() for i in combo], materialise(kwargs))
+            b = outcome(rf, [VALUES[i]() for i in combo], materialise(kwargs))
+            cases[0] += 1
+            if a == b:
+                continue
+            if b[:2] == ('raise', 'NotImplementedError'):
+                not_implemented.add(b[2])
+                if a[0] == 'return':
+                    body['returned'] += 1
+                    continue
+                if not PARSE_ERRORS.search(a[2]):
+                    body['raised in body'] += 1
+                    continue
+            differences.append((label, a, b))
+        # The skeleton names one C function, the same for every call.
+        same('%s: NotImplementedError messages' % attr,
+             len(not_implemented) <= 1 and '' not in not_implemented, True)
+
+    for label, a, b in differences[:30]:
+        print('DIFFERENT %s\n  C:        %r\n  skeleton: %r' % (label, a, b))
+    print('reached the body: %d where the C returned, %d where its body raised'
+          % (body['returned'], body['raised in body']))
+    print('%d cases, %d differences' % (cases[0], len(differences)))
+    if differences or cases[0] < floor:
+        if cases[0] < floor:
+            print('fewer cases than the floor, %d' % floor)
+        sys.exit(1)
+
+
+if __name__ == '__main__':
+    main()

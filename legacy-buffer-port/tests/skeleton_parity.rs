@@ -1,0 +1,96 @@
+//! The judge of this increment: skeletons scaffolded from C extension
+//! modules, built as extension modules, against their C originals, under
+//! Python 2.7 (`tests/python/skeleton_parity.py`): the same module surface,
+//! and for every function the same exception type and message for every
+//! wrong call, and the body reached for every right one.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+/// Scaffold `source` (relative to the workspace) into
+/// `target/scaffold/<module>`, build it, build the C original, and run the
+/// parity script over both; returns the generated `lib.rs`.
+fn parity(source: &str, module: &str, floor: usize, keywords: &str) -> String {
+    let ws = workspace();
+    let out = scratch(module);
+    let output = scaffold(&[source, "--out", out.to_str().unwrap()]);
+    let (stdout, stderr) = texts(&output);
+    assert!(output.status.success(), "scaffold:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("0 gap(s)"), "{stdout}\n{stderr}");
+    let lib_rs = std::fs::read_to_string(out.join("src/lib.rs")).unwrap();
+    assert!(holds(&lib_rs, "#![deny(unsafe_code)]"));
+    assert!(!lib_rs.contains("unsafe {"), "{lib_rs}");
+
+    let built = build_extension(&out, module);
+    let c_so = scratch(&format!("{module}-c")).join(format!("{module}.so"));
+    let rs_so = scratch(&format!("{module}-skeleton")).join(format!("{module}.so"));
+    compile_c(&ws.join(source), &c_so);
+    std::fs::copy(&built, &rs_so).unwrap();
+
+    let script = ws.join("legacy-buffer-port/tests/python/skeleton_parity.py");
+    let output = Command::new(python())
+        .arg(&script)
+        .arg(module)
+        .args([&c_so, &rs_so].map(|p| Path::new(p).as_os_str()))
+        .arg(floor.to_string())
+        .arg(keywords)
+        .output()
+        .expect("run python2.7");
+    let (stdout, stderr) = texts(&output);
+    println!("{stdout}");
+    let summary = stdout
+        .lines()
+        .find(|l| l.ends_with(" differences"))
+        .unwrap_or_else(|| panic!("no summary line:\n{stdout}\n{stderr}"));
+    let numbers: Vec<usize> = summary
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), 2, "{summary}");
+    assert_eq!(numbers[1], 0, "differences:\n{stdout}\n{stderr}");
+    assert!(numbers[0] >= floor, "too few cases: {summary}");
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    lib_rs
+}
+
+#[test]
+fn legacy_checksum_skeleton_matches_the_c_original() {
+    let lib_rs = parity("tests/c/legacy_checksum.c", "legacy_checksum", 10_000, "");
+    assert!(holds(
+        &lib_rs,
+        "let (_a, _b, _start): (Buffer, Buffer, Option<isize>) = \
+         args.parse(py_format!(\"s#s#|n:mismatch\"))?;"
+    ));
+    assert!(holds(
+        &lib_rs,
+        "let (_obj, _start): (Borrowed, Option<c_uint>) = args.parse(py_format!(\"O|I:adler32\"))?;"
+    ));
+}
+
+/// What legacy_checksum.c lacks: keywords, METH_O, METH_NOARGS, no
+/// docstring, Py_InitModule4, an exception class, constants, more units.
+#[test]
+fn kwmod_skeleton_matches_the_c_original() {
+    let lib_rs = parity(
+        "legacy-buffer-port/tests/c/kwmod.c",
+        "kwmod",
+        30_000,
+        "data,level,name",
+    );
+    for code in [
+        ".parser(py_format!(\"s#|iz:pack\")).keywords(&[\"data\", \"level\", \"name\"]);",
+        "(Buffer, Option<c_int>, Option<Option<&CStr>>) = parser.parse()?;",
+        "pack(args, kwargs) => kw_pack,",
+        "first(arg) => kw_first, \"first(x) -> repr(x)\";",
+        "version() => kw_version;",
+        "KwError(ValueError) = \"kwmod.KwError\";",
+        "MAX_LEVEL: int = 9;",
+        "FLAVOUR: str = \"plain\";",
+    ] {
+        assert!(holds(&lib_rs, code), "no {code:?} in:\n{lib_rs}");
+    }
+}
