@@ -23,6 +23,10 @@ import platform
 import sys
 import timeit
 
+# The loader of the parity script beside this one (the script's directory
+# is sys.path[0]): both modules are named _snappy.
+from snappy_parity import load
+
 KIB = 1 << 10
 MIB = 1 << 20
 
@@ -30,24 +34,6 @@ PY3 = sys.version_info[0] >= 3
 
 # What the timed byte strings are called in the table: each line's type.
 BYTES = "bytes" if PY3 else "str"
-
-
-def load(path):
-    """The _snappy module in path (see snappy_parity.py): imp on Python 2,
-    the extension loader on Python 3."""
-    sys.modules.pop("_snappy", None)
-    if PY3:
-        import importlib.machinery
-        import importlib.util
-        loader = importlib.machinery.ExtensionFileLoader("_snappy", path)
-        spec = importlib.util.spec_from_file_location("_snappy", path, loader=loader)
-        module = importlib.util.module_from_spec(spec)
-        loader.exec_module(module)
-    else:
-        import imp
-        module = imp.load_dynamic("_snappy", path)
-    sys.modules.pop("_snappy", None)
-    return module
 
 
 def answers(function, arg):

@@ -2,38 +2,22 @@
 //! `python2.7` (or `python2.7-dbg`, matching the headers legacy-buffer-sys
 //! bound) subprocess.
 
-use std::process::Command;
+use legacy_buffer_tests::ports;
 
 /// Where the build script put `legacy_checksum` and `hostile`.
 const MODULES_DIR: &str = env!("LEGACY_BUFFER_TEST_MODULES");
 
-/// The interpreter matching the Python build the modules were compiled for:
-/// a debug build imports only `*_d.so` modules, a release build only `*.so`.
-fn python() -> &'static str {
-    if legacy_buffer_sys::PY_DEBUG {
-        "/usr/bin/python2.7-dbg"
-    } else {
-        "/usr/bin/python2.7"
-    }
-}
-
-/// Runs `python2.7 <args>` with the modules on its path and fails the test,
-/// showing everything the interpreter printed, unless it exits with 0.
+/// Runs the interpreter matching the Python build the modules were
+/// compiled for (a debug build imports only `*_d.so` modules, a release
+/// build only `*.so`) with `args` and the modules on its path, and fails
+/// the test, showing everything it printed, unless it exits with 0.
 fn run_python(args: &[&str]) {
-    let output = Command::new(python())
-        .args(args)
-        .env("LEGACY_BUFFER_TEST_MODULES", MODULES_DIR)
-        .env("LEGACY_CHECKSUM_MODULE", "legacy_checksum")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python()));
-    assert!(
-        output.status.success(),
-        "{} {args:?} failed ({})\n--- stdout\n{}\n--- stderr\n{}",
-        python(),
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
+    ports::run_python(
+        args,
+        &[
+            ("LEGACY_BUFFER_TEST_MODULES", MODULES_DIR),
+            ("LEGACY_CHECKSUM_MODULE", "legacy_checksum"),
+        ],
     );
 }
 
