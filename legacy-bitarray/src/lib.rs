@@ -36,7 +36,8 @@
 //!   of `getIndex` (every `int` is a `long` there);
 //! - what CPython 3 makes of the same C: a `ValueError` formatted with
 //!   `%c` of a negative `char` has an empty message (Python 3's formatter
-//!   refuses the character); and where the C returns a result with an
+//!   refuses the character; its `args` are `('',)` here, `()` there); and
+//!   where the C returns a result with an
 //!   exception still set (`a[2**64]`: `PyLong_AsLongLong`'s `OverflowError`,
 //!   unread), CPython 3 raises a `SystemError` caused by it, where the port
 //!   does the C's operation and raises that `OverflowError` itself (a

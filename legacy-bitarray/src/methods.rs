@@ -8,7 +8,7 @@ use crate::access::{
 };
 use crate::convert::{
     get_index, index_error, index_of, int_bool, is_bit, is_index, item_index, left_set,
-    normalize_index, raise_left, slice_indices, slice_left_set, type_error, value_error,
+    normalize_index, raise_left, slice_indices, slice_left_set, type_error, value_error, Slice,
 };
 use crate::core::messages as msg;
 use crate::core::{bytes_for, Bits, BitsMut, BitwiseOp, Endian};
@@ -628,10 +628,26 @@ pub(crate) fn getitem<'py>(py: Python<'py>, this: This<'_, 'py>, a: Borrowed<'_,
     Err(type_error(msg::INDEX_OR_SLICE))
 }
 
+/// The bits a slice of `this` takes (C's `slice_GetIndicesEx` on its
+/// length), with its length and endianness, read again after: a slice
+/// part's `__index__` is Python code, which may resize `this`, where the C
+/// goes on with the length it read before (past the end of memory it may
+/// have freed). A change is a `RuntimeError`.
+fn slice_of(this: &This<'_, '_>, slice: &Object<'_>) -> Result<(usize, Endian, Slice)> {
+    let (n, endian) = state(this)?;
+    let s = slice_indices(slice, n)?;
+    if state(this)?.0 != n {
+        return Err(Error::new(
+            ExceptionType::RuntimeError,
+            msg::RESIZED_BY_INDEX,
+        ));
+    }
+    Ok((n, endian, s))
+}
+
 /// `a[i:j:k]`.
 fn getslice<'py>(this: &This<'_, 'py>, a: &Object<'_>) -> Obj<'py> {
-    let (n, endian) = state(this)?;
-    let s = slice_indices(a, n)?;
+    let (n, endian, s) = slice_of(this, a)?;
     let mut bytes = zeroed(bytes_for(s.len))?;
     let (start, step, len) = (s.start as usize, s.step as isize, s.len);
     if len > 0 {
@@ -667,8 +683,7 @@ pub(crate) fn setitem<'py>(
 
 /// C's `setslice`.
 fn setslice(this: &This<'_, '_>, slice: &Object<'_>, v: &Object<'_>) -> Result<()> {
-    let (n, _) = state(this)?;
-    let s = slice_indices(slice, n)?;
+    let (n, _, s) = slice_of(this, slice)?;
     if let Some(other) = as_bitarray(v) {
         let (m, _) = state(&other)?;
         if m == s.len {
@@ -735,8 +750,7 @@ pub(crate) fn delitem<'py>(
 
 /// `del a[i:j:k]`.
 fn delslice(this: &This<'_, '_>, a: &Object<'_>) -> Result<()> {
-    let (n, _) = state(this)?;
-    let s = slice_indices(a, n)?;
+    let (n, _, s) = slice_of(this, a)?;
     if s.len == 0 {
         return Ok(());
     }

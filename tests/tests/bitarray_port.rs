@@ -163,6 +163,41 @@ fn the_port_does_not_link_libpython_and_the_benchmark_runs() {
     bench(&bitarray::original_package_dir(), port);
 }
 
+/// A slice bound whose `__index__` resizes the bitarray: the port raises
+/// a `RuntimeError` for each slice operation (the C reads on with the old
+/// length, past memory it may have freed: not run here), and a bound whose
+/// `__index__` leaves it alone slices as any other.
+#[test]
+fn a_slice_bound_that_resizes_the_bitarray_is_an_error_on_the_port() {
+    let port = port_package_dir();
+    let check = r#"
+from bitarray import bitarray
+a = bitarray('1' * 100)
+class Shrink(object):
+    def __index__(self):
+        del a[:]
+        return 10
+class Ten(object):
+    def __index__(self):
+        return 10
+ops = [lambda: a[Shrink():], lambda: a.__setitem__(slice(Shrink(), None), 0),
+       lambda: a.__delitem__(slice(Shrink(), None))]
+for op in ops:
+    a.extend('1' * 100)
+    try:
+        op()
+    except RuntimeError as e:
+        assert str(e) == 'bitarray changed size while its slice was computed', e
+    else:
+        raise AssertionError('no RuntimeError')
+a.extend('01' * 10)
+assert a[Ten():].to01() == '01' * 5, a
+print('ok')
+"#;
+    let output = ports::run_python(&["-c", check], &[("PYTHONPATH", port.to_str().unwrap())]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+}
+
 fn bench(original: &Path, port: &Path) -> String {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/bench_bitarray.py");
     let output = ports::run_python(

@@ -123,3 +123,7 @@ pub fn overflow(nbits: i64, max_bits: i64) -> String {
 pub fn unexpected_pickle_byte(b: u8) -> String {
     format!("did not expect 0x0{b}")
 }
+
+/// `RuntimeError` — a slice whose bound's `__index__` resized the bitarray
+/// (the port's own: the C reads on with the length it had before).
+pub const RESIZED_BY_INDEX: &str = "bitarray changed size while its slice was computed";
