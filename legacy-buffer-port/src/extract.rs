@@ -74,9 +74,10 @@ struct Walker {
     /// The main file's bytes, for functions' text.
     text: Vec<u8>,
     out: Extracted,
-    /// `static char name[] = "..."` (what `PyDoc_STRVAR` declares).
+    /// `static char name[] = "..."` (what `PyDoc_STRVAR` declares), by
+    /// [`declaration`].
     strings: HashMap<String, String>,
-    /// `static char *name[] = {"a", "b", NULL}`.
+    /// `static char *name[] = {"a", "b", NULL}`, by [`declaration`].
     kwlists: HashMap<String, Vec<String>>,
     /// Variable name → index in `out.exceptions`.
     exception_vars: HashMap<String, usize>,
@@ -120,6 +121,23 @@ fn same_place(a: Entity<'_>, b: Entity<'_>) -> bool {
         })
     };
     a.get_kind() == b.get_kind() && place(a).is_some() && place(a) == place(b)
+}
+
+/// The declaration a variable is known by: its USR, which tells apart
+/// variables of one name in different functions (every function's own
+/// `static char *kwlist[]`).
+fn declaration(var: Entity<'_>) -> Option<String> {
+    var.get_usr().map(|usr| usr.0)
+}
+
+/// The declaration `e` refers to, if it is (under conversions and casts) a
+/// plain name: see [`declaration`].
+fn referred(e: Entity<'_>) -> Option<String> {
+    let e = strip(e);
+    (e.get_kind() == EntityKind::DeclRefExpr)
+        .then(|| e.get_reference())
+        .flatten()
+        .and_then(declaration)
 }
 
 /// The name `e` refers to, if it is (under conversions and casts) a plain
@@ -262,13 +280,10 @@ impl Walker {
             },
             EntityKind::GNUNullExpr | EntityKind::NullPtrLiteralExpr => StrExpr::Null,
             EntityKind::IntegerLiteral if int_value(inner) == Some(0) => StrExpr::Null,
-            EntityKind::DeclRefExpr => {
-                let name = inner.get_name().unwrap_or_default();
-                match self.strings.get(&name) {
-                    Some(s) => StrExpr::Str(s.clone()),
-                    None => StrExpr::Other(spelling(e)),
-                }
-            }
+            EntityKind::DeclRefExpr => match referred(inner).and_then(|d| self.strings.get(&d)) {
+                Some(s) => StrExpr::Str(s.clone()),
+                None => StrExpr::Other(spelling(e)),
+            },
             _ => StrExpr::Other(spelling(e)),
         }
     }
@@ -281,7 +296,9 @@ impl Walker {
                 return clang::EntityVisitResult::Continue;
             }
             if e.get_kind() == EntityKind::VarDecl {
-                let name = e.get_name().unwrap_or_default();
+                let Some(name) = declaration(e) else {
+                    return clang::EntityVisitResult::Recurse;
+                };
                 let init = e
                     .get_children()
                     .into_iter()
@@ -530,9 +547,8 @@ impl Walker {
             let Some(&list) = args.get(3) else {
                 return Err("<missing>".into());
             };
-            let name = named(list).unwrap_or_default();
-            self.kwlists
-                .get(&name)
+            referred(list)
+                .and_then(|d| self.kwlists.get(&d))
                 .cloned()
                 .ok_or_else(|| spelling(list))
         });

@@ -224,8 +224,10 @@ pub fn generate(
                 "Exception".into()
             }
             Err(expr) => {
-                // The module's own class: declared on that class's built-in
-                // base, so that `except` of it still catches this one.
+                // The module's own class, which py_module! cannot name as a
+                // base: declared on that class's built-in base (`except`
+                // of the built-in catches it; `except` of the module's class
+                // does not), and reported as a gap.
                 let parent = extracted
                     .exceptions
                     .iter()

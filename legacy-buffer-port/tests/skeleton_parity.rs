@@ -71,7 +71,7 @@ fn legacy_checksum_skeleton_matches_the_c_original() {
     ));
 }
 
-/// What legacy_checksum.c lacks: keywords, METH_O, METH_NOARGS, no
+/// What legacy_checksum.c lacks: keywords (two lists named alike), METH_O, METH_NOARGS, no
 /// docstring, Py_InitModule4, an exception class, constants, more units.
 #[test]
 fn kwmod_skeleton_matches_the_c_original() {
@@ -79,10 +79,12 @@ fn kwmod_skeleton_matches_the_c_original() {
         "legacy-buffer-port/tests/c/kwmod.c",
         "kwmod",
         30_000,
-        "data,level,name",
+        "data,level,name,start,stop",
     );
     for code in [
         ".parser(py_format!(\"s#|iz:pack\")).keywords(&[\"data\", \"level\", \"name\"]);",
+        // Its own `kwlist`, not pack's of the same name.
+        ".parser(py_format!(\"|nL:span\")).keywords(&[\"start\", \"stop\"]);",
         "(Buffer, Option<c_int>, Option<Option<&CStr>>) = parser.parse()?;",
         "pack(args, kwargs) => kw_pack,",
         "first(arg) => kw_first, \"first(x) -> repr(x)\";",

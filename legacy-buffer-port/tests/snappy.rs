@@ -1,7 +1,7 @@
 //! python-snappy 0.5.4's `_snappy` (C++, `#if PY_MAJOR_VERSION`): what the
 //! scaffolder extracts, and reports. Its source comes from the sdist that
-//! `ci/third-party` downloads into `target/third-party/`; without it, the
-//! test says so and passes.
+//! `ci/third-party` downloads into `target/third-party/` (`ci/install-deps`
+//! runs it); without it, the test fails saying so.
 
 mod common;
 
@@ -11,13 +11,11 @@ use std::process::Command;
 #[test]
 fn snappy_module_is_extracted() {
     let source = workspace().join("target/third-party/python-snappy-0.5.4/snappy/snappymodule.cc");
-    if !source.exists() {
-        eprintln!(
-            "skipped: {} is missing (run ci/third-party)",
-            source.display()
-        );
-        return;
-    }
+    assert!(
+        source.exists(),
+        "{} is missing: run ci/install-deps (or ci/third-party)",
+        source.display()
+    );
     let out = scratch("snappy");
     let output = scaffold(&[source.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     let (stdout, stderr) = texts(&output);

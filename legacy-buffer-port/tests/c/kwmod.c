@@ -1,6 +1,7 @@
 /*
  * kwmod: a small Python 2.7 extension module with what legacy_checksum.c
- * lacks, for the scaffolder's parity test: METH_KEYWORDS (a keyword list),
+ * lacks, for the scaffolder's parity test: METH_KEYWORDS (two functions,
+ * each with a keyword list of its own, both named kwlist),
  * METH_O, METH_NOARGS, a function without a docstring, Py_InitModule4, an
  * exception class on a built-in base, int and str constants, and the
  * numeric and 'z' units.
@@ -31,6 +32,22 @@ kw_pack(PyObject *self, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     return Py_BuildValue("(nis)", len, level, name != NULL ? name : "");
+}
+
+PyDoc_STRVAR(span_doc,
+"span(start=0, stop=-1) -> stop - start");
+
+static PyObject *
+kw_span(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"start", "stop", NULL};
+    Py_ssize_t start = 0;
+    PY_LONG_LONG stop = -1;
+
+    (void)self;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|nL:span", kwlist, &start, &stop))
+        return NULL;
+    return PyLong_FromLongLong(stop / 2 - (PY_LONG_LONG)(start / 2));
 }
 
 static PyObject *
@@ -66,6 +83,7 @@ kw_scale(PyObject *self, PyObject *args)
 
 static PyMethodDef kw_methods[] = {
     {"pack", (PyCFunction)kw_pack, METH_VARARGS | METH_KEYWORDS, pack_doc},
+    {"span", (PyCFunction)kw_span, METH_VARARGS | METH_KEYWORDS, span_doc},
     {"first", kw_first, METH_O, "first(x) -> repr(x)"},
     {"version", kw_version, METH_NOARGS, NULL},
     {"scale", kw_scale, METH_VARARGS, "scale(x[, f, b, h, l, k]) -> float"},

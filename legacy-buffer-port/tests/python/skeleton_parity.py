@@ -46,6 +46,7 @@ PARSE_ERRORS = re.compile(
     r"|(signed (short |byte )?integer is (greater|less) than (maximum|minimum))"
     r"|(unsigned byte integer is)"
     r"|(too large to convert)"
+    r"|(long too big to convert)"
     r"|(cannot fit '\w+' into an index-sized integer)"
     r"|(is an invalid keyword argument)"
     r"|(Argument given by name)"
