@@ -15,8 +15,9 @@
 //! The same functions, argument parsing, results and exceptions as the
 //! original built for the same Python: the sdist's own test suite passes on
 //! it, and `tests/python/snappy_parity.py` compares the two module for
-//! module, case for case (`tests/tests/snappy_port.rs` runs both, on
-//! release and debug builds of Python 2.7 and 3). Compression and
+//! module, case for case (`tests/tests/snappy_port.rs` runs both; ci/test
+//! on the release and debug builds of Python 2.7 and the release builds of
+//! 3.9 and 3.11). Compression and
 //! decompression are the [`snap`] crate's: the same format as libsnappy's
 //! (most outputs byte for byte; the parity test counts them, and
 //! decompresses each with the original); `isValidCompressed` is
