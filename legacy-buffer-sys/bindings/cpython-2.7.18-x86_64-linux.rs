@@ -1884,6 +1884,7 @@ pub const LBSYS_TP_TRAVERSE: _bindgen_ty_11 = 8;
 pub const LBSYS_TP_CLEAR: _bindgen_ty_11 = 9;
 pub const LBSYS_TP_NEW: _bindgen_ty_11 = 10;
 pub const LBSYS_TP_CALL: _bindgen_ty_11 = 11;
+pub const LBSYS_TP_INIT: _bindgen_ty_11 = 12;
 pub const LBSYS_SQ_LENGTH: _bindgen_ty_11 = 20;
 pub const LBSYS_SQ_CONCAT: _bindgen_ty_11 = 21;
 pub const LBSYS_SQ_REPEAT: _bindgen_ty_11 = 22;

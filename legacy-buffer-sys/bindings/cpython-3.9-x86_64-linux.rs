@@ -2064,6 +2064,7 @@ pub const LBSYS_TP_TRAVERSE: _bindgen_ty_21 = 8;
 pub const LBSYS_TP_CLEAR: _bindgen_ty_21 = 9;
 pub const LBSYS_TP_NEW: _bindgen_ty_21 = 10;
 pub const LBSYS_TP_CALL: _bindgen_ty_21 = 11;
+pub const LBSYS_TP_INIT: _bindgen_ty_21 = 12;
 pub const LBSYS_SQ_LENGTH: _bindgen_ty_21 = 20;
 pub const LBSYS_SQ_CONCAT: _bindgen_ty_21 = 21;
 pub const LBSYS_SQ_REPEAT: _bindgen_ty_21 = 22;

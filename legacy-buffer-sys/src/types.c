@@ -229,6 +229,7 @@ static int set_slot(PyTypeObject *tp, const lbsys_slot *s)
     case LBSYS_TP_CLEAR: tp->tp_clear = (inquiry)f; return 0;
     case LBSYS_TP_NEW: tp->tp_new = (newfunc)f; return 0;
     case LBSYS_TP_CALL: tp->tp_call = (ternaryfunc)f; return 0;
+    case LBSYS_TP_INIT: tp->tp_init = (initproc)f; return 0;
     }
     if (s->slot >= LBSYS_SQ_LENGTH && s->slot <= LBSYS_SQ_INPLACE_REPEAT) {
         NEEDS(tp_as_sequence, PySequenceMethods)

@@ -43,6 +43,7 @@ enum {
     LBSYS_TP_CLEAR = 9,
     LBSYS_TP_NEW = 10,
     LBSYS_TP_CALL = 11,
+    LBSYS_TP_INIT = 12,
     LBSYS_SQ_LENGTH = 20,
     LBSYS_SQ_CONCAT = 21,
     LBSYS_SQ_REPEAT = 22,

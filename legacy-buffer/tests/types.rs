@@ -10,8 +10,8 @@
 
 use legacy_buffer::extension::{Args, CompareOp, Instance, New, RefMut, Stop, Visit};
 use legacy_buffer::{
-    ffi, no_python, py_class, py_module, with_gil, Borrowed, BufferKind, Bytes, BytesMut, Error,
-    ExceptionType, Object, ObjectRef, Python, Result,
+    ffi, no_python, py_class, py_format, py_module, with_gil, Borrowed, BufferKind, Bytes,
+    BytesMut, Error, ExceptionType, Object, ObjectRef, Python, Result,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -1303,14 +1303,116 @@ py_class! {
     }
 }
 
+/// `__init__` (`tp_init`) after `new`: re-run by an explicit
+/// `obj.__init__(...)`, and able to call back into Python while it holds
+/// the value.
+pub struct Init {
+    seed: u32,
+    inits: u32,
+}
+
+impl Init {
+    fn new(_py: Python<'_>, _args: Args<'_, '_>) -> Result<Init> {
+        Ok(Init { seed: 0, inits: 0 })
+    }
+    fn init(_py: Python<'_>, this: Instance<'_, '_, Init>, args: Args<'_, '_>) -> Result<()> {
+        let parser = args
+            .parser(py_format!("|IO:__init__"))
+            .keywords(&["seed", "callback"]);
+        let (seed, callback): (Option<u32>, Option<Borrowed>) = parser.parse()?;
+        if seed == Some(13) {
+            panic!("unlucky seed");
+        }
+        let mut value = this.borrow_mut()?;
+        value.seed = seed.unwrap_or(0);
+        value.inits += 1;
+        if let Some(callback) = callback {
+            // Python code runs while the value is borrowed mutably.
+            callback.call(&[])?;
+        }
+        Ok(())
+    }
+    fn state(_py: Python<'_>, this: Instance<'_, '_, Init>) -> Result<(u32, u32)> {
+        let value = this.borrow()?;
+        Ok((value.seed, value.inits))
+    }
+}
+
+py_class! {
+    class Init as "types_test.Init" {
+        features: [subclassable],
+        new: Init::new,
+        properties: {
+            state(get => Init::state);
+        }
+        slots: {
+            __init__ => Init::init;
+        }
+    }
+}
+
 py_module! {
     module types_test {
         functions: {}
-        types: { Thing, ThingIter, Seq, Failing, FailingSeq, Node, Buf, RoBuf, Plain, Flag, Unhashable, Attrs }
+        types: { Thing, ThingIter, Seq, Failing, FailingSeq, Node, Buf, RoBuf, Plain, Flag, Unhashable, Attrs, Init }
     }
 }
 
 // ---- the tests: methods and slots ------------------------------------------------
+
+#[test]
+fn init_runs_after_new_and_again_when_called() {
+    let _serial = serial();
+    with_gil(|py| {
+        import(py);
+        assert_eq!(repr(py, "tt.Init().state"), "(0, 1)");
+        run(py, "i = tt.Init(5)");
+        assert_eq!(repr(py, "i.state"), "(5, 1)");
+        // An explicit call runs it again, on the live object.
+        run(py, "i.__init__(seed=7)");
+        assert_eq!(repr(py, "i.state"), "(7, 2)");
+        // Its errors are the parser's, and the call makes nothing.
+        fails(
+            py,
+            "tt.Init(1, None, 3)",
+            "TypeError",
+            "__init__() takes at most 2 arguments (3 given)",
+        );
+        fails(
+            py,
+            "tt.Init(nope=1)",
+            "TypeError",
+            "'nope' is an invalid keyword argument for this function",
+        );
+        let e = py.eval("i.__init__('x')").map(drop).unwrap_err();
+        assert_eq!(e.type_name(), "TypeError", "{e}");
+        assert_eq!(repr(py, "i.state"), "(7, 2)");
+        // A panic is SystemError, and leaves the value usable.
+        let e = py.eval("tt.Init(13)").map(drop).unwrap_err();
+        assert_eq!(e.type_name(), "SystemError", "{e}");
+        assert!(no_exception_set(py));
+        // Re-entry while __init__ holds the value: RuntimeError inside the
+        // callback, which __init__ passes on.
+        run(py, "def again():\n    i.__init__(9)\n");
+        let e = py.eval("i.__init__(8, again)").map(drop).unwrap_err();
+        assert_eq!(e.type_name(), "RuntimeError", "{e}");
+        assert!(no_exception_set(py));
+        // The outer call had set its seed before the callback failed.
+        assert_eq!(repr(py, "i.state"), "(8, 3)");
+        // A Python subclass's __init__ reaches it through super().
+        run(
+            py,
+            "class Sub(tt.Init):\n    def __init__(self, seed):\n        super(Sub, self).__init__(seed * 2)\n",
+        );
+        assert_eq!(repr(py, "Sub(4).state"), "(8, 1)");
+        // Called on another type's object: the slot wrapper refuses it.
+        let e = py
+            .eval("tt.Init.__init__(tt.Flag())")
+            .map(drop)
+            .unwrap_err();
+        assert_eq!(e.type_name(), "TypeError", "{e}");
+    });
+}
 
 #[test]
 fn methods_of_every_receiver_and_argument_form() {

@@ -21,10 +21,10 @@ pub use args::__format_error;
 pub use args::{FormatText, FromArg, FromArgs, KeywordParser, Parser, RunTimeFormat};
 pub use call::{trampoline, Args};
 pub use class::{
-    BinaryFn, BoolFn, Class, ClassFn, CompareFn, CompareOp, ContainsFn, Features, HashFn, Instance,
-    LenFn, New, NewFn, NewInFn, NextFn, Property, PropertyTable, PyClass, Ref, RefMut, SelfArgsFn,
-    SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn, SetSubscriptFn, SetterFn, Slot, SlotTable, Stop,
-    TypeObject, Visit,
+    BinaryFn, BoolFn, Class, ClassFn, CompareFn, CompareOp, ContainsFn, Features, HashFn, InitFn,
+    Instance, LenFn, New, NewFn, NewInFn, NextFn, Property, PropertyTable, PyClass, Ref, RefMut,
+    SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn, SetSubscriptFn, SetterFn, Slot,
+    SlotTable, Stop, TypeObject, Visit,
 };
 pub use module::{
     Constant, FunctionName, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn,

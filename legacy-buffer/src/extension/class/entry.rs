@@ -101,6 +101,9 @@ body_traits! {
     SetItemFn: (isize, Option<Borrowed<'a, 'py>>) -> ();
     /// Mapping subscript assignment (`Some`) and deletion (`None`).
     SetSubscriptFn: (Borrowed<'a, 'py>, Option<Borrowed<'a, 'py>>) -> ();
+    /// `__init__`: the arguments of the call that made the object (or of
+    /// an explicit `obj.__init__(...)`).
+    InitFn: (Args<'a, 'py>) -> ();
 }
 
 /// A binary operator of the number protocol: both operands as Python gave
@@ -546,6 +549,12 @@ value_entry!(
     }
 );
 value_entry!(
+    /// `tp_init`: 0, or -1 with the exception raised.
+    slot_init<InitFn>(args: PyPtr, kwargs: PyPtr) -> libc::c_int, error -1, |py, this, body| {
+        body(py, this, Args::from_ptrs(py, args, kwargs)).map(|()| 0)
+    }
+);
+value_entry!(
     /// `mp_ass_subscript`: NULL value is deletion.
     slot_set_subscript<SetSubscriptFn>(key: PyPtr, value: PyPtr) -> libc::c_int, error -1, |py, this, body| {
         let value = (!value.is_null()).then(|| Borrowed::from_ptr(py, value));
@@ -673,6 +682,19 @@ impl Slot {
             LBSYS_TP_NEW,
             new_in::<T, F>,
             fn(*mut ffi::PyTypeObject, PyPtr, PyPtr) -> PyPtr
+        )
+    }
+
+    /// `tp_init`: `__init__`, which `Type(*args, **kwargs)` calls after
+    /// `tp_new` (on an object of the type or a subclass; not when `tp_new`
+    /// made one of another type), and Python code may call again on a
+    /// live object.
+    pub const fn init<T: PyClass, F: InitFn<T>>(body: F) -> Slot {
+        zero_sized(body);
+        slot!(
+            LBSYS_TP_INIT,
+            slot_init::<T, F>,
+            fn(PyPtr, PyPtr, PyPtr) -> libc::c_int
         )
     }
 

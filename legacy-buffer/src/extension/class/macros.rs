@@ -157,7 +157,9 @@
 ///   `sq_ass_item` (`isize`, `Option` value); `__add__`, `__iadd__` (sequence
 ///   concatenation); `__mul__`, `__imul__` (repetition, `isize`);
 ///   `__iand__`, `__ior__`, `__ixor__`, `__ilshift__`, `__irshift__`
-///   (other); `__call__` (`Args`). The binary operators `__and__`,
+///   (other); `__call__` (`Args`); `__init__` (`Args` → `()`: C's
+///   `tp_init`, run by `Type(...)` after `new`, and again by any explicit
+///   `obj.__init__(...)`, so the value it finds may be in use). The binary operators `__and__`,
 ///   `__or__`, `__xor__`, `__lshift__`, `__rshift__` take both operands,
 ///   `(Python, Borrowed, Borrowed)`, either of which may be the instance.
 ///
@@ -519,6 +521,7 @@ macro_rules! __py_class_slot {
             __legacy_buffer_slot
         })
     };
+    ($ty:ident, __init__ => $body:path) => { $crate::extension::Slot::init::<$ty, _>($body) };
     ($ty:ident, __hash__ => $body:path) => { $crate::extension::Slot::hash::<$ty, _>($body) };
     ($ty:ident, __len__ => $body:path) => { $crate::extension::Slot::len::<$ty, _>($body) };
     ($ty:ident, __nonzero__ => $body:path) => { $crate::extension::Slot::nonzero::<$ty, _>($body) };

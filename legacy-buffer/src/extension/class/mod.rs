@@ -16,8 +16,9 @@ mod macros;
 mod spec;
 
 pub use entry::{
-    BinaryFn, BoolFn, Class, ClassFn, CompareFn, ContainsFn, HashFn, LenFn, New, NewFn, NewInFn,
-    NextFn, SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn, SetSubscriptFn, SetterFn,
+    BinaryFn, BoolFn, Class, ClassFn, CompareFn, ContainsFn, HashFn, InitFn, LenFn, New, NewFn,
+    NewInFn, NextFn, SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn, SetSubscriptFn,
+    SetterFn,
 };
 pub use instance::{Instance, Ref, RefMut};
 pub use spec::{
