@@ -346,10 +346,24 @@ impl Error {
 /// was never made).
 pub(crate) struct ClassCell {
     name: &'static CStr,
-    base: ExceptionType,
+    base: ClassBase,
     /// The class (one strong reference), once made.
     class: AtomicPtr<ffi::PyObject>,
 }
+
+/// What a [`ClassCell`]'s class derives from.
+#[derive(Clone, Copy)]
+enum ClassBase {
+    /// A built-in exception class.
+    Builtin(ExceptionType),
+    /// Another class made at run time (the module's own), made first.
+    Cell(&'static ClassCell),
+}
+
+/// How many classes made at run time one class may derive from in a row:
+/// more is a cycle (statics may name each other), refused rather than
+/// followed for ever.
+const MAX_CLASS_DEPTH: u32 = 64;
 
 impl ClassCell {
     /// The class named `name` (dotted, as `PyErr_NewException` takes it),
@@ -357,7 +371,17 @@ impl ClassCell {
     pub(crate) const fn new(name: &'static CStr, base: ExceptionType) -> ClassCell {
         ClassCell {
             name,
-            base,
+            base: ClassBase::Builtin(base),
+            class: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// The class named `name`, derived from the class `base` makes (made
+    /// first, when this one is).
+    pub(crate) const fn derived(name: &'static CStr, base: &'static ClassCell) -> ClassCell {
+        ClassCell {
+            name,
+            base: ClassBase::Cell(base),
             class: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -376,25 +400,51 @@ impl ClassCell {
     /// The class object, made now if it was not yet (borrowed: the cell
     /// keeps its reference for ever).
     pub(crate) fn get_or_make(&self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
+        self.get_or_make_at(py, 0)
+    }
+
+    /// [`get_or_make`](Self::get_or_make), `depth` classes down a chain of
+    /// bases made at run time.
+    fn get_or_make_at(&self, py: Python<'_>, depth: u32) -> Result<*mut ffi::PyObject> {
         if let Some(class) = self.get() {
             return Ok(class);
         }
-        // SAFETY: GIL held (`py`); a C string and a valid base class; a new
-        // reference or NULL with an exception set.
+        let base = match self.base {
+            ClassBase::Builtin(base) => base.object(),
+            ClassBase::Cell(_) if depth >= MAX_CLASS_DEPTH => {
+                return Err(Error::new(
+                    ExceptionType::SystemError,
+                    format!("{}: its bases form a cycle", self.name()),
+                ))
+            }
+            ClassBase::Cell(cell) => cell.get_or_make_at(py, depth + 1)?,
+        };
+        // SAFETY: GIL held (`py`); a C string and a valid base class (a
+        // built-in, or a class made and kept for ever); a new reference or
+        // NULL with an exception set.
         let made = unsafe {
-            ffi::PyErr_NewException(
-                self.name.as_ptr().cast_mut(),
-                self.base.object(),
-                ptr::null_mut(),
-            )
+            ffi::PyErr_NewException(self.name.as_ptr().cast_mut(), base, ptr::null_mut())
         };
         if made.is_null() {
             return Err(Error::fetch(py, "PyErr_NewException"));
         }
-        // Kept for the life of the process: raised from any call. (The GIL
-        // serialises makers: no two threads get here at once.)
-        self.class.store(made, Ordering::Release);
-        Ok(made)
+        // Kept for the life of the process: raised from any call. Making a
+        // class may run Python code (the collector, a `__del__`), which
+        // may switch threads or make this class itself meanwhile: the
+        // first one stored is the class, the later one dropped.
+        match self.class.compare_exchange(
+            ptr::null_mut(),
+            made,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => Ok(made),
+            Err(first) => {
+                // SAFETY: GIL held; our own new reference, never shared.
+                unsafe { ffi::Py_DECREF(made) };
+                Ok(first)
+            }
+        }
     }
 }
 

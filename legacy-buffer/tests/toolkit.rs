@@ -98,6 +98,7 @@ fn fail<'py>(_py: Python<'py>, kind: Borrowed<'_, 'py>) -> Result<()> {
     match kind.repr()?.trim_matches('\'') {
         "own" => Err(OwnError.err("own message")),
         "derived" => Err(DerivedIo.err("io message")),
+        "grandchild" => Err(IoGrandchild.err("deep")),
         "uninitialised" => Err(NeverAdded.err("never added")),
         "builtin" => Err(Error::new(ExceptionType::KeyError, "k")),
         "panic" => panic!("a panic in a module function"),
@@ -126,8 +127,12 @@ py_module! {
             undocumented_keywords(args, kwargs) => echo;
         }
         exceptions: {
+            // Declared before its base: the base is made first all the same.
+            OwnChild(self::OwnError) = "toolkit_demo.OwnChild";
             OwnError(Exception) = "toolkit_demo.OwnError";
             DerivedIo(IOError) = "toolkit_demo.errors.DerivedIo";
+            IoGrandchild(self::IoChild) = "toolkit_demo.IoGrandchild";
+            IoChild(self::DerivedIo) = "toolkit_demo.IoChild";
         }
         constants: {
             ANSWER: int = 42;
@@ -297,6 +302,19 @@ fn errors_raise_the_module_classes_and_panics_become_system_error() {
         assert_eq!(e.to_string(), "toolkit_demo.errors.DerivedIo: io message");
         assert_eq!(repr(py, "issubclass(td.DerivedIo, IOError)"), "True");
         assert_eq!(repr(py, "td.DerivedIo.__module__"), "'toolkit_demo.errors'");
+        // Classes derived from the module's own.
+        assert_eq!(repr(py, "td.OwnChild.__bases__ == (td.OwnError,)"), "True");
+        assert_eq!(repr(py, "td.IoChild.__bases__ == (td.DerivedIo,)"), "True");
+        assert_eq!(
+            repr(
+                py,
+                "td.IoGrandchild.__mro__[1:3] == (td.IoChild, td.DerivedIo)"
+            ),
+            "True"
+        );
+        py.run("try:\n    td.fail('grandchild')\nexcept td.DerivedIo as e:\n    tk_deep = (type(e).__name__, str(e))\n")
+            .unwrap();
+        assert_eq!(repr(py, "tk_deep"), "('IoGrandchild', 'deep')");
         // Caught by class in Python.
         py.run("try:\n    td.fail('own')\nexcept td.OwnError as e:\n    tk_caught = str(e)\n")
             .unwrap();
@@ -836,6 +854,34 @@ fn the_inputs_decide_whether_the_gil_is_released() {
                 .fill(move |_, out| report(waiter(), out))
         });
         assert!(!got, "a str and a bytearray");
+        assert!(no_exception_set(py));
+    })
+}
+
+py_module! {
+    module toolkit_cycle {
+        functions: {}
+        exceptions: {
+            // Statics may name each other: a cycle is refused at import.
+            Ping(self::Pong) = "toolkit_cycle.Ping";
+            Pong(self::Ping) = "toolkit_cycle.Pong";
+        }
+    }
+}
+
+#[test]
+fn exception_bases_in_a_cycle_fail_the_import_with_system_error() {
+    let _serial = serial();
+    with_gil(|py| {
+        toolkit_cycle::init();
+        // SAFETY: GIL held (`py`); reads, then clears, the error indicator.
+        let (set, system) = unsafe {
+            let set = !ffi::PyErr_Occurred().is_null();
+            let system = ffi::PyErr_ExceptionMatches(ffi::PyExc_SystemError) != 0;
+            ffi::PyErr_Clear();
+            (set, system)
+        };
+        assert!(set && system, "the cycle raised no SystemError");
         assert!(no_exception_set(py));
     })
 }

@@ -479,6 +479,15 @@ impl ModuleException {
         }
     }
 
+    /// The class named `name`, derived from `base`, another class of the
+    /// module (`PyErr_NewException(name, OtherError, NULL)`), which is made
+    /// first when this one is.
+    pub const fn derived(name: &'static CStr, base: &'static ModuleException) -> ModuleException {
+        ModuleException {
+            class: ClassCell::derived(name, &base.class),
+        }
+    }
+
     /// An error of this class with `message`, for a body to return: raised
     /// as `Name(message)` when the extension function returns.
     #[cold]
@@ -848,6 +857,8 @@ macro_rules! __py_method {
 ///         }
 ///         exceptions: {
 ///             EmptyError(ValueError) = "demo.EmptyError";
+///             // On the module's own class: made after it, caught by it.
+///             BlankError(self::EmptyError) = "demo.BlankError";
 ///         }
 ///         constants: {
 ///             LEVEL: int = 3;
@@ -867,7 +878,8 @@ macro_rules! __py_method {
 ///             assert demo.version() == u'1.0' and demo.LEVEL == 3\n\
 ///             assert demo.first.__doc__ == 'first(buf) -> str'\n\
 ///             assert demo.bare.__doc__ is None\n\
-///             assert issubclass(demo.EmptyError, ValueError)")?;
+///             assert issubclass(demo.EmptyError, ValueError)\n\
+///             assert demo.BlankError.__bases__ == (demo.EmptyError,)")?;
 ///     let e = py.run("demo.first(b'')").unwrap_err();
 ///     assert_eq!(e.to_string(), "demo.EmptyError: the buffer is empty");
 ///     Ok(())
@@ -888,8 +900,10 @@ macro_rules! __py_method {
 /// `ml_doc` is then NULL and its `__doc__` `None`, as for a C function
 /// declared without one.
 /// Exceptions are `Name(Base) = "package.module.Name";`, with `Base` one of
-/// [`ExceptionType`](crate::ExceptionType)'s variants; each is a `static` of
-/// the module the macro is called in, raised as `Err(Name.err(message))`.
+/// [`ExceptionType`](crate::ExceptionType)'s variants, or `self::Other` for
+/// another of the module's own classes (`except Other` catches it); each
+/// is a `static` of the module the macro is called in, raised as
+/// `Err(Name.err(message))`.
 /// Constants are `NAME: int = expr;` (an `i64`) or `NAME: str = "text";`.
 /// `doc:` may be left out: the module's `__doc__` is then `None`, as
 /// `Py_InitModule` leaves it.
@@ -903,7 +917,7 @@ macro_rules! py_module {
             }
             $( types: { $( $tname:ident ),* $(,)? } )?
             $( exceptions: {
-                $( $ename:ident ( $base:ident ) = $edotted:expr; )*
+                $( $ename:ident ( $($base:tt)+ ) = $edotted:expr; )*
             } )?
             $( constants: {
                 $( $cname:ident : $ctype:ident = $cvalue:expr; )*
@@ -914,10 +928,7 @@ macro_rules! py_module {
             #[allow(non_upper_case_globals)]
             #[doc = ::std::concat!("The exception class `", $edotted, "`.")]
             pub static $ename: $crate::extension::ModuleException =
-                $crate::extension::ModuleException::new(
-                    $crate::__cstr!($edotted),
-                    $crate::ExceptionType::$base,
-                );
+                $crate::__py_exception!($crate::__cstr!($edotted), $($base)+);
         )*)?
 
         /// The extension module: [`init`](self::init) is what `import`
@@ -1005,6 +1016,19 @@ macro_rules! __py_doc {
     };
     ($doc:expr) => {
         ::std::option::Option::Some($crate::__cstr!($doc))
+    };
+}
+
+/// One exception class of [`py_module!`](crate::py_module): on a built-in
+/// base, or (`self::Other`) on another of the module's classes.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __py_exception {
+    ($name:expr, self :: $own:ident) => {
+        $crate::extension::ModuleException::derived($name, &$own)
+    };
+    ($name:expr, $base:ident) => {
+        $crate::extension::ModuleException::new($name, $crate::ExceptionType::$base)
     };
 }
 
