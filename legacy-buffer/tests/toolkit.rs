@@ -125,6 +125,8 @@ py_module! {
             undocumented_o(arg) => fail;
             undocumented_varargs(args) => echo;
             undocumented_keywords(args, kwargs) => echo;
+            // A Rust keyword, as a raw identifier: Python's name is `type`.
+            r#type(arg) => fail, "type(kind)";
         }
         exceptions: {
             // Declared before its base: the base is made first all the same.
@@ -302,6 +304,12 @@ fn errors_raise_the_module_classes_and_panics_become_system_error() {
         assert_eq!(e.to_string(), "toolkit_demo.errors.DerivedIo: io message");
         assert_eq!(repr(py, "issubclass(td.DerivedIo, IOError)"), "True");
         assert_eq!(repr(py, "td.DerivedIo.__module__"), "'toolkit_demo.errors'");
+        // A function named by a raw identifier.
+        assert_eq!(
+            repr(py, "(td.type.__name__, td.type.__doc__)"),
+            "('type', 'type(kind)')"
+        );
+        assert_eq!(repr(py, "td.type('none')"), "None");
         // Classes derived from the module's own.
         assert_eq!(repr(py, "td.OwnChild.__bases__ == (td.OwnError,)"), "True");
         assert_eq!(repr(py, "td.IoChild.__bases__ == (td.DerivedIo,)"), "True");

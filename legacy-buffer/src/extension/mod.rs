@@ -26,6 +26,8 @@ pub use class::{
     SelfArgsFn, SelfFn, SelfIndexFn, SelfObjectFn, SetItemFn, SetSubscriptFn, SetterFn, Slot,
     SlotTable, Stop, TypeObject, Visit,
 };
+#[doc(hidden)]
+pub use module::__unraw;
 pub use module::{
     Constant, FunctionName, Method, MethodTable, ModuleDef, ModuleException, NoargsFn, ObjectFn,
     VarargsFn,

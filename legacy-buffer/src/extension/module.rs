@@ -746,6 +746,29 @@ macro_rules! __cstr {
     };
 }
 
+/// The Python name of an identifier in `py_module!` or `py_class!`, in a
+/// constant: its text, without the `r#` of a raw identifier (`r#type`
+/// names a function `type`, as C modules may).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ident_name {
+    ($name:ident) => {
+        $crate::extension::__unraw($crate::__cstr!(::std::stringify!($name)))
+    };
+}
+
+/// `name` without a leading `r#` (see `__ident_name!`).
+#[doc(hidden)]
+pub const fn __unraw(name: &'static CStr) -> &'static CStr {
+    match name.to_bytes_with_nul() {
+        [b'r', b'#', rest @ ..] => match CStr::from_bytes_with_nul(rest) {
+            Ok(unraw) => unraw,
+            Err(_) => panic!("a raw identifier's name is a C string"),
+        },
+        _ => name,
+    }
+}
+
 /// One method-table entry of [`py_module!`](crate::py_module).
 #[doc(hidden)]
 #[macro_export]
@@ -753,7 +776,7 @@ macro_rules! __py_method {
     ($name:ident (args) => $body:path $(, $doc:expr)?) => {{
         struct __LegacyBufferName;
         impl $crate::extension::FunctionName for __LegacyBufferName {
-            const NAME: &'static ::std::ffi::CStr = $crate::__cstr!(::std::stringify!($name));
+            const NAME: &'static ::std::ffi::CStr = $crate::__ident_name!($name);
         }
         $crate::extension::Method::positional::<__LegacyBufferName, _>(
             $crate::__py_doc!($($doc)?),
@@ -770,7 +793,7 @@ macro_rules! __py_method {
     }};
     ($name:ident (args, kwargs) => $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::keywords(
-            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__ident_name!($name),
             $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'a, 'py>(
@@ -785,7 +808,7 @@ macro_rules! __py_method {
     };
     ($name:ident () => $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::noargs(
-            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__ident_name!($name),
             $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'py>(
@@ -799,7 +822,7 @@ macro_rules! __py_method {
     };
     ($name:ident (arg) => $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::object(
-            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__ident_name!($name),
             $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'a, 'py>(
@@ -898,7 +921,8 @@ macro_rules! __py_method {
 /// A function's docstring follows its body after a comma
 /// (`name(arg) => body, "doc";`) or is left out (`name(arg) => body;`): its
 /// `ml_doc` is then NULL and its `__doc__` `None`, as for a C function
-/// declared without one.
+/// declared without one. A name that is a Rust keyword is written as a raw
+/// identifier, `r#type(arg) => ...`: Python sees `type`.
 /// Exceptions are `Name(Base) = "package.module.Name";`, with `Base` one of
 /// [`ExceptionType`](crate::ExceptionType)'s variants, or `self::Other` for
 /// another of the module's own classes (`except Other` catches it); each
@@ -1037,9 +1061,9 @@ macro_rules! __py_exception {
 #[macro_export]
 macro_rules! __py_constant {
     ($name:ident, int, $value:expr) => {
-        $crate::extension::Constant::Int($crate::__cstr!(::std::stringify!($name)), $value)
+        $crate::extension::Constant::Int($crate::__ident_name!($name), $value)
     };
     ($name:ident, str, $value:expr) => {
-        $crate::extension::Constant::Str($crate::__cstr!(::std::stringify!($name)), $value)
+        $crate::extension::Constant::Str($crate::__ident_name!($name), $value)
     };
 }

@@ -311,7 +311,7 @@ macro_rules! __py_class_method {
     // -- class methods: the class and the arguments (keywords included).
     ($ty:ident, $name:ident (class, args $(, kwargs)?) => $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::class_method(
-            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__ident_name!($name),
             $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'a, 'py>(
@@ -345,7 +345,7 @@ macro_rules! __py_class_method {
     // -- the entry, by argument form.
     (@entry $ty:ident, $name:ident, [$($recv:tt)*], (), $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::noargs_of::<$ty, _>(
-            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__ident_name!($name),
             $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'a, 'py>(
@@ -360,7 +360,7 @@ macro_rules! __py_class_method {
     };
     (@entry $ty:ident, $name:ident, [$($recv:tt)*], (arg), $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::object_of::<$ty, _>(
-            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__ident_name!($name),
             $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'a, 'py>(
@@ -376,7 +376,7 @@ macro_rules! __py_class_method {
     };
     (@entry $ty:ident, $name:ident, [$($recv:tt)*], (args), $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::varargs_of::<$ty, _>(
-            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__ident_name!($name),
             $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'a, 'py>(
@@ -392,7 +392,7 @@ macro_rules! __py_class_method {
     };
     (@entry $ty:ident, $name:ident, [$($recv:tt)*], (args, kwargs), $body:path $(, $doc:expr)?) => {
         $crate::extension::Method::keywords_of::<$ty, _>(
-            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__ident_name!($name),
             $crate::__py_doc!($($doc)?),
             {
                 fn __legacy_buffer_body<'a, 'py>(
@@ -545,14 +545,14 @@ macro_rules! __py_class_property {
     }};
     ($ty:ident, $name:ident, $get:path; $($doc:expr)?) => {
         $crate::extension::Property::read_only::<$ty, _>(
-            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__ident_name!($name),
             $crate::__py_doc!($($doc)?),
             $crate::__py_class_property!(@get $ty, $get),
         )
     };
     ($ty:ident, $name:ident, $get:path, $set:path; $($doc:expr)?) => {
         $crate::extension::Property::read_write::<$ty, _, _>(
-            $crate::__cstr!(::std::stringify!($name)),
+            $crate::__ident_name!($name),
             $crate::__py_doc!($($doc)?),
             $crate::__py_class_property!(@get $ty, $get),
             $set,
