@@ -1944,6 +1944,7 @@ pub const LBSYS_DICT: _bindgen_ty_12 = 8;
 pub const LBSYS_EXPORTS: _bindgen_ty_12 = 16;
 pub const LBSYS_READONLY: _bindgen_ty_12 = 32;
 pub const LBSYS_UNHASHABLE: _bindgen_ty_12 = 64;
+pub const LBSYS_INHERIT_GETATTR: _bindgen_ty_12 = 128;
 pub type _bindgen_ty_12 = ::libc::c_uint;
 #[repr(C)]
 pub struct lbsys_type_spec {

@@ -2194,6 +2194,7 @@ pub const LBSYS_DICT: _bindgen_ty_22 = 8;
 pub const LBSYS_EXPORTS: _bindgen_ty_22 = 16;
 pub const LBSYS_READONLY: _bindgen_ty_22 = 32;
 pub const LBSYS_UNHASHABLE: _bindgen_ty_22 = 64;
+pub const LBSYS_INHERIT_GETATTR: _bindgen_ty_22 = 128;
 pub type _bindgen_ty_22 = ::libc::c_uint;
 #[repr(C)]
 pub struct lbsys_type_spec {

@@ -346,9 +346,13 @@ PyTypeObject *lbsys_type_new(const lbsys_type_spec *spec)
     }
     if (spec->flags & LBSYS_UNHASHABLE)
         tp->tp_hash = PyObject_HashNotImplemented;
-    /* As C types write it; tp_setattro is inherited from object (setting
-     * it here would give the type a __delattr__ of its own under PyPy). */
-    tp->tp_getattro = PyObject_GenericGetAttr;
+    /* As C types write it (bitarray's do; xxhash's leave it NULL, to be
+     * inherited, which gives the type no __getattribute__ of its own:
+     * LBSYS_INHERIT_GETATTR). tp_setattro is inherited from object
+     * (setting it here would give the type a __delattr__ of its own under
+     * PyPy). */
+    if (!(spec->flags & LBSYS_INHERIT_GETATTR))
+        tp->tp_getattro = PyObject_GenericGetAttr;
     tp->tp_alloc = PyType_GenericAlloc;
     tp->tp_free = (spec->flags & (LBSYS_GC | LBSYS_DICT)) ? PyObject_GC_Del : PyObject_Del;
     tp->tp_methods = spec->methods;

@@ -88,7 +88,8 @@ enum {
     LBSYS_DICT = 8,        /* an instance __dict__ (tp_dictoffset) */
     LBSYS_EXPORTS = 16,    /* lbsys_head's memory through both buffer protocols */
     LBSYS_READONLY = 32,   /* with LBSYS_EXPORTS: read-only (no write proc) */
-    LBSYS_UNHASHABLE = 64  /* tp_hash = PyObject_HashNotImplemented */
+    LBSYS_UNHASHABLE = 64, /* tp_hash = PyObject_HashNotImplemented */
+    LBSYS_INHERIT_GETATTR = 128 /* tp_getattro left NULL, inherited from object */
 };
 
 typedef struct {

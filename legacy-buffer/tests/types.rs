@@ -1340,7 +1340,7 @@ impl Init {
 
 py_class! {
     class Init as "types_test.Init" {
-        features: [subclassable],
+        features: [subclassable, inherited_getattr],
         new: Init::new,
         properties: {
             state(get => Init::state);
@@ -1405,6 +1405,11 @@ fn init_runs_after_new_and_again_when_called() {
             "class Sub(tt.Init):\n    def __init__(self, seed):\n        super(Sub, self).__init__(seed * 2)\n",
         );
         assert_eq!(repr(py, "Sub(4).state"), "(8, 1)");
+        // tp_getattro inherited, as a C type leaving it 0: no
+        // __getattribute__ of its own, attributes found all the same.
+        assert_eq!(repr(py, "'__getattribute__' in tt.Init.__dict__"), "False");
+        assert_eq!(repr(py, "'__getattribute__' in tt.Flag.__dict__"), "True");
+        assert_eq!(repr(py, "tt.Init(3).state"), "(3, 1)");
         // Called on another type's object: the slot wrapper refuses it.
         let e = py
             .eval("tt.Init.__init__(tt.Flag())")
@@ -1544,7 +1549,7 @@ fn docstrings_and_names() {
         // The module holds each type under its short name, once made.
         assert_eq!(repr(py, "tt.Buf is tt.Buf"), "True");
         assert_eq!(repr(py, "sorted(k for k in dir(tt) if not k.startswith('_'))"),
-            "['Attrs', 'Buf', 'Failing', 'FailingSeq', 'Flag', 'Node', 'Plain', 'RoBuf', 'Seq', 'Thing', 'ThingIter', 'Unhashable']");
+            "['Attrs', 'Buf', 'Failing', 'FailingSeq', 'Flag', 'Init', 'Node', 'Plain', 'RoBuf', 'Seq', 'Thing', 'ThingIter', 'Unhashable']");
     })
 }
 

@@ -117,7 +117,9 @@
 ///   `weakrefs`, `dict` (an instance `__dict__`), `exports` (it exports
 ///   memory through both buffer protocols: see
 ///   [`Instance`](crate::extension::Instance)), `readonly_exports`,
-///   `unhashable` (`__hash__` is `None`).
+///   `unhashable` (`__hash__` is `None`), `inherited_getattr` (no
+///   `__getattribute__` in the type's own `__dict__`, as C types that leave
+///   `tp_getattro` 0; attribute lookup is the same).
 /// - `gc: { traverse: path, clear: path }`: the value holds Python objects
 ///   ([`ObjectRef`](crate::ObjectRef)s): `traverse(&self, &mut Visit)`
 ///   reports each, `clear(&mut self)` drops them.
@@ -283,6 +285,9 @@ macro_rules! __py_class_feature {
     };
     ($features:ident, unhashable) => {
         $features.unhashable = true
+    };
+    ($features:ident, inherited_getattr) => {
+        $features.inherited_getattr = true
     };
     ($features:ident, exports) => {
         $features.exports = ::std::option::Option::Some(true)

@@ -151,6 +151,7 @@ impl<const N: usize> SlotTable<N> {
 
 /// What a type asks for besides its slots and methods.
 #[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
 pub struct Features {
     /// Python code may subclass it (`Py_TPFLAGS_BASETYPE`).
     pub subclassable: bool,
@@ -168,6 +169,11 @@ pub struct Features {
     /// `__hash__` is `None` (`PyObject_HashNotImplemented`): for mutable
     /// types that compare by value.
     pub unhashable: bool,
+    /// `tp_getattro` is left to be inherited from `object`, as C types
+    /// that leave the slot 0 do: the type has no `__getattribute__` of its
+    /// own in its `__dict__`. (Otherwise it is `PyObject_GenericGetAttr`,
+    /// as C types that name it write it; attribute lookup is the same.)
+    pub inherited_getattr: bool,
 }
 
 impl Features {
@@ -179,6 +185,7 @@ impl Features {
         dict: false,
         exports: None,
         unhashable: false,
+        inherited_getattr: false,
     };
 
     const fn flags(self) -> libc::c_int {
@@ -202,6 +209,9 @@ impl Features {
         }
         if self.unhashable {
             flags |= ffi::LBSYS_UNHASHABLE;
+        }
+        if self.inherited_getattr {
+            flags |= ffi::LBSYS_INHERIT_GETATTR;
         }
         flags as libc::c_int
     }
