@@ -3,8 +3,8 @@
 //! exception classes and the constants. What cannot be read is a [`Gap`].
 
 use crate::model::{
-    ConstValue, Constant, ExceptionDef, Extracted, Function, Gap, Loc, MethodEntry, MethodTable,
-    ModuleInit, ParseCall, Target,
+    ConstValue, Constant, ExceptionDef, Extracted, Function, Gap, GetSetEntry, GetSetTable, Loc,
+    MethodEntry, MethodTable, ModuleInit, ParseCall, Target, TypeDef,
 };
 use clang::diagnostic::Severity;
 use clang::{Clang, Entity, EntityKind, EvaluationResult, Index};
@@ -147,6 +147,27 @@ fn named(e: Entity<'_>) -> Option<String> {
     (e.get_kind() == EntityKind::DeclRefExpr)
         .then(|| e.get_name())
         .flatten()
+}
+
+/// Whether `e` is NULL or 0 (a field or argument left empty).
+fn is_null(e: Entity<'_>) -> bool {
+    let inner = strip(e);
+    match inner.get_kind() {
+        EntityKind::GNUNullExpr | EntityKind::NullPtrLiteralExpr => true,
+        EntityKind::IntegerLiteral => int_value(inner) == Some(0),
+        // An implicit value (a field the initialiser leaves out): no
+        // place of its own.
+        _ => inner.get_range().is_none() || inner.get_location().is_none(),
+    }
+}
+
+/// The variable `e` takes the address of (`&PyFoo_Type`, under casts).
+fn address_of(e: Entity<'_>) -> Option<String> {
+    let inner = strip(e);
+    (inner.get_kind() == EntityKind::UnaryOperator && spelling(inner).trim_start().starts_with('&'))
+        .then(|| inner.get_children().into_iter().next())
+        .flatten()
+        .and_then(named)
 }
 
 /// The expression under implicit conversions, parentheses and casts.
@@ -333,10 +354,22 @@ impl Walker {
         });
     }
 
-    /// A top-level variable: a `PyMethodDef` table, if it is one.
+    /// A top-level variable: a `PyMethodDef` or `PyGetSetDef` table, or a
+    /// `PyTypeObject`, if it is one.
     fn table(&mut self, var: Entity<'_>) {
         let Some(ty) = var.get_type() else { return };
-        let element = ty.get_canonical_type().get_element_type();
+        let canonical = ty.get_canonical_type();
+        let display = canonical.get_display_name();
+        if display == "struct _typeobject" || display == "PyTypeObject" {
+            return self.type_object(var, canonical);
+        }
+        let element = canonical.get_element_type();
+        if element.is_some_and(|t| {
+            let name = t.get_display_name();
+            name == "struct PyGetSetDef" || name == "PyGetSetDef"
+        }) {
+            return self.getset_table(var);
+        }
         let is_table = element.is_some_and(|t| {
             let name = t.get_display_name();
             name == "struct PyMethodDef" || name == "PyMethodDef"
@@ -415,6 +448,188 @@ impl Walker {
             entries,
             loc: table_loc,
         });
+    }
+
+    /// A `PyTypeObject` definition: its fields, by name (positional
+    /// initialisers, as C 89 extensions write them; the fields as the
+    /// headers declare them, so a debug build's extra head fields line up).
+    fn type_object(&mut self, var: Entity<'_>, ty: clang::Type<'_>) {
+        let Some(list) = var
+            .get_children()
+            .into_iter()
+            .find(|c| c.get_kind() == EntityKind::InitListExpr)
+        else {
+            return; // a declaration; the definition comes later
+        };
+        let at = loc(var);
+        let fields: Vec<String> = ty
+            .get_fields()
+            .unwrap_or_default()
+            .iter()
+            .map(|f| f.get_name().unwrap_or_default())
+            .collect();
+        let values = list.get_children();
+        if values
+            .iter()
+            .any(|v| v.get_kind() == EntityKind::UnexposedExpr && spelling(*v).starts_with('.'))
+        {
+            self.gap(
+                at,
+                format!(
+                    "type {}: designated initialisers (.tp_name = ...) are not read yet;                      write its py_class! by hand",
+                    var.get_name().unwrap_or_default()
+                ),
+            );
+            return;
+        }
+        let mut def = TypeDef {
+            var: var.get_name().unwrap_or_default(),
+            name: None,
+            doc: None,
+            flags: None,
+            methods: None,
+            getset: None,
+            new: None,
+            init: None,
+            slots: Vec::new(),
+            other: Vec::new(),
+            weakrefs: false,
+            dict: false,
+            attribute: None,
+            loc: at.clone(),
+        };
+        for (field, &value) in fields.iter().zip(values.iter()) {
+            if is_null(value) {
+                continue;
+            }
+            match field.as_str() {
+                // The object head, the sizes and what Rust does itself.
+                "_ob_next" | "_ob_prev" | "ob_refcnt" | "ob_type" | "ob_size" | "ob_base"
+                | "tp_basicsize" | "tp_itemsize" | "tp_alloc" | "tp_free" => {}
+                "tp_name" => match self.string(value) {
+                    StrExpr::Str(s) => def.name = Some(s),
+                    _ => self.gap(
+                        at.clone(),
+                        format!("type {}: tp_name is not a string literal", def.var),
+                    ),
+                },
+                "tp_doc" => match self.string(value) {
+                    StrExpr::Str(s) => def.doc = Some(s),
+                    StrExpr::Null => {}
+                    StrExpr::Other(text) => self.gap(
+                        at.clone(),
+                        format!("type {}: tp_doc is not a string: {text}", def.var),
+                    ),
+                },
+                "tp_flags" => def.flags = int_value(value),
+                "tp_weaklistoffset" => def.weakrefs = true,
+                "tp_dictoffset" => def.dict = true,
+                "tp_methods" => def.methods = named(value),
+                "tp_getset" => def.getset = named(value),
+                "tp_new" => def.new = named(value),
+                "tp_init" => def.init = named(value),
+                _ => match named(value) {
+                    Some(function)
+                        if strip(value)
+                            .get_reference()
+                            .is_some_and(|d| d.get_kind() == EntityKind::FunctionDecl) =>
+                    {
+                        def.slots.push((field.clone(), function))
+                    }
+                    _ => def.other.push((field.clone(), spelling(value))),
+                },
+            }
+        }
+        if def.flags.is_none() {
+            self.gap(at, format!("type {}: tp_flags is not a constant", def.var));
+        }
+        self.out.types.push(def);
+    }
+
+    /// A `PyGetSetDef` table.
+    fn getset_table(&mut self, var: Entity<'_>) {
+        let name = var.get_name().unwrap_or_default();
+        let Some(list) = var
+            .get_children()
+            .into_iter()
+            .find(|c| c.get_kind() == EntityKind::InitListExpr)
+        else {
+            return;
+        };
+        let mut entries = Vec::new();
+        for item in list.get_children() {
+            let entry_loc = loc(item);
+            let fields = item.get_children();
+            let Some(&first) = fields.first() else { break };
+            let attr = match self.string(first) {
+                StrExpr::Str(s) => s,
+                StrExpr::Null => break,
+                StrExpr::Other(text) => {
+                    self.gap(
+                        entry_loc,
+                        format!("a getset name that is not a string literal: {text}"),
+                    );
+                    continue;
+                }
+            };
+            let function = |i: usize| {
+                fields
+                    .get(i)
+                    .filter(|&&f| !is_null(f))
+                    .map(|&f| named(f).ok_or_else(|| spelling(f)))
+            };
+            let getter = match function(1) {
+                Some(Ok(g)) => Some(g),
+                Some(Err(text)) => {
+                    self.gap(
+                        entry_loc.clone(),
+                        format!("attribute {attr:?}: its getter is not a plain function: {text}"),
+                    );
+                    None
+                }
+                None => None,
+            };
+            let setter = match function(2) {
+                Some(Ok(g)) => Some(g),
+                Some(Err(text)) => {
+                    self.gap(
+                        entry_loc.clone(),
+                        format!("attribute {attr:?}: its setter is not a plain function: {text}"),
+                    );
+                    None
+                }
+                None => None,
+            };
+            let doc = match fields.get(3).map(|&d| self.string(d)) {
+                Some(StrExpr::Str(s)) => Some(s),
+                None | Some(StrExpr::Null) => None,
+                Some(StrExpr::Other(text)) => {
+                    self.gap(
+                        entry_loc.clone(),
+                        format!("attribute {attr:?}: its docstring is not a string: {text}"),
+                    );
+                    None
+                }
+            };
+            if fields.get(4).is_some_and(|&c| !is_null(c)) {
+                self.gap(
+                    entry_loc.clone(),
+                    format!(
+                        "attribute {attr:?}: a closure ({}): py_class! properties take none; \
+                         the body must tell its attributes apart itself",
+                        spelling(fields[4])
+                    ),
+                );
+            }
+            entries.push(GetSetEntry {
+                name: attr,
+                getter,
+                setter,
+                doc,
+                loc: entry_loc,
+            });
+        }
+        self.out.getsets.push(GetSetTable { name, entries });
     }
 
     /// A function defined in the main file: its text, its parse calls, and
@@ -740,15 +955,29 @@ impl Walker {
             Some(v) if v.get_kind() == EntityKind::DeclRefExpr => {
                 Ok(v.get_name().unwrap_or_default())
             }
-            Some(v) => Err(spelling(v)),
+            // `(PyObject *)&Foo_Type`: a type.
+            Some(v) => match address_of(v) {
+                Some(var) => Ok(format!("&{var}")),
+                None => Err(spelling(v)),
+            },
             None => Err("<missing>".into()),
         };
         self.pending_objects.push((name, value, at));
     }
 
-    /// Match `PyModule_AddObject`s with exception classes; the rest are gaps.
+    /// Match `PyModule_AddObject`s with exception classes and types; the
+    /// rest are gaps.
     fn finish(&mut self) {
         for (name, value, at) in std::mem::take(&mut self.pending_objects) {
+            let of_type = value
+                .as_ref()
+                .ok()
+                .and_then(|v| v.strip_prefix('&'))
+                .and_then(|var| self.out.types.iter().position(|t| t.var == var));
+            if let Some(i) = of_type {
+                self.out.types[i].attribute = Some(name);
+                continue;
+            }
             match value.as_ref().ok().and_then(|v| self.exception_vars.get(v)) {
                 Some(&i) => self.out.exceptions[i].attribute = Some(name),
                 None => {
@@ -756,8 +985,8 @@ impl Walker {
                     self.gap(
                         at,
                         format!(
-                            "module attribute {name} = {text}: not an exception class, an int \
-                             or a str; py_module! cannot add it (add it by hand)"
+                            "module attribute {name} = {text}: not an exception class, a type, \
+                             an int or a str; py_module! cannot add it (add it by hand)"
                         ),
                     );
                 }

@@ -3,8 +3,8 @@
 //! [`Gap`], reported and written beside the code it concerns.
 
 use crate::model::{
-    convention, is_rust_ident, read_format, ConstValue, Extracted, Function, Gap, Loc, MethodEntry,
-    ParseCall, Unit,
+    convention, is_rust_ident, read_format, rust_name, ConstValue, Extracted, Function, Gap, Loc,
+    MethodEntry, ParseCall, Unit,
 };
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -51,12 +51,12 @@ pub struct Generated {
 }
 
 /// A Rust string literal for `s` (escaped; multi-line strings as `\n`).
-fn rust_str(s: &str) -> String {
+pub fn rust_str(s: &str) -> String {
     format!("{s:?}")
 }
 
 /// `s` as `//` comment lines, indented by `indent`.
-fn comment(s: &str, indent: &str) -> String {
+pub fn comment(s: &str, indent: &str) -> String {
     s.lines()
         .map(|l| {
             let l = l.trim_end();
@@ -162,7 +162,7 @@ pub fn generate(
                 let (code, fn_gaps) = body(
                     cname,
                     &rust,
-                    sig,
+                    Shape::function(sig),
                     function,
                     &entry.loc,
                     &mut imports,
@@ -176,10 +176,11 @@ pub fn generate(
                 rust
             }
         };
-        if !is_rust_ident(&entry.name) {
+        let py_name = rust_name(&entry.name);
+        if py_name.is_none() {
             entry_gaps.push(format!(
-                "method {:?} is not a name py_module! can take (a Rust keyword, or not an \
-                 identifier): left out of the table",
+                "method {:?} is not a name py_module! can take (not an identifier): left out \
+                 of the table",
                 entry.name
             ));
         }
@@ -195,7 +196,10 @@ pub fn generate(
             .as_ref()
             .map(|d| format!(", {}", rust_str(d)))
             .unwrap_or_default();
-        let line = format!("{}{sig} => {rust_fn}{doc};", entry.name);
+        let line = format!(
+            "{}{sig} => {rust_fn}{doc};",
+            py_name.as_deref().unwrap_or(&entry.name)
+        );
         if entry_gaps.is_empty() {
             table_lines += &format!("            {line}\n");
         } else {
@@ -208,6 +212,15 @@ pub fn generate(
             );
         }
     }
+
+    // Types.
+    let types = crate::class::types(
+        extracted,
+        &mut written,
+        &mut imports,
+        &mut std_imports,
+        &mut gaps,
+    );
 
     // Exceptions.
     let mut exception_lines = String::new();
@@ -224,27 +237,19 @@ pub fn generate(
                 "Exception".into()
             }
             Err(expr) => {
-                // The module's own class, which py_module! cannot name as a
-                // base: declared on that class's built-in base (`except`
-                // of the built-in catches it; `except` of the module's class
-                // does not), and reported as a gap.
+                // The module's own class: `self::Parent`, by the static
+                // py_module! declares for it.
                 let parent = extracted
                     .exceptions
                     .iter()
-                    .find(|p| p.var.as_deref() == Some(expr.as_str()));
-                match parent.map(|p| &p.base) {
-                    Some(Ok(b)) if EXCEPTION_TYPES.contains(&b.as_str()) => {
+                    .find(|p| p.var.as_deref() == Some(expr.as_str()))
+                    .and_then(|p| rust_name(p.dotted.rsplit('.').next().unwrap_or_default()));
+                match parent {
+                    Some(parent) => format!("self::{parent}"),
+                    None => {
                         problems.push(format!(
-                            "base {expr} (the module's own class {}): py_module! takes only \
-                             built-in bases; declared on {b}, its base",
-                            parent.map_or("", |p| p.dotted.as_str())
-                        ));
-                        b.clone()
-                    }
-                    _ => {
-                        problems.push(format!(
-                            "base {expr} (the module's own class, or an expression): \
-                             py_module! takes only built-in bases; declared on Exception"
+                            "base {expr} (not a class of this module, or an expression): \
+                             declared on Exception"
                         ));
                         "Exception".into()
                     }
@@ -261,7 +266,8 @@ pub fn generate(
             ),
             _ => {}
         }
-        if !is_rust_ident(&short) {
+        let static_name = rust_name(&short);
+        if static_name.is_none() {
             problems.push(format!(
                 "{short:?} is not a name py_module! can take: left out"
             ));
@@ -274,15 +280,15 @@ pub fn generate(
                 message,
             });
         }
-        if is_rust_ident(&short) {
-            exception_lines += &format!("            {short}({base}) = {};\n", rust_str(&e.dotted));
+        if let Some(name) = static_name {
+            exception_lines += &format!("            {name}({base}) = {};\n", rust_str(&e.dotted));
         }
     }
 
     // Constants.
     let mut constant_lines = String::new();
     for c in &extracted.constants {
-        if !is_rust_ident(&c.name) {
+        let Some(name) = rust_name(&c.name) else {
             let message = format!(
                 "constant {:?} is not a name py_module! can take: left out",
                 c.name
@@ -293,10 +299,10 @@ pub fn generate(
                 message,
             });
             continue;
-        }
+        };
         constant_lines += &match &c.value {
-            ConstValue::Int(v) => format!("            {}: int = {v};\n", c.name),
-            ConstValue::Str(s) => format!("            {}: str = {};\n", c.name, rust_str(s)),
+            ConstValue::Int(v) => format!("            {name}: int = {v};\n"),
+            ConstValue::Str(s) => format!("            {name}: str = {};\n", rust_str(s)),
         };
     }
 
@@ -327,9 +333,22 @@ pub fn generate(
     imports.insert("ExceptionType");
     imports.insert("Python");
     imports.insert("Result");
-    let args_import = imports.remove("Args");
-    if args_import {
-        lib += "use legacy_buffer::extension::Args;\n";
+    let extension: Vec<&str> = ["Args", "CompareOp", "Instance"]
+        .into_iter()
+        .filter(|name| imports.remove(name))
+        .collect();
+    match extension.as_slice() {
+        [] => {}
+        [one] => {
+            let _ = writeln!(lib, "use legacy_buffer::extension::{one};");
+        }
+        many => {
+            let _ = writeln!(
+                lib,
+                "use legacy_buffer::extension::{{{}}};",
+                many.join(", ")
+            );
+        }
     }
     let _ = writeln!(
         lib,
@@ -347,6 +366,7 @@ pub fn generate(
             #[cfg(feature = \"extension-module\")]\n\
             const _: () = assert!(!legacy_buffer::ffi::LINKS_LIBPYTHON);\n";
     lib += &bodies;
+    lib += &types.code;
     lib += "\npy_module! {\n";
     let _ = writeln!(lib, "    module {module} {{");
     if let Some(doc) = &init.doc {
@@ -355,6 +375,9 @@ pub fn generate(
     lib += "        functions: {\n";
     lib += &table_lines;
     lib += "        }\n";
+    if !types.listed.is_empty() {
+        let _ = writeln!(lib, "        types: {{ {} }}", types.listed.join(", "));
+    }
     if !exception_lines.is_empty() {
         lib += "        exceptions: {\n";
         lib += &exception_lines;
@@ -407,16 +430,55 @@ pub fn generate(
     })
 }
 
-/// The Rust function for C function `cname` with convention `sig`.
-fn body(
+/// The form of a Rust body: what `py_module!` or `py_class!` passes it,
+/// and what it gives back.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape<'a> {
+    /// The convention: `(args)`, `(args, kwargs)`, `()`, `(arg)`; for a
+    /// type's slots also `(value)` (a setter's `Option<Borrowed>`) and
+    /// `(other, op)` (a rich comparison).
+    pub sig: &'a str,
+    /// A type's body: its Rust type, for the `Instance` that comes first.
+    pub this: Option<&'a str>,
+    /// The result's type inside `Result`.
+    pub ret: &'a str,
+    /// What the body returns once its arguments are parsed: `None` raises
+    /// `NotImplementedError` naming the C function (a constructor gives
+    /// the empty value instead, so that the type's other bodies can be
+    /// reached).
+    pub done: Option<&'a str>,
+}
+
+impl Shape<'_> {
+    /// A module function's.
+    pub fn function(sig: &str) -> Shape<'_> {
+        Shape {
+            sig,
+            this: None,
+            ret: "()",
+            done: None,
+        }
+    }
+}
+
+/// How many times `word` occurs in `text` as a whole identifier.
+fn word_count(text: &str, word: &str) -> usize {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| *w == word)
+        .count()
+}
+
+/// The Rust function for C function `cname` of the given shape.
+pub fn body(
     cname: &str,
     rust: &str,
-    sig: &str,
+    shape: Shape<'_>,
     function: Option<&Function>,
     entry_loc: &Loc,
     imports: &mut BTreeSet<&'static str>,
     std_imports: &mut BTreeSet<&'static str>,
 ) -> (String, Vec<Gap>) {
+    let sig = shape.sig;
     let mut gaps = Vec::new();
     let mut code = String::new();
     let mut gap = |loc: &Loc, message: String, code: &mut String| {
@@ -427,17 +489,31 @@ fn body(
         });
     };
     let mut inner = String::new();
-    let params = match sig {
-        "()" => "_py: Python<'_>".to_string(),
+    let mut params = "_py: Python<'_>".to_string();
+    if let Some(ty) = shape.this {
+        imports.insert("Instance");
+        params += &format!(", _this: Instance<'_, '_, {ty}>");
+    }
+    match sig {
+        "()" => {}
         "(arg)" => {
             imports.insert("Borrowed");
-            "_py: Python<'_>, _arg: Borrowed<'_, '_>".to_string()
+            params += ", _arg: Borrowed<'_, '_>";
+        }
+        "(value)" => {
+            imports.insert("Borrowed");
+            params += ", _value: Option<Borrowed<'_, '_>>";
+        }
+        "(other, op)" => {
+            imports.insert("Borrowed");
+            imports.insert("CompareOp");
+            params += ", _other: Borrowed<'_, '_>, _op: CompareOp";
         }
         _ => {
             imports.insert("Args");
-            "_py: Python<'_>, args: Args<'_, '_>".to_string()
+            params += ", args: Args<'_, '_>";
         }
-    };
+    }
     let mut uses_args = false;
     if let Some(f) = function {
         if f.text.lines().any(|l| l.trim_start().starts_with("#if")) {
@@ -461,6 +537,12 @@ fn body(
         (Some(f), "(args)" | "(args, kwargs)") => {
             let wanted_keywords = sig == "(args, kwargs)";
             match f.parses.as_slice() {
+                // The C never looks at its arguments (its parameter is
+                // named once, in the signature): nor does the skeleton.
+                [] if f
+                    .params
+                    .get(1)
+                    .is_some_and(|a| word_count(&f.text, a) == 1) => {}
                 [] => {
                     let helpers: Vec<&str> = f.calls.iter().map(String::as_str).collect();
                     let message = if helpers.is_empty() {
@@ -508,23 +590,35 @@ fn body(
     let _ = writeln!(code);
     let _ = writeln!(
         code,
-        "/// The C function `{cname}` (`{sig}` in `py_module!`), to port."
+        "/// The C function `{cname}` (`{sig}` in `{}`), to port.",
+        if shape.this.is_some() {
+            "py_class!"
+        } else {
+            "py_module!"
+        }
     );
     let trimmed = rust.trim_start_matches('_');
     if trimmed.contains("__") || rust.chars().any(|c| c.is_ascii_uppercase()) {
         let _ = writeln!(code, "#[allow(non_snake_case)] // the C function's name");
     }
-    let _ = writeln!(code, "fn {rust}({params}) -> Result<()> {{");
+    let _ = writeln!(code, "fn {rust}({params}) -> Result<{}> {{", shape.ret);
     code += &inner;
     if let Some(f) = function {
         code += &format!("    // The C function ({}), to translate:\n", f.loc);
         code += &comment(&f.text, "    ");
     }
-    let _ = writeln!(
-        code,
-        "    Err(Error::new(ExceptionType::NotImplementedError, {}))",
-        rust_str(cname)
-    );
+    match shape.done {
+        Some(value) => {
+            let _ = writeln!(code, "    Ok({value})");
+        }
+        None => {
+            let _ = writeln!(
+                code,
+                "    Err(Error::new(ExceptionType::NotImplementedError, {}))",
+                rust_str(cname)
+            );
+        }
+    }
     code += "}\n";
     (code, gaps)
 }

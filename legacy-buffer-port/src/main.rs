@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+mod class;
 mod extract;
 mod generate;
 mod model;

@@ -161,6 +161,66 @@ pub enum ConstValue {
     Str(String),
 }
 
+/// A `PyGetSetDef` table.
+#[derive(Clone, Debug)]
+pub struct GetSetTable {
+    /// The table's variable name.
+    pub name: String,
+    /// Its entries, up to the `{NULL}` sentinel.
+    pub entries: Vec<GetSetEntry>,
+}
+
+/// One `PyGetSetDef` entry.
+#[derive(Clone, Debug)]
+pub struct GetSetEntry {
+    /// The attribute's name.
+    pub name: String,
+    /// The getter's C function (`None`: NULL or not a plain name).
+    pub getter: Option<String>,
+    /// The setter's C function (`None`: NULL, read-only).
+    pub setter: Option<String>,
+    /// The docstring (`None`: NULL).
+    pub doc: Option<String>,
+    /// Where the entry is.
+    pub loc: Loc,
+}
+
+/// A static `PyTypeObject` with an initialiser: the fields the scaffolder
+/// reads, by name.
+#[derive(Clone, Debug)]
+pub struct TypeDef {
+    /// The C variable.
+    pub var: String,
+    /// `tp_name` (`None`: not a literal).
+    pub name: Option<String>,
+    /// `tp_doc` (`None`: NULL).
+    pub doc: Option<String>,
+    /// `tp_flags`, when a constant.
+    pub flags: Option<i64>,
+    /// `tp_methods`: the method table's variable.
+    pub methods: Option<String>,
+    /// `tp_getset`: the getset table's variable.
+    pub getset: Option<String>,
+    /// `tp_new`: a C function, or `PyType_GenericNew`.
+    pub new: Option<String>,
+    /// `tp_init`'s C function.
+    pub init: Option<String>,
+    /// The other function slots set, as (field, C function): `tp_repr`,
+    /// `tp_dealloc`, ...
+    pub slots: Vec<(String, String)>,
+    /// Fields set to something the scaffolder does not follow (a struct
+    /// of slots, a member table, a base, an offset), as (field, text).
+    pub other: Vec<(String, String)>,
+    /// `tp_weaklistoffset` is set.
+    pub weakrefs: bool,
+    /// `tp_dictoffset` is set.
+    pub dict: bool,
+    /// The module attribute `PyModule_AddObject` gives it, if it does.
+    pub attribute: Option<String>,
+    /// Where it is defined.
+    pub loc: Loc,
+}
+
 /// Everything extracted from one C file.
 #[derive(Clone, Debug, Default)]
 pub struct Extracted {
@@ -174,6 +234,10 @@ pub struct Extracted {
     pub exceptions: Vec<ExceptionDef>,
     /// Every int and str constant.
     pub constants: Vec<Constant>,
+    /// Every static `PyTypeObject` defined with an initialiser.
+    pub types: Vec<TypeDef>,
+    /// Every `PyGetSetDef` table.
+    pub getsets: Vec<GetSetTable>,
     /// What could not be extracted.
     pub gaps: Vec<Gap>,
 }
@@ -301,6 +365,11 @@ pub fn read_format(format: &str) -> Result<Vec<Unit>, String> {
     Ok(units)
 }
 
+/// `Py_TPFLAGS_BASETYPE`: Python code may subclass the type.
+pub const TPFLAGS_BASETYPE: i64 = 1 << 10;
+/// `Py_TPFLAGS_HAVE_GC`: the type takes part in the collector.
+pub const TPFLAGS_HAVE_GC: i64 = 1 << 14;
+
 /// The `METH_*` convention of a flags value, as `py_module!` writes it:
 /// `(args)`, `(args, kwargs)`, `()` or `(arg)`; or why it has none.
 pub fn convention(flags: i64) -> Result<&'static str, String> {
@@ -336,6 +405,17 @@ pub fn is_rust_ident(name: &str) -> bool {
     first_ok
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !RUST_KEYWORDS.contains(&name)
+}
+
+/// How `py_module!` / `py_class!` write `name`: as it is, as a raw
+/// identifier (`r#type`) for a Rust keyword, or `None` where neither can
+/// (not an identifier; `self`, `super`, `crate`, `Self`, `_`).
+pub fn rust_name(name: &str) -> Option<String> {
+    if is_rust_ident(name) {
+        return Some(name.to_string());
+    }
+    let raw_able = !["self", "Self", "super", "crate", "_"].contains(&name);
+    (raw_able && RUST_KEYWORDS.contains(&name)).then(|| format!("r#{name}"))
 }
 
 #[cfg(test)]
@@ -392,5 +472,9 @@ mod tests {
         assert_eq!(convention(3).unwrap(), "(args, kwargs)");
         assert!(convention(0).is_err());
         assert!(!is_rust_ident("type") && is_rust_ident("_panic") && !is_rust_ident("1x"));
+        assert_eq!(rust_name("type").as_deref(), Some("r#type"));
+        assert_eq!(rust_name("crc32").as_deref(), Some("crc32"));
+        assert_eq!(rust_name("self"), None);
+        assert_eq!(rust_name("a-b"), None);
     }
 }

@@ -66,6 +66,20 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL}
 };
 
+static PyObject *small_repr(PyObject *self) { return PyString_FromString("Small"); }
+static int small_compare(PyObject *a, PyObject *b) { return 0; }
+static Py_ssize_t small_len(PyObject *self) { return 0; }
+static PySequenceMethods small_seq = { small_len };
+
+static PyTypeObject SmallType = {
+    PyObject_HEAD_INIT(NULL)
+    0, "small.Small", sizeof(PyObject), 0,
+    0, 0, 0, 0,
+    small_compare, small_repr, 0, &small_seq, 0, 0,
+    0, 0, PyObject_GenericGetAttr, 0, 0,
+    Py_TPFLAGS_DEFAULT, "A small type.",
+};
+
 PyMODINIT_FUNC
 initsmall(void)
 {
@@ -76,6 +90,8 @@ initsmall(void)
     PyModule_AddObject(m, "SubError", sub);
     PyModule_AddObject(m, "table", PyDict_New());
     PyModule_AddIntConstant(m, "LEVEL", 3);
+    PyType_Ready(&SmallType);
+    PyModule_AddObject(m, "Small", (PyObject *)&SmallType);
     PyModule_AddStringConstant(m, "NAME", "small");
 }
 "#;
@@ -120,16 +136,9 @@ fn gaps_name_file_and_line() {
         line_of("PyArg_UnpackTuple(args"),
         "PyArg_UnpackTuple: legacy-buffer has no such parser",
     );
-    // A Rust keyword as a function name.
-    gap(
-        line_of("{\"type\""),
-        "\"type\" is not a name py_module! can take",
-    );
-    // An exception derived from the module's own class.
-    gap(
-        line_of("small.SubError"),
-        "base base (the module's own class small.Error)",
-    );
+    // A type's slot py_class! does not take, and a slot struct.
+    gap(line_of("SmallType = {"), "tp_as_sequence = & small_seq");
+    gap(line_of("SmallType = {"), "tp_compare = small_compare");
     // A module attribute that is neither an int nor a str.
     gap(
         line_of("\"table\""),
@@ -157,8 +166,23 @@ fn gaps_name_file_and_line() {
         "{lib_rs}"
     );
     assert!(holds(&lib_rs, "Error(ValueError) = \"small.Error\";"));
-    // Declared on its parent's built-in base, and reported.
-    assert!(holds(&lib_rs, "SubError(ValueError) = \"small.SubError\";"));
+    // On the module's own class.
+    assert!(holds(
+        &lib_rs,
+        "SubError(self::Error) = \"small.SubError\";"
+    ));
+    // A Rust keyword as a function name: a raw identifier.
+    assert!(
+        holds(&lib_rs, "r#type(args) => converted, \"type(x)\";"),
+        "{lib_rs}"
+    );
+    // The type, with what it could say.
+    assert!(
+        holds(&lib_rs, "class Small as \"small.Small\" {"),
+        "{lib_rs}"
+    );
+    assert!(holds(&lib_rs, "__repr__ => small_repr;"), "{lib_rs}");
+    assert!(holds(&lib_rs, "types: { Small }"), "{lib_rs}");
     assert!(holds(&lib_rs, "LEVEL: int = 3;"));
     assert!(holds(&lib_rs, "NAME: str = \"small\";"));
     // Nothing guessed: the built format's function does not parse.

@@ -9,13 +9,24 @@ compares:
 - the module surface: the names, the module's and every function's
   docstring, the exception classes (name, __module__, bases), the int and
   str constants, the type of anything else;
-- for every function, calls with every argument count from 0 to its most
+- every type: its name, __module__, docstring and bases, whether Python
+  code can subclass it, the names in its __dict__ and each one's kind and
+  docstring;
+- for every function, every type's constructor and every method of a
+  type's instance, calls with every argument count from 0 to its most
   plus one, each argument drawn from None, a str, a float, a list, an int,
   huge ints, a negative int and a bytearray (every combination, or 6561
   of them drawn with a fixed seed where there are more), and keywords:
   unknown ones, and each of KEYWORDS (comma-separated names) with each
   value, alone and after positional arguments: the exception type and
-  message must be the same.
+  message must be the same;
+- for every getset attribute of a type's instance: reading it (the C's
+  value against the skeleton's NotImplementedError, "reached the body"),
+  assigning it and deleting it.
+
+An instance is made by calling the type with no arguments, or, where that
+raises NotImplementedError (a skeleton's __init__), by Type.__new__(Type):
+the skeleton's constructor gives the empty value.
 
 The skeleton parses exactly as the C function does, then raises
 NotImplementedError(<C function name>). So where its parse passes, the C's
@@ -100,6 +111,9 @@ def describe(value):
     if isinstance(value, type) and issubclass(value, BaseException):
         return ('exception', value.__name__, value.__module__,
                 tuple(b.__name__ for b in value.__bases__), value.__doc__)
+    if isinstance(value, type):
+        return ('type', value.__name__, value.__module__, value.__doc__,
+                tuple(b.__name__ for b in value.__bases__))
     if isinstance(value, (int, long, str, unicode)):
         return ('constant', type(value).__name__, value)
     if callable(value) and type(value).__name__ == 'builtin_function_or_method':
@@ -141,6 +155,7 @@ def main():
     same('names', names, sorted(n for n in dir(rs) if n not in SKIPPED))
     same('__doc__', c.__doc__, rs.__doc__)
     functions = []
+    types = []
     for attr in names:
         if not hasattr(rs, attr):
             continue
@@ -148,10 +163,13 @@ def main():
         same('attribute %s' % attr, a, b)
         if a[0] == 'function' and not attr.startswith('__'):
             functions.append(attr)
+        if a[0] == 'type' and b[0] == 'type':
+            types.append(attr)
 
-    for attr in functions:
-        cf, rf = getattr(c, attr), getattr(rs, attr)
-        most = arity(cf)
+    def matrix(label, c_callable, rs_callable):
+        """Every wrong call (and right one) of the callables each factory
+        makes afresh."""
+        most = arity(c_callable())
         not_implemented = set()
         calls = []
         for n in range(most + 2):
@@ -171,27 +189,75 @@ def main():
                     calls.append(((1,) * n, {name: i}))
         calls.append(((), {'x': 1, 'y': 2}))
         for combo, kwargs in calls:
-            label = '%s(%s)' % (attr, ', '.join(
+            call = '%s(%s)' % (label, ', '.join(
                 [VALUE_NAMES[i] for i in combo] +
                 ['%s=%s' % (k, VALUE_NAMES[v] if k not in ('x', 'y', 'buf') else repr(v))
                  for k, v in sorted(kwargs.items())]))
-            a = outcome(cf, [VALUES[i]() for i in combo], materialise(kwargs))
-            b = outcome(rf, [VALUES[i]() for i in combo], materialise(kwargs))
+            a = outcome(c_callable(), [VALUES[i]() for i in combo], materialise(kwargs))
+            b = outcome(rs_callable(), [VALUES[i]() for i in combo], materialise(kwargs))
             cases[0] += 1
-            if a == b:
-                continue
-            if b[:2] == ('raise', 'NotImplementedError'):
-                not_implemented.add(b[2])
-                if a[0] == 'return':
-                    body['returned'] += 1
-                    continue
-                if not PARSE_ERRORS.search(a[2]):
-                    body['raised in body'] += 1
-                    continue
-            differences.append((label, a, b))
+            reached(call, a, b, not_implemented)
         # The skeleton names one C function, the same for every call.
-        same('%s: NotImplementedError messages' % attr,
+        same('%s: NotImplementedError messages' % label,
              len(not_implemented) <= 1 and '' not in not_implemented, True)
+
+    def reached(label, a, b, not_implemented=None):
+        """a (the C's outcome) and b (the skeleton's) agree, or the
+        skeleton reached its body where the C did."""
+        if a == b:
+            return
+        if b[:2] == ('raise', 'NotImplementedError'):
+            if not_implemented is not None:
+                not_implemented.add(b[2])
+            if a[0] == 'return':
+                body['returned'] += 1
+                return
+            if not PARSE_ERRORS.search(a[2]):
+                body['raised in body'] += 1
+                return
+        differences.append((label, a, b))
+
+    for attr in functions:
+        matrix(attr, lambda: getattr(c, attr), lambda: getattr(rs, attr))
+
+    for attr in types:
+        ct, rt = getattr(c, attr), getattr(rs, attr)
+        same('%s: subclassable' % attr,
+             outcome(lambda: type('Sub', (ct,), {}), [], {})[:2],
+             outcome(lambda: type('Sub', (rt,), {}), [], {})[:2])
+        keys = sorted(ct.__dict__.keys())
+        same('%s.__dict__' % attr, keys, sorted(rt.__dict__.keys()))
+        for key in keys:
+            if key not in rt.__dict__ or key == '__doc__':
+                continue
+            cv, rv = ct.__dict__[key], rt.__dict__[key]
+            same('%s.%s' % (attr, key),
+                 (type(cv).__name__, getattr(cv, '__doc__', None)),
+                 (type(rv).__name__, getattr(rv, '__doc__', None)))
+        matrix('%s' % attr, lambda: ct, lambda: rt)
+
+        def instance(t):
+            try:
+                return t()
+            except NotImplementedError:
+                return t.__new__(t)
+        for key in keys:
+            if key.startswith('__') or key not in rt.__dict__:
+                continue
+            kind = type(ct.__dict__[key]).__name__
+            if kind == 'method_descriptor':
+                matrix('%s().%s' % (attr, key),
+                       lambda: getattr(instance(ct), key),
+                       lambda: getattr(instance(rt), key))
+            elif kind == 'getset_descriptor':
+                label = '%s().%s' % (attr, key)
+                cases[0] += 3
+                reached(label, outcome(getattr, [instance(ct), key], {}),
+                        outcome(getattr, [instance(rt), key], {}))
+                reached(label + ' = 1', outcome(setattr, [instance(ct), key, 1], {}),
+                        outcome(setattr, [instance(rt), key, 1], {}))
+                reached('del ' + label, outcome(delattr, [instance(ct), key], {}),
+                        outcome(delattr, [instance(rt), key], {}))
 
     for label, a, b in differences[:30]:
         print('DIFFERENT %s\n  C:        %r\n  skeleton: %r' % (label, a, b))

@@ -1,0 +1,436 @@
+//! Writing a `py_class!` for each static `PyTypeObject`: the struct its
+//! objects hold (empty: the C object's fields are the porter's to choose),
+//! `new` and `__init__` parsing as the C's `tp_new` and `tp_init` do, the
+//! method table, the getters and setters, and the slots `py_class!` takes.
+//! What it cannot say is a [`Gap`].
+
+use crate::generate::{body, comment, rust_str, Shape};
+use crate::model::{
+    convention, rust_name, Extracted, Gap, Loc, TypeDef, TPFLAGS_BASETYPE, TPFLAGS_HAVE_GC,
+};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// What the types add to the crate.
+#[derive(Default)]
+pub struct Types {
+    /// The structs, their bodies and their `py_class!`es.
+    pub code: String,
+    /// The Rust types `py_module!` adds to the module (those the C adds
+    /// with `PyModule_AddObject`).
+    pub listed: Vec<String>,
+}
+
+/// The function slots `py_class!` takes, by the C field: (slot, shape's
+/// convention, result type).
+const SLOTS: &[(&str, &str, &str, &str)] = &[
+    ("tp_repr", "__repr__", "()", "()"),
+    ("tp_str", "__str__", "()", "()"),
+    ("tp_iter", "__iter__", "()", "()"),
+    ("tp_iternext", "next", "()", "Option<()>"),
+    ("tp_hash", "__hash__", "()", "isize"),
+    ("tp_call", "__call__", "(args, kwargs)", "()"),
+    ("tp_richcompare", "__richcmp__", "(other, op)", "()"),
+];
+
+/// Slots whose C functions are what Python does without them, or what
+/// the Rust value's `Drop` does: (field, function).
+const DEFAULTS: &[(&str, &str)] = &[
+    ("tp_getattro", "PyObject_GenericGetAttr"),
+    ("tp_setattro", "PyObject_GenericSetAttr"),
+];
+
+/// `xxh32` → `Xxh32`, `bit_array` → `BitArray`.
+fn camel(name: &str) -> String {
+    name.split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Generate every type of `extracted`. `written` maps C functions already
+/// written to their Rust names (one Rust function per C function).
+pub fn types(
+    extracted: &Extracted,
+    written: &mut Vec<(String, String)>,
+    imports: &mut BTreeSet<&'static str>,
+    std_imports: &mut BTreeSet<&'static str>,
+    gaps: &mut Vec<Gap>,
+) -> Types {
+    let mut out = Types::default();
+    for t in &extracted.types {
+        if let Some(code) = one(t, extracted, written, imports, std_imports, gaps) {
+            out.code += &code.0;
+            if t.attribute.is_some() {
+                out.listed.push(code.1);
+            }
+        }
+    }
+    out
+}
+
+/// What writing one type's bodies works with.
+struct Ctx<'x> {
+    extracted: &'x Extracted,
+    written: &'x mut Vec<(String, String)>,
+    imports: &'x mut BTreeSet<&'static str>,
+    std_imports: &'x mut BTreeSet<&'static str>,
+    gaps: &'x mut Vec<Gap>,
+    /// The bodies written so far.
+    bodies: String,
+    /// Where the type is defined.
+    loc: Loc,
+}
+
+impl Ctx<'_> {
+    /// Report `message` and write it as a comment into `lines`.
+    fn gap(&mut self, message: String, lines: &mut String) {
+        *lines += &comment(&format!("GAP ({}): {message}", self.loc), "        ");
+        self.gaps.push(Gap {
+            loc: self.loc.clone(),
+            message,
+        });
+    }
+
+    /// The Rust function for C function `cname` (written once).
+    fn body(&mut self, cname: &str, shape: Shape<'_>, at: &Loc) -> String {
+        if let Some((_, rust)) = self.written.iter().find(|(c, _)| c == cname) {
+            return rust.clone();
+        }
+        let rust = rust_name(cname)
+            .filter(|r| !r.starts_with("r#"))
+            .unwrap_or_else(|| format!("{cname}_"));
+        let (code, fn_gaps) = body(
+            cname,
+            &rust,
+            shape,
+            self.extracted.function(cname),
+            at,
+            self.imports,
+            self.std_imports,
+        );
+        self.gaps.extend(fn_gaps);
+        self.bodies += &code;
+        self.written.push((cname.to_string(), rust.clone()));
+        rust
+    }
+}
+
+/// The code and Rust name of one type, or `None` (a gap) if it has none.
+fn one(
+    t: &TypeDef,
+    extracted: &Extracted,
+    written: &mut Vec<(String, String)>,
+    imports: &mut BTreeSet<&'static str>,
+    std_imports: &mut BTreeSet<&'static str>,
+    gaps: &mut Vec<Gap>,
+) -> Option<(String, String)> {
+    let mut cx = Ctx {
+        extracted,
+        written,
+        imports,
+        std_imports,
+        gaps,
+        bodies: String::new(),
+        loc: t.loc.clone(),
+    };
+    let mut notes = String::new();
+    let Some(name) = &t.name else {
+        cx.gap(
+            format!("type {}: no tp_name literal: no py_class! written", t.var),
+            &mut notes,
+        );
+        return None;
+    };
+    let short = name.rsplit('.').next().unwrap_or_default();
+    let rust_ty = camel(short);
+    if rust_name(&rust_ty).as_deref() != Some(rust_ty.as_str()) || rust_ty.is_empty() {
+        cx.gap(
+            format!("type {name}: {rust_ty:?} is no Rust type name: no py_class! written"),
+            &mut notes,
+        );
+        return None;
+    }
+    if let Some(attr) = &t.attribute {
+        if attr != short {
+            cx.gap(
+                format!(
+                    "type {name}: added as module attribute {attr:?}, but py_module! adds it as \
+                     {short:?} (tp_name's last part)"
+                ),
+                &mut notes,
+            );
+        }
+    }
+
+    // Features.
+    let flags = t.flags.unwrap_or(0);
+    let mut features = Vec::new();
+    if flags & TPFLAGS_BASETYPE != 0 {
+        features.push("subclassable");
+    }
+    if t.weakrefs {
+        features.push("weakrefs");
+    }
+    if t.dict {
+        features.push("dict");
+    }
+    if !t.slots.iter().any(|(field, _)| field == "tp_getattro") {
+        features.push("inherited_getattr");
+    }
+    let mut slot_lines = String::new();
+    for (field, cname) in &t.slots {
+        if field == "tp_hash" && cname == "PyObject_HashNotImplemented" {
+            features.push("unhashable");
+            continue;
+        }
+        if DEFAULTS.contains(&(field.as_str(), cname.as_str())) {
+            continue;
+        }
+        if field == "tp_dealloc" {
+            notes += &format!(
+                "        // tp_dealloc {cname}: the Rust value's Drop (py_class! frees the object)\n"
+            );
+            continue;
+        }
+        if field == "tp_traverse" || field == "tp_clear" {
+            continue; // reported with Py_TPFLAGS_HAVE_GC
+        }
+        match SLOTS.iter().find(|(f, ..)| f == field) {
+            Some(&(_, slot, sig, ret)) => {
+                let shape = Shape {
+                    sig,
+                    this: Some(&rust_ty),
+                    ret,
+                    done: None,
+                };
+                let rust = cx.body(cname, shape, &t.loc);
+                slot_lines += &format!("            {slot} => {rust};\n");
+            }
+            None => cx.gap(
+                format!(
+                    "type {name}: {field} = {cname}: py_class! takes no such slot yet; port it \
+                     by hand"
+                ),
+                &mut slot_lines,
+            ),
+        }
+    }
+    if flags & TPFLAGS_HAVE_GC != 0 {
+        cx.gap(
+            format!(
+                "type {name}: Py_TPFLAGS_HAVE_GC: once the value holds Python objects \
+                 (ObjectRef), give py_class! `gc: {{ traverse: .., clear: .. }}`"
+            ),
+            &mut notes,
+        );
+    }
+    for (field, text) in &t.other {
+        cx.gap(
+            format!("type {name}: {field} = {text}: not scaffolded; port it by hand"),
+            &mut notes,
+        );
+    }
+
+    // new and __init__.
+    let new_line = match t.new.as_deref() {
+        None => None,
+        Some("PyType_GenericNew") => {
+            let rust = format!("new_{}", short.to_ascii_lowercase());
+            cx.imports.insert("Args");
+            let _ = write!(
+                cx.bodies,
+                "\n/// `{name}`'s `tp_new`, PyType_GenericNew: the empty value.\n\
+                 fn {rust}(_py: Python<'_>, _args: Args<'_, '_>) -> Result<{rust_ty}> {{\n    \
+                 Ok({rust_ty} {{}})\n}}\n"
+            );
+            Some(rust)
+        }
+        Some(cname) => {
+            let done = format!("{rust_ty} {{}}");
+            let shape = Shape {
+                sig: "(args, kwargs)",
+                this: None,
+                ret: &rust_ty,
+                done: Some(&done),
+            };
+            Some(cx.body(cname, shape, &t.loc))
+        }
+    };
+    if let Some(cname) = &t.init {
+        let shape = Shape {
+            sig: "(args, kwargs)",
+            this: Some(&rust_ty),
+            ret: "()",
+            done: None,
+        };
+        let rust = cx.body(cname, shape, &t.loc);
+        slot_lines = format!("            __init__ => {rust};\n") + &slot_lines;
+    }
+
+    // Methods.
+    let mut method_lines = String::new();
+    if let Some(table_name) = &t.methods {
+        match extracted.tables.iter().find(|m| &m.name == table_name) {
+            None => cx.gap(
+                format!("type {name}: method table {table_name} not found in the file"),
+                &mut method_lines,
+            ),
+            Some(table) => {
+                for entry in &table.entries {
+                    let (Some(cname), Some(flags)) = (&entry.function, entry.flags) else {
+                        continue; // reported when the table was read
+                    };
+                    let sig = match convention(flags) {
+                        Ok(sig) => sig,
+                        Err(why) => {
+                            cx.gap(
+                                format!("type {name}: method {:?} ({cname}): {why}", entry.name),
+                                &mut method_lines,
+                            );
+                            continue;
+                        }
+                    };
+                    let Some(py_name) = rust_name(&entry.name) else {
+                        cx.gap(
+                            format!(
+                                "type {name}: method {:?} is not an identifier: left out",
+                                entry.name
+                            ),
+                            &mut method_lines,
+                        );
+                        continue;
+                    };
+                    let shape = Shape {
+                        sig,
+                        this: Some(&rust_ty),
+                        ret: "()",
+                        done: None,
+                    };
+                    let rust = cx.body(cname, shape, &entry.loc);
+                    let receiver = match sig {
+                        "()" => "(this)".to_string(),
+                        other => format!("(this, {}", &other[1..]),
+                    };
+                    let doc = entry
+                        .doc
+                        .as_ref()
+                        .map(|d| format!(", {}", rust_str(d)))
+                        .unwrap_or_default();
+                    method_lines += &format!("            {py_name}{receiver} => {rust}{doc};\n");
+                }
+            }
+        }
+    }
+
+    // Properties.
+    let mut property_lines = String::new();
+    if let Some(table_name) = &t.getset {
+        match extracted.getsets.iter().find(|g| &g.name == table_name) {
+            None => cx.gap(
+                format!("type {name}: getset table {table_name} not found in the file"),
+                &mut property_lines,
+            ),
+            Some(table) => {
+                for entry in &table.entries {
+                    let Some(getter) = &entry.getter else {
+                        cx.gap(
+                            format!(
+                                "type {name}: attribute {:?} has no getter: py_class! \
+                                 properties need one",
+                                entry.name
+                            ),
+                            &mut property_lines,
+                        );
+                        continue;
+                    };
+                    let Some(py_name) = rust_name(&entry.name) else {
+                        cx.gap(
+                            format!(
+                                "type {name}: attribute {:?} is not an identifier: left out",
+                                entry.name
+                            ),
+                            &mut property_lines,
+                        );
+                        continue;
+                    };
+                    let get_shape = Shape {
+                        sig: "()",
+                        this: Some(&rust_ty),
+                        ret: "()",
+                        done: None,
+                    };
+                    let get = cx.body(getter, get_shape, &entry.loc);
+                    let set = entry.setter.as_ref().map(|setter| {
+                        let set_shape = Shape {
+                            sig: "(value)",
+                            this: Some(&rust_ty),
+                            ret: "()",
+                            done: None,
+                        };
+                        format!(", set => {}", cx.body(setter, set_shape, &entry.loc))
+                    });
+                    let doc = entry
+                        .doc
+                        .as_ref()
+                        .map(|d| format!(", {}", rust_str(d)))
+                        .unwrap_or_default();
+                    property_lines += &format!(
+                        "            {py_name}(get => {get}{}){doc};\n",
+                        set.unwrap_or_default()
+                    );
+                }
+            }
+        }
+    }
+
+    cx.imports.insert("py_class");
+    let mut code = String::new();
+    let _ = write!(
+        code,
+        "\n/// The C type `{name}` (`{}`, {}): what its objects hold goes here, \
+         from the C's object struct.\npub struct {rust_ty} {{}}\n",
+        t.var, t.loc
+    );
+    code += &cx.bodies;
+    code += "\npy_class! {\n";
+    let _ = writeln!(code, "    class {rust_ty} as {} {{", rust_str(name));
+    code += &notes;
+    if let Some(doc) = &t.doc {
+        let _ = writeln!(code, "        doc: {},", rust_str(doc));
+    }
+    if !features.is_empty() {
+        let _ = writeln!(code, "        features: [{}],", features.join(", "));
+    }
+    if let Some(new) = new_line {
+        let _ = writeln!(code, "        new: {new},");
+    }
+    for (section, lines) in [
+        ("methods", &method_lines),
+        ("properties", &property_lines),
+        ("slots", &slot_lines),
+    ] {
+        if !lines.is_empty() {
+            let _ = writeln!(code, "        {section}: {{");
+            code += lines;
+            code += "        }\n";
+        }
+    }
+    code += "    }\n}\n";
+    Some((code, rust_ty))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn camel_case() {
+        assert_eq!(super::camel("xxh32"), "Xxh32");
+        assert_eq!(super::camel("bit_array"), "BitArray");
+        assert_eq!(super::camel("_private"), "Private");
+    }
+}
