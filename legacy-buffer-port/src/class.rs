@@ -4,7 +4,7 @@
 //! method table, the getters and setters, and the slots `py_class!` takes.
 //! What it cannot say is a [`Gap`].
 
-use crate::generate::{body, comment, rust_str, Shape};
+use crate::generate::{body, comment, rust_str, Shape, Written};
 use crate::model::{
     convention, rust_name, Extracted, Gap, Loc, TypeDef, TPFLAGS_BASETYPE, TPFLAGS_HAVE_GC,
 };
@@ -21,8 +21,9 @@ pub struct Types {
     pub listed: Vec<String>,
 }
 
-/// The function slots `py_class!` takes, by the C field: (slot, shape's
-/// convention, result type).
+/// The function slots `py_class!` takes, by the C field (of the type or
+/// of a struct of slots): (slot, shape's convention, result type). The
+/// convention `(a, b)` is a binary operator's: both operands, no `this`.
 const SLOTS: &[(&str, &str, &str, &str)] = &[
     ("tp_repr", "__repr__", "()", "()"),
     ("tp_str", "__str__", "()", "()"),
@@ -31,6 +32,29 @@ const SLOTS: &[(&str, &str, &str, &str)] = &[
     ("tp_hash", "__hash__", "()", "isize"),
     ("tp_call", "__call__", "(args, kwargs)", "()"),
     ("tp_richcompare", "__richcmp__", "(other, op)", "()"),
+    ("sq_length", "__len__", "()", "usize"),
+    ("sq_concat", "__add__", "(arg)", "()"),
+    ("sq_repeat", "__mul__", "(index)", "()"),
+    ("sq_item", "sq_item", "(index)", "()"),
+    ("sq_ass_item", "sq_ass_item", "(index, value)", "()"),
+    ("sq_contains", "__contains__", "(arg)", "bool"),
+    ("sq_inplace_concat", "__iadd__", "(arg)", "()"),
+    ("sq_inplace_repeat", "__imul__", "(index)", "()"),
+    ("mp_subscript", "__getitem__", "(arg)", "()"),
+    ("mp_ass_subscript", "__setitem__", "(key, value)", "()"),
+    ("nb_and", "__and__", "(a, b)", "()"),
+    ("nb_or", "__or__", "(a, b)", "()"),
+    ("nb_xor", "__xor__", "(a, b)", "()"),
+    ("nb_lshift", "__lshift__", "(a, b)", "()"),
+    ("nb_rshift", "__rshift__", "(a, b)", "()"),
+    ("nb_invert", "__invert__", "()", "()"),
+    ("nb_nonzero", "__nonzero__", "()", "bool"),
+    ("nb_index", "__index__", "()", "()"),
+    ("nb_inplace_and", "__iand__", "(arg)", "()"),
+    ("nb_inplace_or", "__ior__", "(arg)", "()"),
+    ("nb_inplace_xor", "__ixor__", "(arg)", "()"),
+    ("nb_inplace_lshift", "__ilshift__", "(arg)", "()"),
+    ("nb_inplace_rshift", "__irshift__", "(arg)", "()"),
 ];
 
 /// Slots whose C functions are what Python does without them, or what
@@ -53,11 +77,11 @@ fn camel(name: &str) -> String {
         .collect()
 }
 
-/// Generate every type of `extracted`. `written` maps C functions already
-/// written to their Rust names (one Rust function per C function).
+/// Generate every type of `extracted`. `written`: the Rust functions
+/// already written (one per C function and shape).
 pub fn types(
     extracted: &Extracted,
-    written: &mut Vec<(String, String)>,
+    written: &mut Written,
     imports: &mut BTreeSet<&'static str>,
     std_imports: &mut BTreeSet<&'static str>,
     gaps: &mut Vec<Gap>,
@@ -77,7 +101,7 @@ pub fn types(
 /// What writing one type's bodies works with.
 struct Ctx<'x> {
     extracted: &'x Extracted,
-    written: &'x mut Vec<(String, String)>,
+    written: &'x mut Written,
     imports: &'x mut BTreeSet<&'static str>,
     std_imports: &'x mut BTreeSet<&'static str>,
     gaps: &'x mut Vec<Gap>,
@@ -99,24 +123,22 @@ impl Ctx<'_> {
 
     /// The Rust function for C function `cname` (written once).
     fn body(&mut self, cname: &str, shape: Shape<'_>, at: &Loc) -> String {
-        if let Some((_, rust)) = self.written.iter().find(|(c, _)| c == cname) {
-            return rust.clone();
+        if let Some(rust) = self.written.find(cname, shape) {
+            return rust;
         }
-        let rust = rust_name(cname)
-            .filter(|r| !r.starts_with("r#"))
-            .unwrap_or_else(|| format!("{cname}_"));
+        let rust = self.written.new_name(cname);
         let (code, fn_gaps) = body(
             cname,
             &rust,
             shape,
-            self.extracted.function(cname),
+            self.extracted,
             at,
             self.imports,
             self.std_imports,
         );
         self.gaps.extend(fn_gaps);
         self.bodies += &code;
-        self.written.push((cname.to_string(), rust.clone()));
+        self.written.add(cname, shape, &rust);
         rust
     }
 }
@@ -125,7 +147,7 @@ impl Ctx<'_> {
 fn one(
     t: &TypeDef,
     extracted: &Extracted,
-    written: &mut Vec<(String, String)>,
+    written: &mut Written,
     imports: &mut BTreeSet<&'static str>,
     std_imports: &mut BTreeSet<&'static str>,
     gaps: &mut Vec<Gap>,
@@ -184,7 +206,76 @@ fn one(
         features.push("inherited_getattr");
     }
     let mut slot_lines = String::new();
-    for (field, cname) in &t.slots {
+    // The slots of the type and of its structs of slots, with their C
+    // functions.
+    let mut all_slots: Vec<(String, Result<String, String>)> = t
+        .slots
+        .iter()
+        .map(|(f, c)| (f.clone(), Ok(c.clone())))
+        .collect();
+    for (field, var) in &t.structs {
+        let Some(st) = extracted.slot_structs.iter().find(|s| &s.var == var) else {
+            cx.gap(
+                format!("type {name}: {field} = &{var}: not found in the file"),
+                &mut notes,
+            );
+            continue;
+        };
+        if field == "tp_as_buffer" {
+            // py_class!'s exports serve both protocols from the object's
+            // own bytes: writable where the C gives the old protocol's
+            // write procedure (or gives only the new protocol, whose
+            // getbuffer decides at run time).
+            let procs: Vec<String> = st
+                .fields
+                .iter()
+                .map(|(f, c)| format!("{f} = {}", c.clone().unwrap_or_else(|e| e)))
+                .collect();
+            let has = |name: &str| st.fields.iter().any(|(f, _)| f == name);
+            let writable = has("bf_getwritebuffer") || !has("bf_getreadbuffer");
+            features.push(if writable {
+                "exports"
+            } else {
+                "readonly_exports"
+            });
+            notes += &comment(
+                &format!(
+                    "tp_as_buffer &{var} ({}): py_class! exports the Instance's bytes through \
+                     both buffer protocols; keep the object's memory there (resize_bytes, \
+                     with_bytes_mut).",
+                    procs.join(", ")
+                ),
+                "        ",
+            );
+            continue;
+        }
+        all_slots.extend(st.fields.iter().cloned());
+    }
+    for (field, cname) in &all_slots {
+        let cname = match cname {
+            Ok(c) => c,
+            Err(text) => {
+                cx.gap(
+                    format!("type {name}: {field} = {text}: not a plain function; port it by hand"),
+                    &mut slot_lines,
+                );
+                continue;
+            }
+        };
+        if field == "tp_iter" && cname == "PyObject_SelfIter" {
+            // The object is its own iterator.
+            let rust = format!("{}_self_iter", t.var);
+            cx.imports.insert("Object");
+            let _ = write!(
+                cx.bodies,
+                "\n/// `{name}`'s `tp_iter`, PyObject_SelfIter: the object is its own \
+                 iterator.\n#[allow(non_snake_case)] // the C type's name\n\
+                 fn {rust}<'py>(_py: Python<'py>, this: Instance<'_, 'py, {rust_ty}>) -> \
+                 Result<Object<'py>> {{\n    Ok(this.as_object().clone_ref())\n}}\n"
+            );
+            slot_lines += &format!("            __iter__ => {rust};\n");
+            continue;
+        }
         if field == "tp_hash" && cname == "PyObject_HashNotImplemented" {
             features.push("unhashable");
             continue;
@@ -205,7 +296,7 @@ fn one(
             Some(&(_, slot, sig, ret)) => {
                 let shape = Shape {
                     sig,
-                    this: Some(&rust_ty),
+                    this: (sig != "(a, b)").then_some(rust_ty.as_str()),
                     ret,
                     done: None,
                 };

@@ -3,8 +3,8 @@
 //! exception classes and the constants. What cannot be read is a [`Gap`].
 
 use crate::model::{
-    ConstValue, Constant, ExceptionDef, Extracted, Function, Gap, GetSetEntry, GetSetTable, Loc,
-    MethodEntry, MethodTable, ModuleInit, ParseCall, Target, TypeDef,
+    ConstValue, Constant, ExceptionDef, Extracted, Function, Gap, GetSetEntry, GetSetTable,
+    HelperCall, Loc, MethodEntry, MethodTable, ModuleInit, ParseCall, SlotStruct, Target, TypeDef,
 };
 use clang::diagnostic::Severity;
 use clang::{Clang, Entity, EntityKind, EvaluationResult, Index};
@@ -363,6 +363,17 @@ impl Walker {
         if display == "struct _typeobject" || display == "PyTypeObject" {
             return self.type_object(var, canonical);
         }
+        if [
+            "PySequenceMethods",
+            "PyMappingMethods",
+            "PyNumberMethods",
+            "PyBufferProcs",
+        ]
+        .iter()
+        .any(|s| display == *s || display.strip_prefix("struct ") == Some(*s))
+        {
+            return self.slot_struct(var, canonical);
+        }
         let element = canonical.get_element_type();
         if element.is_some_and(|t| {
             let name = t.get_display_name();
@@ -492,6 +503,7 @@ impl Walker {
             new: None,
             init: None,
             slots: Vec::new(),
+            structs: Vec::new(),
             other: Vec::new(),
             weakrefs: false,
             dict: false,
@@ -528,6 +540,10 @@ impl Walker {
                 "tp_getset" => def.getset = named(value),
                 "tp_new" => def.new = named(value),
                 "tp_init" => def.init = named(value),
+                f if f.starts_with("tp_as_") => match address_of(value) {
+                    Some(var) => def.structs.push((field.clone(), var)),
+                    None => def.other.push((field.clone(), spelling(value))),
+                },
                 _ => match named(value) {
                     Some(function)
                         if strip(value)
@@ -544,6 +560,30 @@ impl Walker {
             self.gap(at, format!("type {}: tp_flags is not a constant", def.var));
         }
         self.out.types.push(def);
+    }
+
+    /// A struct of slots: its fields set, by name.
+    fn slot_struct(&mut self, var: Entity<'_>, ty: clang::Type<'_>) {
+        let Some(list) = var
+            .get_children()
+            .into_iter()
+            .find(|c| c.get_kind() == EntityKind::InitListExpr)
+        else {
+            return;
+        };
+        let fields = ty.get_fields().unwrap_or_default();
+        let mut set = Vec::new();
+        for (field, value) in fields.iter().zip(list.get_children()) {
+            if is_null(value) {
+                continue;
+            }
+            let function = named(value).ok_or_else(|| spelling(value));
+            set.push((field.get_name().unwrap_or_default(), function));
+        }
+        self.out.slot_structs.push(SlotStruct {
+            var: var.get_name().unwrap_or_default(),
+            fields: set,
+        });
     }
 
     /// A `PyGetSetDef` table.
@@ -737,7 +777,28 @@ impl Walker {
                 _ => {
                     let target = call.get_reference();
                     if target.is_some_and(|t| self.in_main(t)) && !callee.is_empty() {
-                        function.calls.push(callee);
+                        let args = args
+                            .iter()
+                            .map(|&a| {
+                                let literal = match self.string(a) {
+                                    StrExpr::Str(s)
+                                        if strip(a).get_kind() == EntityKind::StringLiteral =>
+                                    {
+                                        Some(s)
+                                    }
+                                    _ => None,
+                                };
+                                // By the name referred to where it is one
+                                // (a macro's expansion has no text of
+                                // its own).
+                                (named(a).unwrap_or_else(|| spelling(a)), literal)
+                            })
+                            .collect();
+                        function.calls.push(HelperCall {
+                            callee,
+                            args,
+                            loc: call_loc,
+                        });
                     }
                 }
             }

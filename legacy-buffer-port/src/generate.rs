@@ -3,8 +3,8 @@
 //! [`Gap`], reported and written beside the code it concerns.
 
 use crate::model::{
-    convention, is_rust_ident, read_format, rust_name, ConstValue, Extracted, Function, Gap, Loc,
-    MethodEntry, ParseCall, Unit,
+    convention, is_rust_ident, read_format, rust_name, ConstValue, Extracted, Function, Gap,
+    HelperCall, Loc, MethodEntry, ParseCall, Unit,
 };
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -121,7 +121,7 @@ pub fn generate(
     let mut bodies = String::new();
     let mut table_lines = String::new();
     // One Rust function per C function (tables may name one twice).
-    let mut written: Vec<(String, String)> = Vec::new();
+    let mut written = Written::default();
     for entry in &entries {
         let mut entry_gaps: Vec<String> = Vec::new();
         let Some(cname) = &entry.function else {
@@ -150,29 +150,23 @@ pub fn generate(
                 continue;
             }
         };
-        let rust_fn = match written.iter().find(|(c, _)| c == cname) {
-            Some((_, rust)) => rust.clone(),
+        let shape = Shape::function(sig);
+        let rust_fn = match written.find(cname, shape) {
+            Some(rust) => rust,
             None => {
-                let rust = if is_rust_ident(cname) {
-                    cname.clone()
-                } else {
-                    format!("{cname}_")
-                };
-                let function = extracted.function(cname);
+                let rust = written.new_name(cname);
                 let (code, fn_gaps) = body(
                     cname,
                     &rust,
-                    Shape::function(sig),
-                    function,
+                    shape,
+                    extracted,
                     &entry.loc,
                     &mut imports,
                     &mut std_imports,
                 );
-                for g in &fn_gaps {
-                    gaps.push(g.clone());
-                }
+                gaps.extend(fn_gaps);
                 bodies += &code;
-                written.push((cname.clone(), rust.clone()));
+                written.add(cname, shape, &rust);
                 rust
             }
         };
@@ -461,6 +455,52 @@ impl Shape<'_> {
     }
 }
 
+/// The Rust functions written: one per C function and shape. A C function
+/// used in two shapes (bitarray's `copy`, METH_NOARGS, is also its
+/// `__deepcopy__`, METH_O) gets a Rust function for each, the second
+/// named with a suffix.
+#[derive(Default)]
+pub struct Written(Vec<(String, String, String)>);
+
+impl Written {
+    /// What makes two bodies of one C function differ.
+    fn key(shape: Shape<'_>) -> String {
+        format!(
+            "{} {:?} {} {:?}",
+            shape.sig, shape.this, shape.ret, shape.done
+        )
+    }
+
+    /// The Rust function written for `cname` in `shape`, if any.
+    pub fn find(&self, cname: &str, shape: Shape<'_>) -> Option<String> {
+        let key = Self::key(shape);
+        self.0
+            .iter()
+            .find(|(c, k, _)| c == cname && *k == key)
+            .map(|(_, _, rust)| rust.clone())
+    }
+
+    /// A Rust name for a new function of `cname`: the C name (with `_`
+    /// after a Rust keyword), suffixed `_2`, `_3`... for its later shapes.
+    pub fn new_name(&self, cname: &str) -> String {
+        let base = if is_rust_ident(cname) {
+            cname.to_string()
+        } else {
+            format!("{cname}_")
+        };
+        match self.0.iter().filter(|(c, _, _)| c == cname).count() {
+            0 => base,
+            n => format!("{base}_{}", n + 1),
+        }
+    }
+
+    /// Record `rust` as `cname`'s function in `shape`.
+    pub fn add(&mut self, cname: &str, shape: Shape<'_>, rust: &str) {
+        self.0
+            .push((cname.to_string(), Self::key(shape), rust.to_string()));
+    }
+}
+
 /// How many times `word` occurs in `text` as a whole identifier.
 fn word_count(text: &str, word: &str) -> usize {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -473,12 +513,13 @@ pub fn body(
     cname: &str,
     rust: &str,
     shape: Shape<'_>,
-    function: Option<&Function>,
+    extracted: &Extracted,
     entry_loc: &Loc,
     imports: &mut BTreeSet<&'static str>,
     std_imports: &mut BTreeSet<&'static str>,
 ) -> (String, Vec<Gap>) {
     let sig = shape.sig;
+    let function = extracted.function(cname);
     let mut gaps = Vec::new();
     let mut code = String::new();
     let mut gap = |loc: &Loc, message: String, code: &mut String| {
@@ -509,6 +550,19 @@ pub fn body(
             imports.insert("CompareOp");
             params += ", _other: Borrowed<'_, '_>, _op: CompareOp";
         }
+        "(index)" => params += ", _index: isize",
+        "(index, value)" => {
+            imports.insert("Borrowed");
+            params += ", _index: isize, _value: Option<Borrowed<'_, '_>>";
+        }
+        "(key, value)" => {
+            imports.insert("Borrowed");
+            params += ", _key: Borrowed<'_, '_>, _value: Option<Borrowed<'_, '_>>";
+        }
+        "(a, b)" => {
+            imports.insert("Borrowed");
+            params += ", _a: Borrowed<'_, '_>, _b: Borrowed<'_, '_>";
+        }
         _ => {
             imports.insert("Args");
             params += ", args: Args<'_, '_>";
@@ -536,7 +590,20 @@ pub fn body(
         ),
         (Some(f), "(args)" | "(args, kwargs)") => {
             let wanted_keywords = sig == "(args, kwargs)";
-            match f.parses.as_slice() {
+            let through = f
+                .parses
+                .is_empty()
+                .then(|| parse_through_helper(f, extracted))
+                .flatten();
+            if let Some((_, call)) = &through {
+                let _ = writeln!(
+                    inner,
+                    "    // Parsed in the helper {} ({}), with this function's format.",
+                    call.callee, call.loc
+                );
+            }
+            let parses = through.map_or_else(|| f.parses.clone(), |(p, _)| vec![p]);
+            match parses.as_slice() {
                 // The C never looks at its arguments (its parameter is
                 // named once, in the signature): nor does the skeleton.
                 [] if f
@@ -544,7 +611,7 @@ pub fn body(
                     .get(1)
                     .is_some_and(|a| word_count(&f.text, a) == 1) => {}
                 [] => {
-                    let helpers: Vec<&str> = f.calls.iter().map(String::as_str).collect();
+                    let helpers: Vec<&str> = f.calls.iter().map(|c| c.callee.as_str()).collect();
                     let message = if helpers.is_empty() {
                         format!("{cname} calls no PyArg_ParseTuple: its arguments are read by hand; parse them by hand")
                     } else {
@@ -621,6 +688,45 @@ pub fn body(
     }
     code += "}\n";
     (code, gaps)
+}
+
+/// The parse `f` makes through a helper it hands its argument tuple and a
+/// literal format (bitarray's `two_bitarray_func(args, KERN_subset,
+/// "OO:subset")`): the helper's one parse, of its own parameters, with the
+/// caller's tuple and format. `None` unless exactly one helper call is so.
+fn parse_through_helper(f: &Function, extracted: &Extracted) -> Option<(ParseCall, HelperCall)> {
+    let tuple = f.params.get(1)?;
+    let mut found = None;
+    for call in &f.calls {
+        let Some(helper) = extracted.function(&call.callee) else {
+            continue;
+        };
+        let [p] = helper.parses.as_slice() else {
+            continue;
+        };
+        let param = |name: &str| helper.params.iter().position(|x| x == name);
+        let Some(at) = param(&p.args_expr) else {
+            continue;
+        };
+        if call.args.get(at).map(|(spelled, _)| spelled) != Some(tuple) {
+            continue;
+        }
+        let format = match &p.format {
+            Ok(format) => format.clone(),
+            Err(expr) => match param(expr).and_then(|j| call.args.get(j)) {
+                Some((_, Some(literal))) => literal.clone(),
+                _ => continue,
+            },
+        };
+        if found.is_some() {
+            return None; // two such helpers: neither is chosen
+        }
+        let mut parse = p.clone();
+        parse.format = Ok(format);
+        parse.args_expr = tuple.clone();
+        found = Some((parse, call.clone()));
+    }
+    found
 }
 
 /// The Rust parse for `p`.

@@ -86,9 +86,22 @@ pub struct Function {
     pub text: String,
     /// The argument-parsing calls in its body.
     pub parses: Vec<ParseCall>,
-    /// Other main-file functions it calls (to tell "parsed in a helper").
-    pub calls: Vec<String>,
+    /// Other main-file functions it calls (to follow a parse made in a
+    /// helper).
+    pub calls: Vec<HelperCall>,
     /// Where it is defined.
+    pub loc: Loc,
+}
+
+/// A call of another function of the main file.
+#[derive(Clone, Debug)]
+pub struct HelperCall {
+    /// The function called.
+    pub callee: String,
+    /// Its arguments: each as written, and its value where a string
+    /// literal.
+    pub args: Vec<(String, Option<String>)>,
+    /// Where the call is.
     pub loc: Loc,
 }
 
@@ -185,6 +198,16 @@ pub struct GetSetEntry {
     pub loc: Loc,
 }
 
+/// A static struct of slots (`PySequenceMethods`, `PyMappingMethods`,
+/// `PyNumberMethods`, `PyBufferProcs`) with an initialiser.
+#[derive(Clone, Debug)]
+pub struct SlotStruct {
+    /// The C variable.
+    pub var: String,
+    /// Its fields set, as (field, C function or `Err(text)`).
+    pub fields: Vec<(String, Result<String, String>)>,
+}
+
 /// A static `PyTypeObject` with an initialiser: the fields the scaffolder
 /// reads, by name.
 #[derive(Clone, Debug)]
@@ -208,8 +231,11 @@ pub struct TypeDef {
     /// The other function slots set, as (field, C function): `tp_repr`,
     /// `tp_dealloc`, ...
     pub slots: Vec<(String, String)>,
-    /// Fields set to something the scaffolder does not follow (a struct
-    /// of slots, a member table, a base, an offset), as (field, text).
+    /// The structs of slots it points to (`tp_as_sequence`, ...), as
+    /// (field, variable).
+    pub structs: Vec<(String, String)>,
+    /// Fields set to something the scaffolder does not follow (a member
+    /// table, a base, ...), as (field, text).
     pub other: Vec<(String, String)>,
     /// `tp_weaklistoffset` is set.
     pub weakrefs: bool,
@@ -238,6 +264,8 @@ pub struct Extracted {
     pub types: Vec<TypeDef>,
     /// Every `PyGetSetDef` table.
     pub getsets: Vec<GetSetTable>,
+    /// Every struct of slots.
+    pub slot_structs: Vec<SlotStruct>,
     /// What could not be extracted.
     pub gaps: Vec<Gap>,
 }

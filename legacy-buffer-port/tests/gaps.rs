@@ -31,7 +31,27 @@ converted(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-static int helper(PyObject *args, int *n) { return PyArg_ParseTuple(args, "i", n); }
+static int helper(PyObject *args, int *n)
+{
+    PyObject *t = PySequence_Tuple(args);
+    int ok = t != NULL && PyArg_ParseTuple(t, "i", n);
+    Py_XDECREF(t);
+    return ok;
+}
+
+static int parse_pair(PyObject *args, const char *format, PyObject **a, PyObject **b)
+{
+    return PyArg_ParseTuple(args, format, a, b);
+}
+
+static PyObject *
+paired(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b;
+    if (!parse_pair(args, "OO:paired", &a, &b))
+        return NULL;
+    Py_RETURN_NONE;
+}
 
 static PyObject *
 helped(PyObject *self, PyObject *args)
@@ -61,6 +81,7 @@ static PyMethodDef methods[] = {
     {"built", built, METH_VARARGS, NULL},
     {"type", converted, METH_VARARGS, "type(x)"},
     {"helped", helped, METH_VARARGS, "helped(n)"},
+    {"paired", paired, METH_VARARGS, "paired(a, b)"},
     {"unpacked", unpacked, METH_VARARGS, "unpacked(a[, b])"},
     {"noargs", (PyCFunction)noargs, METH_NOARGS, "noargs()"},
     {NULL, NULL, 0, NULL}
@@ -136,8 +157,7 @@ fn gaps_name_file_and_line() {
         line_of("PyArg_UnpackTuple(args"),
         "PyArg_UnpackTuple: legacy-buffer has no such parser",
     );
-    // A type's slot py_class! does not take, and a slot struct.
-    gap(line_of("SmallType = {"), "tp_as_sequence = & small_seq");
+    // A type's slot py_class! does not take.
     gap(line_of("SmallType = {"), "tp_compare = small_compare");
     // A module attribute that is neither an int nor a str.
     gap(
@@ -182,6 +202,17 @@ fn gaps_name_file_and_line() {
         "{lib_rs}"
     );
     assert!(holds(&lib_rs, "__repr__ => small_repr;"), "{lib_rs}");
+    // From its struct of sequence slots.
+    assert!(holds(&lib_rs, "__len__ => small_len;"), "{lib_rs}");
+    // A parse in a helper given the tuple and a literal format: followed.
+    assert!(
+        holds(
+            &lib_rs,
+            "let (_arg1, _arg2): (Borrowed, Borrowed) = args.parse(py_format!(\"OO:paired\"))?;"
+        ),
+        "{lib_rs}"
+    );
+    assert!(!stderr.contains("paired calls no"), "{stderr}");
     assert!(holds(&lib_rs, "types: { Small }"), "{lib_rs}");
     assert!(holds(&lib_rs, "LEVEL: int = 3;"));
     assert!(holds(&lib_rs, "NAME: str = \"small\";"));

@@ -1,7 +1,7 @@
 # -*- coding: ascii -*-
 """Compare a scaffolded skeleton with its C original, under Python 2.7.
 
-usage: skeleton_parity.py MODULE C_SO SKELETON_SO [MIN_CASES [KEYWORDS]]
+usage: skeleton_parity.py MODULE C_SO SKELETON_SO [MIN_CASES [KEYWORDS [UNCALLED]]]
 
 Loads both extension modules by path (imp.load_dynamic, as MODULE), then
 compares:
@@ -24,9 +24,12 @@ compares:
   value against the skeleton's NotImplementedError, "reached the body"),
   assigning it and deleting it.
 
-An instance is made by calling the type with no arguments, or, where that
-raises NotImplementedError (a skeleton's __init__), by Type.__new__(Type):
-the skeleton's constructor gives the empty value.
+A skeleton's constructor (tp_new) parses as the C's does, then gives the
+empty value (not NotImplementedError: the type's other bodies need an
+object to be reached through); where the C's constructor raises from its
+body, the skeleton's returning counts as reaching its body. An instance is
+made by calling the type with no arguments, or, where that raises
+NotImplementedError (a skeleton's __init__), by Type.__new__(Type).
 
 The skeleton parses exactly as the C function does, then raises
 NotImplementedError(<C function name>). So where its parse passes, the C's
@@ -34,6 +37,12 @@ must pass too: the C either returns, or raises from its body (an error no
 argument parser raises: the patterns in PARSE_ERRORS tell the two apart,
 every message getargs.c of Python 2.7 words). Those cases count as equal,
 "reached the body"; anything else is a difference.
+
+UNCALLED (comma-separated) names functions compared by their surface but
+never called: those whose C original is unsafe to call with arbitrary
+values (bitarray's _util._set_babt keeps the object it is given without a
+reference of its own: any call but one with an immortal object leaves it
+dangling).
 
 Prints "N cases, M differences" and exits 1 if M > 0 or N < MIN_CASES.
 """
@@ -139,6 +148,7 @@ def main():
     name, c_path, rs_path = sys.argv[1:4]
     floor = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     keywords = sys.argv[5].split(',') if len(sys.argv) > 5 and sys.argv[5] else []
+    uncalled = sys.argv[6].split(',') if len(sys.argv) > 6 and sys.argv[6] else []
     c = load(name, c_path)
     rs = load(name, rs_path)
     assert c is not rs and c.__file__ != rs.__file__
@@ -161,14 +171,15 @@ def main():
             continue
         a, b = describe(getattr(c, attr)), describe(getattr(rs, attr))
         same('attribute %s' % attr, a, b)
-        if a[0] == 'function' and not attr.startswith('__'):
+        if a[0] == 'function' and not attr.startswith('__') and attr not in uncalled:
             functions.append(attr)
         if a[0] == 'type' and b[0] == 'type':
             types.append(attr)
 
-    def matrix(label, c_callable, rs_callable):
+    def matrix(label, c_callable, rs_callable, constructs=None):
         """Every wrong call (and right one) of the callables each factory
-        makes afresh."""
+        makes afresh. `constructs`: the name of the type a skeleton's
+        constructor returns once its arguments are parsed."""
         most = arity(c_callable())
         not_implemented = set()
         calls = []
@@ -196,15 +207,22 @@ def main():
             a = outcome(c_callable(), [VALUES[i]() for i in combo], materialise(kwargs))
             b = outcome(rs_callable(), [VALUES[i]() for i in combo], materialise(kwargs))
             cases[0] += 1
-            reached(call, a, b, not_implemented)
+            reached(call, a, b, not_implemented, constructs)
         # The skeleton names one C function, the same for every call.
         same('%s: NotImplementedError messages' % label,
              len(not_implemented) <= 1 and '' not in not_implemented, True)
 
-    def reached(label, a, b, not_implemented=None):
+    def reached(label, a, b, not_implemented=None, constructs=None):
         """a (the C's outcome) and b (the skeleton's) agree, or the
-        skeleton reached its body where the C did."""
+        skeleton reached its body where the C did. A skeleton's constructor
+        reaches its body by giving the empty value (every other body of
+        the type needs an object to be reached through): where the C
+        raises from its body, that counts as reached."""
         if a == b:
+            return
+        if (constructs and b == ('return', constructs) and a[0] == 'raise'
+                and not PARSE_ERRORS.search(a[2])):
+            body['raised in body'] += 1
             return
         if b[:2] == ('raise', 'NotImplementedError'):
             if not_implemented is not None:
@@ -234,7 +252,7 @@ def main():
             same('%s.%s' % (attr, key),
                  (type(cv).__name__, getattr(cv, '__doc__', None)),
                  (type(rv).__name__, getattr(rv, '__doc__', None)))
-        matrix('%s' % attr, lambda: ct, lambda: rt)
+        matrix('%s' % attr, lambda: ct, lambda: rt, constructs=rt.__name__)
 
         def instance(t):
             try:
@@ -261,6 +279,12 @@ def main():
 
     for label, a, b in differences[:30]:
         print('DIFFERENT %s\n  C:        %r\n  skeleton: %r' % (label, a, b))
+    by_callable = {}
+    for label, a, b in differences:
+        root = label.split('(')[0]
+        by_callable[root] = by_callable.get(root, 0) + 1
+    for root in sorted(by_callable):
+        print('differences in %s: %d' % (root, by_callable[root]))
     print('reached the body: %d where the C returned, %d where its body raised'
           % (body['returned'], body['raised in body']))
     print('%d cases, %d differences' % (cases[0], len(differences)))
