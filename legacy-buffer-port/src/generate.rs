@@ -309,9 +309,11 @@ pub fn generate(
         "//! `{module}`: the Rust port of the C extension module `{}`, on legacy-buffer.\n\
          //!\n\
          //! A skeleton written by `legacy-buffer-port scaffold`: every function parses its\n\
-         //! arguments exactly as the C function does, then raises `NotImplementedError`;\n\
-         //! the C body is beside it, as a comment, to translate. The GAP comments are\n\
-         //! what the scaffolder could not extract or `py_module!` cannot say.\n",
+         //! arguments exactly as the C function does, then raises `NotImplementedError`\n\
+         //! (a type's constructor gives its empty value instead, so that its other\n\
+         //! bodies can be reached); the C body is beside it, as a comment, to\n\
+         //! translate. The GAP comments are what the scaffolder could not extract or\n\
+         //! `py_module!` / `py_class!` cannot say.\n",
         source.display()
     );
     lib += "#![deny(unsafe_code)]\n\n";

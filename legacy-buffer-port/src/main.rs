@@ -10,8 +10,10 @@
 //! cargo crate: one Rust function per C function of the module's method
 //! table, parsing its arguments with the C's own format (`args.parse(py_format!(..))`)
 //! and raising `NotImplementedError`, the C body beside it as a comment to
-//! translate; and the `py_module!` with the module's name, docstring,
-//! functions, exception classes and constants. What it cannot extract, or
+//! translate; a `py_class!` for each extension type (constructor,
+//! `__init__`, methods, getters, slots); and the `py_module!` with the
+//! module's name, docstring, functions, types, exception classes and
+//! constants. What it cannot extract, or
 //! `py_module!` cannot say, is reported on stderr as `file:line: gap: ...`
 //! and written as a `// GAP` comment in the code. See README.md.
 
@@ -218,6 +220,19 @@ fn report(extracted: &model::Extracted, generated: &generate::Generated, cli: &C
     }
     for c in &extracted.constants {
         println!("constant {} = {:?} ({})", c.name, c.value, c.loc);
+    }
+    for t in &extracted.types {
+        println!(
+            "type {} = {} ({}): methods {}, getset {}, new {}, init {}, {} slot(s)",
+            t.name.as_deref().unwrap_or("?"),
+            t.var,
+            t.loc,
+            t.methods.as_deref().unwrap_or("-"),
+            t.getset.as_deref().unwrap_or("-"),
+            t.new.as_deref().unwrap_or("-"),
+            t.init.as_deref().unwrap_or("-"),
+            t.slots.len() + t.structs.len()
+        );
     }
     println!("{} gap(s)", generated.gaps.len());
     for gap in &generated.gaps {
