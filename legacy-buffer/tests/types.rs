@@ -1382,7 +1382,10 @@ fn init_runs_after_new_and_again_when_called() {
             py,
             "tt.Init(nope=1)",
             "TypeError",
-            "'nope' is an invalid keyword argument for this function",
+            by_line(
+                "'nope' is an invalid keyword argument for this function",
+                "'nope' is an invalid keyword argument for __init__()",
+            ),
         );
         let e = py.eval("i.__init__('x')").map(drop).unwrap_err();
         assert_eq!(e.type_name(), "TypeError", "{e}");
