@@ -4,11 +4,10 @@
 //! method table, the getters and setters, and the slots `py_class!` takes.
 //! What it cannot say is a [`Gap`].
 
-use crate::generate::{body, comment, rust_str, Shape, Written};
+use crate::generate::{body, comment, rust_str, Needs, Shape, Written};
 use crate::model::{
-    convention, rust_name, Extracted, Gap, Loc, TypeDef, TPFLAGS_BASETYPE, TPFLAGS_HAVE_GC,
+    camel, convention, rust_name, Extracted, Gap, Loc, TypeDef, TPFLAGS_BASETYPE, TPFLAGS_HAVE_GC,
 };
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 /// What the types add to the crate.
@@ -64,31 +63,17 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("tp_setattro", "PyObject_GenericSetAttr"),
 ];
 
-/// `xxh32` → `Xxh32`, `bit_array` → `BitArray`.
-fn camel(name: &str) -> String {
-    name.split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// Generate every type of `extracted`. `written`: the Rust functions
 /// already written (one per C function and shape).
 pub fn types(
     extracted: &Extracted,
     written: &mut Written,
-    imports: &mut BTreeSet<&'static str>,
-    std_imports: &mut BTreeSet<&'static str>,
+    needs: &mut Needs,
     gaps: &mut Vec<Gap>,
 ) -> Types {
     let mut out = Types::default();
     for t in &extracted.types {
-        if let Some(code) = one(t, extracted, written, imports, std_imports, gaps) {
+        if let Some(code) = one(t, extracted, written, needs, gaps) {
             out.code += &code.0;
             if t.attribute.is_some() {
                 out.listed.push(code.1);
@@ -102,8 +87,7 @@ pub fn types(
 struct Ctx<'x> {
     extracted: &'x Extracted,
     written: &'x mut Written,
-    imports: &'x mut BTreeSet<&'static str>,
-    std_imports: &'x mut BTreeSet<&'static str>,
+    needs: &'x mut Needs,
     gaps: &'x mut Vec<Gap>,
     /// The bodies written so far.
     bodies: String,
@@ -127,15 +111,7 @@ impl Ctx<'_> {
             return rust;
         }
         let rust = self.written.new_name(cname);
-        let (code, fn_gaps) = body(
-            cname,
-            &rust,
-            shape,
-            self.extracted,
-            at,
-            self.imports,
-            self.std_imports,
-        );
+        let (code, fn_gaps) = body(cname, &rust, shape, self.extracted, at, self.needs);
         self.gaps.extend(fn_gaps);
         self.bodies += &code;
         self.written.add(cname, shape, &rust);
@@ -148,15 +124,13 @@ fn one(
     t: &TypeDef,
     extracted: &Extracted,
     written: &mut Written,
-    imports: &mut BTreeSet<&'static str>,
-    std_imports: &mut BTreeSet<&'static str>,
+    needs: &mut Needs,
     gaps: &mut Vec<Gap>,
 ) -> Option<(String, String)> {
     let mut cx = Ctx {
         extracted,
         written,
-        imports,
-        std_imports,
+        needs,
         gaps,
         bodies: String::new(),
         loc: t.loc.clone(),
@@ -265,7 +239,7 @@ fn one(
         if field == "tp_iter" && cname == "PyObject_SelfIter" {
             // The object is its own iterator.
             let rust = format!("{}_self_iter", t.var);
-            cx.imports.insert("Object");
+            cx.needs.imports.insert("Object");
             let _ = write!(
                 cx.bodies,
                 "\n/// `{name}`'s `tp_iter`, PyObject_SelfIter: the object is its own \
@@ -333,7 +307,7 @@ fn one(
         None => None,
         Some("PyType_GenericNew") => {
             let rust = format!("new_{}", short.to_ascii_lowercase());
-            cx.imports.insert("Args");
+            cx.needs.imports.insert("Args");
             let _ = write!(
                 cx.bodies,
                 "\n/// `{name}`'s `tp_new`, PyType_GenericNew: the empty value.\n\
@@ -480,7 +454,7 @@ fn one(
         }
     }
 
-    cx.imports.insert("py_class");
+    cx.needs.imports.insert("py_class");
     let mut code = String::new();
     let _ = write!(
         code,
@@ -520,8 +494,9 @@ fn one(
 mod tests {
     #[test]
     fn camel_case() {
-        assert_eq!(super::camel("xxh32"), "Xxh32");
-        assert_eq!(super::camel("bit_array"), "BitArray");
-        assert_eq!(super::camel("_private"), "Private");
+        use crate::model::camel;
+        assert_eq!(camel("xxh32"), "Xxh32");
+        assert_eq!(camel("bit_array"), "BitArray");
+        assert_eq!(camel("_private"), "Private");
     }
 }

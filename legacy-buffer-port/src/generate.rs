@@ -3,7 +3,7 @@
 //! [`Gap`], reported and written beside the code it concerns.
 
 use crate::model::{
-    convention, is_rust_ident, read_format, rust_name, ConstValue, Extracted, Function, Gap,
+    camel, convention, is_rust_ident, read_format, rust_name, ConstValue, Extracted, Function, Gap,
     HelperCall, Loc, MethodEntry, ParseCall, Unit,
 };
 use std::collections::BTreeSet;
@@ -35,6 +35,18 @@ const EXCEPTION_TYPES: &[&str] = &[
     "StopIteration",
     "LookupError",
 ];
+
+/// What the generated code needs besides its bodies: the names it imports
+/// and the `O&` converters it names, written once each.
+#[derive(Default)]
+pub struct Needs {
+    /// From `legacy_buffer` (and `legacy_buffer::extension`).
+    pub imports: BTreeSet<&'static str>,
+    /// From `std::ffi`.
+    pub std_imports: BTreeSet<&'static str>,
+    /// The C converter functions of `O&` units.
+    pub converters: BTreeSet<String>,
+}
 
 /// The generated crate's files, and the gaps found while writing them.
 #[derive(Clone, Debug)]
@@ -116,8 +128,7 @@ pub fn generate(
         (None, None) => Vec::new(),
     };
 
-    let mut imports: BTreeSet<&str> = BTreeSet::new();
-    let mut std_imports: BTreeSet<&str> = BTreeSet::new();
+    let mut needs = Needs::default();
     let mut bodies = String::new();
     let mut table_lines = String::new();
     // One Rust function per C function (tables may name one twice).
@@ -155,15 +166,7 @@ pub fn generate(
             Some(rust) => rust,
             None => {
                 let rust = written.new_name(cname);
-                let (code, fn_gaps) = body(
-                    cname,
-                    &rust,
-                    shape,
-                    extracted,
-                    &entry.loc,
-                    &mut imports,
-                    &mut std_imports,
-                );
+                let (code, fn_gaps) = body(cname, &rust, shape, extracted, &entry.loc, &mut needs);
                 gaps.extend(fn_gaps);
                 bodies += &code;
                 written.add(cname, shape, &rust);
@@ -208,13 +211,7 @@ pub fn generate(
     }
 
     // Types.
-    let types = crate::class::types(
-        extracted,
-        &mut written,
-        &mut imports,
-        &mut std_imports,
-        &mut gaps,
-    );
+    let types = crate::class::types(extracted, &mut written, &mut needs, &mut gaps);
 
     // Exceptions.
     let mut exception_lines = String::new();
@@ -324,14 +321,18 @@ pub fn generate(
         }
         lib += "\n";
     }
-    imports.insert("py_module");
-    imports.insert("Error");
-    imports.insert("ExceptionType");
-    imports.insert("Python");
-    imports.insert("Result");
-    let extension: Vec<&str> = ["Args", "CompareOp", "Instance"]
+    needs.imports.insert("py_module");
+    needs.imports.insert("Error");
+    needs.imports.insert("ExceptionType");
+    needs.imports.insert("Python");
+    needs.imports.insert("Result");
+    if !needs.converters.is_empty() {
+        needs.imports.insert("Converter");
+        needs.imports.insert("Borrowed");
+    }
+    let extension: Vec<&str> = ["Args", "CompareOp", "Converted", "Converter", "Instance"]
         .into_iter()
-        .filter(|name| imports.remove(name))
+        .filter(|name| needs.imports.remove(name))
         .collect();
     match extension.as_slice() {
         [] => {}
@@ -349,19 +350,25 @@ pub fn generate(
     let _ = writeln!(
         lib,
         "use legacy_buffer::{{{}}};",
-        imports.iter().copied().collect::<Vec<_>>().join(", ")
+        needs.imports.iter().copied().collect::<Vec<_>>().join(", ")
     );
-    if !std_imports.is_empty() {
+    if !needs.std_imports.is_empty() {
         let _ = writeln!(
             lib,
             "use std::ffi::{{{}}};",
-            std_imports.iter().copied().collect::<Vec<_>>().join(", ")
+            needs
+                .std_imports
+                .iter()
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     lib += "\n// The importable module must not link libpython.\n\
             #[cfg(feature = \"extension-module\")]\n\
             const _: () = assert!(!legacy_buffer::ffi::LINKS_LIBPYTHON);\n";
     lib += &bodies;
+    lib += &converter_code(extracted, &needs.converters);
     lib += &types.code;
     lib += "\npy_module! {\n";
     let _ = writeln!(lib, "    module {module} {{");
@@ -517,8 +524,7 @@ pub fn body(
     shape: Shape<'_>,
     extracted: &Extracted,
     entry_loc: &Loc,
-    imports: &mut BTreeSet<&'static str>,
-    std_imports: &mut BTreeSet<&'static str>,
+    needs: &mut Needs,
 ) -> (String, Vec<Gap>) {
     let sig = shape.sig;
     let function = extracted.function(cname);
@@ -534,39 +540,39 @@ pub fn body(
     let mut inner = String::new();
     let mut params = "_py: Python<'_>".to_string();
     if let Some(ty) = shape.this {
-        imports.insert("Instance");
+        needs.imports.insert("Instance");
         params += &format!(", _this: Instance<'_, '_, {ty}>");
     }
     match sig {
         "()" => {}
         "(arg)" => {
-            imports.insert("Borrowed");
+            needs.imports.insert("Borrowed");
             params += ", _arg: Borrowed<'_, '_>";
         }
         "(value)" => {
-            imports.insert("Borrowed");
+            needs.imports.insert("Borrowed");
             params += ", _value: Option<Borrowed<'_, '_>>";
         }
         "(other, op)" => {
-            imports.insert("Borrowed");
-            imports.insert("CompareOp");
+            needs.imports.insert("Borrowed");
+            needs.imports.insert("CompareOp");
             params += ", _other: Borrowed<'_, '_>, _op: CompareOp";
         }
         "(index)" => params += ", _index: isize",
         "(index, value)" => {
-            imports.insert("Borrowed");
+            needs.imports.insert("Borrowed");
             params += ", _index: isize, _value: Option<Borrowed<'_, '_>>";
         }
         "(key, value)" => {
-            imports.insert("Borrowed");
+            needs.imports.insert("Borrowed");
             params += ", _key: Borrowed<'_, '_>, _value: Option<Borrowed<'_, '_>>";
         }
         "(a, b)" => {
-            imports.insert("Borrowed");
+            needs.imports.insert("Borrowed");
             params += ", _a: Borrowed<'_, '_>, _b: Borrowed<'_, '_>";
         }
         _ => {
-            imports.insert("Args");
+            needs.imports.insert("Args");
             params += ", args: Args<'_, '_>";
         }
     }
@@ -624,7 +630,7 @@ pub fn body(
                     };
                     gap(&f.loc, message, &mut inner);
                 }
-                [p] => match parse_code(p, wanted_keywords, f, imports, std_imports) {
+                [p] => match parse_code(p, wanted_keywords, f, needs) {
                     Ok(text) => {
                         inner += &text;
                         uses_args = true;
@@ -692,6 +698,34 @@ pub fn body(
     (code, gaps)
 }
 
+/// The Rust side of each `O&` unit's C converter: a type named after it,
+/// whose `Converter::convert` raises `NotImplementedError` naming the C
+/// function, "(an O& converter)" (its body beside it, to translate), as
+/// every body does.
+fn converter_code(extracted: &Extracted, converters: &BTreeSet<String>) -> String {
+    let mut code = String::new();
+    for cname in converters {
+        let ty = camel(cname);
+        let _ = write!(
+            code,
+            "\n/// What the C converter `{cname}` (an `O&` unit's) makes of its argument, to port.\n\
+             pub struct {ty};\n\n\
+             impl<'a, 'py> Converter<'a, 'py> for {ty} {{\n    \
+             fn convert(_arg: Borrowed<'a, 'py>) -> Result<{ty}> {{\n"
+        );
+        if let Some(f) = extracted.function(cname) {
+            code += &format!("        // The C function ({}), to translate:\n", f.loc);
+            code += &comment(&f.text, "        ");
+        }
+        let _ = write!(
+            code,
+            "        Err(Error::new(ExceptionType::NotImplementedError, {}))\n    }}\n}}\n",
+            rust_str(&format!("{cname} (an O& converter)"))
+        );
+    }
+    code
+}
+
 /// The parse `f` makes through a helper it hands its argument tuple and a
 /// literal format (bitarray's `two_bitarray_func(args, KERN_subset,
 /// "OO:subset")`): the helper's one parse, of its own parameters, with the
@@ -736,8 +770,7 @@ fn parse_code(
     p: &ParseCall,
     wanted_keywords: bool,
     f: &Function,
-    imports: &mut BTreeSet<&'static str>,
-    std_imports: &mut BTreeSet<&'static str>,
+    needs: &mut Needs,
 ) -> Result<String, String> {
     let known = [
         "PyArg_ParseTuple",
@@ -784,24 +817,52 @@ fn parse_code(
     let mut names = Vec::new();
     let mut c_targets = Vec::new();
     let mut next = 0;
-    for unit in &units {
-        let ty = unit
-            .rust_type()
-            .map_err(|why| format!("format {format:?}: {why}"))?;
+    for (k, unit) in units.iter().enumerate() {
+        let at = units[..k].iter().map(Unit::targets).sum::<usize>();
+        let ty = if unit.text == "O&" {
+            // The converter's Rust side: a type named after the C
+            // function, written once (see `converter_code`).
+            let converter = p.targets[at]
+                .expr
+                .trim_start_matches('&')
+                .trim()
+                .to_string();
+            if !is_rust_ident(&converter) {
+                return Err(format!(
+                    "format {format:?}: the O& converter {converter} is not a plain function"
+                ));
+            }
+            let ty = format!("Converted<{}>", camel(&converter));
+            needs.converters.insert(converter);
+            needs.imports.insert("Converted");
+            if unit.optional {
+                format!("Option<{ty}>")
+            } else {
+                ty
+            }
+        } else {
+            unit.rust_type()
+                .map_err(|why| format!("format {format:?}: {why}"))?
+        };
         for word in ["Borrowed", "Buffer"] {
             if ty.contains(word) {
-                imports.insert(word);
+                needs.imports.insert(word);
             }
         }
         for word in ["CStr", "c_int", "c_uint"] {
             if ty.contains(word) {
-                std_imports.insert(word);
+                needs.std_imports.insert(word);
             }
         }
         let targets = &p.targets[next..next + unit.targets()];
         next += unit.targets();
-        let var = targets
-            .first()
+        // `O&`, `O!`: the converter or type first, then the variable.
+        let named_target = if unit.text.starts_with('O') {
+            targets.last()
+        } else {
+            targets.first()
+        };
+        let var = named_target
             .and_then(|t| t.var.clone())
             .unwrap_or_else(|| format!("arg{}", names.len() + 1));
         let mut name = format!("_{var}");
@@ -823,7 +884,7 @@ fn parse_code(
                 .join(", ")
         ));
     }
-    imports.insert("py_format");
+    needs.imports.insert("py_format");
     let mut code = format!(
         "    // {}(..., {format:?}, ...) at {}; the C targets:\n",
         p.callee, p.loc

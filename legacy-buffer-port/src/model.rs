@@ -289,7 +289,7 @@ pub struct Unit {
 impl Unit {
     /// How many C targets the unit fills (`s#`: pointer and length).
     pub fn targets(&self) -> usize {
-        if self.text.ends_with('#') || self.text == "O!" {
+        if self.text.ends_with('#') || self.text == "O!" || self.text == "O&" {
             2
         } else {
             1
@@ -315,6 +315,11 @@ impl Unit {
             "f" => "f32",
             "d" => "f64",
             "O" | "S" | "U" => "Borrowed",
+            "O&" => {
+                return Err(
+                    "'O&' is a Converted<T> of the Rust converter written for the C's".into(),
+                )
+            }
             "O!" => {
                 return Err(
                     "'O!' needs the C's type object, which the skeleton cannot name: \
@@ -365,13 +370,11 @@ pub fn read_format(format: &str) -> Result<Vec<Unit>, String> {
                 _ => return Err("legacy-buffer's parser has no unit 'w'".into()),
             },
             'O' => match chars.peek() {
-                Some('!') => {
+                Some(&s @ ('!' | '&')) => {
                     chars.next();
-                    "O!".into()
+                    format!("O{s}")
                 }
-                Some(&s @ ('&' | '?')) => {
-                    return Err(format!("legacy-buffer's parser has no unit 'O{s}'"))
-                }
+                Some('?') => return Err("legacy-buffer's parser has no unit 'O?'".into()),
                 _ => "O".into(),
             },
             'c' | 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'k' | 'L' | 'K' | 'n' | 'f' | 'd'
@@ -391,6 +394,20 @@ pub fn read_format(format: &str) -> Result<Vec<Unit>, String> {
         ));
     }
     Ok(units)
+}
+
+/// `xxh32` → `Xxh32`, `bit_array` → `BitArray`: a Rust type's name for a
+/// C name.
+pub fn camel(name: &str) -> String {
+    name.split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// `Py_TPFLAGS_BASETYPE`: Python code may subclass the type.
@@ -472,7 +489,8 @@ mod tests {
             texts("O|I;oops: x"),
             [("O".into(), false), ("I".into(), true)]
         );
-        assert!(read_format("O&").unwrap_err().contains("O&"));
+        assert_eq!(texts("O&|i"), [("O&".into(), false), ("i".into(), true)]);
+        assert!(read_format("O?").unwrap_err().contains("O?"));
         assert!(read_format("es#").is_err());
         assert!(read_format("(ii)").is_err());
         assert!(read_format("i|i|i").is_err());

@@ -144,8 +144,7 @@ fn gaps_name_file_and_line() {
         line_of("PyArg_ParseTuple(args, fmt"),
         "format is not a string literal: fmt",
     );
-    // O&, which legacy-buffer's parser does not have.
-    gap(line_of("\"O&:type\""), "no unit 'O&'");
+
     // A parse in a helper.
     gap(
         line_of("helped(PyObject"),
@@ -191,6 +190,14 @@ fn gaps_name_file_and_line() {
         &lib_rs,
         "SubError(self::Error) = \"small.SubError\";"
     ));
+    // O&: a Converted<Conv>, whose Converter is the C converter to port.
+    assert!(
+        holds(
+            &lib_rs,
+            "let (_o,): (Converted<Conv>,) = args.parse(py_format!(\"O&:type\"))?;"
+        ),
+        "{lib_rs}"
+    );
     // A Rust keyword as a function name: a raw identifier.
     assert!(
         holds(&lib_rs, "r#type(args) => converted, \"type(x)\";"),

@@ -92,6 +92,10 @@ fn kwmod_skeleton_matches_the_c_original() {
         "KwError(ValueError) = \"kwmod.KwError\";",
         "MAX_LEVEL: int = 9;",
         "FLAVOUR: str = \"plain\";",
+        // O&: a Rust converter for the C's, which its body is to port.
+        "let (_count, _text): (Converted<ToCount>, Option<&CStr>) = args.parse(py_format!(\"O&|s:repeat\"))?;",
+        "impl<'a, 'py> Converter<'a, 'py> for ToCount {",
+        "ExceptionType::NotImplementedError, \"to_count (an O& converter)\"",
     ] {
         assert!(holds(&lib_rs, code), "no {code:?} in:\n{lib_rs}");
     }

@@ -3,9 +3,11 @@
 //! docstrings), results as Python sees them, `str` built in place, and
 //! `allow_threads`.
 
-use legacy_buffer::extension::{Args, Long, Str};
+use legacy_buffer::extension::{Args, Converted, Converter, Long, Str};
 use legacy_buffer::{ffi, Bytes};
-use legacy_buffer::{py_module, with_gil, Borrowed, Error, ExceptionType, Object, Python, Result};
+use legacy_buffer::{
+    py_format, py_module, with_gil, Borrowed, Error, ExceptionType, Object, Python, Result,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -106,6 +108,36 @@ fn fail<'py>(_py: Python<'py>, kind: Borrowed<'_, 'py>) -> Result<()> {
     }
 }
 
+/// How many times `Small::convert` ran.
+static CONVERSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// An `O&` converter: an int below 10, or the converter's own ValueError
+/// (a TypeError from the int conversion passes through as it is).
+struct Small(i64);
+
+impl<'a, 'py> Converter<'a, 'py> for Small {
+    fn convert(arg: Borrowed<'a, 'py>) -> Result<Small> {
+        CONVERSIONS.fetch_add(1, Ordering::SeqCst);
+        let n = arg.to_long_long()?;
+        if n >= 10 {
+            return Err(Error::new(
+                ExceptionType::ValueError,
+                format!("{n} is not small"),
+            ));
+        }
+        Ok(Small(n))
+    }
+}
+
+/// converted(a, b=None): `O&|O&`, with keywords.
+fn converted(_py: Python<'_>, args: Args<'_, '_>) -> Result<(i64, Option<i64>)> {
+    let parser = args
+        .parser(py_format!("O&|O&:converted"))
+        .keywords(&["a", "b"]);
+    let (Converted(a), b): (Converted<Small>, Option<Converted<Small>>) = parser.parse()?;
+    Ok((a.0, b.map(|Converted(b)| b.0)))
+}
+
 /// Never added to a module: raising it says so. (Named as Python names it.)
 #[allow(non_upper_case_globals)]
 static NeverAdded: legacy_buffer::extension::ModuleException =
@@ -127,6 +159,7 @@ py_module! {
             undocumented_keywords(args, kwargs) => echo;
             // A Rust keyword, as a raw identifier: Python's name is `type`.
             r#type(arg) => fail, "type(kind)";
+            converted(args, kwargs) => converted, "converted(a, b=None)";
         }
         exceptions: {
             // Declared before its base: the base is made first all the same.
@@ -890,6 +923,46 @@ fn exception_bases_in_a_cycle_fail_the_import_with_system_error() {
             (set, system)
         };
         assert!(set && system, "the cycle raised no SystemError");
+        assert!(no_exception_set(py));
+    })
+}
+
+#[test]
+fn o_ampersand_runs_the_converter_in_order_and_passes_its_error_on() {
+    let _serial = serial();
+    with_gil(|py| {
+        import(py);
+        let count = || CONVERSIONS.load(Ordering::SeqCst);
+        assert_eq!(repr(py, "td.converted(3)"), "(3, None)");
+        assert_eq!(repr(py, "td.converted(3, b=4)"), "(3, 4)");
+        assert_eq!(repr(py, "td.converted(b=5, a=1)"), "(1, 5)");
+        // The converter's own error, as it is.
+        let before = count();
+        let e = py.eval("td.converted(3, 12)").map(drop).unwrap_err();
+        assert_eq!(
+            (e.type_name(), e.message()),
+            ("ValueError", "12 is not small")
+        );
+        assert_eq!(count(), before + 2, "both converters ran, in order");
+        // An error from inside it (the int conversion) passes through too.
+        let e = py.eval("td.converted('x')").map(drop).unwrap_err();
+        assert_eq!(e.type_name(), "TypeError");
+        // The first converter's error stops the parse: the second never runs.
+        let before = count();
+        let e = py.eval("td.converted(99, 1)").map(drop).unwrap_err();
+        assert_eq!(e.message(), "99 is not small");
+        assert_eq!(count(), before + 1);
+        // The argument count is checked before any converter runs.
+        let before = count();
+        let e = py.eval("td.converted(1, 2, 3)").map(drop).unwrap_err();
+        assert_eq!(
+            (e.type_name(), e.message()),
+            (
+                "TypeError",
+                "converted() takes at most 2 arguments (3 given)"
+            )
+        );
+        assert_eq!(count(), before);
         assert!(no_exception_set(py));
     })
 }

@@ -306,10 +306,17 @@ fn run_time_formats_and_types_that_do_not_fit_are_system_errors() {
             "'e' is not a supported unit",
         );
         system_error(
+            args.parse_checked_at_run_time::<(Borrowed<'_, '_>, i32)>("O?i")
+                .err()
+                .unwrap(),
+            "O? is not supported",
+        );
+        // O& takes a Converted<T>, nothing else.
+        system_error(
             args.parse_checked_at_run_time::<(Borrowed<'_, '_>, i32)>("O&i")
                 .err()
                 .unwrap(),
-            "O& and O? are not supported",
+            "unit 'O&' (argument 1) cannot be converted into",
         );
         system_error(
             args.parse_checked_at_run_time::<(Option<u8>, i32)>("si")

@@ -4,10 +4,11 @@
  * each with a keyword list of its own, both named kwlist),
  * METH_O, METH_NOARGS, a function without a docstring, Py_InitModule4, an
  * exception class on a built-in base, int and str constants, and the
- * numeric and 'z' units.
+ * numeric, 'z' and 'O&' units (an O& converter raising its own error).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 static PyObject *KwError;
 
@@ -81,12 +82,40 @@ kw_scale(PyObject *self, PyObject *args)
     return PyFloat_FromDouble(x * f + b + h + l + (double)k);
 }
 
+/* An O& converter: a non-negative int, or its own ValueError. */
+static int
+to_count(PyObject *o, void *address)
+{
+    long n = PyInt_AsLong(o);
+    if (n == -1 && PyErr_Occurred())
+        return 0;
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "a count cannot be negative");
+        return 0;
+    }
+    *(long *)address = n;
+    return 1;
+}
+
+static PyObject *
+kw_repeat(PyObject *self, PyObject *args)
+{
+    long count;
+    const char *text = "";
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O&|s:repeat", to_count, &count, &text))
+        return NULL;
+    return PyInt_FromLong(count * (long)strlen(text));
+}
+
 static PyMethodDef kw_methods[] = {
     {"pack", (PyCFunction)kw_pack, METH_VARARGS | METH_KEYWORDS, pack_doc},
     {"span", (PyCFunction)kw_span, METH_VARARGS | METH_KEYWORDS, span_doc},
     {"first", kw_first, METH_O, "first(x) -> repr(x)"},
     {"version", kw_version, METH_NOARGS, NULL},
     {"scale", kw_scale, METH_VARARGS, "scale(x[, f, b, h, l, k]) -> float"},
+    {"repeat", kw_repeat, METH_VARARGS, "repeat(count[, text]) -> count * len(text)"},
     {NULL, NULL, 0, NULL}
 };
 

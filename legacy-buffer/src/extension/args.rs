@@ -11,7 +11,7 @@ mod messages;
 mod source;
 
 pub use format::FormatText;
-pub use from_arg::FromArg;
+pub use from_arg::{Converted, Converter, FromArg};
 
 use super::call::Args;
 use crate::error::{Error, ExceptionType, Result};
@@ -181,7 +181,7 @@ impl<'a, 'py> Args<'a, 'py> {
 /// program compiles.
 ///
 /// An invalid format is a compile error where the macro is used (a unit
-/// this parser does not have: `e`, `u`, `D`, `O&`, `(...)`; a second `|`;
+/// this parser does not have: `e`, `u`, `D`, `O?`, `(...)`; a second `|`;
 /// more than 16 units; a NUL byte).
 ///
 /// ```

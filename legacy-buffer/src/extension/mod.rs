@@ -18,7 +18,9 @@ mod results;
 
 #[doc(hidden)]
 pub use args::__format_error;
-pub use args::{FormatText, FromArg, FromArgs, KeywordParser, Parser, RunTimeFormat};
+pub use args::{
+    Converted, Converter, FormatText, FromArg, FromArgs, KeywordParser, Parser, RunTimeFormat,
+};
 pub use call::{trampoline, Args};
 pub use class::{
     BinaryFn, BoolFn, Class, ClassFn, CompareFn, CompareOp, ContainsFn, Features, HashFn, InitFn,

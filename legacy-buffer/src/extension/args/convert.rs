@@ -363,7 +363,7 @@ pub fn convert<'a>(
             SEGMENTS => "single-segment read-write buffer",
             _ => "(unspecified)",
         }),
-        Unit::O => Ok(Value::Object(arg)),
+        Unit::O | Unit::OConvert => Ok(Value::Object(arg)),
         Unit::OType(n) => match c::instance_of(o, types[usize::from(n)]) {
             Ok(()) => Ok(Value::Object(arg)),
             Err(name) => Err(Failure::Expected(Cow::Owned(name))),

@@ -68,6 +68,9 @@ pub enum Unit {
     O,
     /// `O!`: an instance of the `n`th type given (counting `O!` units).
     OType(u8),
+    /// `O&`: any object, which a [`Converter`](super::Converter) turns
+    /// into its Rust value (C's converter function).
+    OConvert,
     /// `S`: a str (or subclass).
     UpperS,
     /// `U`: a unicode (or subclass).
@@ -155,6 +158,7 @@ units! {
     Unit::Y => "y", 27;
     Unit::YHash => "y#", 28;
     Unit::YStar => "y*", 29;
+    Unit::OConvert => "O&", 30;
 }
 
 impl Unit {
@@ -215,7 +219,8 @@ pub struct Format<'t> {
 pub enum FormatError {
     /// A character that starts no unit this parser has.
     Unsupported(u8),
-    /// `O&` or `O?`.
+    /// `O?` (Python 2.7's getargs.c has it, undocumented, for a
+    /// converter with a predicate).
     Converter,
     /// A second `|`.
     TwoBars,
@@ -257,8 +262,8 @@ impl FormatError {
                 's' 't' 'u' 'v' 'w' 'x' 'y' 'z' '{' '}' '~'
             ),
             FormatError::Converter => {
-                "legacy-buffer: invalid format: O& and O? are not supported (parse with O, and \
-                 convert in Rust)"
+                "legacy-buffer: invalid format: O? is not supported (parse with O&, and check \
+                 in the Converter)"
             }
             FormatError::TwoBars => "legacy-buffer: invalid format: '|' appears twice",
             FormatError::TooMany => "legacy-buffer: invalid format: more than 16 units",
@@ -277,7 +282,7 @@ impl FormatError {
 
 impl<'t> Format<'t> {
     /// Read `text`. A format this parser does not take (a unit getargs.c
-    /// does not have, or one this parser leaves out: `e`, `u`, `D`, `O&`,
+    /// does not have, or one this parser leaves out: `e`, `u`, `D`, `O?`,
     /// `(...)`) is a [`FormatError`].
     pub const fn read(text: &'t str) -> core::result::Result<Format<'t>, FormatError> {
         let bytes = text.as_bytes();
@@ -325,7 +330,8 @@ impl<'t> Format<'t> {
                     // At most MAX_UNITS (16): fits.
                     (Unit::OType(types - 1), 2)
                 }
-                (b'O', b'&' | b'?') => return Err(FormatError::Converter),
+                (b'O', b'&') => (Unit::OConvert, 2),
+                (b'O', b'?') => return Err(FormatError::Converter),
                 (b'O', _) => (Unit::O, 1),
                 (b'S', _) => (Unit::UpperS, 1),
                 (b'U', _) => (Unit::UpperU, 1),

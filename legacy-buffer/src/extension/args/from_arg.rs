@@ -33,6 +33,7 @@ mod sealed {
 /// | `f` | `f32` |
 /// | `d` | `f64` |
 /// | `O`, `O!`, `S`, `U` | [`Borrowed<'a, 'py>`](crate::Borrowed), [`Object<'py>`](crate::Object) (a new reference) |
+/// | `O&` | [`Converted<T>`] for any `T:` [`Converter`] |
 ///
 /// A unit after `|` may be missing, so its type must be an `Option`
 /// (`None` when missing; for `z` units `Option<Option<_>>` tells a missing
@@ -245,5 +246,55 @@ impl<'a, 'py, T: FromArg<'a, 'py>> FromArg<'a, 'py> for Option<T> {
     #[inline]
     fn missing() -> Option<Self> {
         Some(None)
+    }
+}
+
+/// What an `O&` unit makes of its argument: the Rust side of the C
+/// converter function that `PyArg_ParseTuple(args, "O&", conv, &value)`
+/// names. `convert` runs where the C converter would, in the order of the
+/// units, after the argument count is checked; its error is the parse's,
+/// as it is, as C's getargs passes on the exception a converter raised.
+///
+/// ```
+/// use legacy_buffer::extension::{Args, Converted, Converter};
+/// use legacy_buffer::{py_format, Borrowed, Error, ExceptionType, Python, Result};
+///
+/// /// An endianness, from "little" or "big".
+/// struct Endian(bool);
+///
+/// impl<'a, 'py> Converter<'a, 'py> for Endian {
+///     fn convert(arg: Borrowed<'a, 'py>) -> Result<Endian> {
+///         match arg.repr()?.as_str() {
+///             "'little'" | "u'little'" => Ok(Endian(false)),
+///             "'big'" | "u'big'" => Ok(Endian(true)),
+///             _ => Err(Error::new(ExceptionType::ValueError, "endian must be 'little' or 'big'")),
+///         }
+///     }
+/// }
+///
+/// fn bits(_py: Python<'_>, args: Args<'_, '_>) -> Result<(i64, bool)> {
+///     let (n, endian): (i64, Option<Converted<Endian>>) = args.parse(py_format!("L|O&:bits"))?;
+///     Ok((n, endian.map_or(false, |Converted(e)| e.0)))
+/// }
+/// # let _ = bits;
+/// ```
+pub trait Converter<'a, 'py>: Sized {
+    /// The value of `arg`, or the exception the parse raises.
+    fn convert(arg: Borrowed<'a, 'py>) -> Result<Self>;
+}
+
+/// The value an `O&` unit's [`Converter`] made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Converted<T>(pub T);
+
+impl<T> sealed::Sealed for Converted<T> {}
+impl<'a, 'py: 'a, T: Converter<'a, 'py>> FromArg<'a, 'py> for Converted<T> {
+    const UNITS: u32 = Unit::OConvert.bit();
+    #[inline]
+    fn from_value(unit: Unit, value: Value<'a>, py: Python<'py>) -> Result<Self> {
+        match value {
+            Value::Object(o) => T::convert(o.borrowed(py)).map(Converted),
+            _ => Err(mismatch::<Self>(unit)),
+        }
     }
 }
