@@ -330,10 +330,17 @@ pub fn generate(
         needs.imports.insert("Converter");
         needs.imports.insert("Borrowed");
     }
-    let extension: Vec<&str> = ["Args", "CompareOp", "Converted", "Converter", "Instance"]
-        .into_iter()
-        .filter(|name| needs.imports.remove(name))
-        .collect();
+    let extension: Vec<&str> = [
+        "Args",
+        "CompareOp",
+        "Converted",
+        "Converter",
+        "Instance",
+        "PyClass",
+    ]
+    .into_iter()
+    .filter(|name| needs.imports.remove(name))
+    .collect();
     match extension.as_slice() {
         [] => {}
         [one] => {
@@ -630,7 +637,7 @@ pub fn body(
                     };
                     gap(&f.loc, message, &mut inner);
                 }
-                [p] => match parse_code(p, wanted_keywords, f, needs) {
+                [p] => match parse_code(p, wanted_keywords, f, extracted, needs) {
                     Ok(text) => {
                         inner += &text;
                         uses_args = true;
@@ -662,6 +669,17 @@ pub fn body(
     } else {
         params.replace("args: Args", "_args: Args")
     };
+    // An `O!` unit's type object is looked up with the token, and given
+    // to the parser of the arguments, of the same 'py.
+    let uses_py = inner.contains("(py)") || inner.contains(" py\n");
+    let (generics, params) = if uses_py {
+        let params = params
+            .replacen("_py: Python<'_>", "py: Python<'py>", 1)
+            .replacen("args: Args<'_, '_>", "args: Args<'_, 'py>", 1);
+        ("<'py>", params)
+    } else {
+        ("", params)
+    };
     let _ = writeln!(code);
     let _ = writeln!(
         code,
@@ -676,7 +694,11 @@ pub fn body(
     if trimmed.contains("__") || rust.chars().any(|c| c.is_ascii_uppercase()) {
         let _ = writeln!(code, "#[allow(non_snake_case)] // the C function's name");
     }
-    let _ = writeln!(code, "fn {rust}({params}) -> Result<{}> {{", shape.ret);
+    let _ = writeln!(
+        code,
+        "fn {rust}{generics}({params}) -> Result<{}> {{",
+        shape.ret
+    );
     code += &inner;
     if let Some(f) = function {
         code += &format!("    // The C function ({}), to translate:\n", f.loc);
@@ -770,6 +792,7 @@ fn parse_code(
     p: &ParseCall,
     wanted_keywords: bool,
     f: &Function,
+    extracted: &Extracted,
     needs: &mut Needs,
 ) -> Result<String, String> {
     let known = [
@@ -816,10 +839,50 @@ fn parse_code(
     let mut types = Vec::new();
     let mut names = Vec::new();
     let mut c_targets = Vec::new();
+    // The `O!` units' type objects: how each is bound, and its reference.
+    let mut type_lets: Vec<String> = Vec::new();
+    let mut type_refs: Vec<String> = Vec::new();
     let mut next = 0;
     for (k, unit) in units.iter().enumerate() {
         let at = units[..k].iter().map(Unit::targets).sum::<usize>();
-        let ty = if unit.text == "O&" {
+        let ty = if unit.text == "O!" {
+            let c_type = p.targets[at]
+                .expr
+                .trim_start_matches('&')
+                .trim()
+                .to_string();
+            let var = format!("type{}", type_lets.len() + 1);
+            if let Some(name) = builtin_type(&c_type) {
+                type_lets.push(format!(
+                    "    let {var} = py\n        .import(if legacy_buffer::ffi::PY3 {{ \"builtins\" }} else {{ \"__builtin__\" }})?\n        .getattr({})?; // {c_type}\n",
+                    rust_str(name)
+                ));
+                type_refs.push(format!("&{var}"));
+            } else if let Some(t) = extracted.types.iter().find(|t| t.var == c_type) {
+                let short = t
+                    .name
+                    .as_deref()
+                    .and_then(|n| n.rsplit('.').next())
+                    .unwrap_or_default();
+                needs.imports.insert("PyClass");
+                type_lets.push(format!(
+                    "    let {var} = <{} as PyClass>::type_object().as_object(py)?; // {c_type}\n",
+                    camel(short)
+                ));
+                type_refs.push(format!("&*{var}"));
+            } else {
+                return Err(format!(
+                    "format {format:?}: O!'s type {c_type} is neither a built-in type nor one of \
+                     this module's"
+                ));
+            }
+            needs.imports.insert("Borrowed");
+            if unit.optional {
+                "Option<Borrowed>".to_string()
+            } else {
+                "Borrowed".to_string()
+            }
+        } else if unit.text == "O&" {
             // The converter's Rust side: a type named after the C
             // function, written once (see `converter_code`).
             let converter = p.targets[at]
@@ -892,6 +955,14 @@ fn parse_code(
     for t in &c_targets {
         code += &format!("    //   {t}\n");
     }
+    for line in &type_lets {
+        code += line;
+    }
+    let with_types = if type_refs.is_empty() {
+        String::new()
+    } else {
+        format!("\n        .types(&[{}])", type_refs.join(", "))
+    };
     let pattern = if names.len() == 1 {
         format!("({},)", names[0])
     } else {
@@ -935,15 +1006,47 @@ fn parse_code(
             .collect::<Vec<_>>()
             .join(", ");
         code += &format!(
-            "    let parser = args\n        .parser(py_format!({}))\n        .keywords(&[{names_list}]);\n",
+            "    let parser = args\n        .parser(py_format!({}))\n        .keywords(&[{names_list}]){with_types};\n",
             rust_str(format)
         );
         code += &format!("    let {pattern}: {ty} = parser.parse()?;\n");
-    } else {
+    } else if with_types.is_empty() {
         code += &format!(
             "    let {pattern}: {ty} = args.parse(py_format!({}))?;\n",
             rust_str(format)
         );
+    } else {
+        code += &format!(
+            "    let {pattern}: {ty} = args\n        .parser(py_format!({})){with_types}\n        .parse()?;\n",
+            rust_str(format)
+        );
     }
     Ok(code)
+}
+
+/// The name of the built-in type a C type object is (`PyList_Type` →
+/// `list`), for an `O!` unit.
+fn builtin_type(c_type: &str) -> Option<&'static str> {
+    Some(match c_type {
+        "PyList_Type" => "list",
+        "PyDict_Type" => "dict",
+        "PyTuple_Type" => "tuple",
+        "PyString_Type" => "str",
+        "PyUnicode_Type" => "unicode",
+        "PyInt_Type" => "int",
+        "PyLong_Type" => "long",
+        "PyFloat_Type" => "float",
+        "PyComplex_Type" => "complex",
+        "PyBool_Type" => "bool",
+        "PyByteArray_Type" => "bytearray",
+        "PyBuffer_Type" => "buffer",
+        "PyMemoryView_Type" => "memoryview",
+        "PySet_Type" => "set",
+        "PyFrozenSet_Type" => "frozenset",
+        "PySlice_Type" => "slice",
+        "PyType_Type" => "type",
+        "PyFile_Type" => "file",
+        "PyBaseObject_Type" => "object",
+        _ => return None,
+    })
 }

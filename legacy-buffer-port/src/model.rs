@@ -322,8 +322,7 @@ impl Unit {
             }
             "O!" => {
                 return Err(
-                    "'O!' needs the C's type object, which the skeleton cannot name: \
-                            give it with .types(&[..]) by hand"
+                    "'O!' is a Borrowed checked against the type object the skeleton looks up"
                         .into(),
                 )
             }

@@ -77,7 +77,19 @@ noargs(PyObject *self)
     Py_RETURN_NONE;
 }
 
+static PyTypeObject SmallType;
+
+static PyObject *
+smallest(PyObject *self, PyObject *args)
+{
+    PyObject *s;
+    if (!PyArg_ParseTuple(args, "O!:smallest", &SmallType, &s))
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"smallest", smallest, METH_VARARGS, "smallest(s)"},
     {"built", built, METH_VARARGS, NULL},
     {"type", converted, METH_VARARGS, "type(x)"},
     {"helped", helped, METH_VARARGS, "helped(n)"},
@@ -198,6 +210,15 @@ fn gaps_name_file_and_line() {
         ),
         "{lib_rs}"
     );
+    // O! of the module's own type: its type object, from py_class!.
+    assert!(
+        holds(
+            &lib_rs,
+            "let type1 = <Small as PyClass>::type_object().as_object(py)?; // SmallType"
+        ),
+        "{lib_rs}"
+    );
+    assert!(holds(&lib_rs, ".types(&[&*type1])"), "{lib_rs}");
     // A Rust keyword as a function name: a raw identifier.
     assert!(
         holds(&lib_rs, "r#type(args) => converted, \"type(x)\";"),

@@ -95,6 +95,9 @@ fn kwmod_skeleton_matches_the_c_original() {
         // O&: a Rust converter for the C's, which its body is to port.
         "let (_count, _text): (Converted<ToCount>, Option<&CStr>) = args.parse(py_format!(\"O&|s:repeat\"))?;",
         "impl<'a, 'py> Converter<'a, 'py> for ToCount {",
+        // O!: built-in types, looked up.
+        ".getattr(\"list\")?; // PyList_Type",
+        ".parser(py_format!(\"O!|O!:total\")).types(&[&type1, &type2]).parse()?;",
         "ExceptionType::NotImplementedError, \"to_count (an O& converter)\"",
     ] {
         assert!(holds(&lib_rs, code), "no {code:?} in:\n{lib_rs}");

@@ -4,7 +4,8 @@
  * each with a keyword list of its own, both named kwlist),
  * METH_O, METH_NOARGS, a function without a docstring, Py_InitModule4, an
  * exception class on a built-in base, int and str constants, and the
- * numeric, 'z' and 'O&' units (an O& converter raising its own error).
+ * numeric, 'z', 'O&' (an O& converter raising its own error) and 'O!'
+ * units.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -109,6 +110,17 @@ kw_repeat(PyObject *self, PyObject *args)
     return PyInt_FromLong(count * (long)strlen(text));
 }
 
+static PyObject *
+kw_total(PyObject *self, PyObject *args)
+{
+    PyObject *items, *weights = NULL;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!|O!:total", &PyList_Type, &items, &PyDict_Type, &weights))
+        return NULL;
+    return PyInt_FromSsize_t(PyList_GET_SIZE(items) + (weights ? PyDict_Size(weights) : 0));
+}
+
 static PyMethodDef kw_methods[] = {
     {"pack", (PyCFunction)kw_pack, METH_VARARGS | METH_KEYWORDS, pack_doc},
     {"span", (PyCFunction)kw_span, METH_VARARGS | METH_KEYWORDS, span_doc},
@@ -116,6 +128,7 @@ static PyMethodDef kw_methods[] = {
     {"version", kw_version, METH_NOARGS, NULL},
     {"scale", kw_scale, METH_VARARGS, "scale(x[, f, b, h, l, k]) -> float"},
     {"repeat", kw_repeat, METH_VARARGS, "repeat(count[, text]) -> count * len(text)"},
+    {"total", kw_total, METH_VARARGS, "total(items[, weights]) -> len(items) + len(weights)"},
     {NULL, NULL, 0, NULL}
 };
 

@@ -350,8 +350,32 @@ impl TypeObject {
         Ok(made)
     }
 
-    /// The type as an object (borrowed: it lives as long as the process).
-    pub fn as_object<'py>(&'static self, py: Python<'py>) -> Result<Borrowed<'static, 'py>> {
+    /// The type as an object (borrowed: it lives as long as the process,
+    /// so for as long as the GIL token does): for an `O!` unit, say.
+    ///
+    /// ```
+    /// use legacy_buffer::extension::{Args, PyClass};
+    /// use legacy_buffer::{py_class, py_format, with_gil, Borrowed, Python, Result};
+    ///
+    /// pub struct Point;
+    /// py_class! { class Point as "demo.Point" {} }
+    ///
+    /// /// `PyArg_ParseTuple(args, "O!:f", &PointType, &p)`.
+    /// fn f<'py>(py: Python<'py>, args: Args<'_, 'py>) -> Result<String> {
+    ///     let point = Point::type_object().as_object(py)?;
+    ///     let (p,): (Borrowed,) = args.parser(py_format!("O!:f")).types(&[&point]).parse()?;
+    ///     p.repr()
+    /// }
+    ///
+    /// with_gil(|py| -> Result<()> {
+    ///     let tuple = py.eval("(1,)")?;
+    ///     let e = f(py, Args::from_tuple(&tuple)?).unwrap_err();
+    ///     assert_eq!(e.message(), "f() argument 1 must be demo.Point, not int");
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), legacy_buffer::Error>(())
+    /// ```
+    pub fn as_object<'py>(&'static self, py: Python<'py>) -> Result<Borrowed<'py, 'py>> {
         let made = self.get(py)?;
         // SAFETY: a type object never freed.
         Ok(unsafe { Borrowed::from_ptr(py, made.cast()) })
