@@ -147,6 +147,24 @@ fn named(e: Entity<'_>) -> Option<String> {
     (e.get_kind() == EntityKind::DeclRefExpr)
         .then(|| e.get_name())
         .flatten()
+        .map(canonical)
+}
+
+/// A C API name as CPython spells it: PyPy's headers rename the API
+/// (`#define PyArg_ParseTuple PyPyArg_ParseTuple`, `Py_InitModule4` is
+/// `_PyPy_InitPyPyModule`), and the scaffolder reads what the preprocessor
+/// made of the source.
+fn canonical(name: String) -> String {
+    if name == "_Py_InitPyPyModule" || name == "_PyPy_InitPyPyModule" {
+        return "Py_InitModule4".into();
+    }
+    if let Some(rest) = name.strip_prefix("PyPy") {
+        return format!("Py{rest}");
+    }
+    if let Some(rest) = name.strip_prefix("_PyPy") {
+        return format!("_Py{rest}");
+    }
+    name
 }
 
 /// Whether `e` is NULL or 0 (a field or argument left empty).
@@ -733,7 +751,7 @@ impl Walker {
             clang::EntityVisitResult::Recurse
         });
         for call in calls {
-            let callee = call.get_name().unwrap_or_default();
+            let callee = canonical(call.get_name().unwrap_or_default());
             let args = call.get_arguments().unwrap_or_default();
             let call_loc = loc(call);
             match callee.as_str() {
@@ -919,7 +937,7 @@ impl Walker {
             None => Ok("Exception".to_string()),
             Some((b, inner)) => match inner.get_kind() {
                 EntityKind::DeclRefExpr => {
-                    let name = inner.get_name().unwrap_or_default();
+                    let name = canonical(inner.get_name().unwrap_or_default());
                     match name.strip_prefix("PyExc_") {
                         Some(builtin) => Ok(builtin.to_string()),
                         None => Err(name),

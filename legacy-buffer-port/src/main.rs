@@ -104,17 +104,38 @@ fn parse_cli(mut args: impl Iterator<Item = String>) -> Result<Cli, String> {
     Ok(cli)
 }
 
-/// Python 2.7's include dirs and defines, as `-I`/`-D` arguments: from
-/// `pkg-config --cflags python-2.7`, else `python2.7-config --includes`.
-/// (legacy-buffer-build-config's `PythonConfig::from_env` reads what
-/// legacy-buffer-sys's build script passes on to dependants' build scripts:
-/// it has nothing to read in a program run by hand.)
+/// The chosen Python 2.7's include dirs and defines, as `-I`/`-D`
+/// arguments, found as legacy-buffer-sys finds its headers (what a program
+/// run by hand can: legacy-buffer-build-config's `PythonConfig::from_env`
+/// reads what legacy-buffer-sys's build script passes on to dependants'
+/// build scripts, and a program run by hand has nothing to read):
+///
+/// 1. `LEGACY_BUFFER_SYS_PYTHON_INCLUDE_DIR` (PyPy's headers, say:
+///    `/usr/lib/pypy/include`), alone;
+/// 2. the config tool `LEGACY_BUFFER_SYS_PYTHON_CONFIG` names, `--includes`;
+/// 3. `pkg-config --cflags` of the module `LEGACY_BUFFER_SYS_PKG_CONFIG_NAME`
+///    names (`python-2.7-dbg`: the debug build's headers, another object
+///    layout);
+/// 4. else `pkg-config --cflags python-2.7`, then `python2.7-config
+///    --includes`.
 fn python_flags() -> Result<Vec<String>, String> {
-    let tries: [(&str, &[&str]); 2] = [
-        ("pkg-config", &["--cflags", "python-2.7"]),
-        ("python2.7-config", &["--includes"]),
-    ];
-    for (program, args) in tries {
+    if let Some(dir) = std::env::var_os("LEGACY_BUFFER_SYS_PYTHON_INCLUDE_DIR") {
+        return Ok(vec![format!("-I{}", Path::new(&dir).display())]);
+    }
+    let tool = std::env::var("LEGACY_BUFFER_SYS_PYTHON_CONFIG").ok();
+    let module = std::env::var("LEGACY_BUFFER_SYS_PKG_CONFIG_NAME").ok();
+    let tries: Vec<(String, Vec<String>)> = match (tool, module) {
+        (Some(tool), _) => vec![(tool, vec!["--includes".into()])],
+        (None, Some(module)) => vec![("pkg-config".into(), vec!["--cflags".into(), module])],
+        (None, None) => vec![
+            (
+                "pkg-config".into(),
+                vec!["--cflags".into(), "python-2.7".into()],
+            ),
+            ("python2.7-config".into(), vec!["--includes".into()]),
+        ],
+    };
+    for (program, args) in &tries {
         if let Ok(output) = Command::new(program).args(args).output() {
             if output.status.success() {
                 let text = String::from_utf8_lossy(&output.stdout);
@@ -129,11 +150,16 @@ fn python_flags() -> Result<Vec<String>, String> {
             }
         }
     }
-    Err(
-        "Python 2.7's headers not found: neither `pkg-config --cflags python-2.7` nor \
-         `python2.7-config --includes` answered; give them with -I"
-            .into(),
-    )
+    let tried: Vec<String> = tries
+        .iter()
+        .map(|(program, args)| format!("`{program} {}`", args.join(" ")))
+        .collect();
+    Err(format!(
+        "Python 2.7's headers not found: {} did not answer; give them with -I, or name them \
+         as for legacy-buffer-sys (LEGACY_BUFFER_SYS_PYTHON_INCLUDE_DIR, \
+         LEGACY_BUFFER_SYS_PYTHON_CONFIG, LEGACY_BUFFER_SYS_PKG_CONFIG_NAME)",
+        tried.join(" nor ")
+    ))
 }
 
 fn scaffold(cli: &Cli) -> Result<(), String> {
