@@ -167,6 +167,13 @@ fn canonical(name: String) -> String {
     name
 }
 
+/// A variable's initialiser list (`{ ... }`), if it has one.
+fn init_list(var: Entity<'_>) -> Option<Entity<'_>> {
+    var.get_children()
+        .into_iter()
+        .find(|c| c.get_kind() == EntityKind::InitListExpr)
+}
+
 /// Whether `e` is NULL or 0 (a field or argument left empty).
 fn is_null(e: Entity<'_>) -> bool {
     let inner = strip(e);
@@ -309,6 +316,46 @@ impl Walker {
         });
     }
 
+    /// A docstring field or argument: its text, `None` for NULL or none;
+    /// anything else is a gap about `what`.
+    fn doc_field(&mut self, e: Option<Entity<'_>>, what: &str, at: &Loc) -> Option<String> {
+        match e.map(|d| self.string(d)) {
+            Some(StrExpr::Str(s)) => Some(s),
+            None | Some(StrExpr::Null) => None,
+            Some(StrExpr::Other(text)) => {
+                self.gap(
+                    at.clone(),
+                    format!("{what}: its docstring is not a string: {text}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A function field (`role`: getter, setter...): the C function's
+    /// name, `None` for NULL or none; anything but a plain name is a gap
+    /// about `what`.
+    fn function_field(
+        &mut self,
+        e: Option<Entity<'_>>,
+        what: &str,
+        role: &str,
+        at: &Loc,
+    ) -> Option<String> {
+        let e = e.filter(|&f| !is_null(f))?;
+        let name = named(e);
+        if name.is_none() {
+            self.gap(
+                at.clone(),
+                format!(
+                    "{what}: its {role} is not a plain function: {}",
+                    spelling(e)
+                ),
+            );
+        }
+        name
+    }
+
     /// A `char *` expression: a literal, a `PyDoc_STRVAR` variable, NULL.
     fn string(&self, e: Entity<'_>) -> StrExpr {
         let inner = strip(e);
@@ -408,11 +455,7 @@ impl Walker {
         }
         let name = var.get_name().unwrap_or_default();
         let table_loc = loc(var);
-        let Some(list) = var
-            .get_children()
-            .into_iter()
-            .find(|c| c.get_kind() == EntityKind::InitListExpr)
-        else {
+        let Some(list) = init_list(var) else {
             self.gap(
                 table_loc,
                 format!("method table {name} has no initialiser list"),
@@ -453,17 +496,11 @@ impl Walker {
                     format!("method {name:?}: its METH_ flags are not a constant"),
                 );
             }
-            let doc = match fields.get(3).map(|&d| self.string(d)) {
-                Some(StrExpr::Str(s)) => Some(s),
-                None | Some(StrExpr::Null) => None,
-                Some(StrExpr::Other(text)) => {
-                    self.gap(
-                        entry_loc.clone(),
-                        format!("method {name:?}: its docstring is not a string: {text}"),
-                    );
-                    None
-                }
-            };
+            let doc = self.doc_field(
+                fields.get(3).copied(),
+                &format!("method {name:?}"),
+                &entry_loc,
+            );
             entries.push(MethodEntry {
                 name,
                 function,
@@ -483,11 +520,7 @@ impl Walker {
     /// initialisers, as C 89 extensions write them; the fields as the
     /// headers declare them, so a debug build's extra head fields line up).
     fn type_object(&mut self, var: Entity<'_>, ty: clang::Type<'_>) {
-        let Some(list) = var
-            .get_children()
-            .into_iter()
-            .find(|c| c.get_kind() == EntityKind::InitListExpr)
-        else {
+        let Some(list) = init_list(var) else {
             return; // a declaration; the definition comes later
         };
         let at = loc(var);
@@ -543,14 +576,9 @@ impl Walker {
                         format!("type {}: tp_name is not a string literal", def.var),
                     ),
                 },
-                "tp_doc" => match self.string(value) {
-                    StrExpr::Str(s) => def.doc = Some(s),
-                    StrExpr::Null => {}
-                    StrExpr::Other(text) => self.gap(
-                        at.clone(),
-                        format!("type {}: tp_doc is not a string: {text}", def.var),
-                    ),
-                },
+                "tp_doc" => {
+                    def.doc = self.doc_field(Some(value), &format!("type {}", def.var), &at)
+                }
                 "tp_flags" => def.flags = int_value(value),
                 "tp_weaklistoffset" => def.weakrefs = true,
                 "tp_dictoffset" => def.dict = true,
@@ -582,11 +610,7 @@ impl Walker {
 
     /// A struct of slots: its fields set, by name.
     fn slot_struct(&mut self, var: Entity<'_>, ty: clang::Type<'_>) {
-        let Some(list) = var
-            .get_children()
-            .into_iter()
-            .find(|c| c.get_kind() == EntityKind::InitListExpr)
-        else {
+        let Some(list) = init_list(var) else {
             return;
         };
         let fields = ty.get_fields().unwrap_or_default();
@@ -607,11 +631,7 @@ impl Walker {
     /// A `PyGetSetDef` table.
     fn getset_table(&mut self, var: Entity<'_>) {
         let name = var.get_name().unwrap_or_default();
-        let Some(list) = var
-            .get_children()
-            .into_iter()
-            .find(|c| c.get_kind() == EntityKind::InitListExpr)
-        else {
+        let Some(list) = init_list(var) else {
             return;
         };
         let mut entries = Vec::new();
@@ -630,45 +650,10 @@ impl Walker {
                     continue;
                 }
             };
-            let function = |i: usize| {
-                fields
-                    .get(i)
-                    .filter(|&&f| !is_null(f))
-                    .map(|&f| named(f).ok_or_else(|| spelling(f)))
-            };
-            let getter = match function(1) {
-                Some(Ok(g)) => Some(g),
-                Some(Err(text)) => {
-                    self.gap(
-                        entry_loc.clone(),
-                        format!("attribute {attr:?}: its getter is not a plain function: {text}"),
-                    );
-                    None
-                }
-                None => None,
-            };
-            let setter = match function(2) {
-                Some(Ok(g)) => Some(g),
-                Some(Err(text)) => {
-                    self.gap(
-                        entry_loc.clone(),
-                        format!("attribute {attr:?}: its setter is not a plain function: {text}"),
-                    );
-                    None
-                }
-                None => None,
-            };
-            let doc = match fields.get(3).map(|&d| self.string(d)) {
-                Some(StrExpr::Str(s)) => Some(s),
-                None | Some(StrExpr::Null) => None,
-                Some(StrExpr::Other(text)) => {
-                    self.gap(
-                        entry_loc.clone(),
-                        format!("attribute {attr:?}: its docstring is not a string: {text}"),
-                    );
-                    None
-                }
-            };
+            let what = format!("attribute {attr:?}");
+            let getter = self.function_field(fields.get(1).copied(), &what, "getter", &entry_loc);
+            let setter = self.function_field(fields.get(2).copied(), &what, "setter", &entry_loc);
+            let doc = self.doc_field(fields.get(3).copied(), &what, &entry_loc);
             if fields.get(4).is_some_and(|&c| !is_null(c)) {
                 self.gap(
                     entry_loc.clone(),
@@ -900,17 +885,7 @@ impl Walker {
                 "Py_InitModule's method table is not a plain table name",
             );
         }
-        let doc = match args.get(2).map(|&d| self.string(d)) {
-            Some(StrExpr::Str(s)) => Some(s),
-            None | Some(StrExpr::Null) => None,
-            Some(StrExpr::Other(text)) => {
-                self.gap(
-                    call_loc.clone(),
-                    format!("the module docstring is not a string: {text}"),
-                );
-                None
-            }
-        };
+        let doc = self.doc_field(args.get(2).copied(), &format!("module {name}"), &call_loc);
         self.out.inits.push(ModuleInit {
             name,
             methods,

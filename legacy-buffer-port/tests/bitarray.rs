@@ -10,7 +10,6 @@ mod common;
 
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn source(name: &str) -> PathBuf {
     let path = workspace()
@@ -45,23 +44,13 @@ fn scaffold_and_compare(
     let rs_so = scratch(&format!("bitarray{module}-skeleton")).join(format!("{module}.so"));
     compile_c(c_file, &c_so);
     std::fs::copy(&built, &rs_so).unwrap();
-    let script = workspace().join("legacy-buffer-port/tests/python/skeleton_parity.py");
-    let run = Command::new(python())
-        .arg(&script)
-        .args([
-            module,
-            c_so.to_str().unwrap(),
-            rs_so.to_str().unwrap(),
-            floor,
-            keywords,
-            uncalled,
-        ])
-        .output()
-        .expect("run python2.7");
-    let (parity_out, parity_err) = texts(&run);
-    println!("{parity_out}");
-    assert!(run.status.success(), "{parity_out}\n{parity_err}");
-    assert!(parity_out.contains(" cases, 0 differences"), "{parity_out}");
+    run_parity(
+        &python(),
+        module,
+        &c_so,
+        &rs_so,
+        &[floor, keywords, uncalled],
+    );
     (stdout, stderr, lib_rs)
 }
 

@@ -78,68 +78,26 @@ fn parity_under_pypy(case: &Case<'_>) -> String {
         "{stdout}\n{stderr}"
     );
 
-    let target: PathBuf = ws.join("target/scaffold/target-pypy");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let build = for_pypy(
-        Command::new(cargo)
-            .args([
-                "build",
-                "--release",
-                "--features",
-                "extension-module",
-                "--manifest-path",
-            ])
-            .arg(out.join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target)
-            .env_remove("CARGO_TARGET_DIR")
-            .env_remove("CARGO_BUILD_TARGET_DIR"),
-    )
-    .output()
-    .expect("run cargo");
-    let (_, build_err) = texts(&build);
-    assert!(build.status.success(), "cargo build for PyPy:\n{build_err}");
-    assert!(!build_err.contains("warning"), "{build_err}");
-
+    let built = build_extension_in(
+        &out,
+        module,
+        &ws.join("target/scaffold/target-pypy"),
+        for_pypy,
+    );
     let c_so = scratch(&format!("pypy-{module}-c")).join(format!("{module}.so"));
     let rs_so = scratch(&format!("pypy-{module}-skeleton")).join(format!("{module}.so"));
-    let mut cc = Command::new("cc");
-    cc.args(["-shared", "-fPIC", "-O2", "-w", "-I", PYPY_INCLUDE]);
-    for dir in includes {
-        cc.arg("-I").arg(ws.join(dir));
-    }
-    let status = cc
-        .arg(ws.join(source))
-        .args(extra_sources.iter().map(|s| ws.join(s)))
-        .arg("-o")
-        .arg(&c_so)
-        .status()
-        .expect("run cc");
-    assert!(status.success(), "compiling {source} for PyPy");
-    std::fs::copy(
-        target.join("release").join(format!("lib{module}.so")),
-        &rs_so,
-    )
-    .unwrap();
-
-    let script = ws.join("legacy-buffer-port/tests/python/skeleton_parity.py");
-    let run = Command::new(PYPY)
-        .arg(&script)
-        .args([
-            module,
-            c_so.to_str().unwrap(),
-            rs_so.to_str().unwrap(),
-            floor,
-            keywords,
-            uncalled,
-        ])
-        .output()
-        .expect("run pypy");
-    let (parity_out, parity_err) = texts(&run);
-    println!("{parity_out}");
-    assert!(run.status.success(), "{parity_out}\n{parity_err}");
-    assert!(parity_out.contains(" cases, 0 differences"), "{parity_out}");
-    parity_out
+    let sources: Vec<PathBuf> = std::iter::once(source)
+        .chain(extra_sources.iter().copied())
+        .map(|s| ws.join(s))
+        .collect();
+    let sources: Vec<&Path> = sources.iter().map(PathBuf::as_path).collect();
+    let flags: Vec<String> = std::iter::once(PYPY_INCLUDE.into())
+        .chain(includes.iter().map(|d| ws.join(d).display().to_string()))
+        .map(|dir| format!("-I{dir}"))
+        .collect();
+    compile_c_with(&sources, &flags, &c_so);
+    std::fs::copy(&built, &rs_so).unwrap();
+    run_parity(PYPY, module, &c_so, &rs_so, &[floor, keywords, uncalled])
 }
 
 const PLAIN: Case<'static> = Case {

@@ -61,19 +61,5 @@ fn snappy_module_is_extracted() {
         "compiling _snappy (libsnappy-dev installed?)"
     );
     std::fs::copy(&built, &rs_so).unwrap();
-    let script = workspace().join("legacy-buffer-port/tests/python/skeleton_parity.py");
-    let output = Command::new(python())
-        .arg(&script)
-        .args([
-            "_snappy",
-            c_so.to_str().unwrap(),
-            rs_so.to_str().unwrap(),
-            "400",
-        ])
-        .output()
-        .expect("run python2.7");
-    let (stdout, stderr) = texts(&output);
-    println!("{stdout}");
-    assert!(output.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains(" cases, 0 differences"), "{stdout}");
+    run_parity(&python(), "_snappy", &c_so, &rs_so, &["400"]);
 }

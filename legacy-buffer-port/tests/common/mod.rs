@@ -67,8 +67,20 @@ pub fn texts(output: &Output) -> (String, String) {
 /// `cargo build --release --features extension-module` of the crate in
 /// `dir`; panics on failure or on any warning. Returns the built library.
 pub fn build_extension(dir: &Path, lib_name: &str) -> PathBuf {
+    build_extension_in(dir, lib_name, &scaffold_target(), |command| command)
+}
+
+/// [`build_extension`] into `target`, the command set up by `configure`
+/// (the variables naming another Python, say).
+pub fn build_extension_in(
+    dir: &Path,
+    lib_name: &str,
+    target: &Path,
+    configure: impl FnOnce(&mut Command) -> &mut Command,
+) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    let output = configure(&mut command)
         .args([
             "build",
             "--release",
@@ -78,7 +90,7 @@ pub fn build_extension(dir: &Path, lib_name: &str) -> PathBuf {
         ])
         .arg(dir.join("Cargo.toml"))
         .arg("--target-dir")
-        .arg(scaffold_target())
+        .arg(target)
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET_DIR")
         .output()
@@ -94,9 +106,34 @@ pub fn build_extension(dir: &Path, lib_name: &str) -> PathBuf {
         !stderr.contains("warning"),
         "the generated crate builds with warnings:\n{stderr}"
     );
-    scaffold_target()
-        .join("release")
-        .join(format!("lib{lib_name}.so"))
+    target.join("release").join(format!("lib{lib_name}.so"))
+}
+
+/// Run `tests/python/skeleton_parity.py` under `interpreter` on module
+/// `module`'s C original and skeleton, with the script's further arguments
+/// (`MIN_CASES`, `KEYWORDS`, `UNCALLED`); its report, printed, which must
+/// say 0 differences.
+pub fn run_parity(
+    interpreter: &str,
+    module: &str,
+    c_so: &Path,
+    skeleton_so: &Path,
+    rest: &[&str],
+) -> String {
+    let script = workspace().join("legacy-buffer-port/tests/python/skeleton_parity.py");
+    let output = Command::new(interpreter)
+        .arg(&script)
+        .arg(module)
+        .arg(c_so)
+        .arg(skeleton_so)
+        .args(rest)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {interpreter}: {e}"));
+    let (stdout, stderr) = texts(&output);
+    println!("{stdout}");
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains(" cases, 0 differences"), "{stdout}");
+    stdout
 }
 
 /// Python 2.7: `LEGACY_BUFFER_PORT_PYTHON`, else Debian's `/usr/bin/python2.7`
@@ -141,17 +178,24 @@ pub fn python_cflags() -> Vec<String> {
         .collect()
 }
 
-/// Compile the C extension `source` into `out` (`cc -shared -fPIC -O2`).
+/// Compile the C extension `source` into `out` (`cc -shared -fPIC -O2`)
+/// against the Python 2.7 the tests run.
 pub fn compile_c(source: &Path, out: &Path) {
+    compile_c_with(&[source], &python_cflags(), out);
+}
+
+/// Compile the C extension made of `sources` into `out`, with `flags`
+/// (the include dirs of the Python it is for, and its own).
+pub fn compile_c_with(sources: &[&Path], flags: &[String], out: &Path) {
     let status = Command::new("cc")
-        .args(["-shared", "-fPIC", "-O2"])
-        .args(python_cflags())
-        .arg(source)
+        .args(["-shared", "-fPIC", "-O2", "-w"])
+        .args(flags)
+        .args(sources)
         .arg("-o")
         .arg(out)
         .status()
         .expect("run cc");
-    assert!(status.success(), "cc {}", source.display());
+    assert!(status.success(), "cc {sources:?}");
 }
 
 /// `text` without whitespace: for finding generated code whatever rustfmt
