@@ -167,6 +167,44 @@ fn canonical(name: String) -> String {
     name
 }
 
+/// The Python expression that makes what C expression `e` makes, for the
+/// values C modules add as attributes that the scaffolder knows: empty
+/// containers, `None`, `True`, `False`, and numbers from constants.
+fn known_object(e: Entity<'_>) -> Option<String> {
+    let e = strip(e);
+    if e.get_kind() == EntityKind::DeclRefExpr {
+        return match named(e)?.as_str() {
+            "_Py_NoneStruct" | "Py_None" => Some("None".into()),
+            "_Py_TrueStruct" | "Py_True" => Some("True".into()),
+            "_Py_ZeroStruct" | "Py_False" => Some("False".into()),
+            _ => None,
+        };
+    }
+    if e.get_kind() == EntityKind::UnaryOperator {
+        // `&_Py_NoneStruct`: what Py_None expands to.
+        return known_object(e.get_children().into_iter().next()?);
+    }
+    if e.get_kind() != EntityKind::CallExpr {
+        return None;
+    }
+    let callee = canonical(e.get_name()?);
+    let args = e.get_arguments().unwrap_or_default();
+    let int = |i: usize| args.get(i).and_then(|&a| int_value(a));
+    match (callee.as_str(), args.len()) {
+        ("PyDict_New", 0) => Some("{}".into()),
+        ("PyList_New", 1) if int(0) == Some(0) => Some("[]".into()),
+        ("PyTuple_New", 1) if int(0) == Some(0) => Some("()".into()),
+        ("PyInt_FromLong" | "PyLong_FromLong" | "PyInt_FromSsize_t" | "PyLong_FromSsize_t", 1) => {
+            int(0).map(|v| v.to_string())
+        }
+        ("PyFloat_FromDouble", 1) => match args[0].evaluate()? {
+            EvaluationResult::Float(v) if v.is_finite() => Some(format!("{v:?}")),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// A variable's initialiser list (`{ ... }`), if it has one.
 fn init_list(var: Entity<'_>) -> Option<Entity<'_>> {
     var.get_children()
@@ -1005,6 +1043,15 @@ impl Walker {
                 return;
             }
         };
+        if let Some(made) = args.get(2).and_then(|&v| known_object(v)) {
+            let c = args.get(2).map(|&v| spelling(v)).unwrap_or_default();
+            self.out.constants.push(Constant {
+                name,
+                value: ConstValue::Object(made, c),
+                loc: at,
+            });
+            return;
+        }
         let value = match args.get(2).map(|&v| strip(v)) {
             Some(v) if v.get_kind() == EntityKind::DeclRefExpr => {
                 Ok(v.get_name().unwrap_or_default())

@@ -294,6 +294,21 @@ pub fn generate(
         constant_lines += &match &c.value {
             ConstValue::Int(v) => format!("            {name}: int = {v};\n"),
             ConstValue::Str(s) => format!("            {name}: str = {};\n", rust_str(s)),
+            ConstValue::Object(made, c) => {
+                // A function that makes it, written with the bodies.
+                let attribute = name.trim_start_matches("r#");
+                let maker = format!("make_{attribute}");
+                needs.imports.insert("Object");
+                let _ = write!(
+                    bodies,
+                    "\n/// The module attribute `{attribute}`: what the C's `{c}` makes.\n\
+                     #[allow(non_snake_case)] // the attribute's name\n\
+                     fn {maker}(py: Python<'_>) -> Result<Object<'_>> {{\n    \
+                     py.eval({})\n}}\n",
+                    rust_str(made)
+                );
+                format!("            {name}: object = {maker};\n")
+            }
         };
     }
 

@@ -172,6 +172,10 @@ pub enum ConstValue {
     Int(i64),
     /// `PyModule_AddStringConstant` with a literal.
     Str(String),
+    /// `PyModule_AddObject` of a value the scaffolder knows how to make
+    /// (`PyDict_New()`, `PyFloat_FromDouble(2.5)`, ...): the Python
+    /// expression that makes it, and the C expression.
+    Object(String, String),
 }
 
 /// A `PyGetSetDef` table.

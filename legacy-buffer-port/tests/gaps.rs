@@ -122,6 +122,7 @@ initsmall(void)
     PyModule_AddObject(m, "Error", base);
     PyModule_AddObject(m, "SubError", sub);
     PyModule_AddObject(m, "table", PyDict_New());
+    PyModule_AddObject(m, "config", Py_BuildValue("(ii)", 1, 2));
     PyModule_AddIntConstant(m, "LEVEL", 3);
     PyType_Ready(&SmallType);
     PyModule_AddObject(m, "Small", (PyObject *)&SmallType);
@@ -170,10 +171,10 @@ fn gaps_name_file_and_line() {
     );
     // A type's slot py_class! does not take.
     gap(line_of("SmallType = {"), "tp_compare = small_compare");
-    // A module attribute that is neither an int nor a str.
+    // A module attribute the scaffolder cannot make.
     gap(
-        line_of("\"table\""),
-        "module attribute table = PyDict_New ( )",
+        line_of("\"config\""),
+        "module attribute config = Py_BuildValue",
     );
 
     let lib_rs = std::fs::read_to_string(out.join("src/lib.rs")).unwrap();
@@ -243,6 +244,9 @@ fn gaps_name_file_and_line() {
     assert!(!stderr.contains("paired calls no"), "{stderr}");
     assert!(holds(&lib_rs, "types: { Small }"), "{lib_rs}");
     assert!(holds(&lib_rs, "LEVEL: int = 3;"));
+    // An object it can make: an empty dict.
+    assert!(holds(&lib_rs, "table: object = make_table;"), "{lib_rs}");
+    assert!(holds(&lib_rs, "py.eval(\"{}\")"), "{lib_rs}");
     assert!(holds(&lib_rs, "NAME: str = \"small\";"));
     // Nothing guessed: the built format's function does not parse.
     assert!(!holds(&lib_rs, "py_format!(\"O:built\")"));

@@ -84,6 +84,10 @@ fn kwmod_skeleton_matches_the_c_original() {
         "KwError(ValueError) = \"kwmod.KwError\";",
         "MAX_LEVEL: int = 9;",
         "FLAVOUR: str = \"plain\";",
+        "REGISTRY: object = make_REGISTRY;",
+        "RATIO: object = make_RATIO;",
+        "py.eval(\"0.25\")",
+        "DEFAULT: object = make_DEFAULT;",
         // O&: a Rust converter for the C's, which its body is to port.
         "let (_count, _text): (Converted<ToCount>, Option<&CStr>) = args.parse(py_format!(\"O&|s:repeat\"))?;",
         "impl<'a, 'py> Converter<'a, 'py> for ToCount {",

@@ -108,6 +108,16 @@ fn fail<'py>(_py: Python<'py>, kind: Borrowed<'_, 'py>) -> Result<()> {
     }
 }
 
+/// The module attribute `TABLE`, made at import.
+fn make_table(py: Python<'_>) -> Result<Object<'_>> {
+    py.eval("{'a': 1}")
+}
+
+/// A module attribute whose making fails.
+fn make_nothing(_py: Python<'_>) -> Result<Object<'_>> {
+    Err(Error::new(ExceptionType::ValueError, "no table today"))
+}
+
 /// How many times `Small::convert` ran.
 static CONVERSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -173,6 +183,7 @@ py_module! {
             ANSWER: int = 42;
             BIG: int = i64::MIN;
             NAME: str = "toolkit \u{e9}";
+            TABLE: object = make_table;
         }
     }
 }
@@ -908,6 +919,34 @@ py_module! {
             Pong(self::Ping) = "toolkit_cycle.Pong";
         }
     }
+}
+
+py_module! {
+    module toolkit_failing {
+        functions: {}
+        constants: {
+            TABLE: object = make_nothing;
+        }
+    }
+}
+
+#[test]
+fn a_module_attribute_whose_making_fails_fails_the_import() {
+    let _serial = serial();
+    with_gil(|py| {
+        import(py);
+        assert_eq!(repr(py, "td.TABLE"), "{'a': 1}");
+        toolkit_failing::init();
+        // SAFETY: GIL held (`py`); reads, then clears, the error indicator.
+        let (set, value_error) = unsafe {
+            let set = !ffi::PyErr_Occurred().is_null();
+            let value_error = ffi::PyErr_ExceptionMatches(ffi::PyExc_ValueError) != 0;
+            ffi::PyErr_Clear();
+            (set, value_error)
+        };
+        assert!(set && value_error, "the maker's ValueError was not raised");
+        assert!(no_exception_set(py));
+    })
 }
 
 #[test]

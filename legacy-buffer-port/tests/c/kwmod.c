@@ -5,7 +5,7 @@
  * METH_O, METH_NOARGS, a function without a docstring, Py_InitModule4, an
  * exception class on a built-in base, int and str constants, and the
  * numeric, 'z', 'O&' (an O& converter raising its own error) and 'O!'
- * units.
+ * units, and module attributes of other types (a dict, a float, None).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -146,4 +146,8 @@ initkwmod(void)
     PyModule_AddObject(m, "KwError", KwError);
     PyModule_AddIntConstant(m, "MAX_LEVEL", 9);
     PyModule_AddStringConstant(m, "FLAVOUR", "plain");
+    PyModule_AddObject(m, "REGISTRY", PyDict_New());
+    PyModule_AddObject(m, "RATIO", PyFloat_FromDouble(0.25));
+    Py_INCREF(Py_None);
+    PyModule_AddObject(m, "DEFAULT", Py_None);
 }

@@ -126,8 +126,9 @@ def describe(value):
     if isinstance(value, type):
         return ('type', value.__name__, value.__module__, value.__doc__,
                 tuple(b.__name__ for b in value.__bases__))
-    if isinstance(value, (int, long, str, unicode)):
-        return ('constant', type(value).__name__, value)
+    if isinstance(value, (int, long, str, unicode, float, type(None), dict,
+                          list, tuple)):
+        return ('constant', type(value).__name__, repr(value))
     if callable(value) and type(value).__name__ == 'builtin_function_or_method':
         return ('function', value.__name__, value.__doc__)
     return ('other', type(value).__name__)

@@ -452,11 +452,20 @@ impl<const N: usize> MethodTable<N> {
 
 /// A constant of a module: `PyModule_AddObject(module, name, value)`.
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub enum Constant {
     /// An `int`.
     Int(&'static CStr, i64),
     /// A `str`.
     Str(&'static CStr, &'static str),
+    /// Any object, made at import by the function (after the module's
+    /// types and exception classes are added): a C module's
+    /// `PyModule_AddObject(m, "table", PyDict_New())`. Its error fails
+    /// the import.
+    Object(
+        &'static CStr,
+        for<'py> fn(Python<'py>) -> Result<Object<'py>>,
+    ),
 }
 
 /// An exception class of an extension module, made at import with
@@ -701,6 +710,7 @@ impl ModuleDef {
             let (name, value) = match *constant {
                 Constant::Int(name, value) => (name, value.into_object(py)?),
                 Constant::Str(name, value) => (name, Object::native_str(py, value)?),
+                Constant::Object(name, make) => (name, make(py)?),
             };
             let name = name.to_str().unwrap_or_default();
             add_object(py, module, name, value.into_ptr(), false)?;
@@ -863,6 +873,11 @@ macro_rules! __py_method {
 ///     }
 /// }
 ///
+/// /// The module attribute `SIZES`, made at import.
+/// fn sizes(py: Python<'_>) -> Result<legacy_buffer::Object<'_>> {
+///     py.eval("(1, 2, 4)")
+/// }
+///
 /// /// version() -> str: METH_NOARGS.
 /// fn version(_py: Python<'_>) -> Result<&'static str> {
 ///     Ok("1.0")
@@ -886,6 +901,8 @@ macro_rules! __py_method {
 ///         constants: {
 ///             LEVEL: int = 3;
 ///             NAME: str = "demo";
+///             // Made at import: C's PyModule_AddObject(m, "SIZES", ...).
+///             SIZES: object = sizes;
 ///         }
 ///     }
 /// }
@@ -902,7 +919,8 @@ macro_rules! __py_method {
 ///             assert demo.first.__doc__ == 'first(buf) -> str'\n\
 ///             assert demo.bare.__doc__ is None\n\
 ///             assert issubclass(demo.EmptyError, ValueError)\n\
-///             assert demo.BlankError.__bases__ == (demo.EmptyError,)")?;
+///             assert demo.BlankError.__bases__ == (demo.EmptyError,)\n\
+///             assert demo.SIZES == (1, 2, 4)")?;
 ///     let e = py.run("demo.first(b'')").unwrap_err();
 ///     assert_eq!(e.to_string(), "demo.EmptyError: the buffer is empty");
 ///     Ok(())
@@ -928,7 +946,9 @@ macro_rules! __py_method {
 /// another of the module's own classes (`except Other` catches it); each
 /// is a `static` of the module the macro is called in, raised as
 /// `Err(Name.err(message))`.
-/// Constants are `NAME: int = expr;` (an `i64`) or `NAME: str = "text";`.
+/// Constants are `NAME: int = expr;` (an `i64`), `NAME: str = "text";`, or
+/// `NAME: object = path;`, any object the function
+/// `fn(Python<'py>) -> Result<Object<'py>>` makes at import.
 /// `doc:` may be left out: the module's `__doc__` is then `None`, as
 /// `Py_InitModule` leaves it.
 #[macro_export]
@@ -1065,5 +1085,8 @@ macro_rules! __py_constant {
     };
     ($name:ident, str, $value:expr) => {
         $crate::extension::Constant::Str($crate::__ident_name!($name), $value)
+    };
+    ($name:ident, object, $value:expr) => {
+        $crate::extension::Constant::Object($crate::__ident_name!($name), $value)
     };
 }
