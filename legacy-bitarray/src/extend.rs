@@ -113,9 +113,8 @@ pub(crate) fn extend_01(this: &This<'_, '_>, chars: &[u8]) -> Result<()> {
             // refuses it (OverflowError), and `PyErr_Format` then raises the
             // ValueError with no message at all (its `IS_PY3K` build has no
             // branch of its own here; Python 2's `PyString_FromFormat`
-            // writes the byte). An empty message, then, as `str()` of the
-            // C's shows.
-            return Error::new(ExceptionType::ValueError, "");
+            // writes the byte). No value, then: `args` is `()`, as the C's.
+            return Error::without_value(ExceptionType::ValueError);
         }
         Error::with_bytes(ExceptionType::ValueError, e.message())
     })

@@ -35,8 +35,8 @@
 //!   `to01` (a `str`, not bytes); and its `#ifndef IS_PY3K` `int` branch
 //!   of `getIndex` (every `int` is a `long` there);
 //! - what CPython 3 makes of the same C: a `ValueError` formatted with
-//!   `%c` of a negative `char` has an empty message (Python 3's formatter
-//!   refuses the character; its `args` are `('',)` here, `()` there); and
+//!   `%c` of a negative `char` has no value at all (Python 3's formatter
+//!   refuses the character: `args` is `()`); and
 //!   where the C returns a result with an
 //!   exception still set (`a[2**64]`: `PyLong_AsLongLong`'s `OverflowError`,
 //!   unread), CPython 3 raises a `SystemError` caused by it, where the port

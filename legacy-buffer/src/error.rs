@@ -53,6 +53,8 @@ enum Origin {
     /// As `Builtin`, with a message of bytes (a Python 2 `str` may hold any,
     /// NUL included, as C's `PyErr_Format` writes them).
     BuiltinBytes(ExceptionType, Vec<u8>),
+    /// As `Builtin`, with no value at all (`PyErr_SetNone`: `args` is `()`).
+    BuiltinNone(ExceptionType),
     /// Made here, of an exception class made at run time (an extension
     /// module's own).
     Class(&'static ClassCell),
@@ -275,6 +277,19 @@ impl Error {
         }))
     }
 
+    /// A new exception of a built-in type with no value at all, as C's
+    /// `PyErr_SetNone(PyExc_...)` raises it: its `args` are `()`, its
+    /// `str()` empty ([`message`](Error::message) is empty too).
+    #[cold]
+    pub fn without_value(kind: ExceptionType) -> Error {
+        Error(Box::new(Inner {
+            type_name: kind.name().to_owned(),
+            message: String::new(),
+            origin: Origin::BuiltinNone(kind),
+            cause: None,
+        }))
+    }
+
     /// A new exception of a class made at run time (an extension module's
     /// own, whose `err` is the usual way to it).
     #[cold]
@@ -326,6 +341,8 @@ impl Error {
             }
             Origin::Builtin(kind) => set_string(kind.object(), &message),
             Origin::BuiltinBytes(kind, bytes) => set_bytes(kind.object(), &bytes),
+            // SAFETY: GIL held (restore's token); a valid exception class.
+            Origin::BuiltinNone(kind) => unsafe { ffi::PyErr_SetNone(kind.object()) },
             Origin::Class(class) => match class.get() {
                 Some(class) => set_string(class, &message),
                 None => set_string(

@@ -103,6 +103,7 @@ fn fail<'py>(_py: Python<'py>, kind: Borrowed<'_, 'py>) -> Result<()> {
         "grandchild" => Err(IoGrandchild.err("deep")),
         "uninitialised" => Err(NeverAdded.err("never added")),
         "builtin" => Err(Error::new(ExceptionType::KeyError, "k")),
+        "no value" => Err(Error::without_value(ExceptionType::ValueError)),
         "panic" => panic!("a panic in a module function"),
         _ => Ok(()),
     }
@@ -1002,6 +1003,20 @@ fn o_ampersand_runs_the_converter_in_order_and_passes_its_error_on() {
             )
         );
         assert_eq!(count(), before);
+        assert!(no_exception_set(py));
+    })
+}
+
+#[test]
+fn an_error_without_a_value_has_empty_args() {
+    let _serial = serial();
+    with_gil(|py| {
+        import(py);
+        py.run(
+            "try:\n    td.fail('no value')\nexcept ValueError as e:\n    tk_none = (e.args, str(e))\n",
+        )
+        .unwrap();
+        assert_eq!(repr(py, "tk_none"), "((), '')");
         assert!(no_exception_set(py));
     })
 }
