@@ -56,12 +56,11 @@ const SLOTS: &[(&str, &str, &str, &str)] = &[
     ("nb_inplace_rshift", "__irshift__", "(arg)", "()"),
 ];
 
-/// Slots whose C functions are what Python does without them, or what
-/// the Rust value's `Drop` does: (field, function).
-const DEFAULTS: &[(&str, &str)] = &[
-    ("tp_getattro", "PyObject_GenericGetAttr"),
-    ("tp_setattro", "PyObject_GenericSetAttr"),
-];
+/// Slots whose C functions are what `py_class!` sets too: (field,
+/// function). (`tp_setattro = PyObject_GenericSetAttr` is not among them:
+/// it gives a C type `__setattr__` and `__delattr__` in its `__dict__`,
+/// which a `py_class!` type, inheriting the slot, has not: a gap.)
+const DEFAULTS: &[(&str, &str)] = &[("tp_getattro", "PyObject_GenericGetAttr")];
 
 /// Generate every type of `extracted`. `written`: the Rust functions
 /// already written (one per C function and shape).
@@ -277,6 +276,14 @@ fn one(
                 let rust = cx.body(cname, shape, &t.loc);
                 slot_lines += &format!("            {slot} => {rust};\n");
             }
+            None if field == "tp_setattro" && cname == "PyObject_GenericSetAttr" => cx.gap(
+                format!(
+                    "type {name}: tp_setattro = PyObject_GenericSetAttr gives the C type \
+                     __setattr__ and __delattr__ in its __dict__; py_class! inherits the slot \
+                     (attributes are set alike, the __dict__ differs)"
+                ),
+                &mut slot_lines,
+            ),
             None => cx.gap(
                 format!(
                     "type {name}: {field} = {cname}: py_class! takes no such slot yet; port it \

@@ -42,6 +42,7 @@ pub fn extract(source: &Path, options: &Options) -> Result<Extracted, String> {
         kwlists: HashMap::new(),
         exception_vars: HashMap::new(),
         pending_objects: Vec::new(),
+        pending_fields: Vec::new(),
         main: source.display().to_string(),
     };
     // First the variables (docstrings, keyword lists), which calls refer to.
@@ -83,8 +84,26 @@ struct Walker {
     exception_vars: HashMap<String, usize>,
     /// `PyModule_AddObject(m, name, variable)` seen: (name, variable, loc).
     pending_objects: Vec<(String, Result<String, String>, Loc)>,
+    /// `variable.field = value;` seen (a type's field set at run time).
+    pending_fields: Vec<PendingField>,
     /// The main file, as libclang names it.
     main: String,
+}
+
+/// A struct field assigned at run time, `var.field = value;`: applied to
+/// the type `var` names, if it is one, once every type is read.
+struct PendingField {
+    var: String,
+    field: String,
+    /// The name the value refers to, if a plain name.
+    value: Option<String>,
+    /// The same, where it names a function.
+    function: Option<String>,
+    /// The value as written.
+    text: String,
+    /// NULL or 0.
+    null: bool,
+    loc: Loc,
 }
 
 /// Where `entity` is: its expansion location (a macro's use, not its
@@ -576,7 +595,8 @@ impl Walker {
             self.gap(
                 at,
                 format!(
-                    "type {}: designated initialisers (.tp_name = ...) are not read yet;                      write its py_class! by hand",
+                    "type {}: designated initialisers (.tp_name = ...) are not read yet; write \
+                     its py_class! by hand",
                     var.get_name().unwrap_or_default()
                 ),
             );
@@ -756,6 +776,27 @@ impl Walker {
                                 assigned.push((strip(rhs), var));
                             }
                         }
+                        // `Foo_Type.tp_new = PyType_GenericNew;`: a type's
+                        // field set at run time (before PyType_Ready).
+                        if lhs.get_kind() == EntityKind::MemberRefExpr {
+                            let base = lhs.get_children().into_iter().next().and_then(named);
+                            if let (Some(var), Some(field)) = (base, lhs.get_name()) {
+                                let function = named(rhs).filter(|_| {
+                                    strip(rhs)
+                                        .get_reference()
+                                        .is_some_and(|d| d.get_kind() == EntityKind::FunctionDecl)
+                                });
+                                self.pending_fields.push(PendingField {
+                                    var,
+                                    field,
+                                    value: named(rhs),
+                                    function,
+                                    text: spelling(rhs),
+                                    null: is_null(rhs),
+                                    loc: loc(e),
+                                });
+                            }
+                        }
                     }
                 }
                 EntityKind::VarDecl => {
@@ -798,6 +839,7 @@ impl Walker {
                         callee: callee.clone(),
                         keywords: false,
                         args_expr: args.first().map(|&a| spelling(a)).unwrap_or_default(),
+                        kwargs_expr: None,
                         format: Err(format!("{callee}(...)")),
                         kwlist: None,
                         targets: Vec::new(),
@@ -894,6 +936,12 @@ impl Walker {
             callee: callee.to_string(),
             keywords,
             args_expr: args.first().map(|&a| spelling(a)).unwrap_or_default(),
+            kwargs_expr: keywords
+                .then(|| {
+                    args.get(1)
+                        .map(|&a| named(a).unwrap_or_else(|| spelling(a)))
+                })
+                .flatten(),
             format,
             kwlist,
             targets,
@@ -1066,9 +1114,34 @@ impl Walker {
         self.pending_objects.push((name, value, at));
     }
 
-    /// Match `PyModule_AddObject`s with exception classes and types; the
-    /// rest are gaps.
+    /// Match `PyModule_AddObject`s with exception classes and types (the
+    /// rest are gaps), and apply the types' fields set at run time.
     fn finish(&mut self) {
+        for f in std::mem::take(&mut self.pending_fields) {
+            let Some(def) = self.out.types.iter_mut().find(|t| t.var == f.var) else {
+                continue; // not a type's field
+            };
+            match (f.field.as_str(), f.function, f.value) {
+                _ if f.null => {}
+                // `Foo_Type.ob_type = &PyType_Type;`: PyType_Ready does it.
+                (field, _, _) if field.starts_with("ob_") => {}
+                ("tp_new", Some(function), _) => def.new = Some(function),
+                ("tp_init", Some(function), _) => def.init = Some(function),
+                ("tp_methods", _, Some(table)) => def.methods = Some(table),
+                ("tp_getset", _, Some(table)) => def.getset = Some(table),
+                (field, Some(function), _) if field.starts_with("tp_") => {
+                    def.slots.retain(|(slot, _)| slot != field);
+                    def.slots.push((field.to_string(), function));
+                }
+                (field, _, _) => {
+                    let message = format!(
+                        "type {}: {field} = {} set at run time: not scaffolded; port it by hand",
+                        f.var, f.text
+                    );
+                    self.gap(f.loc, message);
+                }
+            }
+        }
         for (name, value, at) in std::mem::take(&mut self.pending_objects) {
             let of_type = value
                 .as_ref()

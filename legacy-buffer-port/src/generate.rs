@@ -4,7 +4,7 @@
 
 use crate::model::{
     camel, convention, is_rust_ident, read_format, rust_name, ConstValue, Extracted, Function, Gap,
-    HelperCall, Loc, MethodEntry, ParseCall, Unit,
+    HelperCall, Loc, MethodEntry, ParseCall, Target, Unit,
 };
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -634,12 +634,11 @@ pub fn body(
             }
             let parses = through.map_or_else(|| f.parses.clone(), |(p, _)| vec![p]);
             match parses.as_slice() {
-                // The C never looks at its arguments (its parameter is
-                // named once, in the signature): nor does the skeleton.
-                [] if f
-                    .params
-                    .get(1)
-                    .is_some_and(|a| word_count(&f.text, a) == 1) => {}
+                // The C never looks at its arguments (its tuple and its
+                // keyword dict are named once each, in the signature): nor
+                // does the skeleton.
+                [] if f.params.get(1).is_some_and(|a| word_count(&f.text, a) == 1)
+                    && f.params.get(2).map_or(true, |k| word_count(&f.text, k) == 1) => {}
                 [] => {
                     let helpers: Vec<&str> = f.calls.iter().map(|c| c.callee.as_str()).collect();
                     let message = if helpers.is_empty() {
@@ -766,9 +765,15 @@ fn converter_code(extracted: &Extracted, converters: &BTreeSet<String>) -> Strin
 /// The parse `f` makes through a helper it hands its argument tuple and a
 /// literal format (bitarray's `two_bitarray_func(args, KERN_subset,
 /// "OO:subset")`): the helper's one parse, of its own parameters, with the
-/// caller's tuple and format. `None` unless exactly one helper call is so.
+/// caller's tuple, keyword dict, format and targets. `None` unless exactly
+/// one helper call is so, and the caller does nothing else with its tuple
+/// (its text names it in its signature and that call only; a function a
+/// macro writes has no text of its own to look at).
 fn parse_through_helper(f: &Function, extracted: &Extracted) -> Option<(ParseCall, HelperCall)> {
     let tuple = f.params.get(1)?;
+    if word_count(&f.text, tuple) > 2 {
+        return None;
+    }
     let mut found = None;
     for call in &f.calls {
         let Some(helper) = extracted.function(&call.callee) else {
@@ -784,6 +789,17 @@ fn parse_through_helper(f: &Function, extracted: &Extracted) -> Option<(ParseCal
         if call.args.get(at).map(|(spelled, _)| spelled) != Some(tuple) {
             continue;
         }
+        // Keywords: the caller's own dict, where the helper's parse takes
+        // one (given NULL, the C parse would ignore keywords).
+        if p.keywords {
+            let kwargs = p.kwargs_expr.as_deref().and_then(param);
+            let given = kwargs
+                .and_then(|k| call.args.get(k))
+                .map(|(spelled, _)| spelled);
+            if given.is_none() || given != f.params.get(2) {
+                continue;
+            }
+        }
         let format = match &p.format {
             Ok(format) => format.clone(),
             Err(expr) => match param(expr).and_then(|j| call.args.get(j)) {
@@ -797,6 +813,19 @@ fn parse_through_helper(f: &Function, extracted: &Extracted) -> Option<(ParseCal
         let mut parse = p.clone();
         parse.format = Ok(format);
         parse.args_expr = tuple.clone();
+        // A target that is one of the helper's parameters (a converter, a
+        // pointer the caller passed) is what the caller passed for it.
+        for target in &mut parse.targets {
+            let name = target.expr.trim_start_matches('&').trim();
+            if let Some((spelled, _)) = param(name).and_then(|j| call.args.get(j)) {
+                let var = spelled.trim_start_matches('&').trim();
+                *target = Target {
+                    expr: spelled.replacen("& ", "&", 1),
+                    var: is_rust_ident(var).then(|| var.to_string()),
+                    c_type: None,
+                };
+            }
+        }
         found = Some((parse, call.clone()));
     }
     found

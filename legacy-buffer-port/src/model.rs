@@ -115,6 +115,9 @@ pub struct ParseCall {
     pub keywords: bool,
     /// The argument tuple's expression, as written.
     pub args_expr: String,
+    /// The keyword dict's expression, for `PyArg_ParseTupleAndKeywords`
+    /// (the name it refers to, where it is one).
+    pub kwargs_expr: Option<String>,
     /// The format, when a string literal (`Err`: the expression written).
     pub format: Result<String, String>,
     /// The keyword names, when a NULL-terminated array of string literals

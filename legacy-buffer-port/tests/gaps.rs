@@ -124,6 +124,7 @@ initsmall(void)
     PyModule_AddObject(m, "table", PyDict_New());
     PyModule_AddObject(m, "config", Py_BuildValue("(ii)", 1, 2));
     PyModule_AddIntConstant(m, "LEVEL", 3);
+    SmallType.tp_new = PyType_GenericNew;
     PyType_Ready(&SmallType);
     PyModule_AddObject(m, "Small", (PyObject *)&SmallType);
     PyModule_AddStringConstant(m, "NAME", "small");
@@ -231,13 +232,15 @@ fn gaps_name_file_and_line() {
         "{lib_rs}"
     );
     assert!(holds(&lib_rs, "__repr__ => small_repr;"), "{lib_rs}");
+    // tp_new set at run time, as CPython's tutorial writes it.
+    assert!(holds(&lib_rs, "new: new_small,"), "{lib_rs}");
     // From its struct of sequence slots.
     assert!(holds(&lib_rs, "__len__ => small_len;"), "{lib_rs}");
     // A parse in a helper given the tuple and a literal format: followed.
     assert!(
         holds(
             &lib_rs,
-            "let (_arg1, _arg2): (Borrowed, Borrowed) = args.parse(py_format!(\"OO:paired\"))?;"
+            "let (_a, _b): (Borrowed, Borrowed) = args.parse(py_format!(\"OO:paired\"))?;"
         ),
         "{lib_rs}"
     );

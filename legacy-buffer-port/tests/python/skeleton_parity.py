@@ -76,6 +76,17 @@ PARSE_ERRORS = re.compile(
     r"|(string or read-only|string or buffer|read-write buffer|single-segment)"
 )
 
+# The errors getargs.c raises before converting any unit: the argument
+# count and keywords.
+BEFORE_UNITS = re.compile(
+    r"(takes (at most|at least|exactly|no) )"
+    r"|(takes exactly one argument)"
+    r"|(is an invalid keyword argument)"
+    r"|(Argument given by name)"
+    r"|(Required argument)"
+    r"|(takes no keyword arguments)"
+)
+
 # How a skeleton's O& converter names itself in its NotImplementedError.
 CONVERTER = ' (an O& converter)'
 
@@ -229,10 +240,13 @@ def main():
             body['raised in body'] += 1
             return
         if b[:2] == ('raise', 'NotImplementedError'):
-            if b[2].endswith(CONVERTER):
+            if b[2].endswith(CONVERTER) and not (
+                    a[0] == 'raise' and BEFORE_UNITS.search(a[2])):
                 # An O& unit's converter is a body: whatever the C's
                 # converter made of the argument (its own error, or a later
-                # unit's after it succeeded), the skeleton reached it.
+                # unit's after it succeeded), the skeleton reached it; but
+                # not past an argument count or keyword error, which the C
+                # raises before any converter runs.
                 body['converter'] += 1
                 return
             if not_implemented is not None:
