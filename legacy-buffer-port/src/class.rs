@@ -109,7 +109,7 @@ impl Ctx<'_> {
         if let Some(rust) = self.written.find(cname, shape) {
             return rust;
         }
-        let rust = self.written.new_name(cname);
+        let rust = self.written.new_name(cname, self.needs);
         let (code, fn_gaps) = body(cname, &rust, shape, self.extracted, at, self.needs);
         self.gaps.extend(fn_gaps);
         self.bodies += &code;
@@ -143,7 +143,7 @@ fn one(
         return None;
     };
     let short = name.rsplit('.').next().unwrap_or_default();
-    let rust_ty = camel(short);
+    let rust_ty = cx.needs.reserve(&camel(short));
     if rust_name(&rust_ty).as_deref() != Some(rust_ty.as_str()) || rust_ty.is_empty() {
         cx.gap(
             format!("type {name}: {rust_ty:?} is no Rust type name: no py_class! written"),
@@ -237,7 +237,7 @@ fn one(
         };
         if field == "tp_iter" && cname == "PyObject_SelfIter" {
             // The object is its own iterator.
-            let rust = format!("{}_self_iter", t.var);
+            let rust = cx.needs.reserve(&format!("{}_self_iter", t.var));
             cx.needs.imports.insert("Object");
             let _ = write!(
                 cx.bodies,
@@ -313,7 +313,9 @@ fn one(
     let new_line = match t.new.as_deref() {
         None => None,
         Some("PyType_GenericNew") => {
-            let rust = format!("new_{}", short.to_ascii_lowercase());
+            let rust = cx
+                .needs
+                .reserve(&format!("new_{}", short.to_ascii_lowercase()));
             cx.needs.imports.insert("Args");
             let _ = write!(
                 cx.bodies,

@@ -166,7 +166,22 @@ fn named(e: Entity<'_>) -> Option<String> {
     (e.get_kind() == EntityKind::DeclRefExpr)
         .then(|| e.get_name())
         .flatten()
-        .map(canonical)
+        .map(|name| api_name(e, name))
+}
+
+/// `name`, which `e` refers to, as CPython spells it ([`canonical`]) where
+/// it is declared outside the main file (the headers'): the module's own
+/// names are kept as they are, `PyPy...` ones included.
+fn api_name(e: Entity<'_>, name: String) -> String {
+    let own = e
+        .get_reference()
+        .and_then(|d| d.get_location())
+        .is_some_and(|l| l.is_in_main_file());
+    if own {
+        name
+    } else {
+        canonical(name)
+    }
 }
 
 /// A C API name as CPython spells it: PyPy's headers rename the API
@@ -186,16 +201,18 @@ fn canonical(name: String) -> String {
     name
 }
 
-/// The Python expression that makes what C expression `e` makes, for the
-/// values C modules add as attributes that the scaffolder knows: empty
-/// containers, `None`, `True`, `False`, and numbers from constants.
-fn known_object(e: Entity<'_>) -> Option<String> {
+/// The Python expressions, on Python 2 and on Python 3, that make what C
+/// expression `e` makes, for the values C modules add as attributes that
+/// the scaffolder knows: empty containers, `None`, `True`, `False`, and
+/// numbers from constants (a `PyLong_*` one is Python 2's `long`).
+fn known_object(e: Entity<'_>) -> Option<(String, String)> {
+    let same = |s: &str| Some((s.to_string(), s.to_string()));
     let e = strip(e);
     if e.get_kind() == EntityKind::DeclRefExpr {
         return match named(e)?.as_str() {
-            "_Py_NoneStruct" | "Py_None" => Some("None".into()),
-            "_Py_TrueStruct" | "Py_True" => Some("True".into()),
-            "_Py_ZeroStruct" | "Py_False" => Some("False".into()),
+            "_Py_NoneStruct" | "Py_None" => same("None"),
+            "_Py_TrueStruct" | "Py_True" => same("True"),
+            "_Py_ZeroStruct" | "Py_False" => same("False"),
             _ => None,
         };
     }
@@ -206,18 +223,19 @@ fn known_object(e: Entity<'_>) -> Option<String> {
     if e.get_kind() != EntityKind::CallExpr {
         return None;
     }
-    let callee = canonical(e.get_name()?);
+    let callee = api_name(e, e.get_name()?);
     let args = e.get_arguments().unwrap_or_default();
     let int = |i: usize| args.get(i).and_then(|&a| int_value(a));
     match (callee.as_str(), args.len()) {
-        ("PyDict_New", 0) => Some("{}".into()),
-        ("PyList_New", 1) if int(0) == Some(0) => Some("[]".into()),
-        ("PyTuple_New", 1) if int(0) == Some(0) => Some("()".into()),
-        ("PyInt_FromLong" | "PyLong_FromLong" | "PyInt_FromSsize_t" | "PyLong_FromSsize_t", 1) => {
-            int(0).map(|v| v.to_string())
+        ("PyDict_New", 0) => same("{}"),
+        ("PyList_New", 1) if int(0) == Some(0) => same("[]"),
+        ("PyTuple_New", 1) if int(0) == Some(0) => same("()"),
+        ("PyInt_FromLong" | "PyInt_FromSsize_t", 1) => int(0).and_then(|v| same(&v.to_string())),
+        ("PyLong_FromLong" | "PyLong_FromSsize_t" | "PyLong_FromLongLong", 1) => {
+            int(0).map(|v| (format!("{v}L"), v.to_string()))
         }
         ("PyFloat_FromDouble", 1) => match args[0].evaluate()? {
-            EvaluationResult::Float(v) if v.is_finite() => Some(format!("{v:?}")),
+            EvaluationResult::Float(v) if v.is_finite() => same(&format!("{v:?}")),
             _ => None,
         },
         _ => None,
@@ -815,7 +833,7 @@ impl Walker {
             clang::EntityVisitResult::Recurse
         });
         for call in calls {
-            let callee = canonical(call.get_name().unwrap_or_default());
+            let callee = api_name(call, call.get_name().unwrap_or_default());
             let args = call.get_arguments().unwrap_or_default();
             let call_loc = loc(call);
             match callee.as_str() {
@@ -998,7 +1016,7 @@ impl Walker {
             None => Ok("Exception".to_string()),
             Some((b, inner)) => match inner.get_kind() {
                 EntityKind::DeclRefExpr => {
-                    let name = canonical(inner.get_name().unwrap_or_default());
+                    let name = api_name(inner, inner.get_name().unwrap_or_default());
                     match name.strip_prefix("PyExc_") {
                         Some(builtin) => Ok(builtin.to_string()),
                         None => Err(name),
@@ -1091,11 +1109,11 @@ impl Walker {
                 return;
             }
         };
-        if let Some(made) = args.get(2).and_then(|&v| known_object(v)) {
+        if let Some((py2, py3)) = args.get(2).and_then(|&v| known_object(v)) {
             let c = args.get(2).map(|&v| spelling(v)).unwrap_or_default();
             self.out.constants.push(Constant {
                 name,
-                value: ConstValue::Object(made, c),
+                value: ConstValue::Object(py2, py3, c),
                 loc: at,
             });
             return;

@@ -6,7 +6,7 @@ use crate::model::{
     camel, convention, is_rust_ident, read_format, rust_name, ConstValue, Extracted, Function, Gap,
     HelperCall, Loc, MethodEntry, ParseCall, Target, Unit,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -44,8 +44,27 @@ pub struct Needs {
     pub imports: BTreeSet<&'static str>,
     /// From `std::ffi`.
     pub std_imports: BTreeSet<&'static str>,
-    /// The C converter functions of `O&` units.
-    pub converters: BTreeSet<String>,
+    /// The C converter functions of `O&` units, and the Rust type each
+    /// is written as.
+    pub converters: BTreeMap<String, String>,
+    /// Every name the generated code defines at the crate's top level
+    /// (functions, structs): a name made up for one is never one in use.
+    pub names: BTreeSet<String>,
+}
+
+impl Needs {
+    /// `base`, or `base_2`, `base_3`... the first not defined yet, now
+    /// taken.
+    pub fn reserve(&mut self, base: &str) -> String {
+        let mut name = base.to_string();
+        let mut n = 1;
+        while self.names.contains(&name) {
+            n += 1;
+            name = format!("{base}_{n}");
+        }
+        self.names.insert(name.clone());
+        name
+    }
 }
 
 /// The generated crate's files, and the gaps found while writing them.
@@ -165,7 +184,7 @@ pub fn generate(
         let rust_fn = match written.find(cname, shape) {
             Some(rust) => rust,
             None => {
-                let rust = written.new_name(cname);
+                let rust = written.new_name(cname, &mut needs);
                 let (code, fn_gaps) = body(cname, &rust, shape, extracted, &entry.loc, &mut needs);
                 gaps.extend(fn_gaps);
                 bodies += &code;
@@ -294,10 +313,10 @@ pub fn generate(
         constant_lines += &match &c.value {
             ConstValue::Int(v) => format!("            {name}: int = {v};\n"),
             ConstValue::Str(s) => format!("            {name}: str = {};\n", rust_str(s)),
-            ConstValue::Object(made, c) => {
+            ConstValue::Object(py2, py3, c) => {
                 // A function that makes it, written with the bodies.
                 let attribute = name.trim_start_matches("r#");
-                let maker = format!("make_{attribute}");
+                let maker = needs.reserve(&format!("make_{attribute}"));
                 needs.imports.insert("Object");
                 let _ = write!(
                     bodies,
@@ -305,7 +324,15 @@ pub fn generate(
                      #[allow(non_snake_case)] // the attribute's name\n\
                      fn {maker}(py: Python<'_>) -> Result<Object<'_>> {{\n    \
                      py.eval({})\n}}\n",
-                    rust_str(made)
+                    if py2 == py3 {
+                        rust_str(py2)
+                    } else {
+                        format!(
+                            "if legacy_buffer::ffi::PY3 {{ {} }} else {{ {} }}",
+                            rust_str(py3),
+                            rust_str(py2)
+                        )
+                    }
                 );
                 format!("            {name}: object = {maker};\n")
             }
@@ -512,17 +539,15 @@ impl Written {
     }
 
     /// A Rust name for a new function of `cname`: the C name (with `_`
-    /// after a Rust keyword), suffixed `_2`, `_3`... for its later shapes.
-    pub fn new_name(&self, cname: &str) -> String {
+    /// after a Rust keyword), suffixed `_2`, `_3`... for its later shapes
+    /// or where the name is taken.
+    pub fn new_name(&self, cname: &str, needs: &mut Needs) -> String {
         let base = if is_rust_ident(cname) {
             cname.to_string()
         } else {
             format!("{cname}_")
         };
-        match self.0.iter().filter(|(c, _, _)| c == cname).count() {
-            0 => base,
-            n => format!("{base}_{}", n + 1),
-        }
+        needs.reserve(&base)
     }
 
     /// Record `rust` as `cname`'s function in `shape`.
@@ -738,10 +763,9 @@ pub fn body(
 /// whose `Converter::convert` raises `NotImplementedError` naming the C
 /// function, "(an O& converter)" (its body beside it, to translate), as
 /// every body does.
-fn converter_code(extracted: &Extracted, converters: &BTreeSet<String>) -> String {
+fn converter_code(extracted: &Extracted, converters: &BTreeMap<String, String>) -> String {
     let mut code = String::new();
-    for cname in converters {
-        let ty = camel(cname);
+    for (cname, ty) in converters {
         let _ = write!(
             code,
             "\n/// What the C converter `{cname}` (an `O&` unit's) makes of its argument, to port.\n\
@@ -939,8 +963,15 @@ fn parse_code(
                     "format {format:?}: the O& converter {converter} is not a plain function"
                 ));
             }
-            let ty = format!("Converted<{}>", camel(&converter));
-            needs.converters.insert(converter);
+            let rust = match needs.converters.get(&converter) {
+                Some(rust) => rust.clone(),
+                None => {
+                    let rust = needs.reserve(&camel(&converter));
+                    needs.converters.insert(converter, rust.clone());
+                    rust
+                }
+            };
+            let ty = format!("Converted<{rust}>");
             needs.imports.insert("Converted");
             if unit.optional {
                 format!("Option<{ty}>")
@@ -1093,4 +1124,23 @@ fn builtin_type(c_type: &str) -> Option<&'static str> {
         "PyBaseObject_Type" => "object",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_made_up_are_never_names_in_use() {
+        let mut needs = Needs::default();
+        let written = Written::default();
+        // A C function really named `copy_2`, then `copy` in two shapes.
+        assert_eq!(written.new_name("copy_2", &mut needs), "copy_2");
+        assert_eq!(written.new_name("copy", &mut needs), "copy");
+        assert_eq!(written.new_name("copy", &mut needs), "copy_3");
+        // A keyword gets its `_`; a made-up name steps past what is taken.
+        assert_eq!(written.new_name("type", &mut needs), "type_");
+        assert_eq!(needs.reserve("make_x"), "make_x");
+        assert_eq!(needs.reserve("make_x"), "make_x_2");
+    }
 }

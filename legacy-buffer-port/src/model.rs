@@ -177,8 +177,9 @@ pub enum ConstValue {
     Str(String),
     /// `PyModule_AddObject` of a value the scaffolder knows how to make
     /// (`PyDict_New()`, `PyFloat_FromDouble(2.5)`, ...): the Python
-    /// expression that makes it, and the C expression.
-    Object(String, String),
+    /// expression that makes it on Python 2 and on Python 3 (`5L`, `5`),
+    /// and the C expression.
+    Object(String, String, String),
 }
 
 /// A `PyGetSetDef` table.

@@ -79,6 +79,16 @@ noargs(PyObject *self)
 
 static PyTypeObject SmallType;
 
+/* A name of the module's own that looks like PyPy's renamed API. */
+static PyObject *
+PyPyramid_area(PyObject *self, PyObject *args)
+{
+    double base, height;
+    if (!PyArg_ParseTuple(args, "dd:area", &base, &height))
+        return NULL;
+    return PyFloat_FromDouble(base * height / 3);
+}
+
 static PyObject *
 smallest(PyObject *self, PyObject *args)
 {
@@ -90,6 +100,7 @@ smallest(PyObject *self, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"smallest", smallest, METH_VARARGS, "smallest(s)"},
+    {"area", PyPyramid_area, METH_VARARGS, "area(base, height)"},
     {"built", built, METH_VARARGS, NULL},
     {"type", converted, METH_VARARGS, "type(x)"},
     {"helped", helped, METH_VARARGS, "helped(n)"},
@@ -232,6 +243,18 @@ fn gaps_name_file_and_line() {
         "{lib_rs}"
     );
     assert!(holds(&lib_rs, "__repr__ => small_repr;"), "{lib_rs}");
+    // The module's own PyPy-looking name is its own.
+    assert!(
+        holds(
+            &lib_rs,
+            "area(args) => PyPyramid_area, \"area(base, height)\";"
+        ),
+        "{lib_rs}"
+    );
+    assert!(
+        !stderr.contains("PyPyramid_area is not defined"),
+        "{stderr}"
+    );
     // tp_new set at run time, as CPython's tutorial writes it.
     assert!(holds(&lib_rs, "new: new_small,"), "{lib_rs}");
     // From its struct of sequence slots.

@@ -88,6 +88,8 @@ fn kwmod_skeleton_matches_the_c_original() {
         "RATIO: object = make_RATIO;",
         "py.eval(\"0.25\")",
         "DEFAULT: object = make_DEFAULT;",
+        // A long on Python 2.
+        "py.eval(if legacy_buffer::ffi::PY3 { \"1000\" } else { \"1000L\" })",
         // O&: a Rust converter for the C's, which its body is to port.
         "let (_count, _text): (Converted<ToCount>, Option<&CStr>) = args.parse(py_format!(\"O&|s:repeat\"))?;",
         "impl<'a, 'py> Converter<'a, 'py> for ToCount {",

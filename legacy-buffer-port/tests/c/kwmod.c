@@ -148,6 +148,7 @@ initkwmod(void)
     PyModule_AddStringConstant(m, "FLAVOUR", "plain");
     PyModule_AddObject(m, "REGISTRY", PyDict_New());
     PyModule_AddObject(m, "RATIO", PyFloat_FromDouble(0.25));
+    PyModule_AddObject(m, "LIMIT", PyLong_FromLong(1000));
     Py_INCREF(Py_None);
     PyModule_AddObject(m, "DEFAULT", Py_None);
 }
