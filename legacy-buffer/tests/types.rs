@@ -1413,7 +1413,9 @@ fn init_runs_after_new_and_again_when_called() {
         assert_eq!(repr(py, "'__getattribute__' in tt.Init.__dict__"), "False");
         assert_eq!(repr(py, "'__getattribute__' in tt.Flag.__dict__"), "True");
         assert_eq!(repr(py, "tt.Init(3).state"), "(3, 1)");
-        // Called on another type's object: the slot wrapper refuses it.
+        // Called on another type's object: CPython's slot wrapper refuses
+        // it before the entry point runs (which checks the object's type
+        // again, as every entry point does).
         let e = py
             .eval("tt.Init.__init__(tt.Flag())")
             .map(drop)

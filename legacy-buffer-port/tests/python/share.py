@@ -13,10 +13,11 @@ chose for its Rust functions and variables:
 
 - a parse: the same py_format!("...") literal, or the same keyword list;
 - a py_module! or py_class! entry: a function or method of the same
-  Python name and form (`crc32(args)`, `update(this, args)`), a property,
-  a slot, a type (`class X as "dotted"`), the module, an exception class
-  (its dotted name), a constant (its name), `features:`, `new:`, `doc:`,
-  `types:`, and the section headers (`functions: {`, ...).
+  Python name, form (`crc32(args)`, `update(this, args)`) and docstring, a
+  property (name and docstring), a slot, a type (`class X as "dotted"`),
+  the module, an exception class (its dotted name), a constant (its name),
+  the same `features:` and `doc:`, `new:` (not `new(cls):`), `types:`, and
+  the section headers (`functions: {`, ...).
 
 Everything else (the bodies, helper functions, imports, attributes, the
 Rust function signatures the porter named) counts as the porter's.
@@ -63,12 +64,22 @@ def code_lines(text):
     return out
 
 
+def is_entry(line):
+    """Whether the line starts a py_module!/py_class! function or method
+    entry (a match arm `Some(i) =>` does not: its form is no entry's)."""
+    m = ENTRY.match(line)
+    return bool(m) and set(re.sub(r'\s+', '', m.group(2)).split(',')) <= FORM_WORDS
+
+
 def statements(lines):
-    """Lines grouped into statements."""
+    """Lines grouped into statements (a py_module!/py_class! entry runs to
+    its ';', its docstring on the next line if rustfmt put it there)."""
     group = []
     for line in lines:
         group.append(line)
-        if line.endswith((';', ',', '{', '}')) and not line.endswith('\\'):
+        entry = is_entry(group[0]) or PROPERTY.match(group[0])
+        ends = (';',) if entry else (';', ',', '{', '}')
+        if line.endswith(ends) and not line.endswith('\\'):
             yield group
             group = []
     if group:
@@ -76,6 +87,15 @@ def statements(lines):
 
 
 CONSTS = {}
+
+
+def literal(text):
+    """The first string literal of a statement's text, as Rust reads it
+    (a backslash at the end of a line skips the next line's indent), or
+    None."""
+    text = re.sub(r'\\\s+', '', text)
+    m = LITERAL.search(text)
+    return m.group(0) if m else None
 
 
 def keys(statement):
@@ -96,23 +116,28 @@ def keys(statement):
         if m:
             found.add((kind, m.group(1)))
     m = ENTRY.match(first)
-    if m and not EXCEPTION.match(first):
+    if m and is_entry(first) and not EXCEPTION.match(first):
+        # Its docstring, if any, must be the same too.
         form = re.sub(r'\s+', '', m.group(2))
-        # An entry's form is made of these words (a match arm's is not).
-        if set(form.split(',')) <= FORM_WORDS:
-            found.add(('entry', m.group(1), form))
+        found.add(('entry', m.group(1), form, literal(text[m.end():])))
     m = PROPERTY.match(first)
     if m:
-        found.add(('property', m.group(1)))
+        found.add(('property', m.group(1), literal(text[m.end():].split(')', 1)[-1])))
     m = SLOT.match(first)
     if m:
         found.add(('slot', m.group(1)))
     m = CONSTANT.match(first)
     if m:
         found.add(('constant', m.group(1)))
-    for word in ('features:', 'new:', 'new(cls):', 'doc:', 'types:'):
+    if first.startswith('features:'):
+        words = re.findall(r'\w+', first[len('features:'):])
+        found.add(('features', tuple(sorted(words))))
+    if first.startswith('doc:'):
+        found.add(('doc', literal(text)))
+    # The constructor's form: `new:` and `new(cls):` are not the same.
+    for word in ('new:', 'new(cls):', 'types:'):
         if first.startswith(word):
-            found.add(('declaration', word.rstrip(':').replace('(cls)', '')))
+            found.add(('declaration', word))
     for header in HEADERS:
         if first.startswith(header):
             found.add(('header', header))
