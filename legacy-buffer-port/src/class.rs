@@ -4,7 +4,7 @@
 //! method table, the getters and setters, and the slots `py_class!` takes.
 //! What it cannot say is a [`Gap`].
 
-use crate::generate::{body, comment, rust_str, Needs, Shape, Written};
+use crate::body::{body, comment, rust_str, Needs, Shape, Written};
 use crate::model::{
     camel, convention, rust_name, Extracted, Gap, Loc, TypeDef, TPFLAGS_BASETYPE, TPFLAGS_HAVE_GC,
 };

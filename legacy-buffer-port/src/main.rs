@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+mod body;
 mod class;
 mod extract;
 mod generate;
