@@ -198,6 +198,11 @@ pub fn body(
             needs.imports.insert("Borrowed");
             params += ", _a: Borrowed<'_, '_>, _b: Borrowed<'_, '_>";
         }
+        "(class, args)" | "(class, args, kwargs)" => {
+            needs.imports.insert("Borrowed");
+            needs.imports.insert("Args");
+            params += ", _cls: Borrowed<'_, '_>, args: Args<'_, '_>";
+        }
         _ => {
             needs.imports.insert("Args");
             params += ", args: Args<'_, '_>";
@@ -223,8 +228,8 @@ pub fn body(
             format!("{cname} is not defined in this file: no body to show"),
             &mut inner,
         ),
-        (Some(f), "(args)" | "(args, kwargs)") => {
-            let wanted_keywords = sig == "(args, kwargs)";
+        (Some(f), "(args)" | "(args, kwargs)" | "(class, args)" | "(class, args, kwargs)") => {
+            let wanted_keywords = sig.ends_with("kwargs)");
             let through = f
                 .parses
                 .is_empty()
@@ -283,7 +288,8 @@ pub fn body(
             }
         }
     }
-    let params = if uses_args || sig != "(args)" && sig != "(args, kwargs)" {
+    let takes_args = sig.contains("args");
+    let params = if uses_args || !takes_args {
         params
     } else {
         params.replace("args: Args", "_args: Args")

@@ -360,7 +360,25 @@ fn one(
                     let (Some(cname), Some(flags)) = (&entry.function, entry.flags) else {
                         continue; // reported when the table was read
                     };
-                    let sig = match convention(flags) {
+                    // METH_STATIC (0x20): no self; METH_CLASS (0x10): the
+                    // class, which py_class! passes with the arguments.
+                    let (kind, plain) = match flags & 0x30 {
+                        0x20 => ("static", flags & !0x20),
+                        0x10 => ("class", flags & !0x10),
+                        _ => ("this", flags),
+                    };
+                    let sig = match convention(plain) {
+                        Ok(sig) if kind == "class" && !sig.starts_with("(args") => {
+                            cx.gap(
+                                format!(
+                                    "type {name}: method {:?} ({cname}): METH_CLASS with {sig}: \
+                                     py_class! class methods take (class, args[, kwargs])",
+                                    entry.name
+                                ),
+                                &mut method_lines,
+                            );
+                            continue;
+                        }
                         Ok(sig) => sig,
                         Err(why) => {
                             cx.gap(
@@ -380,16 +398,18 @@ fn one(
                         );
                         continue;
                     };
+                    let class_sig = format!("(class, {}", &sig[1..]);
                     let shape = Shape {
-                        sig,
-                        this: Some(&rust_ty),
+                        sig: if kind == "class" { &class_sig } else { sig },
+                        this: (kind == "this").then_some(rust_ty.as_str()),
                         ret: "()",
                         done: None,
                     };
                     let rust = cx.body(cname, shape, &entry.loc);
                     let receiver = match sig {
-                        "()" => "(this)".to_string(),
-                        other => format!("(this, {}", &other[1..]),
+                        "()" => format!("({kind})"),
+                        other if kind == "static" => format!("(static {}", &other[1..]),
+                        other => format!("({kind}, {}", &other[1..]),
                     };
                     let doc = entry
                         .doc

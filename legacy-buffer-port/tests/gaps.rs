@@ -115,6 +115,27 @@ static int small_compare(PyObject *a, PyObject *b) { return 0; }
 static Py_ssize_t small_len(PyObject *self) { return 0; }
 static PySequenceMethods small_seq = { small_len };
 
+static PyObject *
+small_make(PyObject *cls, PyObject *args)
+{
+    int n;
+    if (!PyArg_ParseTuple(args, "i:make", &n))
+        return NULL;
+    return PyObject_CallObject(cls, NULL);
+}
+
+static PyObject *
+small_check(PyObject *unused, PyObject *o)
+{
+    return PyBool_FromLong(o == Py_None);
+}
+
+static PyMethodDef small_methods[] = {
+    {"make", small_make, METH_CLASS | METH_VARARGS, "make(n) -> Small"},
+    {"check", small_check, METH_STATIC | METH_O, "check(o) -> bool"},
+    {NULL, NULL, 0, NULL}
+};
+
 static PyTypeObject SmallType = {
     PyObject_HEAD_INIT(NULL)
     0, "small.Small", sizeof(PyObject), 0,
@@ -136,6 +157,7 @@ initsmall(void)
     PyModule_AddObject(m, "config", Py_BuildValue("(ii)", 1, 2));
     PyModule_AddIntConstant(m, "LEVEL", 3);
     SmallType.tp_new = PyType_GenericNew;
+    SmallType.tp_methods = small_methods;
     PyType_Ready(&SmallType);
     PyModule_AddObject(m, "Small", (PyObject *)&SmallType);
     PyModule_AddStringConstant(m, "NAME", "small");
@@ -254,6 +276,28 @@ fn gaps_name_file_and_line() {
     assert!(
         !stderr.contains("PyPyramid_area is not defined"),
         "{stderr}"
+    );
+    // A class method and a static method (the table set at run time).
+    assert!(
+        holds(
+            &lib_rs,
+            "make(class, args) => small_make, \"make(n) -> Small\";"
+        ),
+        "{lib_rs}"
+    );
+    assert!(
+        holds(
+            &lib_rs,
+            "check(static arg) => small_check, \"check(o) -> bool\";"
+        ),
+        "{lib_rs}"
+    );
+    assert!(
+        holds(
+            &lib_rs,
+            "let (_n,): (c_int,) = args.parse(py_format!(\"i:make\"))?;"
+        ),
+        "{lib_rs}"
     );
     // tp_new set at run time, as CPython's tutorial writes it.
     assert!(holds(&lib_rs, "new: new_small,"), "{lib_rs}");

@@ -126,6 +126,15 @@ fn function_skeletons_match_their_c_originals_under_pypy() {
         keywords: "data,level,name,start,stop",
         ..PLAIN
     });
+    parity_under_pypy(&Case {
+        source: "legacy-buffer-port/tests/c/typemod.c",
+        module: "typemod",
+        // PyPy's class and static methods are not CPython's descriptors,
+        // which the script calls through: fewer calls.
+        floor: "500",
+        keywords: "start",
+        ..PLAIN
+    });
 }
 
 /// The third-party modules, from their sdists in `target/third-party`

@@ -101,3 +101,27 @@ fn kwmod_skeleton_matches_the_c_original() {
         assert!(holds(&lib_rs, code), "no {code:?} in:\n{lib_rs}");
     }
 }
+
+/// What xxhash's and bitarray's types lack: tp_new and tp_methods set at
+/// run time, tp_init with keywords, a class method, a static method, a
+/// getter with a setter.
+#[test]
+fn typemod_skeleton_matches_the_c_original() {
+    let lib_rs = parity(
+        "legacy-buffer-port/tests/c/typemod.c",
+        "typemod",
+        600,
+        "start",
+    );
+    for code in [
+        "new: new_counter,",
+        "from_string(class, args) => Counter_from_string, ",
+        "is_counter(static arg) => Counter_is_counter, ",
+        "value(get => Counter_get_value, set => Counter_set_value), \"the count\";",
+        "__init__ => Counter_init;",
+        ".parser(py_format!(\"|l:Counter\")).keywords(&[\"start\"]);",
+        "let (_text,): (&CStr,) = args.parse(py_format!(\"s:from_string\"))?;",
+    ] {
+        assert!(holds(&lib_rs, code), "no {code:?} in:\n{lib_rs}");
+    }
+}

@@ -1296,6 +1296,7 @@ py_class! {
         new: Attrs::new,
         methods: {
             describe(class, args, kwargs) => Attrs::describe, "describe(*args)";
+            describe_positional(class, args) => Attrs::describe, "describe_positional(*args)";
         }
         properties: {
             kind(get => Attrs::kind), "what it is";
@@ -2380,6 +2381,17 @@ fn a_cycle_through_the_instance_dict_is_collected_without_gc_support_asked_for()
                 "(u\"'Attrs' 2\", u\"'Attrs' 0\")",
                 "(\"'Attrs' 2\", \"'Attrs' 0\")"
             )
+        );
+        // One written `(class, args)` refuses keywords, as C's METH_VARARGS.
+        assert_eq!(
+            repr(py, "tt.Attrs.describe_positional(1)"),
+            by_line("u\"'Attrs' 1\"", "\"'Attrs' 1\"")
+        );
+        fails(
+            py,
+            "tt.Attrs.describe_positional(k=1)",
+            "TypeError",
+            "describe_positional() takes no keyword arguments",
         );
         fails(
             py,

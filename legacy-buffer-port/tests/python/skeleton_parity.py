@@ -12,8 +12,8 @@ compares:
 - every type: its name, __module__, docstring and bases, whether Python
   code can subclass it, the names in its __dict__ and each one's kind and
   docstring;
-- for every function, every type's constructor and every method of a
-  type's instance, calls with every argument count from 0 to its most
+- for every function, every type's constructor, every method of a type's
+  instance and every class and static method, calls with every argument count from 0 to its most
   plus one, each argument drawn from None, a str, a float, a list, an int,
   huge ints, a negative int and a bytearray (every combination, or 6561
   of them drawn with a fixed seed where there are more), and keywords:
@@ -146,17 +146,22 @@ def describe(value):
 
 
 def arity(function):
-    """The most arguments the function takes, from its own error."""
+    """The most arguments the function takes, from its own error, and
+    whether it parses them: a METH_O function ("takes exactly one
+    argument", in words) or a METH_NOARGS one parses nothing, so whatever
+    it raises once called comes from its body."""
     try:
         function(*([None] * 10))
     except TypeError as e:
         message = str(e)
         m = re.search(r'takes (?:at most|exactly) (\d+|one) argument', message)
         if m:
-            return 1 if m.group(1) == 'one' else int(m.group(1))
+            if m.group(1) == 'one':
+                return 1, False
+            return int(m.group(1)), True
         if 'takes no arguments' in message:
-            return 0
-    return 3
+            return 0, False
+    return 3, True
 
 
 def main():
@@ -195,7 +200,7 @@ def main():
         """Every wrong call (and right one) of the callables each factory
         makes afresh. `constructs`: the name of the type a skeleton's
         constructor returns once its arguments are parsed."""
-        most = arity(c_callable())
+        most, parses = arity(c_callable())
         not_implemented = set()
         calls = []
         for n in range(most + 2):
@@ -222,12 +227,12 @@ def main():
             a = outcome(c_callable(), [VALUES[i]() for i in combo], materialise(kwargs))
             b = outcome(rs_callable(), [VALUES[i]() for i in combo], materialise(kwargs))
             cases[0] += 1
-            reached(call, a, b, not_implemented, constructs)
+            reached(call, a, b, not_implemented, constructs, parses)
         # The skeleton names one C function, the same for every call.
         same('%s: NotImplementedError messages' % label,
              len(not_implemented) <= 1 and '' not in not_implemented, True)
 
-    def reached(label, a, b, not_implemented=None, constructs=None):
+    def reached(label, a, b, not_implemented=None, constructs=None, parses=True):
         """a (the C's outcome) and b (the skeleton's) agree, or the
         skeleton reached its body where the C did. A skeleton's constructor
         reaches its body by giving the empty value (every other body of
@@ -254,7 +259,7 @@ def main():
             if a[0] == 'return':
                 body['returned'] += 1
                 return
-            if not PARSE_ERRORS.search(a[2]):
+            if not parses or not PARSE_ERRORS.search(a[2]):
                 body['raised in body'] += 1
                 return
         differences.append((label, a, b))
@@ -291,6 +296,9 @@ def main():
                 matrix('%s().%s' % (attr, key),
                        lambda: getattr(instance(ct), key),
                        lambda: getattr(instance(rt), key))
+            elif kind in ('classmethod_descriptor', 'staticmethod'):
+                matrix('%s.%s' % (attr, key),
+                       lambda: getattr(ct, key), lambda: getattr(rt, key))
             elif kind == 'getset_descriptor':
                 label = '%s().%s' % (attr, key)
                 cases[0] += 3

@@ -1125,7 +1125,41 @@ unsafe extern "C" fn class_method<F: ClassFn>(cls: PyPtr, args: PyPtr, kwargs: P
     }
 }
 
+/// A class method's entry: `METH_CLASS | METH_VARARGS` (Python refuses
+/// keywords before calling it, as for a C function so flagged).
+///
+/// # Safety
+///
+/// Called by Python only, with the GIL held, `cls` the class and `args`
+/// the argument tuple.
+unsafe extern "C" fn class_method_positional<F: ClassFn>(cls: PyPtr, args: PyPtr) -> PyPtr {
+    // SAFETY: F is zero-sized (checked by the constructor).
+    let body: F = unsafe { conjure() };
+    // SAFETY: the contract; both live for the call.
+    unsafe { trampoline(|py| body(py, Borrowed::from_ptr(py, cls), Args::from_ptr(py, args))) }
+}
+
 impl Method {
+    /// A class method taking no keywords: `Type.name(*args)` (or on an
+    /// instance), `body` given the class it was called on.
+    ///
+    /// # Panics
+    ///
+    /// As [`Method::noargs_of`].
+    pub const fn class_method_positional<F: ClassFn>(
+        name: &'static CStr,
+        doc: Option<&'static CStr>,
+        body: F,
+    ) -> Method {
+        zero_sized(body);
+        Method::new(
+            name,
+            Some(class_method_positional::<F>),
+            ffi::METH_CLASS | ffi::METH_VARARGS,
+            doc,
+        )
+    }
+
     /// A class method: `Type.name(*args, **kwargs)` (or on an instance),
     /// `body` given the class it was called on.
     ///

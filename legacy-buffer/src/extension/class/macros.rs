@@ -137,8 +137,10 @@
 ///   method `(&self, Python, ...)`; the value is borrowed for the call, so
 ///   re-entering the object meanwhile raises `RuntimeError`), `static`
 ///   (no `self`: `(Python, ...)`), or `class` (`METH_CLASS`, written
-///   `name(class, args)`: the body gets `(Python, Borrowed class, Args)`,
-///   the class it was called on, keywords in the `Args`); the arguments
+///   `name(class, args, kwargs)`, keywords in the `Args`, or
+///   `name(class, args)`, which refuses keywords as a C `METH_VARARGS`
+///   method does: the body gets `(Python, Borrowed class, Args)`, the
+///   class it was called on); the arguments
 ///   are none (`METH_NOARGS`),
 ///   `arg` (`METH_O`: a `Borrowed`), `args` (`METH_VARARGS`: an `Args`) or
 ///   `args, kwargs` (`METH_VARARGS | METH_KEYWORDS`).
@@ -313,9 +315,10 @@ macro_rules! __py_class_method {
         let mut value = $this.borrow_mut()?;
         $crate::extension::IntoPyResult::into_py_result($body(&mut *value, $py $(, $arg)*), $py)
     }};
-    // -- class methods: the class and the arguments (keywords included).
-    ($ty:ident, $name:ident (class, args $(, kwargs)?) => $body:path $(, $doc:expr)?) => {
-        $crate::extension::Method::class_method(
+    // -- class methods: the class and the arguments (`kwargs`: keywords
+    // included; without, Python refuses them, as for METH_VARARGS).
+    (@class $ctor:ident, $name:ident => $body:path $(, $doc:expr)?) => {
+        $crate::extension::Method::$ctor(
             $crate::__ident_name!($name),
             $crate::__py_doc!($($doc)?),
             {
@@ -329,6 +332,12 @@ macro_rules! __py_class_method {
                 __legacy_buffer_body
             },
         )
+    };
+    ($ty:ident, $name:ident (class, args, kwargs) => $body:path $(, $doc:expr)?) => {
+        $crate::__py_class_method!(@class class_method, $name => $body $(, $doc)?)
+    };
+    ($ty:ident, $name:ident (class, args) => $body:path $(, $doc:expr)?) => {
+        $crate::__py_class_method!(@class class_method_positional, $name => $body $(, $doc)?)
     };
     // -- static methods: module functions, flagged.
     ($ty:ident, $name:ident (static $($sig:ident),*) => $body:path $(, $doc:expr)?) => {
