@@ -296,7 +296,8 @@ def main():
                 matrix('%s().%s' % (attr, key),
                        lambda: getattr(instance(ct), key),
                        lambda: getattr(instance(rt), key))
-            elif kind in ('classmethod_descriptor', 'staticmethod'):
+            elif kind in ('classmethod_descriptor', 'classmethod', 'staticmethod'):
+                # (PyPy's C class methods are classmethod objects.)
                 matrix('%s.%s' % (attr, key),
                        lambda: getattr(ct, key), lambda: getattr(rt, key))
             elif kind == 'getset_descriptor':
