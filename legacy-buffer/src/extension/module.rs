@@ -461,8 +461,10 @@ pub enum Constant {
     /// Any object, made at import by the function (after the module's
     /// types and exception classes are added): a C module's
     /// `PyModule_AddObject(m, "table", PyDict_New())`. Its error fails
-    /// the import.
-    Object(
+    /// the import. (Not named `Object`: a second public `Object` would
+    /// make the compiler spell out `legacy_buffer::Object` in its
+    /// messages.)
+    Made(
         &'static CStr,
         for<'py> fn(Python<'py>) -> Result<Object<'py>>,
     ),
@@ -710,7 +712,7 @@ impl ModuleDef {
             let (name, value) = match *constant {
                 Constant::Int(name, value) => (name, value.into_object(py)?),
                 Constant::Str(name, value) => (name, Object::native_str(py, value)?),
-                Constant::Object(name, make) => (name, make(py)?),
+                Constant::Made(name, make) => (name, make(py)?),
             };
             let name = name.to_str().unwrap_or_default();
             add_object(py, module, name, value.into_ptr(), false)?;
@@ -1087,6 +1089,6 @@ macro_rules! __py_constant {
         $crate::extension::Constant::Str($crate::__ident_name!($name), $value)
     };
     ($name:ident, object, $value:expr) => {
-        $crate::extension::Constant::Object($crate::__ident_name!($name), $value)
+        $crate::extension::Constant::Made($crate::__ident_name!($name), $value)
     };
 }
