@@ -1379,15 +1379,18 @@ fn init_runs_after_new_and_again_when_called() {
             "TypeError",
             "__init__() takes at most 2 arguments (3 given)",
         );
-        fails(
-            py,
-            "tt.Init(nope=1)",
-            "TypeError",
-            by_line(
-                "'nope' is an invalid keyword argument for this function",
-                "'nope' is an invalid keyword argument for __init__()",
-            ),
-        );
+        // (Each line words it its own way: 2.7 "for this function", 3.9 to
+        // 3.12 "for __init__()", 3.13 "got an unexpected keyword argument".)
+        let e = py.eval("tt.Init(nope=1)").map(drop).unwrap_err();
+        assert_eq!(e.type_name(), "TypeError", "{e}");
+        assert!(e.message().contains("'nope'"), "{e}");
+        if !ffi::PY3 {
+            assert_eq!(
+                e.message(),
+                "'nope' is an invalid keyword argument for this function"
+            );
+        }
+        assert!(no_exception_set(py));
         let e = py.eval("i.__init__('x')").map(drop).unwrap_err();
         assert_eq!(e.type_name(), "TypeError", "{e}");
         assert_eq!(repr(py, "i.state"), "(7, 2)");
